@@ -1,0 +1,868 @@
+//! The TOML config: serde structs that refuse unknown keys, typed values (durations,
+//! sizes, percentages) that say what they expected, and [`Config::validate`], which checks
+//! what serde cannot (queries, regexes, selectors, cross references) and names the key
+//! and line of every problem.
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use serde::{Deserialize, Deserializer};
+use toml::Spanned;
+
+use crate::topic::Query;
+
+/// Defaults, kept together so the example config and the docs can be checked against them.
+pub mod defaults {
+    pub const STATE_DIR: &str = "state";
+    pub const USER_AGENT: &str = concat!(
+        "redline/",
+        env!("CARGO_PKG_VERSION"),
+        " (+https://github.com/redline-news/redline)"
+    );
+    pub const TIMEOUT_SECS: u64 = 30;
+    pub const MAX_BODY: u64 = 10 * 1024 * 1024;
+    pub const PER_HOST: usize = 2;
+    pub const MAX_CONCURRENT: usize = 16;
+    pub const FEED_INTERVAL_SECS: u64 = 10 * 60;
+    pub const JITTER_PERCENT: f64 = 10.0;
+    pub const REVISIT: [&str; 12] = [
+        "5m", "15m", "30m", "1h", "2h", "4h", "8h", "16h", "1d", "2d", "4d", "7d",
+    ];
+    pub const STOP_AFTER_SECS: u64 = 14 * 24 * 3600;
+    pub const FLIP_FLOP_SECS: u64 = 2 * 24 * 3600;
+    pub const SUBJECT: &str = "[redline] {headline} — reworded ({feed})";
+    pub const SENDMAIL: &str = "sendmail";
+}
+
+/// A problem with the config, located as precisely as the file allows.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConfigError {
+    pub path: PathBuf,
+    /// 1-based line of the offending key or value, when known.
+    pub line: Option<usize>,
+    /// Dotted key, e.g. `schedule.revisit` or `feed[2].url`.
+    pub key: String,
+    pub message: String,
+}
+
+impl fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.path.display())?;
+        if let Some(line) = self.line {
+            write!(f, ":{line}")?;
+        }
+        if self.key.is_empty() {
+            write!(f, ": {}", self.message)
+        } else {
+            write!(f, ": `{}`: {}", self.key, self.message)
+        }
+    }
+}
+
+impl std::error::Error for ConfigError {}
+
+/// The whole config, as read from the file.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    #[serde(default)]
+    pub state: StateConfig,
+    #[serde(default)]
+    pub http: HttpConfig,
+    #[serde(default)]
+    pub schedule: ScheduleConfig,
+    #[serde(default, rename = "feed")]
+    pub feeds: Vec<FeedConfig>,
+    #[serde(default, rename = "topic")]
+    pub topics: Vec<TopicConfig>,
+    #[serde(default)]
+    pub email: EmailConfig,
+    /// Where the config was read from (not a key).
+    #[serde(skip)]
+    pub path: PathBuf,
+    /// The file's text, to turn byte offsets into line numbers (not a key).
+    #[serde(skip)]
+    source: String,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StateConfig {
+    #[serde(default = "default_state_dir")]
+    pub dir: PathBuf,
+}
+
+impl Default for StateConfig {
+    fn default() -> Self {
+        StateConfig {
+            dir: default_state_dir(),
+        }
+    }
+}
+
+fn default_state_dir() -> PathBuf {
+    PathBuf::from(defaults::STATE_DIR)
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HttpConfig {
+    #[serde(default = "default_user_agent")]
+    pub user_agent: String,
+    #[serde(default = "default_timeout")]
+    pub timeout: Dur,
+    #[serde(default = "default_max_body")]
+    pub max_body: Size,
+    #[serde(default = "default_per_host")]
+    pub per_host: usize,
+    /// Requests in flight at once over all hosts.
+    #[serde(default = "default_max_concurrent")]
+    pub max_concurrent: usize,
+    /// Allow entry links that point at loopback or private addresses.
+    #[serde(default)]
+    pub allow_private: bool,
+    /// Address for `/healthz` and `/metrics`; off when absent.
+    #[serde(default)]
+    pub listen: Option<Spanned<String>>,
+}
+
+impl Default for HttpConfig {
+    fn default() -> Self {
+        HttpConfig {
+            user_agent: default_user_agent(),
+            timeout: default_timeout(),
+            max_body: default_max_body(),
+            per_host: default_per_host(),
+            max_concurrent: default_max_concurrent(),
+            allow_private: false,
+            listen: None,
+        }
+    }
+}
+
+fn default_user_agent() -> String {
+    defaults::USER_AGENT.to_string()
+}
+fn default_timeout() -> Dur {
+    Dur(Duration::from_secs(defaults::TIMEOUT_SECS))
+}
+fn default_max_body() -> Size {
+    Size(defaults::MAX_BODY)
+}
+fn default_per_host() -> usize {
+    defaults::PER_HOST
+}
+fn default_max_concurrent() -> usize {
+    defaults::MAX_CONCURRENT
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ScheduleConfig {
+    #[serde(default = "default_feed_interval")]
+    pub feed_interval: Dur,
+    #[serde(default = "default_jitter")]
+    pub jitter: Percent,
+    #[serde(default = "default_revisit")]
+    pub revisit: Vec<Dur>,
+    #[serde(default = "default_stop_after")]
+    pub stop_after: Dur,
+    /// A new version equal to one seen within this window before is recorded but does
+    /// not alert again (A → B → A). `0s` turns this off.
+    #[serde(default = "default_flip_flop")]
+    pub flip_flop: Dur,
+}
+
+impl Default for ScheduleConfig {
+    fn default() -> Self {
+        ScheduleConfig {
+            feed_interval: default_feed_interval(),
+            jitter: default_jitter(),
+            revisit: default_revisit(),
+            stop_after: default_stop_after(),
+            flip_flop: default_flip_flop(),
+        }
+    }
+}
+
+fn default_feed_interval() -> Dur {
+    Dur(Duration::from_secs(defaults::FEED_INTERVAL_SECS))
+}
+fn default_jitter() -> Percent {
+    Percent(defaults::JITTER_PERCENT)
+}
+fn default_revisit() -> Vec<Dur> {
+    defaults::REVISIT
+        .iter()
+        .map(|s| Dur(parse_duration(s).unwrap_or_default()))
+        .collect()
+}
+fn default_stop_after() -> Dur {
+    Dur(Duration::from_secs(defaults::STOP_AFTER_SECS))
+}
+fn default_flip_flop() -> Dur {
+    Dur(Duration::from_secs(defaults::FLIP_FLOP_SECS))
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FeedConfig {
+    pub name: String,
+    pub url: Spanned<String>,
+    #[serde(default)]
+    pub interval: Option<Dur>,
+    /// Topics this feed is matched against; absent means every topic.
+    #[serde(default)]
+    pub topics: Option<Spanned<Vec<Spanned<String>>>>,
+    /// Regexes: text they match never counts as a change.
+    #[serde(default)]
+    pub ignore: Vec<Spanned<String>>,
+    /// CSS selectors removed from the page before extraction.
+    #[serde(default)]
+    pub drop: Vec<Spanned<String>>,
+}
+
+impl FeedConfig {
+    /// Whether this feed is matched against the topic named `topic`.
+    pub fn reaches(&self, topic: &str) -> bool {
+        match &self.topics {
+            None => true,
+            Some(list) => list.get_ref().iter().any(|t| t.get_ref() == topic),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TopicConfig {
+    pub name: Spanned<String>,
+    pub query: Spanned<String>,
+    /// Recipients for this topic's alerts; absent means `[email].to`.
+    #[serde(default)]
+    pub notify: Option<Vec<String>>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum Transport {
+    Smtp,
+    Sendmail,
+    #[default]
+    File,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EmailConfig {
+    #[serde(default = "default_from")]
+    pub from: Spanned<String>,
+    #[serde(default)]
+    pub to: Vec<Spanned<String>>,
+    #[serde(default)]
+    pub transport: Transport,
+    /// Batch alerts per recipient into one message per window.
+    #[serde(default)]
+    pub digest: Option<Dur>,
+    /// Subject template: `{headline}`, `{feed}`, `{topic}`, `{words_added}`, `{words_removed}`.
+    #[serde(default = "default_subject")]
+    pub subject: String,
+    /// The command for `transport = "sendmail"`.
+    #[serde(default = "default_sendmail")]
+    pub sendmail_command: String,
+    /// Where `transport = "file"` writes `.eml` files; default `<state.dir>/mail`.
+    #[serde(default)]
+    pub dir: Option<PathBuf>,
+    #[serde(default)]
+    pub smtp: Option<SmtpConfig>,
+}
+
+impl Default for EmailConfig {
+    fn default() -> Self {
+        EmailConfig {
+            from: default_from(),
+            to: Vec::new(),
+            transport: Transport::File,
+            digest: None,
+            subject: default_subject(),
+            sendmail_command: default_sendmail(),
+            dir: None,
+            smtp: None,
+        }
+    }
+}
+
+fn default_from() -> Spanned<String> {
+    Spanned::new(0..0, "redline <redline@localhost>".to_string())
+}
+fn default_subject() -> String {
+    defaults::SUBJECT.to_string()
+}
+fn default_sendmail() -> String {
+    defaults::SENDMAIL.to_string()
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum Tls {
+    #[default]
+    Starttls,
+    Tls,
+    None,
+}
+
+#[derive(Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SmtpConfig {
+    pub host: String,
+    #[serde(default)]
+    pub port: Option<u16>,
+    #[serde(default)]
+    pub tls: Tls,
+    #[serde(default)]
+    pub username: Option<String>,
+    #[serde(default)]
+    pub password_env: Option<String>,
+    #[serde(default)]
+    pub password_file: Option<PathBuf>,
+    #[serde(default = "default_smtp_timeout")]
+    pub timeout: Dur,
+}
+
+fn default_smtp_timeout() -> Dur {
+    Dur(Duration::from_secs(defaults::TIMEOUT_SECS))
+}
+
+impl fmt::Debug for SmtpConfig {
+    // Written by hand so that nothing secret-adjacent is printed by accident.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SmtpConfig")
+            .field("host", &self.host)
+            .field("port", &self.port)
+            .field("tls", &self.tls)
+            .field("username", &self.username)
+            .field("password_env", &self.password_env)
+            .field("password_file", &self.password_file)
+            .finish()
+    }
+}
+
+impl SmtpConfig {
+    /// The port, defaulting by TLS mode: 587 for STARTTLS, 465 for TLS, 25 for none.
+    pub fn port(&self) -> u16 {
+        self.port.unwrap_or(match self.tls {
+            Tls::Starttls => 587,
+            Tls::Tls => 465,
+            Tls::None => 25,
+        })
+    }
+
+    /// Reads the password from the environment variable or file named in the config.
+    pub fn password(&self) -> Result<Option<String>, String> {
+        if let Some(var) = &self.password_env {
+            return std::env::var(var).map(Some).map_err(|_| {
+                format!("environment variable {var} (email.smtp.password_env) is not set")
+            });
+        }
+        if let Some(path) = &self.password_file {
+            return std::fs::read_to_string(path)
+                .map(|s| Some(s.trim_end_matches(['\n', '\r']).to_string()))
+                .map_err(|e| {
+                    format!(
+                        "cannot read {} (email.smtp.password_file): {e}",
+                        path.display()
+                    )
+                });
+        }
+        Ok(None)
+    }
+}
+
+/// A duration written `90s`, `10m`, `6h`, `2d` (also `500ms`, `1w`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Default)]
+pub struct Dur(pub Duration);
+
+impl<'de> Deserialize<'de> for Dur {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = String::deserialize(d)?;
+        parse_duration(&s)
+            .map(Dur)
+            .map_err(serde::de::Error::custom)
+    }
+}
+
+/// Parses `90s`, `10m`, `6h`, `2d`, `1w`, `500ms`; several parts may follow each other
+/// (`1h30m`).
+pub fn parse_duration(s: &str) -> Result<Duration, String> {
+    let bad = || format!("bad duration {s:?}: write a number and a unit, like 90s, 10m, 6h or 2d");
+    let t = s.trim();
+    if t.is_empty() {
+        return Err(bad());
+    }
+    let mut total = Duration::ZERO;
+    let mut rest = t;
+    while !rest.is_empty() {
+        let digits = rest.find(|c: char| !c.is_ascii_digit()).ok_or_else(bad)?;
+        if digits == 0 {
+            return Err(bad());
+        }
+        let n: u64 = rest[..digits].parse().map_err(|_| bad())?;
+        rest = &rest[digits..];
+        let unit_len = rest
+            .find(|c: char| c.is_ascii_digit())
+            .unwrap_or(rest.len());
+        let unit = &rest[..unit_len];
+        rest = &rest[unit_len..];
+        let part = match unit {
+            "ms" => Duration::from_millis(n),
+            "s" => Duration::from_secs(n),
+            "m" => Duration::from_secs(n * 60),
+            "h" => Duration::from_secs(n * 3600),
+            "d" => Duration::from_secs(n * 86_400),
+            "w" => Duration::from_secs(n * 7 * 86_400),
+            _ => return Err(bad()),
+        };
+        total += part;
+    }
+    Ok(total)
+}
+
+/// A size written `10MiB`, `512KiB`, `1MB`, or a plain number of bytes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Size(pub u64);
+
+impl<'de> Deserialize<'de> for Size {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        #[derive(Deserialize)]
+        #[serde(untagged)]
+        enum Raw {
+            N(u64),
+            S(String),
+        }
+        match Raw::deserialize(d)? {
+            Raw::N(n) => Ok(Size(n)),
+            Raw::S(s) => parse_size(&s).map(Size).map_err(serde::de::Error::custom),
+        }
+    }
+}
+
+fn parse_size(s: &str) -> Result<u64, String> {
+    let t = s.trim();
+    let split = t.find(|c: char| !c.is_ascii_digit()).unwrap_or(t.len());
+    let n: u64 = t[..split]
+        .parse()
+        .map_err(|_| format!("bad size {s:?}: write it like 10MiB, 512KiB or 1000000"))?;
+    let mult = match t[split..].trim() {
+        "" | "B" => 1,
+        "KiB" => 1 << 10,
+        "MiB" => 1 << 20,
+        "GiB" => 1 << 30,
+        "KB" | "kB" => 1_000,
+        "MB" => 1_000_000,
+        "GB" => 1_000_000_000,
+        _ => {
+            return Err(format!(
+                "bad size {s:?}: write it like 10MiB, 512KiB or 1000000"
+            ));
+        }
+    };
+    Ok(n * mult)
+}
+
+/// A percentage written `10%`.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Percent(pub f64);
+
+impl<'de> Deserialize<'de> for Percent {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = String::deserialize(d)?;
+        let bad = || serde::de::Error::custom(format!("bad percentage {s:?}: write it like 10%"));
+        let n: f64 = s
+            .trim()
+            .strip_suffix('%')
+            .ok_or_else(bad)?
+            .trim()
+            .parse()
+            .map_err(|_| bad())?;
+        if !(0.0..=100.0).contains(&n) {
+            return Err(bad());
+        }
+        Ok(Percent(n))
+    }
+}
+
+impl Config {
+    /// Reads, parses and validates the config at `path`.
+    pub fn load(path: &Path) -> Result<Config, ConfigError> {
+        let source = std::fs::read_to_string(path).map_err(|e| ConfigError {
+            path: path.to_path_buf(),
+            line: None,
+            key: String::new(),
+            message: format!(
+                "cannot read the config: {e} (pass --config PATH or set REDLINE_CONFIG)"
+            ),
+        })?;
+        Config::from_str(&source, path)
+    }
+
+    /// Parses and validates config text; `path` is only used in messages and to resolve
+    /// relative paths.
+    pub fn from_str(source: &str, path: &Path) -> Result<Config, ConfigError> {
+        let mut config: Config = toml::from_str(source).map_err(|e| {
+            let line = e.span().map(|s| line_of(source, s.start));
+            ConfigError {
+                path: path.to_path_buf(),
+                line,
+                key: e
+                    .span()
+                    .and_then(|s| key_at(source, s.start))
+                    .unwrap_or_default(),
+                message: e.message().trim().to_string(),
+            }
+        })?;
+        config.path = path.to_path_buf();
+        config.source = source.to_string();
+        config.validate()?;
+        Ok(config)
+    }
+
+    fn err(
+        &self,
+        span: Option<std::ops::Range<usize>>,
+        key: String,
+        message: String,
+    ) -> ConfigError {
+        ConfigError {
+            path: self.path.clone(),
+            line: span
+                .filter(|s| s.end > 0)
+                .map(|s| line_of(&self.source, s.start)),
+            key,
+            message,
+        }
+    }
+
+    /// Checks what serde cannot: queries, regexes, selectors, addresses and references.
+    fn validate(&self) -> Result<(), ConfigError> {
+        if self.schedule.revisit.is_empty() {
+            return Err(self.err(
+                None,
+                "schedule.revisit".into(),
+                "needs at least one interval, like [\"5m\", \"1h\", \"1d\"]".into(),
+            ));
+        }
+        if self.schedule.revisit.iter().any(|d| d.0.is_zero())
+            || self.schedule.feed_interval.0.is_zero()
+        {
+            return Err(self.err(
+                None,
+                "schedule".into(),
+                "intervals must be longer than zero".into(),
+            ));
+        }
+        if self.http.per_host == 0 || self.http.max_concurrent == 0 {
+            return Err(self.err(None, "http.per_host".into(), "must be at least 1".into()));
+        }
+        if let Some(listen) = &self.http.listen {
+            listen
+                .get_ref()
+                .parse::<std::net::SocketAddr>()
+                .map_err(|_| {
+                    self.err(
+                        Some(listen.span()),
+                        "http.listen".into(),
+                        format!(
+                            "{:?} is not an address like 127.0.0.1:9187",
+                            listen.get_ref()
+                        ),
+                    )
+                })?;
+        }
+        let mut topic_names = std::collections::HashSet::new();
+        for (i, topic) in self.topics.iter().enumerate() {
+            let key = format!("topic[{}]", i + 1);
+            let name = topic.name.get_ref();
+            if name.trim().is_empty() {
+                return Err(self.err(
+                    Some(topic.name.span()),
+                    format!("{key}.name"),
+                    "is empty".into(),
+                ));
+            }
+            if !topic_names.insert(name.clone()) {
+                return Err(self.err(
+                    Some(topic.name.span()),
+                    format!("{key}.name"),
+                    format!("topic {name:?} is defined twice"),
+                ));
+            }
+            if let Err(e) = Query::parse(topic.query.get_ref()) {
+                return Err(self.err(
+                    Some(topic.query.span()),
+                    format!("{key}.query"),
+                    format!("topic {name:?}: {e}"),
+                ));
+            }
+            for addr in topic.notify.iter().flatten() {
+                check_mailbox(addr)
+                    .map_err(|m| self.err(Some(topic.query.span()), format!("{key}.notify"), m))?;
+            }
+        }
+        let mut urls = std::collections::HashSet::new();
+        for (i, feed) in self.feeds.iter().enumerate() {
+            let key = format!("feed[{}]", i + 1);
+            let url = feed.url.get_ref();
+            match url::Url::parse(url) {
+                Ok(u) if matches!(u.scheme(), "http" | "https") => {}
+                _ => {
+                    return Err(self.err(
+                        Some(feed.url.span()),
+                        format!("{key}.url"),
+                        format!("{url:?} is not an http(s) URL"),
+                    ));
+                }
+            }
+            if !urls.insert(url.clone()) {
+                return Err(self.err(
+                    Some(feed.url.span()),
+                    format!("{key}.url"),
+                    format!("feed {url} is listed twice"),
+                ));
+            }
+            if let Some(list) = &feed.topics {
+                for t in list.get_ref() {
+                    if !topic_names.contains(t.get_ref()) {
+                        return Err(self.err(
+                            Some(t.span()),
+                            format!("{key}.topics"),
+                            format!("no [[topic]] is named {:?}", t.get_ref()),
+                        ));
+                    }
+                }
+            }
+            for re in &feed.ignore {
+                regex::Regex::new(re.get_ref()).map_err(|e| {
+                    self.err(
+                        Some(re.span()),
+                        format!("{key}.ignore"),
+                        format!("bad regex {:?}: {e}", re.get_ref()),
+                    )
+                })?;
+            }
+            for sel in &feed.drop {
+                if dom_query::Matcher::new(sel.get_ref()).is_err() {
+                    return Err(self.err(
+                        Some(sel.span()),
+                        format!("{key}.drop"),
+                        format!("bad CSS selector {:?}", sel.get_ref()),
+                    ));
+                }
+            }
+        }
+        for topic in &self.topics {
+            let name = topic.name.get_ref();
+            if !self.feeds.is_empty() && !self.feeds.iter().any(|f| f.reaches(name)) {
+                return Err(self.err(
+                    Some(topic.name.span()),
+                    "topic.name".into(),
+                    format!(
+                        "topic {name:?} is reached by no feed: every [[feed]] has a `topics` list without it"
+                    ),
+                ));
+            }
+        }
+        check_mailbox(self.email.from.get_ref())
+            .map_err(|m| self.err(Some(self.email.from.span()), "email.from".into(), m))?;
+        for to in &self.email.to {
+            check_mailbox(to.get_ref())
+                .map_err(|m| self.err(Some(to.span()), "email.to".into(), m))?;
+        }
+        if self.email.transport == Transport::Smtp {
+            let Some(smtp) = &self.email.smtp else {
+                return Err(self.err(
+                    None,
+                    "email.smtp".into(),
+                    "transport = \"smtp\" needs an [email.smtp] table with at least `host`".into(),
+                ));
+            };
+            if smtp.password_env.is_some() && smtp.password_file.is_some() {
+                return Err(self.err(
+                    None,
+                    "email.smtp.password_env".into(),
+                    "give password_env or password_file, not both".into(),
+                ));
+            }
+        }
+        if let Some(d) = self.email.digest
+            && d.0.is_zero()
+        {
+            return Err(self.err(
+                None,
+                "email.digest".into(),
+                "must be longer than zero".into(),
+            ));
+        }
+        Ok(())
+    }
+
+    /// Where the SQLite database lives.
+    pub fn db_path(&self) -> PathBuf {
+        self.state.dir.join("redline.db")
+    }
+
+    /// Where `transport = "file"` writes messages.
+    pub fn mail_dir(&self) -> PathBuf {
+        self.email
+            .dir
+            .clone()
+            .unwrap_or_else(|| self.state.dir.join("mail"))
+    }
+
+    /// A feed's polling interval: its own, else the global one.
+    pub fn feed_interval(&self, feed: &FeedConfig) -> Duration {
+        feed.interval.unwrap_or(self.schedule.feed_interval).0
+    }
+
+    /// The compiled topic queries, in config order. Validation already parsed them.
+    pub fn queries(&self) -> Vec<(String, Query)> {
+        self.topics
+            .iter()
+            .filter_map(|t| {
+                Query::parse(t.query.get_ref())
+                    .ok()
+                    .map(|q| (t.name.get_ref().clone(), q))
+            })
+            .collect()
+    }
+
+    /// The configured feed with this URL, if any.
+    pub fn feed_by_url(&self, url: &str) -> Option<&FeedConfig> {
+        self.feeds.iter().find(|f| f.url.get_ref() == url)
+    }
+
+    /// Recipients for alerts of a topic: its `notify`, else `[email].to`.
+    pub fn recipients(&self, topic: &str) -> Vec<String> {
+        self.topics
+            .iter()
+            .find(|t| t.name.get_ref() == topic)
+            .and_then(|t| t.notify.clone())
+            .unwrap_or_else(|| self.email.to.iter().map(|t| t.get_ref().clone()).collect())
+    }
+}
+
+fn check_mailbox(addr: &str) -> Result<(), String> {
+    addr.parse::<lettre::message::Mailbox>()
+        .map(|_| ())
+        .map_err(|e| format!("{addr:?} is not an email address ({e})"))
+}
+
+/// 1-based line number of a byte offset.
+fn line_of(source: &str, offset: usize) -> usize {
+    source[..offset.min(source.len())].matches('\n').count() + 1
+}
+
+/// The `key` of a `key = value` line at this offset, for errors whose span is the value.
+fn key_at(source: &str, offset: usize) -> Option<String> {
+    let start = source[..offset.min(source.len())]
+        .rfind('\n')
+        .map_or(0, |i| i + 1);
+    let line = source[start..].lines().next()?;
+    let (key, _) = line.split_once('=')?;
+    let key = key.trim();
+    (!key.is_empty() && !key.starts_with('[')).then(|| key.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(s: &str) -> Result<Config, ConfigError> {
+        Config::from_str(s, Path::new("test.toml"))
+    }
+
+    const MINIMAL: &str = r#"
+[[feed]]
+name = "World"
+url = "https://example.org/feed.xml"
+
+[[topic]]
+name = "rc"
+query = 'Putin AND China'
+"#;
+
+    #[test]
+    fn durations() {
+        assert_eq!(parse_duration("90s"), Ok(Duration::from_secs(90)));
+        assert_eq!(parse_duration("10m"), Ok(Duration::from_secs(600)));
+        assert_eq!(parse_duration("2d"), Ok(Duration::from_secs(172_800)));
+        assert_eq!(parse_duration("1h30m"), Ok(Duration::from_secs(5400)));
+        assert!(parse_duration("5x").is_err());
+        assert!(parse_duration("m").is_err());
+        assert!(parse_duration("").is_err());
+    }
+
+    #[test]
+    fn sizes() {
+        assert_eq!(parse_size("10MiB"), Ok(10 << 20));
+        assert_eq!(parse_size("1000"), Ok(1000));
+        assert!(parse_size("10 lots").is_err());
+    }
+
+    #[test]
+    fn minimal_config_gets_defaults() {
+        let c = parse(MINIMAL).expect("valid");
+        assert_eq!(c.schedule.revisit.len(), 12);
+        assert_eq!(c.schedule.stop_after.0, Duration::from_secs(14 * 86_400));
+        assert_eq!(c.http.per_host, 2);
+        assert_eq!(c.email.transport, Transport::File);
+        assert_eq!(c.db_path(), PathBuf::from("state/redline.db"));
+    }
+
+    #[test]
+    fn unknown_key_names_key_and_line() {
+        let e = parse(&format!("{MINIMAL}\n[schedule]\nfeed_intervall = \"5m\"\n")).unwrap_err();
+        assert!(e.message.contains("feed_intervall"), "{e}");
+        assert_eq!(e.line, Some(11), "{e}");
+    }
+
+    #[test]
+    fn bad_duration_names_key_and_line() {
+        let e = parse(&format!("[schedule]\nstop_after = \"14 days\"\n{MINIMAL}")).unwrap_err();
+        assert_eq!(e.key, "stop_after", "{e}");
+        assert_eq!(e.line, Some(2));
+        assert!(e.message.contains("bad duration"), "{e}");
+    }
+
+    #[test]
+    fn bad_query_names_topic() {
+        let e = parse(&MINIMAL.replace("Putin AND China", "Putin AND (China")).unwrap_err();
+        assert_eq!(e.key, "topic[1].query");
+        assert_eq!(e.line, Some(8));
+    }
+
+    #[test]
+    fn unreachable_topic_is_an_error() {
+        let s = MINIMAL.replace(
+            "url = \"https://example.org/feed.xml\"",
+            "url = \"https://example.org/feed.xml\"\ntopics = [\"other\"]",
+        ) + "\n[[topic]]\nname = \"other\"\nquery = 'NATO'\n";
+        let e = parse(&s).unwrap_err();
+        assert!(e.message.contains("reached by no feed"), "{e}");
+    }
+
+    #[test]
+    fn unknown_topic_in_feed_is_an_error() {
+        let s = MINIMAL.replace(
+            "url = \"https://example.org/feed.xml\"",
+            "url = \"https://example.org/feed.xml\"\ntopics = [\"nope\"]",
+        );
+        let e = parse(&s).unwrap_err();
+        assert_eq!(e.key, "feed[1].topics");
+    }
+
+    #[test]
+    fn smtp_transport_needs_host() {
+        let e = parse(&format!("{MINIMAL}\n[email]\ntransport = \"smtp\"\n")).unwrap_err();
+        assert_eq!(e.key, "email.smtp");
+    }
+}

@@ -1,0 +1,173 @@
+//! The stored-copy format and text normalisation.
+//!
+//! A stored copy is what redline keeps of one version of an article: the headline on the
+//! first line, a blank line, then the paragraphs (and subheadings), each separated by a
+//! blank line. UTF-8, NFC, no markup. Everything that compares text (the differ, the
+//! classifier) works on copies that went through [`normalize`], so that invisible
+//! characters and whitespace never show up as edits.
+
+use std::fmt;
+
+use unicode_normalization::UnicodeNormalization;
+
+/// One version of an article's text: its headline and its paragraphs.
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+pub struct Copy {
+    /// The headline; empty when it is not known.
+    pub headline: String,
+    /// Paragraphs and subheadings in page order, each normalised, none empty.
+    pub paragraphs: Vec<String>,
+}
+
+/// A headline longer than this is more likely a lead paragraph: see [`Copy::parse`].
+const MAX_HEADLINE_CHARS: usize = 250;
+
+impl Copy {
+    /// Builds a copy from raw pieces, normalising each and dropping empty paragraphs.
+    pub fn new(headline: &str, paragraphs: impl IntoIterator<Item = impl AsRef<str>>) -> Copy {
+        Copy {
+            headline: normalize(headline),
+            paragraphs: paragraphs
+                .into_iter()
+                .map(|p| normalize(p.as_ref()))
+                .filter(|p| !p.is_empty())
+                .collect(),
+        }
+    }
+
+    /// Parses a stored copy. The first block is taken as the headline when it is a single
+    /// line of at most 250 characters followed by more text; otherwise the copy is taken
+    /// to have no headline (as in a plain-text copy saved from a page body).
+    pub fn parse(text: &str) -> Copy {
+        let text = text.replace("\r\n", "\n").replace('\r', "\n");
+        let blocks: Vec<String> = text
+            .split("\n\n")
+            .map(|b| normalize(&b.replace('\n', " ")))
+            .filter(|b| !b.is_empty())
+            .collect();
+        let first_is_headline = blocks.len() > 1
+            && text.trim_start().split("\n\n").next().is_some_and(|first| {
+                !first.trim().contains('\n') && first.trim().chars().count() <= MAX_HEADLINE_CHARS
+            });
+        if first_is_headline {
+            Copy {
+                headline: blocks[0].clone(),
+                paragraphs: blocks[1..].to_vec(),
+            }
+        } else {
+            Copy {
+                headline: String::new(),
+                paragraphs: blocks,
+            }
+        }
+    }
+
+    /// All the words of the copy, headline included, for counting and emptiness checks.
+    pub fn char_len(&self) -> usize {
+        self.headline.chars().count()
+            + self
+                .paragraphs
+                .iter()
+                .map(|p| p.chars().count())
+                .sum::<usize>()
+    }
+
+    /// True when the copy holds no text at all.
+    pub fn is_empty(&self) -> bool {
+        self.headline.is_empty() && self.paragraphs.is_empty()
+    }
+}
+
+impl fmt::Display for Copy {
+    /// The stored-copy text: headline, blank line, paragraphs separated by blank lines,
+    /// and a final newline.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut first = true;
+        if !self.headline.is_empty() {
+            writeln!(f, "{}", self.headline)?;
+            first = false;
+        }
+        for p in &self.paragraphs {
+            if !first {
+                writeln!(f)?;
+            }
+            writeln!(f, "{p}")?;
+            first = false;
+        }
+        Ok(())
+    }
+}
+
+/// Characters that render as nothing and so must never count as an edit.
+pub fn is_invisible(c: char) -> bool {
+    matches!(
+        c,
+        '\u{00AD}' // soft hyphen
+            | '\u{200B}'..='\u{200F}' // zero-width space/joiners, LRM/RLM
+            | '\u{202A}'..='\u{202E}' // bidi embeddings
+            | '\u{2060}'..='\u{2064}' // word joiner, invisible operators
+            | '\u{2066}'..='\u{2069}' // bidi isolates
+            | '\u{FEFF}' // BOM / zero-width no-break space
+            | '\u{034F}' // combining grapheme joiner
+            | '\u{180E}' // Mongolian vowel separator
+    )
+}
+
+/// Normalises one paragraph: NFC, invisible characters removed, every run of whitespace
+/// (NBSP and the other Unicode spaces included) folded into one space, trimmed.
+pub fn normalize(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    let mut pending_space = false;
+    for c in s.nfc() {
+        if is_invisible(c) {
+            continue;
+        }
+        if c.is_whitespace() || c.is_control() {
+            pending_space = !out.is_empty();
+            continue;
+        }
+        if pending_space {
+            out.push(' ');
+            pending_space = false;
+        }
+        out.push(c);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn normalize_folds_spaces_and_drops_invisibles() {
+        assert_eq!(normalize("  a\u{00A0}\u{200B}b\t\n c\u{00AD}d  "), "a b cd");
+        // NFD "é" becomes NFC.
+        assert_eq!(normalize("e\u{0301}"), "\u{00E9}");
+    }
+
+    #[test]
+    fn parse_and_render_round_trip_with_headline() {
+        let text = "Headline here\n\nFirst para.\n\nSecond para.\n";
+        let copy = Copy::parse(text);
+        assert_eq!(copy.headline, "Headline here");
+        assert_eq!(copy.paragraphs, vec!["First para.", "Second para."]);
+        assert_eq!(copy.to_string(), text);
+    }
+
+    #[test]
+    fn parse_without_headline_when_first_block_is_long() {
+        let long = "word ".repeat(80);
+        let copy = Copy::parse(&format!("{long}\n\nSecond.\n"));
+        assert_eq!(copy.headline, "");
+        assert_eq!(copy.paragraphs.len(), 2);
+        assert_eq!(copy.to_string(), format!("{}\n\nSecond.\n", long.trim()));
+    }
+
+    #[test]
+    fn parse_handles_crlf() {
+        let copy = Copy::parse("H\r\n\r\nP one\r\n\r\nP two");
+        assert_eq!(copy.headline, "H");
+        assert_eq!(copy.paragraphs, vec!["P one", "P two"]);
+    }
+}
