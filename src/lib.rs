@@ -22,6 +22,12 @@
 //! - [`daemon`]: the long-running service around [`watch`].
 //! - [`cli`]: the `redline` command line.
 
+pub mod charset;
 pub mod config;
+pub mod diff;
+pub mod extract;
+pub mod feed;
+pub mod fetch;
+pub mod store;
 pub mod text;
 pub mod topic;

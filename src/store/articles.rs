@@ -1,0 +1,517 @@
+//! Article rows, their topics and versions, and the one transaction that records a check.
+
+use chrono::{DateTime, Utc};
+use rusqlite::{OptionalExtension, Row, Transaction};
+
+use super::{Result, Store, opt_ts, parse_ts, ts};
+use crate::text::Copy;
+
+/// A tracked article.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct ArticleRow {
+    pub id: i64,
+    /// The identity: the feed entry's id/guid, else the canonical link.
+    pub key: String,
+    pub url: String,
+    pub title: String,
+    pub feed: Option<String>,
+    pub topics: Vec<String>,
+    pub versions: i64,
+    pub first_seen: DateTime<Utc>,
+    pub last_check: Option<DateTime<Utc>>,
+    pub next_check: Option<DateTime<Utc>>,
+    pub last_change: Option<DateTime<Utc>>,
+    /// `active` (being revisited), `stopped` (past `stop_after`) or `removed` (404/410).
+    pub state: String,
+    pub last_error: Option<String>,
+    #[serde(skip)]
+    pub error_streak: i64,
+    #[serde(skip)]
+    pub etag: Option<String>,
+    #[serde(skip)]
+    pub last_modified: Option<String>,
+    #[serde(skip)]
+    pub revisit_step: i64,
+    #[serde(skip)]
+    pub ladder_start: DateTime<Utc>,
+    /// When a sharp drop in extracted text was first seen and awaits confirmation.
+    #[serde(skip)]
+    pub suspect_at: Option<DateTime<Utc>>,
+}
+
+const ARTICLE_SELECT: &str = "SELECT a.*, f.name AS feed_name,
+        (SELECT COUNT(*) FROM versions v WHERE v.article_id = a.id) AS n_versions,
+        (SELECT group_concat(topic, char(31)) FROM
+            (SELECT topic FROM article_topics t WHERE t.article_id = a.id ORDER BY topic)) AS topic_list
+    FROM articles a LEFT JOIN feeds f ON f.id = a.feed_id";
+
+impl ArticleRow {
+    fn from_row(r: &Row<'_>) -> rusqlite::Result<ArticleRow> {
+        let topics: Option<String> = r.get("topic_list")?;
+        Ok(ArticleRow {
+            id: r.get("id")?,
+            key: r.get("key")?,
+            url: r.get("url")?,
+            title: r.get("title")?,
+            feed: r.get("feed_name")?,
+            topics: topics
+                .map(|t| t.split('\u{1f}').map(str::to_string).collect())
+                .unwrap_or_default(),
+            versions: r.get("n_versions")?,
+            first_seen: parse_ts(&r.get::<_, String>("first_seen_at")?),
+            last_check: opt_ts(r.get("last_check_at")?),
+            next_check: opt_ts(r.get("next_check_at")?),
+            last_change: opt_ts(r.get("last_change_at")?),
+            state: r.get("state")?,
+            last_error: r.get("last_error")?,
+            error_streak: r.get("error_streak")?,
+            etag: r.get("etag")?,
+            last_modified: r.get("last_modified")?,
+            revisit_step: r.get("revisit_step")?,
+            ladder_start: parse_ts(&r.get::<_, String>("ladder_start_at")?),
+            suspect_at: opt_ts(r.get("suspect_at")?),
+        })
+    }
+}
+
+/// An article seen in a feed (or given to `track`).
+#[derive(Debug, Clone)]
+pub struct NewArticle {
+    pub key: String,
+    pub url: String,
+    pub title: String,
+    pub feed_id: Option<i64>,
+    pub topics: Vec<String>,
+    pub now: DateTime<Utc>,
+}
+
+/// A stored version of an article's text.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct VersionRow {
+    pub number: i64,
+    pub time: DateTime<Utc>,
+    #[serde(skip)]
+    pub copy: Copy,
+    pub extractor: String,
+    pub words_added: i64,
+    pub words_removed: i64,
+    /// Why this version raised no alert, when it did not (`baseline`, `flip-flop`,
+    /// `extractor changed`, …).
+    pub note: Option<String>,
+}
+
+impl VersionRow {
+    fn from_row(r: &Row<'_>) -> rusqlite::Result<VersionRow> {
+        let body: String = r.get("body")?;
+        Ok(VersionRow {
+            number: r.get("number")?,
+            time: parse_ts(&r.get::<_, String>("fetched_at")?),
+            copy: Copy {
+                headline: r.get("headline")?,
+                paragraphs: if body.is_empty() {
+                    Vec::new()
+                } else {
+                    body.split("\n\n").map(str::to_string).collect()
+                },
+            },
+            extractor: r.get("extractor")?,
+            words_added: r.get("words_added")?,
+            words_removed: r.get("words_removed")?,
+            note: r.get("note")?,
+        })
+    }
+}
+
+/// A version to record.
+#[derive(Debug, Clone)]
+pub struct NewVersion {
+    pub copy: Copy,
+    pub extractor: String,
+    pub words_added: i64,
+    pub words_removed: i64,
+    pub note: Option<String>,
+}
+
+/// Everything one check of an article changes, written in one transaction.
+#[derive(Debug, Clone)]
+pub struct CheckUpdate {
+    pub article_id: i64,
+    pub at: DateTime<Utc>,
+    /// New validators; `None` keeps the stored ones.
+    pub etag: Option<String>,
+    pub last_modified: Option<String>,
+    pub title: Option<String>,
+    pub version: Option<NewVersion>,
+    /// An alert of this kind (`reworded`, `removed`) to queue for these recipients. A
+    /// `reworded` alert goes from the previous version to the one recorded here.
+    pub alert: Option<(String, Vec<String>)>,
+    pub state: String,
+    pub next_check: Option<DateTime<Utc>>,
+    pub revisit_step: i64,
+    pub ladder_start: DateTime<Utc>,
+    pub error: Option<String>,
+    pub suspect_at: Option<DateTime<Utc>>,
+}
+
+/// What [`Store::record_check`] wrote.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct CheckRecorded {
+    pub version: Option<i64>,
+    pub alert: Option<i64>,
+}
+
+/// Which articles `redline articles` lists.
+#[derive(Debug, Clone, Default)]
+pub struct ArticleFilter {
+    pub topic: Option<String>,
+    /// Only articles with more than one version.
+    pub changed: bool,
+}
+
+impl Store {
+    /// Finds the article with this identity key or canonical URL.
+    pub fn find_article(&self, key: &str, url: &str) -> Result<Option<i64>> {
+        Ok(self
+            .conn
+            .query_row(
+                "SELECT id FROM articles WHERE key = ?1 OR url = ?2 ORDER BY id LIMIT 1",
+                (key, url),
+                |r| r.get(0),
+            )
+            .optional()?)
+    }
+
+    /// Records an article seen in a feed: a new one is due for its first fetch now; a
+    /// known one gains any new topics. Returns its id and whether it is new.
+    pub fn upsert_article(&mut self, a: &NewArticle) -> Result<(i64, bool)> {
+        let tx = self.conn.transaction()?;
+        let existing: Option<i64> = tx
+            .query_row(
+                "SELECT id FROM articles WHERE key = ?1 OR url = ?2 ORDER BY id LIMIT 1",
+                (&a.key, &a.url),
+                |r| r.get(0),
+            )
+            .optional()?;
+        let (id, created) = match existing {
+            Some(id) => {
+                tx.execute(
+                    "UPDATE articles SET title = ?2 WHERE id = ?1 AND title = ''",
+                    (id, &a.title),
+                )?;
+                (id, false)
+            }
+            None => {
+                let now = ts(a.now);
+                tx.execute(
+                    "INSERT INTO articles (key, url, title, feed_id, first_seen_at, next_check_at, ladder_start_at)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?5, ?5)",
+                    (&a.key, &a.url, &a.title, a.feed_id, &now),
+                )?;
+                (tx.last_insert_rowid(), true)
+            }
+        };
+        add_topics(&tx, id, &a.topics)?;
+        tx.commit()?;
+        Ok((id, created))
+    }
+
+    /// One article by id.
+    pub fn article(&self, id: i64) -> Result<Option<ArticleRow>> {
+        Ok(self
+            .conn
+            .query_row(
+                &format!("{ARTICLE_SELECT} WHERE a.id = ?1"),
+                [id],
+                ArticleRow::from_row,
+            )
+            .optional()?)
+    }
+
+    /// Active articles due for a check at `now` (every active one with `all`), soonest
+    /// first.
+    pub fn due_articles(&self, now: DateTime<Utc>, all: bool) -> Result<Vec<ArticleRow>> {
+        let mut stmt = self.conn.prepare(&format!(
+            "{ARTICLE_SELECT} WHERE a.state = 'active' AND (?2 OR a.next_check_at <= ?1)
+             ORDER BY a.next_check_at, a.id"
+        ))?;
+        let rows = stmt.query_map((ts(now), all), ArticleRow::from_row)?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// The earliest time an active article is due, if any.
+    pub fn next_article_due(&self) -> Result<Option<DateTime<Utc>>> {
+        let t: Option<String> = self.conn.query_row(
+            "SELECT MIN(next_check_at) FROM articles WHERE state = 'active'",
+            [],
+            |r| r.get(0),
+        )?;
+        Ok(opt_ts(t))
+    }
+
+    /// Tracked articles for `redline articles`, most recently changed first.
+    pub fn articles(&self, filter: &ArticleFilter) -> Result<Vec<ArticleRow>> {
+        let mut stmt = self.conn.prepare(&format!(
+            "{ARTICLE_SELECT}
+             WHERE (?1 IS NULL OR EXISTS (SELECT 1 FROM article_topics t WHERE t.article_id = a.id AND t.topic = ?1))
+             ORDER BY COALESCE(a.last_change_at, a.first_seen_at) DESC, a.id DESC"
+        ))?;
+        let rows = stmt.query_map([&filter.topic], ArticleRow::from_row)?;
+        let all: Vec<ArticleRow> = rows.collect::<rusqlite::Result<_>>()?;
+        Ok(all
+            .into_iter()
+            .filter(|a| !filter.changed || a.versions > 1)
+            .collect())
+    }
+
+    /// All versions of an article, oldest first.
+    pub fn versions(&self, article_id: i64) -> Result<Vec<VersionRow>> {
+        let mut stmt = self
+            .conn
+            .prepare("SELECT * FROM versions WHERE article_id = ?1 ORDER BY number")?;
+        let rows = stmt.query_map([article_id], VersionRow::from_row)?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// One version by number.
+    pub fn version(&self, article_id: i64, number: i64) -> Result<Option<VersionRow>> {
+        Ok(self
+            .conn
+            .query_row(
+                "SELECT * FROM versions WHERE article_id = ?1 AND number = ?2",
+                (article_id, number),
+                VersionRow::from_row,
+            )
+            .optional()?)
+    }
+
+    /// The latest version, if any.
+    pub fn latest_version(&self, article_id: i64) -> Result<Option<VersionRow>> {
+        Ok(self
+            .conn
+            .query_row(
+                "SELECT * FROM versions WHERE article_id = ?1 ORDER BY number DESC LIMIT 1",
+                [article_id],
+                VersionRow::from_row,
+            )
+            .optional()?)
+    }
+
+    /// Versions recorded at or after `since`, newest first (for flip-flop detection).
+    pub fn versions_since(&self, article_id: i64, since: DateTime<Utc>) -> Result<Vec<VersionRow>> {
+        let mut stmt = self.conn.prepare(
+            "SELECT * FROM versions WHERE article_id = ?1 AND fetched_at >= ?2 ORDER BY number DESC",
+        )?;
+        let rows = stmt.query_map((article_id, ts(since)), VersionRow::from_row)?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// Records one check: the optional new version, its alert and outbox rows, and the
+    /// article's bookkeeping, all or nothing.
+    pub fn record_check(&mut self, u: &CheckUpdate) -> Result<CheckRecorded> {
+        let tx = self.conn.transaction()?;
+        let mut out = CheckRecorded::default();
+        let latest: Option<i64> = tx.query_row(
+            "SELECT MAX(number) FROM versions WHERE article_id = ?1",
+            [u.article_id],
+            |r| r.get(0),
+        )?;
+        if let Some(v) = &u.version {
+            let number = latest.unwrap_or(0) + 1;
+            insert_version(&tx, u.article_id, number, u.at, v)?;
+            out.version = Some(number);
+        }
+        if let Some((kind, recipients)) = &u.alert {
+            let to = out.version.or(latest).unwrap_or(0);
+            let from = if out.version.is_some() {
+                latest.unwrap_or(to)
+            } else {
+                to
+            };
+            tx.execute(
+                "INSERT INTO alerts (article_id, kind, from_version, to_version, created_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5)",
+                (u.article_id, kind, from, to, ts(u.at)),
+            )?;
+            let alert_id = tx.last_insert_rowid();
+            for r in recipients {
+                tx.execute(
+                    "INSERT OR IGNORE INTO outbox (alert_id, recipient, next_attempt_at) VALUES (?1, ?2, ?3)",
+                    (alert_id, r, ts(u.at)),
+                )?;
+            }
+            out.alert = Some(alert_id);
+        }
+        let changed = u.alert.is_some();
+        tx.execute(
+            "UPDATE articles SET
+                last_check_at = ?2,
+                etag = COALESCE(?3, etag), last_modified = COALESCE(?4, last_modified),
+                title = COALESCE(?5, title),
+                state = ?6, next_check_at = ?7, revisit_step = ?8, ladder_start_at = ?9,
+                last_error = ?10,
+                error_streak = CASE WHEN ?10 IS NULL THEN 0 ELSE error_streak + 1 END,
+                last_change_at = CASE WHEN ?11 THEN ?2 ELSE last_change_at END,
+                suspect_at = ?12
+             WHERE id = ?1",
+            rusqlite::params![
+                u.article_id,
+                ts(u.at),
+                u.etag,
+                u.last_modified,
+                u.title,
+                u.state,
+                u.next_check.map(ts),
+                u.revisit_step,
+                ts(u.ladder_start),
+                u.error,
+                changed,
+                u.suspect_at.map(ts),
+            ],
+        )?;
+        tx.commit()?;
+        Ok(out)
+    }
+
+    /// Starts tracking a URL directly (`redline track`), optionally with a baseline.
+    /// Returns the article id and whether it was new.
+    pub fn track(&mut self, a: &NewArticle, baseline: Option<&NewVersion>) -> Result<(i64, bool)> {
+        let (id, created) = self.upsert_article(a)?;
+        if let Some(v) = baseline {
+            let tx = self.conn.transaction()?;
+            let latest: Option<i64> = tx.query_row(
+                "SELECT MAX(number) FROM versions WHERE article_id = ?1",
+                [id],
+                |r| r.get(0),
+            )?;
+            insert_version(&tx, id, latest.unwrap_or(0) + 1, a.now, v)?;
+            if !v.copy.headline.is_empty() {
+                tx.execute(
+                    "UPDATE articles SET title = ?2 WHERE id = ?1",
+                    (id, &v.copy.headline),
+                )?;
+            }
+            tx.commit()?;
+        }
+        Ok((id, created))
+    }
+}
+
+fn add_topics(tx: &Transaction<'_>, id: i64, topics: &[String]) -> Result<()> {
+    for t in topics {
+        tx.execute(
+            "INSERT OR IGNORE INTO article_topics (article_id, topic) VALUES (?1, ?2)",
+            (id, t),
+        )?;
+    }
+    Ok(())
+}
+
+fn insert_version(
+    tx: &Transaction<'_>,
+    article_id: i64,
+    number: i64,
+    at: DateTime<Utc>,
+    v: &NewVersion,
+) -> Result<()> {
+    tx.execute(
+        "INSERT INTO versions (article_id, number, fetched_at, headline, body, extractor, words_added, words_removed, note)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+        rusqlite::params![
+            article_id,
+            number,
+            ts(at),
+            v.copy.headline,
+            v.copy.paragraphs.join("\n\n"),
+            v.extractor,
+            v.words_added,
+            v.words_removed,
+            v.note,
+        ],
+    )?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn new_article(key: &str, url: &str, topics: &[&str]) -> NewArticle {
+        NewArticle {
+            key: key.into(),
+            url: url.into(),
+            title: "T".into(),
+            feed_id: None,
+            topics: topics.iter().map(|s| s.to_string()).collect(),
+            now: Utc::now(),
+        }
+    }
+
+    fn version(text: &str) -> NewVersion {
+        NewVersion {
+            copy: Copy::new("Head", [text]),
+            extractor: "test/1".into(),
+            words_added: 0,
+            words_removed: 0,
+            note: None,
+        }
+    }
+
+    #[test]
+    fn same_key_or_url_is_one_article() {
+        let mut s = Store::open_in_memory().expect("open");
+        let (a, new_a) = s
+            .upsert_article(&new_article("guid-1", "https://x.example/a", &["t1"]))
+            .expect("upsert");
+        let (b, new_b) = s
+            .upsert_article(&new_article("guid-2", "https://x.example/a", &["t2"]))
+            .expect("upsert");
+        assert!(new_a && !new_b);
+        assert_eq!(a, b);
+        let row = s.article(a).expect("q").expect("row");
+        assert_eq!(row.topics, vec!["t1", "t2"]);
+    }
+
+    #[test]
+    fn record_check_writes_version_alert_and_outbox_together() {
+        let mut s = Store::open_in_memory().expect("open");
+        let (id, _) = s
+            .upsert_article(&new_article("k", "https://x.example/a", &[]))
+            .expect("upsert");
+        let now = Utc::now();
+        let mut u = CheckUpdate {
+            article_id: id,
+            at: now,
+            etag: None,
+            last_modified: None,
+            title: None,
+            version: Some(version("one")),
+            alert: None,
+            state: "active".into(),
+            next_check: Some(now),
+            revisit_step: 0,
+            ladder_start: now,
+            error: None,
+            suspect_at: None,
+        };
+        let first = s.record_check(&u).expect("record");
+        assert_eq!(first.version, Some(1));
+        u.version = Some(version("two"));
+        u.alert = Some((
+            "reworded".into(),
+            vec!["a@x.example".into(), "b@x.example".into()],
+        ));
+        let second = s.record_check(&u).expect("record");
+        assert_eq!(second.version, Some(2));
+        let alerts = s.alerts(&Default::default()).expect("alerts");
+        assert_eq!(alerts.len(), 1);
+        assert_eq!((alerts[0].from_version, alerts[0].to_version), (1, 2));
+        assert_eq!(s.versions(id).expect("versions").len(), 2);
+        assert_eq!(
+            s.latest_version(id).expect("q").expect("v").copy.paragraphs,
+            vec!["two"]
+        );
+        let row = s.article(id).expect("q").expect("row");
+        assert_eq!(row.versions, 2);
+        assert!(row.last_change.is_some());
+    }
+}

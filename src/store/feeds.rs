@@ -1,0 +1,170 @@
+//! Feed rows: what the last fetch of each feed found and when it is due again.
+
+use chrono::{DateTime, Utc};
+use rusqlite::{OptionalExtension, Row};
+
+use super::{Result, Store, opt_ts, ts};
+
+/// A feed as the store knows it.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct FeedRow {
+    pub id: i64,
+    pub url: String,
+    pub name: String,
+    #[serde(skip)]
+    pub etag: Option<String>,
+    #[serde(skip)]
+    pub last_modified: Option<String>,
+    pub last_fetch: Option<DateTime<Utc>>,
+    pub last_status: Option<String>,
+    pub last_error: Option<String>,
+    pub entries: Option<i64>,
+    pub error_streak: i64,
+    pub next_due: Option<DateTime<Utc>>,
+}
+
+impl FeedRow {
+    fn from_row(r: &Row<'_>) -> rusqlite::Result<FeedRow> {
+        Ok(FeedRow {
+            id: r.get("id")?,
+            url: r.get("url")?,
+            name: r.get("name")?,
+            etag: r.get("etag")?,
+            last_modified: r.get("last_modified")?,
+            last_fetch: opt_ts(r.get("last_fetch_at")?),
+            last_status: r.get("last_status")?,
+            last_error: r.get("last_error")?,
+            entries: r.get("last_entries")?,
+            error_streak: r.get("error_streak")?,
+            next_due: opt_ts(r.get("next_due_at")?),
+        })
+    }
+}
+
+/// The outcome of one fetch of a feed.
+#[derive(Debug, Clone)]
+pub struct FeedFetch {
+    pub at: DateTime<Utc>,
+    /// `200`, `304`, `500`, `error`, …
+    pub status: String,
+    /// Set when the fetch or the parse failed.
+    pub error: Option<String>,
+    /// Entries in the fetched document; `None` for a 304 or a failure.
+    pub entries: Option<i64>,
+    /// New validators; `None` keeps the stored ones.
+    pub etag: Option<String>,
+    pub last_modified: Option<String>,
+    pub next_due: DateTime<Utc>,
+}
+
+impl Store {
+    /// Makes sure a row exists for each configured feed and that its name is current;
+    /// returns the feed ids in the order given.
+    pub fn sync_feeds(&mut self, feeds: &[(String, String)]) -> Result<Vec<i64>> {
+        let tx = self.conn.transaction()?;
+        let mut ids = Vec::with_capacity(feeds.len());
+        for (url, name) in feeds {
+            tx.execute(
+                "INSERT INTO feeds (url, name) VALUES (?1, ?2)
+                 ON CONFLICT (url) DO UPDATE SET name = excluded.name",
+                (url, name),
+            )?;
+            ids.push(tx.query_row("SELECT id FROM feeds WHERE url = ?1", [url], |r| r.get(0))?);
+        }
+        tx.commit()?;
+        Ok(ids)
+    }
+
+    /// Every feed the store knows, configured or not, by name.
+    pub fn feeds(&self) -> Result<Vec<FeedRow>> {
+        let mut stmt = self
+            .conn
+            .prepare("SELECT * FROM feeds ORDER BY name, url")?;
+        let rows = stmt.query_map([], FeedRow::from_row)?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// One feed by URL.
+    pub fn feed(&self, url: &str) -> Result<Option<FeedRow>> {
+        Ok(self
+            .conn
+            .query_row(
+                "SELECT * FROM feeds WHERE url = ?1",
+                [url],
+                FeedRow::from_row,
+            )
+            .optional()?)
+    }
+
+    /// Records a fetch: status, error streak, validators and the next due time.
+    pub fn record_feed_fetch(&mut self, feed_id: i64, f: &FeedFetch) -> Result<()> {
+        let failed = f.error.is_some();
+        self.conn.execute(
+            "UPDATE feeds SET
+                last_fetch_at = ?2, last_status = ?3, last_error = ?4,
+                last_entries = COALESCE(?5, last_entries),
+                error_streak = CASE WHEN ?6 THEN error_streak + 1 ELSE 0 END,
+                etag = COALESCE(?7, etag), last_modified = COALESCE(?8, last_modified),
+                next_due_at = ?9
+             WHERE id = ?1",
+            (
+                feed_id,
+                ts(f.at),
+                &f.status,
+                &f.error,
+                f.entries,
+                failed,
+                &f.etag,
+                &f.last_modified,
+                ts(f.next_due),
+            ),
+        )?;
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fetch_records_streaks_and_keeps_validators() {
+        let mut s = Store::open_in_memory().expect("open");
+        let ids = s
+            .sync_feeds(&[("https://a.example/feed".into(), "A".into())])
+            .expect("sync");
+        let now = Utc::now();
+        let ok = FeedFetch {
+            at: now,
+            status: "200".into(),
+            error: None,
+            entries: Some(5),
+            etag: Some("\"v1\"".into()),
+            last_modified: None,
+            next_due: now,
+        };
+        s.record_feed_fetch(ids[0], &ok).expect("record");
+        let bad = FeedFetch {
+            status: "500".into(),
+            error: Some("HTTP 500".into()),
+            entries: None,
+            etag: None,
+            ..ok.clone()
+        };
+        s.record_feed_fetch(ids[0], &bad).expect("record");
+        s.record_feed_fetch(ids[0], &bad).expect("record");
+        let row = s.feed("https://a.example/feed").expect("q").expect("row");
+        assert_eq!(row.error_streak, 2);
+        assert_eq!(row.entries, Some(5));
+        assert_eq!(row.etag.as_deref(), Some("\"v1\""));
+        s.record_feed_fetch(ids[0], &ok).expect("record");
+        let row = s.feed("https://a.example/feed").expect("q").expect("row");
+        assert_eq!(row.error_streak, 0);
+        assert_eq!(row.last_error, None);
+        // Renaming keeps the id.
+        let again = s
+            .sync_feeds(&[("https://a.example/feed".into(), "A2".into())])
+            .expect("sync");
+        assert_eq!(again, ids);
+    }
+}

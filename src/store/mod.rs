@@ -1,0 +1,336 @@
+//! SQLite storage: the schema, its migrations, and every SQL statement redline runs.
+//!
+//! One database file, `<state.dir>/redline.db`, in WAL mode. The schema version lives in
+//! `PRAGMA user_version`; [`Store::open`] runs whatever migrations the file lacks, in one
+//! transaction each. Every stage that changes several rows (a check that records a version
+//! and its alert and outbox rows, a feed fetch) does so in one transaction, so a crash
+//! leaves the previous state or the next one, never half of one.
+//!
+//! The store is synchronous; async code reaches it through [`Db`], which runs each call
+//! on the blocking thread pool.
+
+mod alerts;
+mod articles;
+mod feeds;
+
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+
+use chrono::{DateTime, SecondsFormat, Utc};
+use rusqlite::{Connection, OptionalExtension};
+
+pub use alerts::{AlertFilter, AlertRow, OutboxRow};
+pub use articles::{ArticleFilter, ArticleRow, CheckUpdate, NewArticle, NewVersion, VersionRow};
+pub use feeds::{FeedFetch, FeedRow};
+
+/// What can go wrong in the store.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("cannot create the state directory {path}: {source}")]
+    CreateDir {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("cannot open the database {path}: {source}")]
+    Open {
+        path: PathBuf,
+        source: rusqlite::Error,
+    },
+    #[error(
+        "the database {path} has schema version {found}, newer than this redline knows ({known}): upgrade redline"
+    )]
+    TooNew {
+        path: PathBuf,
+        found: i64,
+        known: i64,
+    },
+    #[error("database error: {0}")]
+    Sql(#[from] rusqlite::Error),
+    #[error("no article {0} is tracked (see `redline articles`)")]
+    NoArticle(String),
+    #[error("the database task stopped: {0}")]
+    Task(String),
+}
+
+pub type Result<T, E = StoreError> = std::result::Result<T, E>;
+
+/// The migrations, in order; the schema version is the number applied.
+const MIGRATIONS: &[&str] = &[
+    // 1: the first schema.
+    r#"
+    CREATE TABLE feeds (
+        id              INTEGER PRIMARY KEY,
+        url             TEXT NOT NULL UNIQUE,
+        name            TEXT NOT NULL,
+        etag            TEXT,
+        last_modified   TEXT,
+        last_fetch_at   TEXT,
+        last_status     TEXT,
+        last_error      TEXT,
+        last_entries    INTEGER,
+        error_streak    INTEGER NOT NULL DEFAULT 0,
+        next_due_at     TEXT
+    );
+    CREATE TABLE articles (
+        id              INTEGER PRIMARY KEY,
+        key             TEXT NOT NULL UNIQUE,
+        url             TEXT NOT NULL,
+        title           TEXT NOT NULL DEFAULT '',
+        feed_id         INTEGER REFERENCES feeds(id),
+        first_seen_at   TEXT NOT NULL,
+        etag            TEXT,
+        last_modified   TEXT,
+        last_check_at   TEXT,
+        next_check_at   TEXT,
+        revisit_step    INTEGER NOT NULL DEFAULT 0,
+        ladder_start_at TEXT NOT NULL,
+        state           TEXT NOT NULL DEFAULT 'active',
+        last_change_at  TEXT,
+        last_error      TEXT,
+        error_streak    INTEGER NOT NULL DEFAULT 0,
+        suspect_at      TEXT
+    );
+    CREATE INDEX articles_url ON articles(url);
+    CREATE INDEX articles_due ON articles(state, next_check_at);
+    CREATE TABLE article_topics (
+        article_id      INTEGER NOT NULL REFERENCES articles(id),
+        topic           TEXT NOT NULL,
+        PRIMARY KEY (article_id, topic)
+    );
+    CREATE TABLE versions (
+        id              INTEGER PRIMARY KEY,
+        article_id      INTEGER NOT NULL REFERENCES articles(id),
+        number          INTEGER NOT NULL,
+        fetched_at      TEXT NOT NULL,
+        headline        TEXT NOT NULL,
+        body            TEXT NOT NULL,
+        extractor       TEXT NOT NULL,
+        words_added     INTEGER NOT NULL DEFAULT 0,
+        words_removed   INTEGER NOT NULL DEFAULT 0,
+        note            TEXT,
+        UNIQUE (article_id, number)
+    );
+    CREATE TABLE alerts (
+        id              INTEGER PRIMARY KEY,
+        article_id      INTEGER NOT NULL REFERENCES articles(id),
+        kind            TEXT NOT NULL,
+        from_version    INTEGER NOT NULL,
+        to_version      INTEGER NOT NULL,
+        created_at      TEXT NOT NULL
+    );
+    CREATE INDEX alerts_article ON alerts(article_id);
+    CREATE TABLE outbox (
+        id              INTEGER PRIMARY KEY,
+        alert_id        INTEGER NOT NULL REFERENCES alerts(id),
+        recipient       TEXT NOT NULL,
+        status          TEXT NOT NULL DEFAULT 'queued',
+        attempts        INTEGER NOT NULL DEFAULT 0,
+        next_attempt_at TEXT NOT NULL,
+        last_error      TEXT,
+        answer          TEXT,
+        sent_at         TEXT,
+        UNIQUE (alert_id, recipient)
+    );
+    CREATE INDEX outbox_queue ON outbox(status, next_attempt_at);
+    "#,
+];
+
+/// The SQLite database.
+#[derive(Debug)]
+pub struct Store {
+    conn: Connection,
+}
+
+/// Times are stored as RFC 3339 text in UTC with milliseconds, which sorts as it reads.
+pub fn ts(t: DateTime<Utc>) -> String {
+    t.to_rfc3339_opts(SecondsFormat::Millis, true)
+}
+
+/// Parses a stored time; a malformed one (never written by redline) reads as the epoch.
+pub fn parse_ts(s: &str) -> DateTime<Utc> {
+    DateTime::parse_from_rfc3339(s)
+        .map(|t| t.with_timezone(&Utc))
+        .unwrap_or_default()
+}
+
+fn opt_ts(s: Option<String>) -> Option<DateTime<Utc>> {
+    s.as_deref().map(parse_ts)
+}
+
+impl Store {
+    /// Opens (creating if needed) the database at `path`, in WAL mode, migrated to the
+    /// current schema.
+    pub fn open(path: &Path) -> Result<Store> {
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir).map_err(|source| StoreError::CreateDir {
+                path: dir.to_path_buf(),
+                source,
+            })?;
+        }
+        let conn = Connection::open(path).map_err(|source| StoreError::Open {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        let mut store = Store { conn };
+        store.configure(path)?;
+        Ok(store)
+    }
+
+    /// An in-memory database, for tests.
+    pub fn open_in_memory() -> Result<Store> {
+        let mut store = Store {
+            conn: Connection::open_in_memory()?,
+        };
+        store.configure(Path::new(":memory:"))?;
+        Ok(store)
+    }
+
+    fn configure(&mut self, path: &Path) -> Result<()> {
+        // WAL lets the CLI read while the daemon writes; NORMAL sync is safe in WAL (a
+        // power cut may lose the last transaction, never corrupt the file).
+        self.conn
+            .pragma_update(None, "journal_mode", "WAL")
+            .map_err(|source| StoreError::Open {
+                path: path.to_path_buf(),
+                source,
+            })?;
+        self.conn.pragma_update(None, "synchronous", "NORMAL")?;
+        self.conn.pragma_update(None, "foreign_keys", "ON")?;
+        self.conn.busy_timeout(std::time::Duration::from_secs(10))?;
+        self.migrate(path)
+    }
+
+    fn migrate(&mut self, path: &Path) -> Result<()> {
+        let version: i64 = self
+            .conn
+            .pragma_query_value(None, "user_version", |r| r.get(0))?;
+        let known = MIGRATIONS.len() as i64;
+        if version > known {
+            return Err(StoreError::TooNew {
+                path: path.to_path_buf(),
+                found: version,
+                known,
+            });
+        }
+        for (i, sql) in MIGRATIONS.iter().enumerate().skip(version as usize) {
+            let tx = self.conn.transaction()?;
+            tx.execute_batch(sql)?;
+            tx.pragma_update(None, "user_version", (i + 1) as i64)?;
+            tx.commit()?;
+            tracing::debug!(version = i + 1, "database migrated");
+        }
+        Ok(())
+    }
+
+    /// The schema version of the open database.
+    pub fn schema_version(&self) -> Result<i64> {
+        Ok(self
+            .conn
+            .pragma_query_value(None, "user_version", |r| r.get(0))?)
+    }
+
+    /// `PRAGMA integrity_check`: "ok" when the file is sound.
+    pub fn integrity_check(&self) -> Result<String> {
+        Ok(self
+            .conn
+            .query_row("PRAGMA integrity_check", [], |r| r.get(0))?)
+    }
+
+    /// Looks an article up by the reference a user typed: its id or its URL.
+    pub fn resolve_article(&self, reference: &str) -> Result<ArticleRow> {
+        let found = match reference.trim().parse::<i64>() {
+            Ok(id) => self.article(id)?,
+            Err(_) => {
+                let canonical = crate::feed::canonical_url(reference, None);
+                let url = canonical.as_deref().unwrap_or(reference);
+                let id: Option<i64> = self
+                    .conn
+                    .query_row(
+                        "SELECT id FROM articles WHERE url = ?1 OR key = ?1 OR url = ?2 ORDER BY id LIMIT 1",
+                        (url, reference),
+                        |r| r.get(0),
+                    )
+                    .optional()?;
+                match id {
+                    Some(id) => self.article(id)?,
+                    None => None,
+                }
+            }
+        };
+        found.ok_or_else(|| StoreError::NoArticle(reference.to_string()))
+    }
+}
+
+/// A handle to the store for async code: each call runs on the blocking pool, one at a
+/// time, so SQLite never blocks the async threads.
+#[derive(Debug, Clone)]
+pub struct Db {
+    inner: Arc<Mutex<Store>>,
+}
+
+impl Db {
+    pub fn new(store: Store) -> Db {
+        Db {
+            inner: Arc::new(Mutex::new(store)),
+        }
+    }
+
+    /// Runs `f` with the store on the blocking pool.
+    pub async fn call<T, F>(&self, f: F) -> Result<T>
+    where
+        F: FnOnce(&mut Store) -> Result<T> + Send + 'static,
+        T: Send + 'static,
+    {
+        let inner = self.inner.clone();
+        tokio::task::spawn_blocking(move || {
+            // A poisoned lock means a panic mid-call; SQLite's own transactions keep the
+            // data sound, so carry on with the connection.
+            let mut guard = inner.lock().unwrap_or_else(|p| p.into_inner());
+            f(&mut guard)
+        })
+        .await
+        .map_err(|e| StoreError::Task(e.to_string()))?
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn open_migrates_and_reopens() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("sub/redline.db");
+        let store = Store::open(&path).expect("open");
+        assert_eq!(
+            store.schema_version().expect("version"),
+            MIGRATIONS.len() as i64
+        );
+        drop(store);
+        let store = Store::open(&path).expect("reopen");
+        assert_eq!(store.integrity_check().expect("check"), "ok");
+    }
+
+    #[test]
+    fn refuses_newer_schema() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("redline.db");
+        let store = Store::open(&path).expect("open");
+        store
+            .conn
+            .pragma_update(None, "user_version", 99)
+            .expect("set");
+        drop(store);
+        assert!(matches!(
+            Store::open(&path),
+            Err(StoreError::TooNew { found: 99, .. })
+        ));
+    }
+
+    #[test]
+    fn timestamps_round_trip() {
+        let t = Utc::now();
+        let back = parse_ts(&ts(t));
+        assert_eq!(ts(back), ts(t));
+    }
+}
