@@ -31,3 +31,4 @@ pub mod fetch;
 pub mod store;
 pub mod text;
 pub mod topic;
+pub mod watch;

@@ -1,0 +1,649 @@
+//! One cycle of work: poll the feeds that are due, track the entries that match a topic,
+//! check the articles that are due, and record what changed.
+//!
+//! Every step that can fail for one feed or one article is contained: the failure is
+//! logged and recorded on that feed or article, and the cycle goes on with the others.
+//! The daemon runs cycles forever; `redline poll` runs one.
+
+use std::hash::BuildHasher;
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use tokio::task::JoinSet;
+use url::Url;
+
+use crate::config::{Config, FeedConfig};
+use crate::diff::{self, Class};
+use crate::extract;
+use crate::feed::{self, Entry};
+use crate::fetch::{FetchError, Fetched, Fetcher, Validators};
+use crate::store::{
+    ArticleRow, CheckUpdate, Db, FeedFetch, FeedRow, NewArticle, NewVersion, StoreError, VersionRow,
+};
+use crate::text::Copy;
+use crate::topic::{MatchText, Query};
+
+/// A feed that keeps failing is retried at its interval times 2, 4, 8 … up to this.
+const MAX_FEED_BACKOFF: Duration = Duration::from_secs(6 * 3600);
+/// A feed's own freshness hints may slow polling down, but not below this rate.
+const MAX_FEED_HINT: Duration = Duration::from_secs(24 * 3600);
+/// An extraction that keeps less than this share of the previous text is suspect.
+const SHRINK_RATIO: f64 = 0.4;
+/// Texts shorter than this are too small to judge a shrink by.
+const SHRINK_MIN_CHARS: usize = 400;
+/// How soon a suspect extraction is re-fetched to confirm it.
+const CONFIRM_AFTER: Duration = Duration::from_secs(5 * 60);
+
+/// What one cycle did, for `redline poll` and the logs.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+pub struct CycleReport {
+    pub feeds_polled: usize,
+    pub feeds_failed: usize,
+    pub new_articles: usize,
+    pub articles_checked: usize,
+    pub article_errors: usize,
+    pub versions: usize,
+    pub alerts: usize,
+}
+
+impl CycleReport {
+    fn add(&mut self, o: &CycleReport) {
+        self.feeds_polled += o.feeds_polled;
+        self.feeds_failed += o.feeds_failed;
+        self.new_articles += o.new_articles;
+        self.articles_checked += o.articles_checked;
+        self.article_errors += o.article_errors;
+        self.versions += o.versions;
+        self.alerts += o.alerts;
+    }
+}
+
+/// Errors that stop a whole cycle (a broken database); anything about one feed or one
+/// article is recorded instead.
+#[derive(Debug, thiserror::Error)]
+pub enum WatchError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error(transparent)]
+    Fetch(#[from] FetchError),
+    #[error("{0}")]
+    Other(String),
+}
+
+/// Everything a cycle needs, cheap to clone into tasks.
+#[derive(Debug, Clone)]
+pub struct Watcher {
+    pub config: Arc<Config>,
+    pub db: Db,
+    pub http: Arc<Fetcher>,
+    queries: Arc<Vec<(String, Query)>>,
+    ignore: Arc<Vec<(String, Vec<regex::Regex>)>>,
+}
+
+impl Watcher {
+    pub fn new(config: Arc<Config>, db: Db) -> Result<Watcher, WatchError> {
+        let http = Arc::new(Fetcher::new(&config.http)?);
+        let queries = Arc::new(config.queries());
+        // Validation compiled these already; a failure here cannot happen.
+        let ignore = config
+            .feeds
+            .iter()
+            .map(|f| {
+                let res = f
+                    .ignore
+                    .iter()
+                    .filter_map(|r| regex::Regex::new(r.get_ref()).ok())
+                    .collect();
+                (f.name.clone(), res)
+            })
+            .collect();
+        Ok(Watcher {
+            config,
+            db,
+            http,
+            queries,
+            ignore: Arc::new(ignore),
+        })
+    }
+
+    /// One cycle: due feeds (every feed with `all`), then due articles.
+    pub async fn cycle(&self, all: bool) -> Result<CycleReport, WatchError> {
+        let mut report = self.poll_feeds(all).await?;
+        report.add(&self.check_articles(all).await?);
+        Ok(report)
+    }
+
+    /// Polls the feeds that are due, concurrently; a failing feed is recorded and the
+    /// others go on.
+    pub async fn poll_feeds(&self, all: bool) -> Result<CycleReport, WatchError> {
+        let pairs: Vec<(String, String)> = self
+            .config
+            .feeds
+            .iter()
+            .map(|f| (f.url.get_ref().clone(), f.name.clone()))
+            .collect();
+        let ids = self.db.call(move |s| s.sync_feeds(&pairs)).await?;
+        let now = Utc::now();
+        let mut tasks = JoinSet::new();
+        for (feed, id) in self.config.feeds.iter().zip(ids) {
+            let url = feed.url.get_ref().clone();
+            let row = self.db.call(move |s| s.feed(&url)).await?;
+            let due = row
+                .as_ref()
+                .and_then(|r| r.next_due)
+                .is_none_or(|t| t <= now);
+            if !(all || due) {
+                continue;
+            }
+            let this = self.clone();
+            let feed = feed.clone();
+            tasks.spawn(async move { this.poll_feed(&feed, id, row).await });
+        }
+        let mut report = CycleReport::default();
+        while let Some(done) = tasks.join_next().await {
+            match done {
+                Ok(Ok(r)) => report.add(&r),
+                Ok(Err(e)) => return Err(e),
+                Err(e) => return Err(WatchError::Other(format!("a feed task failed: {e}"))),
+            }
+        }
+        Ok(report)
+    }
+
+    async fn poll_feed(
+        &self,
+        feed: &FeedConfig,
+        feed_id: i64,
+        row: Option<FeedRow>,
+    ) -> Result<CycleReport, WatchError> {
+        let mut report = CycleReport {
+            feeds_polled: 1,
+            ..Default::default()
+        };
+        let interval = self.config.feed_interval(feed);
+        let validators = row
+            .as_ref()
+            .map(|r| Validators {
+                etag: r.etag.clone(),
+                last_modified: r.last_modified.clone(),
+            })
+            .unwrap_or_default();
+        let streak = row.as_ref().map_or(0, |r| r.error_streak);
+        let url = Url::parse(feed.url.get_ref())
+            .map_err(|e| WatchError::Other(format!("feed {}: {e}", feed.url.get_ref())))?;
+        let now = Utc::now();
+        let result = self.http.get(&url, &validators).await;
+        let outcome = match result {
+            Ok(Fetched::NotModified) => {
+                tracing::debug!(feed = %feed.name, "feed not modified");
+                Ok((FeedFetch {
+                    at: now,
+                    status: "304".into(),
+                    error: None,
+                    entries: None,
+                    etag: None,
+                    last_modified: None,
+                    next_due: now + jittered(interval, self.config.schedule.jitter.0, &feed.name),
+                }, Vec::new()))
+            }
+            Ok(Fetched::Page(page)) => match feed::parse(&page.text(), &page.final_url) {
+                Ok(parsed) => {
+                    let hint = parsed
+                        .ttl
+                        .into_iter()
+                        .chain(page.fresh_for)
+                        .max()
+                        .unwrap_or_default()
+                        .min(MAX_FEED_HINT);
+                    let wait = jittered(interval, self.config.schedule.jitter.0, &feed.name)
+                        .max(hint);
+                    Ok((FeedFetch {
+                        at: now,
+                        status: page.status.to_string(),
+                        error: None,
+                        entries: Some(parsed.entries.len() as i64),
+                        etag: page.validators.etag.clone(),
+                        last_modified: page.validators.last_modified.clone(),
+                        next_due: now + wait,
+                    }, parsed.entries))
+                }
+                Err(e) => Err((page.status.to_string(), e.to_string(), None)),
+            },
+            Err(e) => {
+                let retry = match &e {
+                    FetchError::Status { retry_after, .. } => *retry_after,
+                    FetchError::Paused { until, .. } => (*until - now).to_std().ok(),
+                    _ => None,
+                };
+                Err((e.status(), e.to_string(), retry))
+            }
+        };
+        let (fetch, entries) = match outcome {
+            Ok(ok) => ok,
+            Err((status, error, retry)) => {
+                tracing::warn!(feed = %feed.name, url = %url, error = %error, "feed failed; will retry");
+                report.feeds_failed = 1;
+                let wait = backoff(interval, streak + 1).max(retry.unwrap_or_default());
+                (FeedFetch {
+                    at: now,
+                    status,
+                    error: Some(error),
+                    entries: None,
+                    etag: None,
+                    last_modified: None,
+                    next_due: now + wait,
+                }, Vec::new())
+            }
+        };
+        for entry in entries {
+            if self.track_entry(feed, feed_id, &entry, now).await? {
+                report.new_articles += 1;
+            }
+        }
+        self.db
+            .call(move |s| s.record_feed_fetch(feed_id, &fetch))
+            .await?;
+        Ok(report)
+    }
+
+    /// The topics of this feed that an entry matches.
+    pub fn matching_topics(&self, feed: &FeedConfig, entry: &Entry) -> Vec<String> {
+        let text = MatchText::new(&entry.match_text());
+        self.queries
+            .iter()
+            .filter(|(name, q)| feed.reaches(name) && q.matches(&text))
+            .map(|(name, _)| name.clone())
+            .collect()
+    }
+
+    /// Tracks an entry when it matches a topic; returns whether it is a new article.
+    async fn track_entry(
+        &self,
+        feed: &FeedConfig,
+        feed_id: i64,
+        entry: &Entry,
+        now: DateTime<Utc>,
+    ) -> Result<bool, WatchError> {
+        let topics = self.matching_topics(feed, entry);
+        if topics.is_empty() {
+            return Ok(false);
+        }
+        let (Some(link), Some(key)) = (entry.link.clone(), entry.key()) else {
+            tracing::debug!(feed = %feed.name, title = %entry.title, "matching entry has no link");
+            return Ok(false);
+        };
+        let new = NewArticle {
+            key: key.to_string(),
+            url: link,
+            title: entry.title.clone(),
+            feed_id: Some(feed_id),
+            topics,
+            now,
+        };
+        let (id, created) = self.db.call(move |s| s.upsert_article(&new)).await?;
+        if created {
+            tracing::info!(article = id, title = %entry.title, "tracking a new article");
+        }
+        Ok(created)
+    }
+
+    /// Checks the articles that are due (every active one with `all`), concurrently.
+    pub async fn check_articles(&self, all: bool) -> Result<CycleReport, WatchError> {
+        let now = Utc::now();
+        let due = self.db.call(move |s| s.due_articles(now, all)).await?;
+        let mut tasks = JoinSet::new();
+        for article in due {
+            let this = self.clone();
+            tasks.spawn(async move { this.check_article(article).await });
+        }
+        let mut report = CycleReport::default();
+        while let Some(done) = tasks.join_next().await {
+            match done {
+                Ok(Ok(r)) => report.add(&r),
+                Ok(Err(e)) => return Err(e),
+                Err(e) => return Err(WatchError::Other(format!("an article task failed: {e}"))),
+            }
+        }
+        Ok(report)
+    }
+
+    fn feed_config(&self, name: Option<&str>) -> Option<&FeedConfig> {
+        name.and_then(|n| self.config.feeds.iter().find(|f| f.name == n))
+    }
+
+    /// Fetches and extracts one article's page as it is now.
+    pub async fn fetch_copy(
+        &self,
+        url: &str,
+        feed: Option<&str>,
+        validators: &Validators,
+    ) -> Result<Option<(Copy, Validators)>, CheckError> {
+        let url = Url::parse(url).map_err(|e| CheckError::Fetch(format!("bad URL {url}: {e}")))?;
+        self.http
+            .check_public(&url)
+            .map_err(|e| CheckError::Fetch(e.to_string()))?;
+        let page = match self.http.get(&url, validators).await {
+            Ok(Fetched::NotModified) => return Ok(None),
+            Ok(Fetched::Page(p)) => p,
+            Err(FetchError::Status { code: 404 | 410, .. }) => return Err(CheckError::Gone),
+            Err(e) => return Err(CheckError::Fetch(e.to_string())),
+        };
+        let opts = extract::Options {
+            drop: self
+                .feed_config(feed)
+                .map(|f| f.drop.iter().map(|s| s.get_ref().clone()).collect())
+                .unwrap_or_default(),
+            url: Some(page.final_url.to_string()),
+        };
+        let html = page.text();
+        let copy = extract::extract(&html, &opts)
+            .map_err(|e| CheckError::Extract(e.to_string()))?;
+        Ok(Some((copy, page.validators)))
+    }
+
+    /// Recipients for an article's alerts: each of its topics' recipients, once.
+    fn recipients(&self, article: &ArticleRow) -> Vec<String> {
+        let mut all: Vec<String> = if article.topics.is_empty() {
+            self.config
+                .email
+                .to
+                .iter()
+                .map(|t| t.get_ref().clone())
+                .collect()
+        } else {
+            article
+                .topics
+                .iter()
+                .flat_map(|t| self.config.recipients(t))
+                .collect()
+        };
+        all.sort();
+        all.dedup();
+        all
+    }
+
+    /// Checks one article: fetch, extract, compare with the last version, record.
+    pub async fn check_article(&self, article: ArticleRow) -> Result<CycleReport, WatchError> {
+        let mut report = CycleReport {
+            articles_checked: 1,
+            ..Default::default()
+        };
+        let now = Utc::now();
+        let (latest, recent) = {
+            let id = article.id;
+            let window = self.config.schedule.flip_flop.0;
+            let since = now - chrono::Duration::from_std(window).unwrap_or_default();
+            self.db
+                .call(move |s| {
+                    let recent = if window.is_zero() {
+                        Vec::new()
+                    } else {
+                        s.versions_since(id, since)?
+                    };
+                    Ok((s.latest_version(id)?, recent))
+                })
+                .await?
+        };
+        // Without a stored version a 304 would leave us with nothing to compare.
+        let validators = if latest.is_some() {
+            Validators {
+                etag: article.etag.clone(),
+                last_modified: article.last_modified.clone(),
+            }
+        } else {
+            Validators::default()
+        };
+        let ladder = Ladder::new(&self.config);
+        let mut update = CheckUpdate {
+            article_id: article.id,
+            at: now,
+            etag: None,
+            last_modified: None,
+            title: None,
+            version: None,
+            alert: None,
+            state: "active".into(),
+            next_check: None,
+            revisit_step: article.revisit_step,
+            ladder_start: article.ladder_start,
+            error: None,
+            suspect_at: None,
+        };
+        let fetched = self
+            .fetch_copy(&article.url, article.feed.as_deref(), &validators)
+            .await;
+        match fetched {
+            Ok(None) => ladder.advance(&mut update, now),
+            Ok(Some((copy, v))) => {
+                update.etag = v.etag;
+                update.last_modified = v.last_modified;
+                self.compare(&article, latest.clone(), &recent, copy, &mut update, now);
+                if update.version.is_some() {
+                    report.versions = 1;
+                }
+                if update.alert.is_some() {
+                    report.alerts = 1;
+                }
+            }
+            Err(CheckError::Gone) => {
+                tracing::info!(article = article.id, url = %article.url, "article removed (404/410)");
+                update.state = "removed".into();
+                update.next_check = None;
+                if latest.is_some() {
+                    update.alert = Some(("removed".into(), self.recipients(&article)));
+                    report.alerts = 1;
+                }
+            }
+            Err(e) => {
+                tracing::warn!(article = article.id, url = %article.url, error = %e, "article check failed; will retry");
+                report.article_errors = 1;
+                update.error = Some(e.to_string());
+                update.suspect_at = article.suspect_at;
+                ladder.retry(&mut update, now);
+            }
+        }
+        self.db.call(move |s| s.record_check(&update)).await?;
+        Ok(report)
+    }
+
+    /// Compares a fresh copy with the latest stored version and fills in what to record.
+    fn compare(
+        &self,
+        article: &ArticleRow,
+        latest: Option<VersionRow>,
+        recent: &[VersionRow],
+        copy: Copy,
+        u: &mut CheckUpdate,
+        now: DateTime<Utc>,
+    ) {
+        let ladder = Ladder::new(&self.config);
+        if !copy.headline.is_empty() {
+            u.title = Some(copy.headline.clone());
+        }
+        let Some(prev) = latest else {
+            u.version = Some(NewVersion {
+                copy,
+                extractor: extract::EXTRACTOR.into(),
+                words_added: 0,
+                words_removed: 0,
+                note: Some("baseline".into()),
+            });
+            ladder.restart(u, now);
+            return;
+        };
+        let patterns: &[regex::Regex] = article
+            .feed
+            .as_deref()
+            .and_then(|f| self.ignore.iter().find(|(n, _)| n == f))
+            .map_or(&[], |(_, p)| p.as_slice());
+        let old_cmp = diff::strip_ignored(&prev.copy, patterns);
+        let new_cmp = diff::strip_ignored(&copy, patterns);
+        // A baseline from `track --file` may lack the headline: take the page's quietly.
+        let old_cmp = if old_cmp.headline.is_empty() {
+            Copy {
+                headline: new_cmp.headline.clone(),
+                ..old_cmp
+            }
+        } else {
+            old_cmp
+        };
+        if diff::classify(&old_cmp, &new_cmp) != Class::Wording {
+            ladder.advance(u, now);
+            return;
+        }
+        let d = diff::diff(&prev.copy, &copy);
+        let mut version = NewVersion {
+            copy,
+            extractor: extract::EXTRACTOR.into(),
+            words_added: d.words_added as i64,
+            words_removed: d.words_removed as i64,
+            note: None,
+        };
+        // An upgraded extractor sees the same page differently: re-baseline quietly.
+        if prev.extractor != extract::EXTRACTOR {
+            version.note = Some(format!("re-baselined: extractor {} → {}", prev.extractor, extract::EXTRACTOR));
+            u.version = Some(version);
+            ladder.advance(u, now);
+            return;
+        }
+        // Most of the text gone at once is a paywall, error page or consent wall, not an
+        // edit: confirm with a second fetch, then record it as an extraction failure.
+        let (old_len, new_len) = (old_cmp.char_len(), new_cmp.char_len());
+        if old_len >= SHRINK_MIN_CHARS && (new_len as f64) < SHRINK_RATIO * old_len as f64 {
+            if article.suspect_at.is_some() {
+                u.error = Some(format!(
+                    "extraction failure: the text shrank from {old_len} to {new_len} characters (paywall, error or consent page?); no alert"
+                ));
+                u.suspect_at = article.suspect_at;
+                ladder.advance(u, now);
+            } else {
+                u.suspect_at = Some(now);
+                u.next_check = Some(now + CONFIRM_AFTER);
+            }
+            return;
+        }
+        // A → B → A: record the return, but the reader has seen this text already.
+        if let Some(same) = recent.iter().find(|v| {
+            v.number < prev.number
+                && diff::classify(&diff::strip_ignored(&v.copy, patterns), &new_cmp) != Class::Wording
+        }) {
+            version.note = Some(format!("flip-flop: same text as version {}", same.number));
+            u.version = Some(version);
+            ladder.advance(u, now);
+            return;
+        }
+        u.alert = Some(("reworded".into(), self.recipients(article)));
+        u.version = Some(version);
+        ladder.restart(u, now);
+    }
+}
+
+/// Why one article's check failed.
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum CheckError {
+    #[error("the page is gone (404/410)")]
+    Gone,
+    #[error("fetch failed: {0}")]
+    Fetch(String),
+    #[error("extraction failed: {0}")]
+    Extract(String),
+}
+
+/// The revisit ladder: `[schedule].revisit` in order, then the last interval again and
+/// again, until `stop_after` has passed since the ladder (re)started.
+#[derive(Debug, Clone)]
+pub struct Ladder {
+    steps: Vec<Duration>,
+    stop_after: Duration,
+}
+
+impl Ladder {
+    pub fn new(config: &Config) -> Ladder {
+        Ladder {
+            steps: config.schedule.revisit.iter().map(|d| d.0).collect(),
+            stop_after: config.schedule.stop_after.0,
+        }
+    }
+
+    /// The wait before the check after `step` checks on this ladder.
+    pub fn interval(&self, step: i64) -> Duration {
+        let i = (step.max(0) as usize).min(self.steps.len().saturating_sub(1));
+        self.steps.get(i).copied().unwrap_or(Duration::from_secs(3600))
+    }
+
+    fn schedule(&self, u: &mut CheckUpdate, now: DateTime<Utc>, step: i64) {
+        let next = now + chrono::Duration::from_std(self.interval(step)).unwrap_or_default();
+        let stop = u.ladder_start + chrono::Duration::from_std(self.stop_after).unwrap_or_default();
+        if next > stop {
+            u.state = "stopped".into();
+            u.next_check = None;
+        } else {
+            u.next_check = Some(next);
+        }
+        u.revisit_step = step + 1;
+    }
+
+    /// After a check that found no change: the next rung.
+    pub fn advance(&self, u: &mut CheckUpdate, now: DateTime<Utc>) {
+        let step = u.revisit_step;
+        self.schedule(u, now, step);
+    }
+
+    /// After a change (or the baseline): back to the first rung.
+    pub fn restart(&self, u: &mut CheckUpdate, now: DateTime<Utc>) {
+        u.ladder_start = now;
+        self.schedule(u, now, 0);
+    }
+
+    /// After a failed check: try again at the current rung's interval.
+    pub fn retry(&self, u: &mut CheckUpdate, now: DateTime<Utc>) {
+        let step = (u.revisit_step - 1).max(0);
+        self.schedule(u, now, step);
+        u.revisit_step = step + 1;
+    }
+}
+
+/// `interval` ± `percent`%, chosen at random.
+pub fn jittered(interval: Duration, percent: f64, salt: &str) -> Duration {
+    if percent <= 0.0 {
+        return interval;
+    }
+    // RandomState is seeded per process: enough randomness to spread feeds out.
+    let r = std::collections::hash_map::RandomState::new().hash_one((salt, Utc::now()));
+    let unit = (r % 1_000_001) as f64 / 1_000_000.0; // 0..=1
+    let factor = 1.0 + percent / 100.0 * (2.0 * unit - 1.0);
+    interval.mul_f64(factor.max(0.0))
+}
+
+/// The wait after the `streak`-th failure in a row: interval × 2^(streak-1), capped.
+pub fn backoff(interval: Duration, streak: i64) -> Duration {
+    let exp = (streak - 1).clamp(0, 16) as u32;
+    interval
+        .saturating_mul(2u32.saturating_pow(exp))
+        .min(MAX_FEED_BACKOFF.max(interval))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn jitter_stays_in_bounds() {
+        let base = Duration::from_secs(600);
+        for i in 0..1000 {
+            let d = jittered(base, 10.0, &i.to_string());
+            assert!(d >= Duration::from_secs(540) && d <= Duration::from_secs(660), "{d:?}");
+        }
+        assert_eq!(jittered(base, 0.0, "x"), base);
+    }
+
+    #[test]
+    fn backoff_grows_and_caps() {
+        let i = Duration::from_secs(600);
+        assert_eq!(backoff(i, 1), i);
+        assert_eq!(backoff(i, 2), i * 2);
+        assert_eq!(backoff(i, 3), i * 4);
+        assert_eq!(backoff(i, 30), MAX_FEED_BACKOFF);
+    }
+}
