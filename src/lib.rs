@@ -22,8 +22,11 @@
 //! - [`daemon`]: the long-running service around [`watch`].
 //! - [`cli`]: the `redline` command line.
 
+pub mod alert;
 pub mod charset;
+pub mod cli;
 pub mod config;
+pub mod daemon;
 pub mod diff;
 pub mod extract;
 pub mod feed;

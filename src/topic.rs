@@ -63,3 +63,9 @@ impl Query {
         self.0.iter().any(|w| text.0.contains(w.as_str()))
     }
 }
+
+impl fmt::Display for Query {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.0.join(" OR "))
+    }
+}

@@ -177,15 +177,19 @@ impl Watcher {
         let outcome = match result {
             Ok(Fetched::NotModified) => {
                 tracing::debug!(feed = %feed.name, "feed not modified");
-                Ok((FeedFetch {
-                    at: now,
-                    status: "304".into(),
-                    error: None,
-                    entries: None,
-                    etag: None,
-                    last_modified: None,
-                    next_due: now + jittered(interval, self.config.schedule.jitter.0, &feed.name),
-                }, Vec::new()))
+                Ok((
+                    FeedFetch {
+                        at: now,
+                        status: "304".into(),
+                        error: None,
+                        entries: None,
+                        etag: None,
+                        last_modified: None,
+                        next_due: now
+                            + jittered(interval, self.config.schedule.jitter.0, &feed.name),
+                    },
+                    Vec::new(),
+                ))
             }
             Ok(Fetched::Page(page)) => match feed::parse(&page.text(), &page.final_url) {
                 Ok(parsed) => {
@@ -196,17 +200,20 @@ impl Watcher {
                         .max()
                         .unwrap_or_default()
                         .min(MAX_FEED_HINT);
-                    let wait = jittered(interval, self.config.schedule.jitter.0, &feed.name)
-                        .max(hint);
-                    Ok((FeedFetch {
-                        at: now,
-                        status: page.status.to_string(),
-                        error: None,
-                        entries: Some(parsed.entries.len() as i64),
-                        etag: page.validators.etag.clone(),
-                        last_modified: page.validators.last_modified.clone(),
-                        next_due: now + wait,
-                    }, parsed.entries))
+                    let wait =
+                        jittered(interval, self.config.schedule.jitter.0, &feed.name).max(hint);
+                    Ok((
+                        FeedFetch {
+                            at: now,
+                            status: page.status.to_string(),
+                            error: None,
+                            entries: Some(parsed.entries.len() as i64),
+                            etag: page.validators.etag.clone(),
+                            last_modified: page.validators.last_modified.clone(),
+                            next_due: now + wait,
+                        },
+                        parsed.entries,
+                    ))
                 }
                 Err(e) => Err((page.status.to_string(), e.to_string(), None)),
             },
@@ -225,15 +232,18 @@ impl Watcher {
                 tracing::warn!(feed = %feed.name, url = %url, error = %error, "feed failed; will retry");
                 report.feeds_failed = 1;
                 let wait = backoff(interval, streak + 1).max(retry.unwrap_or_default());
-                (FeedFetch {
-                    at: now,
-                    status,
-                    error: Some(error),
-                    entries: None,
-                    etag: None,
-                    last_modified: None,
-                    next_due: now + wait,
-                }, Vec::new())
+                (
+                    FeedFetch {
+                        at: now,
+                        status,
+                        error: Some(error),
+                        entries: None,
+                        etag: None,
+                        last_modified: None,
+                        next_due: now + wait,
+                    },
+                    Vec::new(),
+                )
             }
         };
         for entry in entries {
@@ -326,7 +336,9 @@ impl Watcher {
         let page = match self.http.get(&url, validators).await {
             Ok(Fetched::NotModified) => return Ok(None),
             Ok(Fetched::Page(p)) => p,
-            Err(FetchError::Status { code: 404 | 410, .. }) => return Err(CheckError::Gone),
+            Err(FetchError::Status {
+                code: 404 | 410, ..
+            }) => return Err(CheckError::Gone),
             Err(e) => return Err(CheckError::Fetch(e.to_string())),
         };
         let opts = extract::Options {
@@ -337,8 +349,8 @@ impl Watcher {
             url: Some(page.final_url.to_string()),
         };
         let html = page.text();
-        let copy = extract::extract(&html, &opts)
-            .map_err(|e| CheckError::Extract(e.to_string()))?;
+        let copy =
+            extract::extract(&html, &opts).map_err(|e| CheckError::Extract(e.to_string()))?;
         Ok(Some((copy, page.validators)))
     }
 
@@ -502,7 +514,11 @@ impl Watcher {
         };
         // An upgraded extractor sees the same page differently: re-baseline quietly.
         if prev.extractor != extract::EXTRACTOR {
-            version.note = Some(format!("re-baselined: extractor {} → {}", prev.extractor, extract::EXTRACTOR));
+            version.note = Some(format!(
+                "re-baselined: extractor {} → {}",
+                prev.extractor,
+                extract::EXTRACTOR
+            ));
             u.version = Some(version);
             ladder.advance(u, now);
             return;
@@ -526,7 +542,8 @@ impl Watcher {
         // A → B → A: record the return, but the reader has seen this text already.
         if let Some(same) = recent.iter().find(|v| {
             v.number < prev.number
-                && diff::classify(&diff::strip_ignored(&v.copy, patterns), &new_cmp) != Class::Wording
+                && diff::classify(&diff::strip_ignored(&v.copy, patterns), &new_cmp)
+                    != Class::Wording
         }) {
             version.note = Some(format!("flip-flop: same text as version {}", same.number));
             u.version = Some(version);
@@ -569,7 +586,10 @@ impl Ladder {
     /// The wait before the check after `step` checks on this ladder.
     pub fn interval(&self, step: i64) -> Duration {
         let i = (step.max(0) as usize).min(self.steps.len().saturating_sub(1));
-        self.steps.get(i).copied().unwrap_or(Duration::from_secs(3600))
+        self.steps
+            .get(i)
+            .copied()
+            .unwrap_or(Duration::from_secs(3600))
     }
 
     fn schedule(&self, u: &mut CheckUpdate, now: DateTime<Utc>, step: i64) {
@@ -633,7 +653,10 @@ mod tests {
         let base = Duration::from_secs(600);
         for i in 0..1000 {
             let d = jittered(base, 10.0, &i.to_string());
-            assert!(d >= Duration::from_secs(540) && d <= Duration::from_secs(660), "{d:?}");
+            assert!(
+                d >= Duration::from_secs(540) && d <= Duration::from_secs(660),
+                "{d:?}"
+            );
         }
         assert_eq!(jittered(base, 0.0, "x"), base);
     }

@@ -42,3 +42,4 @@ pub fn strip_ignored(copy: &Copy, patterns: &[regex::Regex]) -> Copy {
         copy.paragraphs.iter().map(|p| strip(p)),
     )
 }
+pub mod render;

@@ -1,0 +1,386 @@
+//! Commands that read the store: `feeds`, `articles`, `history`, `diff`, `show`,
+//! `replay`.
+
+use anyhow::Context;
+use chrono::Utc;
+use serde_json::json;
+
+use super::table::Table;
+use super::{Ctx, DiffFormat, UsageError, emit, emit_json, human_time, parse_when};
+use crate::diff::{self, render};
+use crate::store::{AlertFilter, AlertRow, ArticleFilter, ArticleRow, Db, VersionRow};
+
+fn or_dash<T: ToString>(v: Option<T>) -> String {
+    v.map_or_else(|| "-".to_string(), |v| v.to_string())
+}
+
+pub async fn feeds(ctx: &Ctx, json: bool) -> anyhow::Result<()> {
+    let config = ctx.config()?;
+    let db = ctx.db(&config)?;
+    let rows = db.call(|s| s.feeds()).await?;
+    let mut listed = Vec::new();
+    for f in &config.feeds {
+        let url = f.url.get_ref();
+        let row = rows.iter().find(|r| &r.url == url);
+        listed.push(json!({
+            "name": f.name,
+            "url": url,
+            "last_fetch": row.and_then(|r| r.last_fetch),
+            "last_status": row.and_then(|r| r.last_status.clone()),
+            "last_error": row.and_then(|r| r.last_error.clone()),
+            "entries": row.and_then(|r| r.entries),
+            "error_streak": row.map_or(0, |r| r.error_streak),
+            "next_due": row.and_then(|r| r.next_due),
+        }));
+    }
+    if json {
+        return emit_json(&listed);
+    }
+    let mut t = Table::new(&[
+        "NAME",
+        "LAST FETCH",
+        "STATUS",
+        "ENTRIES",
+        "ERRORS",
+        "NEXT DUE",
+        "URL",
+    ]);
+    let mut errors = String::new();
+    for (f, v) in config.feeds.iter().zip(&listed) {
+        let row = rows.iter().find(|r| &r.url == f.url.get_ref());
+        t.row(vec![
+            f.name.clone(),
+            or_dash(row.and_then(|r| r.last_fetch).map(human_time)),
+            or_dash(row.and_then(|r| r.last_status.clone())),
+            or_dash(row.and_then(|r| r.entries)),
+            v["error_streak"].to_string(),
+            row.and_then(|r| r.next_due)
+                .map_or_else(|| "now".to_string(), human_time),
+            f.url.get_ref().clone(),
+        ]);
+        if let Some(e) = row.and_then(|r| r.last_error.as_ref()) {
+            errors.push_str(&format!("{}: {e}\n", f.name));
+        }
+    }
+    let mut out = t.to_string();
+    if !errors.is_empty() {
+        out.push_str("\nlast errors:\n");
+        out.push_str(&errors);
+    }
+    emit(&out)
+}
+
+pub async fn articles(
+    ctx: &Ctx,
+    topic: Option<String>,
+    changed: bool,
+    json: bool,
+) -> anyhow::Result<()> {
+    let config = ctx.config()?;
+    if let Some(t) = &topic
+        && !config.topics.iter().any(|c| c.name.get_ref() == t)
+    {
+        return Err(UsageError(format!(
+            "no topic {t:?} in {} (see `redline check`)",
+            config.path.display()
+        ))
+        .into());
+    }
+    let db = ctx.db(&config)?;
+    let filter = ArticleFilter { topic, changed };
+    let rows = db.call(move |s| s.articles(&filter)).await?;
+    if json {
+        return emit_json(&rows);
+    }
+    let mut t = Table::new(&["ID", "VERSIONS", "LAST CHANGE", "STATE", "TITLE", "URL"]);
+    for a in &rows {
+        t.row(vec![
+            a.id.to_string(),
+            a.versions.to_string(),
+            or_dash(a.last_change.map(human_time)),
+            a.state.clone(),
+            truncate(&a.title, 70),
+            a.url.clone(),
+        ]);
+    }
+    if t.is_empty() {
+        return emit("no articles tracked yet (run `redline poll`)\n");
+    }
+    emit(&t.to_string())
+}
+
+fn truncate(s: &str, max: usize) -> String {
+    if s.chars().count() <= max {
+        s.to_string()
+    } else {
+        let mut t: String = s.chars().take(max - 1).collect();
+        t.push('…');
+        t
+    }
+}
+
+async fn article_and_versions(
+    db: &Db,
+    reference: &str,
+) -> anyhow::Result<(ArticleRow, Vec<VersionRow>)> {
+    let r = reference.to_string();
+    db.call(move |s| {
+        let a = s.resolve_article(&r)?;
+        let v = s.versions(a.id)?;
+        Ok((a, v))
+    })
+    .await
+    .map_err(Into::into)
+}
+
+pub async fn history(ctx: &Ctx, reference: &str, json: bool) -> anyhow::Result<()> {
+    let config = ctx.config()?;
+    let db = ctx.db(&config)?;
+    let (article, versions) = article_and_versions(&db, reference).await?;
+    if json {
+        return emit_json(&json!({ "article": article, "versions": versions }));
+    }
+    let mut out = format!(
+        "article {}: {}\n{}\n\n",
+        article.id, article.title, article.url
+    );
+    let mut t = Table::new(&["VERSION", "TIME", "ADDED", "REMOVED", "NOTE"]);
+    for v in &versions {
+        t.row(vec![
+            v.number.to_string(),
+            human_time(v.time),
+            format!("+{}", v.words_added),
+            format!("-{}", v.words_removed),
+            v.note.clone().unwrap_or_default(),
+        ]);
+    }
+    out.push_str(&t.to_string());
+    emit(&out)
+}
+
+/// Picks the two versions to compare: `--from`/`--to`, else the last two.
+fn pick<'a>(
+    article: &ArticleRow,
+    versions: &'a [VersionRow],
+    from: Option<i64>,
+    to: Option<i64>,
+) -> anyhow::Result<(&'a VersionRow, &'a VersionRow)> {
+    let find = |n: i64| {
+        versions.iter().find(|v| v.number == n).ok_or_else(|| {
+            anyhow::anyhow!(
+                "article {} has no version {n} (it has 1 to {}; see `redline history {}`)",
+                article.id,
+                versions.len(),
+                article.id
+            )
+        })
+    };
+    let last = versions.last().map_or(0, |v| v.number);
+    let to_n = to.unwrap_or(last);
+    let from_n = from.unwrap_or(to_n - 1);
+    if versions.len() < 2 && from.is_none() {
+        anyhow::bail!(
+            "article {} has only {} version{}: nothing to compare yet",
+            article.id,
+            versions.len(),
+            if versions.len() == 1 { "" } else { "s" }
+        );
+    }
+    Ok((find(from_n)?, find(to_n)?))
+}
+
+pub async fn diff(
+    ctx: &Ctx,
+    reference: &str,
+    from: Option<i64>,
+    to: Option<i64>,
+    format: DiffFormat,
+) -> anyhow::Result<()> {
+    let config = ctx.config()?;
+    let db = ctx.db(&config)?;
+    let (article, versions) = article_and_versions(&db, reference).await?;
+    let (old, new) = pick(&article, &versions, from, to)?;
+    let d = diff::diff(&old.copy, &new.copy);
+    let opts = render::RenderOptions { context: 0 };
+    let out = match format {
+        DiffFormat::Json => {
+            let mut doc = render::json(&d);
+            if let Some(obj) = doc.as_object_mut() {
+                obj.insert("article".into(), json!(article.id));
+                obj.insert("url".into(), json!(article.url));
+                obj.insert(
+                    "from".into(),
+                    json!({"version": old.number, "time": old.time}),
+                );
+                obj.insert(
+                    "to".into(),
+                    json!({"version": new.number, "time": new.time}),
+                );
+            }
+            return emit_json(&doc);
+        }
+        DiffFormat::Html => render::html(&d, &opts),
+        DiffFormat::Unified => render::unified(
+            &old.copy,
+            &new.copy,
+            &format!("version {} ({})", old.number, human_time(old.time)),
+            &format!("version {} ({})", new.number, human_time(new.time)),
+        ),
+        DiffFormat::Word => {
+            let body = if ctx.color {
+                render::ansi(&d, &opts)
+            } else {
+                render::word(&d, &opts)
+            };
+            format!(
+                "article {}: {}\n{}\nversion {} ({}) → version {} ({}): +{} -{} words\n\n{}",
+                article.id,
+                new.copy.headline,
+                article.url,
+                old.number,
+                human_time(old.time),
+                new.number,
+                human_time(new.time),
+                d.words_added,
+                d.words_removed,
+                body
+            )
+        }
+    };
+    emit(&ensure_newline(out))
+}
+
+fn ensure_newline(mut s: String) -> String {
+    if !s.ends_with('\n') {
+        s.push('\n');
+    }
+    s
+}
+
+pub async fn show(ctx: &Ctx, reference: &str, version: Option<i64>) -> anyhow::Result<()> {
+    let config = ctx.config()?;
+    let db = ctx.db(&config)?;
+    let (article, versions) = article_and_versions(&db, reference).await?;
+    let v = match version {
+        Some(n) => versions.iter().find(|v| v.number == n).with_context(|| {
+            format!(
+                "article {} has no version {n} (see `redline history {}`)",
+                article.id, article.id
+            )
+        })?,
+        None => versions
+            .last()
+            .with_context(|| format!("article {} has no stored version yet", article.id))?,
+    };
+    emit(&v.copy.to_string())
+}
+
+/// The options of `redline replay`.
+#[derive(Debug, Clone)]
+pub struct ReplayArgs {
+    pub since: Option<String>,
+    pub until: Option<String>,
+    pub topic: Option<String>,
+    pub article: Option<String>,
+    pub email: bool,
+    pub to: Option<String>,
+    pub json: bool,
+}
+
+pub async fn replay(ctx: &Ctx, args: ReplayArgs) -> anyhow::Result<()> {
+    let config = ctx.config()?;
+    let db = ctx.db(&config)?;
+    let now = Utc::now();
+    let article_id = match &args.article {
+        Some(r) => {
+            let r = r.clone();
+            Some(db.call(move |s| s.resolve_article(&r)).await?.id)
+        }
+        None => None,
+    };
+    let filter = AlertFilter {
+        since: args
+            .since
+            .as_deref()
+            .map(|s| parse_when(s, now))
+            .transpose()?,
+        until: args
+            .until
+            .as_deref()
+            .map(|s| parse_when(s, now))
+            .transpose()?,
+        topic: args.topic.clone(),
+        article_id,
+    };
+    let alerts = db.call(move |s| s.alerts(&filter)).await?;
+    if args.email {
+        return super::act::resend(ctx, &config, &db, &alerts, args.to.as_deref()).await;
+    }
+    let mut docs = Vec::new();
+    let mut out = String::new();
+    for a in &alerts {
+        let (old, new) = alert_versions(&db, a).await?;
+        let d = diff::diff(&old.copy, &new.copy);
+        if args.json {
+            docs.push(json!({ "alert": a, "diff": render::json(&d) }));
+            continue;
+        }
+        out.push_str(&format!(
+            "== {}  article {}  v{} → v{}  {}  [{}]\n{}\n{}\n\n",
+            human_time(a.created),
+            a.article_id,
+            a.from_version,
+            a.to_version,
+            a.kind,
+            delivery_summary(a),
+            new.copy.headline,
+            a.url
+        ));
+        if a.kind == "removed" {
+            out.push_str("the page is gone (404/410); redline stopped revisiting it\n\n");
+        } else {
+            let opts = render::RenderOptions { context: 0 };
+            let body = if ctx.color {
+                render::ansi(&d, &opts)
+            } else {
+                render::word(&d, &opts)
+            };
+            out.push_str(&ensure_newline(body));
+            out.push('\n');
+        }
+    }
+    if args.json {
+        return emit_json(&docs);
+    }
+    if alerts.is_empty() {
+        out.push_str("no changes detected in that range\n");
+    }
+    emit(&out)
+}
+
+/// The two versions an alert compares.
+pub async fn alert_versions(db: &Db, a: &AlertRow) -> anyhow::Result<(VersionRow, VersionRow)> {
+    let (id, from, to) = (a.article_id, a.from_version, a.to_version);
+    let (old, new) = db
+        .call(move |s| Ok((s.version(id, from)?, s.version(id, to)?)))
+        .await?;
+    match (old, new) {
+        (Some(o), Some(n)) => Ok((o, n)),
+        _ => anyhow::bail!("alert {} refers to a missing version", a.id),
+    }
+}
+
+fn delivery_summary(a: &AlertRow) -> String {
+    if a.deliveries.is_empty() {
+        return "no recipients".into();
+    }
+    a.deliveries
+        .iter()
+        .map(|d| match (&d.status[..], &d.last_error) {
+            ("failed", Some(e)) => format!("{}: failed: {e}", d.recipient),
+            ("queued", Some(e)) => format!("{}: queued, last error: {e}", d.recipient),
+            (s, _) => format!("{}: {s}", d.recipient),
+        })
+        .collect::<Vec<_>>()
+        .join("; ")
+}

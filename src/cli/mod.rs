@@ -1,0 +1,399 @@
+//! The `redline` command line: argument parsing (clap derive), one function per
+//! subcommand, and all output formatting. Commands that inspect the store live in
+//! [`inspect`]; commands that act (run, poll, track, …) in [`act`].
+
+mod act;
+mod inspect;
+mod table;
+
+use std::io::{IsTerminal, Write};
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use anyhow::Context;
+use chrono::{DateTime, Utc};
+use clap::{Parser, Subcommand, ValueEnum};
+
+use crate::config::{Config, ConfigError};
+use crate::store::{Db, Store};
+
+/// Watch news feeds for stories on your topics, keep every version of every matching
+/// article, and show a word-level diff whenever an outlet rewords one.
+#[derive(Debug, Parser)]
+#[command(name = "redline", version, propagate_version = true)]
+pub struct Cli {
+    /// The config file [default: $REDLINE_CONFIG, else config/redline.toml]
+    #[arg(long, global = true, value_name = "PATH")]
+    pub config: Option<PathBuf>,
+    /// More log output (-v info, -vv debug, -vvv trace)
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    pub verbose: u8,
+    /// Less log output (-q errors only, -qq nothing)
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    pub quiet: u8,
+    /// Colour in terminal output
+    #[arg(long, global = true, value_enum, default_value_t = ColorChoice::Auto)]
+    pub color: ColorChoice,
+    /// Log line format (logs go to stderr)
+    #[arg(long, global = true, value_enum, default_value_t = LogFormat::Text)]
+    pub log_format: LogFormat,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ColorChoice {
+    Auto,
+    Always,
+    Never,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LogFormat {
+    Text,
+    Json,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum DiffFormat {
+    /// Changed paragraphs with [-removed-] and {+added+} words (coloured on a terminal)
+    Word,
+    /// A unified diff of the stored copies
+    Unified,
+    /// An HTML fragment with inline-styled changes
+    Html,
+    /// A JSON document
+    Json,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run as a service: poll, revisit, alert, until SIGTERM/SIGINT; SIGHUP reloads the config
+    Run,
+    /// Run one cycle of everything that is due, then exit
+    Poll {
+        /// Poll every feed and check every tracked article, due or not
+        #[arg(long)]
+        all: bool,
+        /// Print the cycle's figures as JSON
+        #[arg(long)]
+        json: bool,
+    },
+    /// Validate the config and print what it would watch (exit 2 on errors)
+    Check,
+    /// List the feeds: last fetch, status, entries, error streak, next due
+    Feeds {
+        #[arg(long)]
+        json: bool,
+    },
+    /// List tracked articles: id, versions, last change, title, URL
+    Articles {
+        /// Only articles that matched this topic
+        #[arg(long, value_name = "T")]
+        topic: Option<String>,
+        /// Only articles with at least one change
+        #[arg(long)]
+        changed: bool,
+        #[arg(long)]
+        json: bool,
+    },
+    /// List the versions of one article with the words each added and removed
+    History {
+        /// Article id or URL
+        article: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Show the diff between two versions of an article (default: the last two)
+    Diff {
+        /// Article id or URL
+        article: String,
+        /// Old version number
+        #[arg(long, value_name = "N")]
+        from: Option<i64>,
+        /// New version number
+        #[arg(long, value_name = "M")]
+        to: Option<i64>,
+        #[arg(long, value_enum, default_value_t = DiffFormat::Word)]
+        format: DiffFormat,
+    },
+    /// Print the stored copy of a version (default: the latest)
+    Show {
+        /// Article id or URL
+        article: String,
+        #[arg(long, value_name = "N")]
+        version: Option<i64>,
+    },
+    /// Show the detected changes in time order, each with its diff
+    Replay {
+        /// From this time: RFC 3339, or a duration back from now (2h, 3d)
+        #[arg(long, value_name = "T")]
+        since: Option<String>,
+        /// Up to this time: RFC 3339, or a duration back from now
+        #[arg(long, value_name = "T")]
+        until: Option<String>,
+        /// Only changes of articles that matched this topic
+        #[arg(long, value_name = "T")]
+        topic: Option<String>,
+        /// Only changes of this article (id or URL)
+        #[arg(long, value_name = "A")]
+        article: Option<String>,
+        /// Send the selected alerts again by email (same Message-ID)
+        #[arg(long)]
+        email: bool,
+        /// With --email: send to this address instead of the configured recipients
+        #[arg(long, value_name = "ADDR", requires = "email")]
+        to: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Track an article directly, optionally with a stored copy as its baseline
+    Track {
+        /// The article's URL
+        url: String,
+        /// A stored copy (headline, blank line, paragraphs) to use as the baseline
+        #[arg(long, value_name = "COPY")]
+        file: Option<PathBuf>,
+        /// Topic(s) to file it under (repeatable)
+        #[arg(long, value_name = "T")]
+        topic: Vec<String>,
+        /// The headline, when the copy has none (default: the page's current headline)
+        #[arg(long, value_name = "TEXT")]
+        headline: Option<String>,
+    },
+    /// Send a test message through the configured transport
+    TestEmail {
+        /// Recipient (default: [email].to)
+        #[arg(long, value_name = "ADDR")]
+        to: Option<String>,
+    },
+    /// Print the stored copy redline would keep for a page (URL or file)
+    Extract {
+        /// An http(s) URL, or a path to a saved HTML file
+        source: String,
+    },
+}
+
+/// A mistake in how redline was called (exit 2).
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct UsageError(pub String);
+
+/// Global options every command sees.
+#[derive(Debug, Clone)]
+pub struct Ctx {
+    pub config_path: PathBuf,
+    pub color: bool,
+}
+
+impl Ctx {
+    /// Loads and validates the config.
+    pub fn config(&self) -> Result<Arc<Config>, ConfigError> {
+        Config::load(&self.config_path).map(Arc::new)
+    }
+
+    /// Opens the store named by the config.
+    pub fn db(&self, config: &Config) -> anyhow::Result<Db> {
+        let path = config.db_path();
+        let store = Store::open(&path)?;
+        Ok(Db::new(store))
+    }
+}
+
+/// Parses the arguments, sets up logging, runs the command, and maps the outcome to the
+/// exit status: 0 success, 1 runtime failure, 2 bad usage or bad config.
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    init_logging(&cli);
+    let ctx = Ctx {
+        config_path: cli
+            .config
+            .clone()
+            .or_else(|| std::env::var_os("REDLINE_CONFIG").map(PathBuf::from))
+            .unwrap_or_else(|| PathBuf::from("config/redline.toml")),
+        color: match cli.color {
+            ColorChoice::Always => true,
+            ColorChoice::Never => false,
+            ColorChoice::Auto => {
+                std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none()
+            }
+        },
+    };
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("redline: cannot start the async runtime: {e}");
+            return ExitCode::from(1);
+        }
+    };
+    let result = runtime.block_on(run(cli.command, ctx));
+    match result {
+        Ok(code) => code,
+        Err(e) => {
+            if is_broken_pipe(&e) {
+                return ExitCode::SUCCESS;
+            }
+            eprintln!("redline: {e:#}");
+            if e.downcast_ref::<ConfigError>().is_some() || e.downcast_ref::<UsageError>().is_some()
+            {
+                ExitCode::from(2)
+            } else {
+                ExitCode::from(1)
+            }
+        }
+    }
+}
+
+async fn run(command: Command, ctx: Ctx) -> anyhow::Result<ExitCode> {
+    match command {
+        Command::Run => act::run(&ctx).await,
+        Command::Poll { all, json } => act::poll(&ctx, all, json).await,
+        Command::Check => act::check(&ctx),
+        Command::Feeds { json } => inspect::feeds(&ctx, json).await,
+        Command::Articles {
+            topic,
+            changed,
+            json,
+        } => inspect::articles(&ctx, topic, changed, json).await,
+        Command::History { article, json } => inspect::history(&ctx, &article, json).await,
+        Command::Diff {
+            article,
+            from,
+            to,
+            format,
+        } => inspect::diff(&ctx, &article, from, to, format).await,
+        Command::Show { article, version } => inspect::show(&ctx, &article, version).await,
+        Command::Replay {
+            since,
+            until,
+            topic,
+            article,
+            email,
+            to,
+            json,
+        } => {
+            let filter = inspect::ReplayArgs {
+                since,
+                until,
+                topic,
+                article,
+                email,
+                to,
+                json,
+            };
+            inspect::replay(&ctx, filter).await
+        }
+        Command::Track {
+            url,
+            file,
+            topic,
+            headline,
+        } => act::track(&ctx, &url, file.as_deref(), topic, headline).await,
+        Command::TestEmail { to } => act::test_email(&ctx, to.as_deref()).await,
+        Command::Extract { source } => act::extract(&ctx, &source).await,
+    }
+    .map(|()| ExitCode::SUCCESS)
+}
+
+fn init_logging(cli: &Cli) {
+    use tracing_subscriber::EnvFilter;
+    // The service logs what it does; one-shot commands keep stderr for problems.
+    let base: i8 = if matches!(cli.command, Command::Run) {
+        2
+    } else {
+        1
+    };
+    let level = match base + cli.verbose as i8 - cli.quiet as i8 {
+        i8::MIN..=-1 => "off",
+        0 => "error",
+        1 => "warn",
+        2 => "info",
+        3 => "debug",
+        _ => "trace",
+    };
+    let filter = EnvFilter::try_from_env("REDLINE_LOG")
+        .unwrap_or_else(|_| EnvFilter::new(format!("{level},redline={level}")));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    let _ = match cli.log_format {
+        LogFormat::Json => builder.json().try_init(),
+        LogFormat::Text => builder
+            .with_ansi(cli.color != ColorChoice::Never && std::io::stderr().is_terminal())
+            .try_init(),
+    };
+}
+
+fn is_broken_pipe(e: &anyhow::Error) -> bool {
+    e.chain().any(|c| {
+        c.downcast_ref::<std::io::Error>()
+            .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+    })
+}
+
+/// Writes command output to stdout in one go; a closed pipe ends the command quietly.
+pub fn emit(text: &str) -> anyhow::Result<()> {
+    let mut out = std::io::stdout().lock();
+    out.write_all(text.as_bytes())?;
+    out.flush()?;
+    Ok(())
+}
+
+/// Prints a value as one pretty JSON document.
+pub fn emit_json<T: serde::Serialize>(value: &T) -> anyhow::Result<()> {
+    let mut s = serde_json::to_string_pretty(value).context("cannot encode JSON")?;
+    s.push('\n');
+    emit(&s)
+}
+
+/// A time for people: `2026-11-29 10:04 UTC`.
+pub fn human_time(t: DateTime<Utc>) -> String {
+    t.format("%Y-%m-%d %H:%M UTC").to_string()
+}
+
+/// Parses `--since`/`--until`: RFC 3339, or a duration back from now (`2h`, `3d`).
+pub fn parse_when(s: &str, now: DateTime<Utc>) -> Result<DateTime<Utc>, UsageError> {
+    if let Ok(t) = DateTime::parse_from_rfc3339(s.trim()) {
+        return Ok(t.with_timezone(&Utc));
+    }
+    crate::config::parse_duration(s)
+        .ok()
+        .and_then(|d| chrono::Duration::from_std(d).ok())
+        .map(|d| now - d)
+        .ok_or_else(|| {
+            UsageError(format!(
+                "{s:?} is neither an RFC 3339 time (2026-11-29T08:00:00Z) nor a duration back from now (2h, 3d)"
+            ))
+        })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn clap_definition_is_consistent() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn when_parses_both_forms() {
+        let now = Utc::now();
+        assert_eq!(
+            parse_when("2h", now).expect("dur"),
+            now - chrono::Duration::hours(2)
+        );
+        assert_eq!(
+            parse_when("2026-01-02T03:04:05Z", now)
+                .expect("rfc")
+                .to_rfc3339(),
+            "2026-01-02T03:04:05+00:00"
+        );
+        assert!(parse_when("yesterday", now).is_err());
+    }
+}
