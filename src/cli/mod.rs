@@ -21,7 +21,7 @@ use crate::store::{Db, Store};
 /// Watch news feeds for stories on your topics, keep every version of every matching
 /// article, and show a word-level diff whenever an outlet rewords one.
 #[derive(Debug, Parser)]
-#[command(name = "redline", version, propagate_version = true)]
+#[command(name = "redline", version)]
 pub struct Cli {
     /// The config file [default: $REDLINE_CONFIG, else config/redline.toml]
     #[arg(long, global = true, value_name = "PATH")]

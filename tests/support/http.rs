@@ -1,0 +1,142 @@
+//! A real HTTP server on 127.0.0.1:0 for feeds and pages, whose answers a test can swap
+//! while it runs, and which remembers every request it saw.
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
+
+use axum::Router;
+use axum::body::Body;
+use axum::extract::{Request, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::Response;
+
+/// One canned answer.
+#[derive(Debug, Clone)]
+pub struct Canned {
+    pub status: u16,
+    pub headers: Vec<(String, String)>,
+    pub body: Vec<u8>,
+}
+
+impl Canned {
+    pub fn ok(content_type: &str, body: impl Into<Vec<u8>>) -> Canned {
+        Canned {
+            status: 200,
+            headers: vec![("content-type".into(), content_type.into())],
+            body: body.into(),
+        }
+    }
+
+    pub fn html(body: impl Into<Vec<u8>>) -> Canned {
+        Canned::ok("text/html; charset=utf-8", body)
+    }
+
+    pub fn status(status: u16) -> Canned {
+        Canned {
+            status,
+            headers: Vec::new(),
+            body: Vec::new(),
+        }
+    }
+
+    pub fn header(mut self, name: &str, value: &str) -> Canned {
+        self.headers.push((name.into(), value.into()));
+        self
+    }
+}
+
+/// A request the server saw.
+#[derive(Debug, Clone)]
+pub struct Seen {
+    pub path: String,
+    pub headers: HeaderMap,
+}
+
+#[derive(Debug, Default)]
+struct Inner {
+    routes: HashMap<String, Canned>,
+    seen: Vec<Seen>,
+}
+
+/// The server; dropped with the test's runtime.
+#[derive(Debug, Clone)]
+pub struct HttpServer {
+    pub addr: SocketAddr,
+    inner: Arc<Mutex<Inner>>,
+}
+
+impl HttpServer {
+    pub async fn start() -> HttpServer {
+        let inner = Arc::new(Mutex::new(Inner::default()));
+        let app = Router::new().fallback(serve).with_state(inner.clone());
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind 127.0.0.1:0");
+        let addr = listener.local_addr().expect("local addr");
+        tokio::spawn(async move {
+            axum::serve(listener, app).await.expect("serve");
+        });
+        HttpServer { addr, inner }
+    }
+
+    /// The base URL, `http://127.0.0.1:PORT`.
+    pub fn base(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// Answers `path` (with its query, if any) with `canned` from now on.
+    pub fn set(&self, path: &str, canned: Canned) {
+        self.inner
+            .lock()
+            .expect("lock")
+            .routes
+            .insert(path.to_string(), canned);
+    }
+
+    /// The requests seen for `path`.
+    pub fn seen(&self, path: &str) -> Vec<Seen> {
+        self.inner
+            .lock()
+            .expect("lock")
+            .seen
+            .iter()
+            .filter(|s| s.path == path)
+            .cloned()
+            .collect()
+    }
+}
+
+async fn serve(State(inner): State<Arc<Mutex<Inner>>>, req: Request) -> Response {
+    let path = req.uri().path().to_string();
+    let mut inner = inner.lock().expect("lock");
+    inner.seen.push(Seen {
+        path: path.clone(),
+        headers: req.headers().clone(),
+    });
+    let Some(c) = inner.routes.get(&path).cloned() else {
+        return Response::builder()
+            .status(StatusCode::NOT_FOUND)
+            .body(Body::from("not found"))
+            .expect("response");
+    };
+    // Conditional GET: answer 304 when the client sends back our ETag.
+    let etag = c
+        .headers
+        .iter()
+        .find(|(k, _)| k.eq_ignore_ascii_case("etag"))
+        .map(|(_, v)| v.clone());
+    if let (Some(etag), Some(sent)) = (&etag, req.headers().get("if-none-match"))
+        && sent.to_str().ok() == Some(etag.as_str())
+    {
+        return Response::builder()
+            .status(StatusCode::NOT_MODIFIED)
+            .body(Body::empty())
+            .expect("response");
+    }
+    let mut b = Response::builder().status(c.status);
+    for (k, v) in &c.headers {
+        b = b.header(k, v);
+    }
+    b.body(Body::from(c.body)).expect("response")
+}
