@@ -9,7 +9,6 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
-use chrono::Utc;
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
@@ -69,7 +68,7 @@ pub async fn run(
             () = shutdown.cancelled() => break,
             Some(()) = reload.recv() => {
                 match Config::load(&config_path) {
-                    Ok(new) => match Watcher::new(Arc::new(new), db.clone()) {
+                    Ok(new) => match Watcher::with_clock(Arc::new(new), db.clone(), watcher.clock) {
                         Ok(w) => {
                             tracing::info!(feeds = w.config.feeds.len(), topics = w.config.topics.len(), "config reloaded");
                             watcher = w;
@@ -109,7 +108,7 @@ async fn next_nap(watcher: &Watcher, db: &Db) -> Duration {
         })
         .await;
     match next {
-        Ok(Some(t)) => (t - Utc::now())
+        Ok(Some(t)) => (t - watcher.clock.now())
             .to_std()
             .unwrap_or(Duration::ZERO)
             .clamp(MIN_NAP, MAX_NAP),

@@ -16,6 +16,7 @@ use reqwest::header::{self, HeaderMap};
 use tokio::sync::Semaphore;
 use url::Url;
 
+use crate::clock::Clock;
 use crate::config::HttpConfig;
 
 /// Validators from an earlier response, sent back as `If-None-Match` /
@@ -99,10 +100,11 @@ pub struct Fetcher {
     global: Arc<Semaphore>,
     hosts: Mutex<HashMap<String, Arc<Semaphore>>>,
     paused: Mutex<HashMap<String, DateTime<Utc>>>,
+    clock: Clock,
 }
 
 impl Fetcher {
-    pub fn new(cfg: &HttpConfig) -> Result<Fetcher, FetchError> {
+    pub fn new(cfg: &HttpConfig, clock: Clock) -> Result<Fetcher, FetchError> {
         let client = reqwest::Client::builder()
             .user_agent(cfg.user_agent.clone())
             .timeout(cfg.timeout.0)
@@ -121,6 +123,7 @@ impl Fetcher {
             global: Arc::new(Semaphore::new(cfg.max_concurrent)),
             hosts: Mutex::new(HashMap::new()),
             paused: Mutex::new(HashMap::new()),
+            clock,
         })
     }
 
@@ -135,7 +138,7 @@ impl Fetcher {
     /// When a host asked us to wait, until when.
     pub fn paused_until(&self, host: &str) -> Option<DateTime<Utc>> {
         let paused = self.paused.lock().unwrap_or_else(|p| p.into_inner());
-        paused.get(host).copied().filter(|t| *t > Utc::now())
+        paused.get(host).copied().filter(|t| *t > self.clock.now())
     }
 
     fn pause(&self, host: &str, until: DateTime<Utc>) {
@@ -205,7 +208,7 @@ impl Fetcher {
                 let wait = retry_after.unwrap_or(Duration::from_secs(60));
                 self.pause(
                     &host,
-                    Utc::now() + chrono::Duration::from_std(wait).unwrap_or_default(),
+                    self.clock.now() + chrono::Duration::from_std(wait).unwrap_or_default(),
                 );
             }
             return Err(FetchError::Status {
@@ -361,7 +364,7 @@ mod tests {
     #[test]
     fn refuses_private_links_unless_allowed() {
         let mut cfg = HttpConfig::default();
-        let f = Fetcher::new(&cfg).expect("client");
+        let f = Fetcher::new(&cfg, Clock::new()).expect("client");
         assert!(
             f.check_public(&Url::parse("http://127.0.0.1:8080/a").expect("url"))
                 .is_err()
@@ -375,7 +378,7 @@ mod tests {
                 .is_ok()
         );
         cfg.allow_private = true;
-        let f = Fetcher::new(&cfg).expect("client");
+        let f = Fetcher::new(&cfg, Clock::new()).expect("client");
         assert!(
             f.check_public(&Url::parse("http://127.0.0.1:8080/a").expect("url"))
                 .is_ok()

@@ -25,6 +25,7 @@
 pub mod alert;
 pub mod charset;
 pub mod cli;
+pub mod clock;
 pub mod config;
 pub mod daemon;
 pub mod diff;

@@ -13,6 +13,7 @@ use chrono::{DateTime, Utc};
 use tokio::task::JoinSet;
 use url::Url;
 
+use crate::clock::Clock;
 use crate::config::{Config, FeedConfig};
 use crate::diff::{self, Class};
 use crate::extract;
@@ -79,11 +80,17 @@ pub struct Watcher {
     pub http: Arc<Fetcher>,
     queries: Arc<Vec<(String, Query)>>,
     ignore: Arc<Vec<(String, Vec<regex::Regex>)>>,
+    pub clock: Clock,
 }
 
 impl Watcher {
     pub fn new(config: Arc<Config>, db: Db) -> Result<Watcher, WatchError> {
-        let http = Arc::new(Fetcher::new(&config.http)?);
+        Watcher::with_clock(config, db, Clock::new())
+    }
+
+    /// A watcher whose "now" comes from `clock` (tests drive it with tokio's clock).
+    pub fn with_clock(config: Arc<Config>, db: Db, clock: Clock) -> Result<Watcher, WatchError> {
+        let http = Arc::new(Fetcher::new(&config.http, clock)?);
         let queries = Arc::new(config.queries());
         // Validation compiled these already; a failure here cannot happen.
         let ignore = config
@@ -104,6 +111,7 @@ impl Watcher {
             http,
             queries,
             ignore: Arc::new(ignore),
+            clock,
         })
     }
 
@@ -124,7 +132,7 @@ impl Watcher {
             .map(|f| (f.url.get_ref().clone(), f.name.clone()))
             .collect();
         let ids = self.db.call(move |s| s.sync_feeds(&pairs)).await?;
-        let now = Utc::now();
+        let now = self.clock.now();
         let mut tasks = JoinSet::new();
         for (feed, id) in self.config.feeds.iter().zip(ids) {
             let url = feed.url.get_ref().clone();
@@ -172,7 +180,7 @@ impl Watcher {
         let streak = row.as_ref().map_or(0, |r| r.error_streak);
         let url = Url::parse(feed.url.get_ref())
             .map_err(|e| WatchError::Other(format!("feed {}: {e}", feed.url.get_ref())))?;
-        let now = Utc::now();
+        let now = self.clock.now();
         let result = self.http.get(&url, &validators).await;
         let outcome = match result {
             Ok(Fetched::NotModified) => {
@@ -300,7 +308,7 @@ impl Watcher {
 
     /// Checks the articles that are due (every active one with `all`), concurrently.
     pub async fn check_articles(&self, all: bool) -> Result<CycleReport, WatchError> {
-        let now = Utc::now();
+        let now = self.clock.now();
         let due = self.db.call(move |s| s.due_articles(now, all)).await?;
         let mut tasks = JoinSet::new();
         for article in due {
@@ -381,7 +389,7 @@ impl Watcher {
             articles_checked: 1,
             ..Default::default()
         };
-        let now = Utc::now();
+        let now = self.clock.now();
         let (latest, recent) = {
             let id = article.id;
             let window = self.config.schedule.flip_flop.0;

@@ -55,7 +55,11 @@ async fn seed_story_end_to_end() {
         ],
         "the utm_ parameters of story 1 are gone and stories 2 and 4 are not tracked"
     );
-    assert!(server.seen("/business/sensex-ends-384-points-higher").is_empty());
+    assert!(
+        server
+            .seen("/business/sensex-ends-384-points-higher")
+            .is_empty()
+    );
     assert!(server.seen("/sports/ashes-england-collapse").is_empty());
     let story1 = id_of(&articles, STORY1_PATH);
     let topics = |path: &str| -> Vec<String> {
@@ -68,8 +72,14 @@ async fn seed_story_end_to_end() {
             .expect("article")
     };
     assert_eq!(topics(STORY1_PATH), vec!["russia-china"]);
-    assert_eq!(topics("/world-news/xi-putin-video-call"), vec!["russia-china"]);
-    assert_eq!(topics("/world-news/us-warns-sanctions"), vec!["nato-ukraine"]);
+    assert_eq!(
+        topics("/world-news/xi-putin-video-call"),
+        vec!["russia-china"]
+    );
+    assert_eq!(
+        topics("/world-news/us-warns-sanctions"),
+        vec!["nato-ukraine"]
+    );
 
     // The stored copy of story 1: its headline, then exactly the seed's paragraphs.
     let show = env.run(&["show", &story1.to_string()]).await.expect_code(0);
@@ -80,7 +90,10 @@ async fn seed_story_end_to_end() {
     let feed_requests = server.seen("/feeds/world.xml");
     assert_eq!(feed_requests.len(), 2);
     assert_eq!(
-        feed_requests[1].headers.get("if-none-match").and_then(|v| v.to_str().ok()),
+        feed_requests[1]
+            .headers
+            .get("if-none-match")
+            .and_then(|v| v.to_str().ok()),
         Some("\"feed-1\"")
     );
     let feeds = env.run(&["feeds", "--json"]).await.expect_code(0).json();
@@ -88,9 +101,16 @@ async fn seed_story_end_to_end() {
     assert_eq!(feeds[0]["entries"], 5, "a 304 keeps the last entry count");
 
     // Only the page furniture changes: no new version, no alert.
-    server.set(STORY1_PATH, Canned::html(fixture("page-v1-boilerplate.html")));
+    server.set(
+        STORY1_PATH,
+        Canned::html(fixture("page-v1-boilerplate.html")),
+    );
     env.run(&["poll", "--all"]).await.expect_code(0);
-    let history = env.run(&["history", &story1.to_string(), "--json"]).await.expect_code(0).json();
+    let history = env
+        .run(&["history", &story1.to_string(), "--json"])
+        .await
+        .expect_code(0)
+        .json();
     assert_eq!(history["versions"].as_array().expect("versions").len(), 1);
     let replay = env.run(&["replay", "--json"]).await.expect_code(0).json();
     assert_eq!(replay.as_array().expect("alerts").len(), 0);
@@ -98,17 +118,30 @@ async fn seed_story_end_to_end() {
     // The edit: exactly one new version and one alert.
     server.set(STORY1_PATH, Canned::html(fixture("page-v2.html")));
     let poll = env.run(&["poll", "--all"]).await.expect_code(0);
-    assert!(poll.stdout.contains("1 new version, 1 alert"), "{}", poll.stdout);
+    assert!(
+        poll.stdout.contains("1 new version, 1 alert"),
+        "{}",
+        poll.stdout
+    );
     env.run(&["poll", "--all"]).await.expect_code(0);
 
     let id = story1.to_string();
     let word = env.run(&["diff", &id]).await.expect_code(0);
     insta::assert_snapshot!("seed_diff_word", mask(&word.stdout, &server));
-    let unified = env.run(&["diff", &id, "--format", "unified"]).await.expect_code(0);
+    let unified = env
+        .run(&["diff", &id, "--format", "unified"])
+        .await
+        .expect_code(0);
     insta::assert_snapshot!("seed_diff_unified", mask(&unified.stdout, &server));
-    let json = env.run(&["diff", &id, "--format", "json"]).await.expect_code(0);
+    let json = env
+        .run(&["diff", &id, "--format", "json"])
+        .await
+        .expect_code(0);
     insta::assert_snapshot!("seed_diff_json", mask(&json.stdout, &server));
-    let html = env.run(&["diff", &id, "--format", "html"]).await.expect_code(0);
+    let html = env
+        .run(&["diff", &id, "--format", "html"])
+        .await
+        .expect_code(0);
     assert!(html.stdout.contains("line-through"), "{}", html.stdout);
 
     // The four edits and nothing else.
@@ -117,16 +150,28 @@ async fn seed_story_end_to_end() {
     assert!(!d["headline"].is_null());
 
     // history, articles and replay agree.
-    let history = env.run(&["history", &id, "--json"]).await.expect_code(0).json();
+    let history = env
+        .run(&["history", &id, "--json"])
+        .await
+        .expect_code(0)
+        .json();
     let versions = history["versions"].as_array().expect("versions");
     assert_eq!(versions.len(), 2);
     assert_eq!(versions[1]["words_added"], d["words_added"]);
     assert_eq!(versions[1]["words_removed"], d["words_removed"]);
-    let articles = env.run(&["articles", "--changed", "--json"]).await.expect_code(0).json();
+    let articles = env
+        .run(&["articles", "--changed", "--json"])
+        .await
+        .expect_code(0)
+        .json();
     assert_eq!(articles.as_array().expect("array").len(), 1);
     assert_eq!(articles[0]["id"], story1);
     assert_eq!(articles[0]["versions"], 2);
-    let replay = env.run(&["replay", "--since", "1h", "--json"]).await.expect_code(0).json();
+    let replay = env
+        .run(&["replay", "--since", "1h", "--json"])
+        .await
+        .expect_code(0)
+        .json();
     let alerts = replay.as_array().expect("alerts");
     assert_eq!(alerts.len(), 1);
     assert_eq!(alerts[0]["alert"]["article_id"], story1);
@@ -152,17 +197,31 @@ async fn track_with_a_stored_copy_gives_the_same_diff() {
     std::fs::write(&copy, fixture("article-v1.txt")).expect("write copy");
     let url = format!("{}{STORY1_PATH}", server.base());
     let track = env
-        .run(&["track", &url, "--file", copy.to_str().expect("path"), "--topic", "russia-china"])
+        .run(&[
+            "track",
+            &url,
+            "--file",
+            copy.to_str().expect("path"),
+            "--topic",
+            "russia-china",
+        ])
         .await
         .expect_code(0);
-    assert!(track.stdout.contains("1 version stored"), "{}", track.stdout);
+    assert!(
+        track.stdout.contains("1 version stored"),
+        "{}",
+        track.stdout
+    );
     let show = env.run(&["show", &url]).await.expect_code(0);
     assert_eq!(show.stdout, expected_v1(V1_HEADLINE));
 
     server.set(STORY1_PATH, Canned::html(fixture("page-v2.html")));
     // A poll checks the tracked article (due now) and the feed's other stories.
     env.run(&["poll"]).await.expect_code(0);
-    let json = env.run(&["diff", &url, "--format", "json"]).await.expect_code(0);
+    let json = env
+        .run(&["diff", &url, "--format", "json"])
+        .await
+        .expect_code(0);
     insta::assert_snapshot!("seed_diff_json", mask(&json.stdout, &server));
 }
 
@@ -171,7 +230,10 @@ async fn broken_feeds_are_reported_and_do_not_stop_the_others() {
     let server = HttpServer::start().await;
     serve_seed(&server);
     server.set("/feeds/broken.xml", Canned::status(500));
-    server.set("/feeds/garbage.xml", Canned::ok("application/rss+xml", "<<<this is no feed"));
+    server.set(
+        "/feeds/garbage.xml",
+        Canned::ok("application/rss+xml", "<<<this is no feed"),
+    );
     let env = Env::new(&format!(
         "{}\n{}\n{}",
         feed_toml("Broken", &format!("{}/feeds/broken.xml", server.base())),
@@ -179,7 +241,12 @@ async fn broken_feeds_are_reported_and_do_not_stop_the_others() {
         feed_toml("World News", &format!("{}/feeds/world.xml", server.base())),
     ));
     let poll = env.run(&["poll"]).await.expect_code(0);
-    assert!(poll.stdout.contains("polled 3 feeds (2 failed), 3 new articles"), "{}", poll.stdout);
+    assert!(
+        poll.stdout
+            .contains("polled 3 feeds (2 failed), 3 new articles"),
+        "{}",
+        poll.stdout
+    );
     let feeds = env.run(&["feeds", "--json"]).await.expect_code(0).json();
     let by_name = |n: &str| {
         feeds
@@ -192,16 +259,37 @@ async fn broken_feeds_are_reported_and_do_not_stop_the_others() {
     };
     assert_eq!(by_name("Broken")["last_status"], "500");
     assert_eq!(by_name("Broken")["error_streak"], 1);
-    assert!(by_name("Garbage")["last_error"].as_str().expect("error").contains("not a readable feed"));
+    assert!(
+        by_name("Garbage")["last_error"]
+            .as_str()
+            .expect("error")
+            .contains("not a readable feed")
+    );
     assert_eq!(by_name("World News")["error_streak"], 0);
     let table = env.run(&["feeds"]).await.expect_code(0);
-    assert!(table.stdout.contains("Broken: HTTP 500"), "{}", table.stdout);
+    assert!(
+        table.stdout.contains("Broken: HTTP 500"),
+        "{}",
+        table.stdout
+    );
 
     // Retried next time, and a recovery clears the streak.
-    server.set("/feeds/broken.xml", Canned::ok("application/rss+xml", fixture("feed.rss.xml").replace("{base}", &server.base())));
+    server.set(
+        "/feeds/broken.xml",
+        Canned::ok(
+            "application/rss+xml",
+            fixture("feed.rss.xml").replace("{base}", &server.base()),
+        ),
+    );
     env.run(&["poll", "--all"]).await.expect_code(0);
     let feeds = env.run(&["feeds", "--json"]).await.expect_code(0).json();
-    let broken = feeds.as_array().expect("array").iter().find(|f| f["name"] == "Broken").cloned().expect("feed");
+    let broken = feeds
+        .as_array()
+        .expect("array")
+        .iter()
+        .find(|f| f["name"] == "Broken")
+        .cloned()
+        .expect("feed");
     assert_eq!(broken["error_streak"], 0);
     assert_eq!(broken["entries"], 5);
     // The same stories through a second feed are the same articles.
@@ -213,22 +301,42 @@ async fn broken_feeds_are_reported_and_do_not_stop_the_others() {
 async fn bad_configs_exit_2_and_name_the_problem() {
     let feed = feed_toml("F", "https://example.org/feed.xml");
     let cases = [
-        (format!("{feed}\n[schedule]\nfeed_intervall = \"5m\"\n{TOPICS}"), "feed_intervall"),
-        (format!("[schedule]\nstop_after = \"two weeks\"\n{feed}{TOPICS}"), "stop_after"),
-        (format!("{feed}{}", TOPICS.replace("(Putin OR", "(Putin OR (")), "topic[1].query"),
+        (
+            format!("{feed}\n[schedule]\nfeed_intervall = \"5m\"\n{TOPICS}"),
+            "feed_intervall",
+        ),
+        (
+            format!("[schedule]\nstop_after = \"two weeks\"\n{feed}{TOPICS}"),
+            "stop_after",
+        ),
+        (
+            format!("{feed}{}", TOPICS.replace("(Putin OR", "(Putin OR (")),
+            "topic[1].query",
+        ),
     ];
     for (config, needle) in cases {
         let env = Env::with_config(&config);
         let run = env.run(&["check"]).await.expect_code(2);
         assert!(run.stderr.contains(needle), "{needle}: {}", run.stderr);
-        assert!(run.stderr.contains("redline.toml:"), "names the file and line: {}", run.stderr);
+        assert!(
+            run.stderr.contains("redline.toml:"),
+            "names the file and line: {}",
+            run.stderr
+        );
     }
     let env = Env::with_config(&format!("{feed}{TOPICS}"));
     let ok = env.run(&["check"]).await.expect_code(0);
     assert!(ok.stdout.contains("russia-china"), "{}", ok.stdout);
     let missing = env.run(&["diff", "42"]).await.expect_code(1);
-    assert!(missing.stderr.contains("no article 42 is tracked"), "{}", missing.stderr);
-    let usage = env.run(&["replay", "--since", "yesterday"]).await.expect_code(2);
+    assert!(
+        missing.stderr.contains("no article 42 is tracked"),
+        "{}",
+        missing.stderr
+    );
+    let usage = env
+        .run(&["replay", "--since", "yesterday"])
+        .await
+        .expect_code(2);
     assert!(usage.stderr.contains("RFC 3339"), "{}", usage.stderr);
 }
 
@@ -237,6 +345,10 @@ fn example_config_parses() {
     let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("config/redline.toml");
     let config = redline::config::Config::load(&path).expect("the example config is valid");
     assert!(config.feeds.len() >= 8);
-    let names: Vec<&str> = config.topics.iter().map(|t| t.name.get_ref().as_str()).collect();
+    let names: Vec<&str> = config
+        .topics
+        .iter()
+        .map(|t| t.name.get_ref().as_str())
+        .collect();
     assert_eq!(names, ["russia-china", "nato-ukraine"]);
 }

@@ -42,11 +42,17 @@ pub fn serve_seed(server: &HttpServer) {
                 according to a statement published on Thursday evening by the presidential press service.";
     server.set(
         "/world-news/xi-putin-video-call",
-        Canned::html(simple_page("Xi, Putin to hold video call next week, Kremlin says", &[long, "Second paragraph of the call story."])),
+        Canned::html(simple_page(
+            "Xi, Putin to hold video call next week, Kremlin says",
+            &[long, "Second paragraph of the call story."],
+        )),
     );
     server.set(
         "/world-news/us-warns-sanctions",
-        Canned::html(simple_page("US warns of sanctions over Ukraine build-up", &[long, "Second paragraph of the sanctions story."])),
+        Canned::html(simple_page(
+            "US warns of sanctions over Ukraine build-up",
+            &[long, "Second paragraph of the sanctions story."],
+        )),
     );
     server.set(
         "/business/sensex-ends-384-points-higher",
@@ -75,7 +81,11 @@ pub struct Run {
 impl Run {
     /// Panics with the output unless the exit status was `code`.
     pub fn expect_code(self, code: i32) -> Run {
-        assert_eq!(self.code, code, "exit status\nstdout:\n{}\nstderr:\n{}", self.stdout, self.stderr);
+        assert_eq!(
+            self.code, code,
+            "exit status\nstdout:\n{}\nstderr:\n{}",
+            self.stdout, self.stderr
+        );
         self
     }
 
@@ -151,7 +161,8 @@ pub fn feed_toml(name: &str, url: &str) -> String {
 /// Replaces what changes from run to run (times, ports) so output can be snapshotted.
 pub fn mask(s: &str, server: &HttpServer) -> String {
     let s = s.replace(&server.base(), "http://HOST");
-    let re = regex::Regex::new(r"\d{4}-\d\d-\d\d[T ]\d\d:\d\d(:\d\d(\.\d+)?)?(Z| UTC|[+-]\d\d:\d\d)?")
-        .expect("regex");
+    let re =
+        regex::Regex::new(r"\d{4}-\d\d-\d\d[T ]\d\d:\d\d(:\d\d(\.\d+)?)?(Z| UTC|[+-]\d\d:\d\d)?")
+            .expect("regex");
     re.replace_all(&s, "TIME").into_owned()
 }
