@@ -18,6 +18,7 @@ use url::Url;
 
 use crate::clock::Clock;
 use crate::config::HttpConfig;
+use crate::metrics::Metrics;
 
 /// Validators from an earlier response, sent back as `If-None-Match` /
 /// `If-Modified-Since`.
@@ -101,6 +102,7 @@ pub struct Fetcher {
     hosts: Mutex<HashMap<String, Arc<Semaphore>>>,
     paused: Mutex<HashMap<String, DateTime<Utc>>>,
     clock: Clock,
+    metrics: Arc<Metrics>,
 }
 
 impl Fetcher {
@@ -124,7 +126,28 @@ impl Fetcher {
             hosts: Mutex::new(HashMap::new()),
             paused: Mutex::new(HashMap::new()),
             clock,
+            metrics: Arc::new(Metrics::default()),
         })
+    }
+
+    /// The counters this client keeps.
+    pub fn metrics(&self) -> Arc<Metrics> {
+        self.metrics.clone()
+    }
+
+    /// GETs `url`, counting the outcome in the metrics.
+    pub async fn get(&self, url: &Url, v: &Validators) -> Result<Fetched, FetchError> {
+        let result = self.get_uncounted(url, v).await;
+        let (label, bytes) = match &result {
+            Ok(Fetched::Page(p)) => ("ok", p.bytes.len()),
+            Ok(Fetched::NotModified) => ("not_modified", 0),
+            Err(FetchError::Status { .. }) => ("http_error", 0),
+            Err(FetchError::TooLarge { .. }) => ("too_large", 0),
+            Err(FetchError::Paused { .. }) => ("paused", 0),
+            Err(_) => ("network_error", 0),
+        };
+        self.metrics.fetch(label, bytes);
+        result
     }
 
     fn host_semaphore(&self, host: &str) -> Arc<Semaphore> {
@@ -173,7 +196,7 @@ impl Fetcher {
     }
 
     /// GETs `url`, conditionally when validators are given.
-    pub async fn get(&self, url: &Url, v: &Validators) -> Result<Fetched, FetchError> {
+    async fn get_uncounted(&self, url: &Url, v: &Validators) -> Result<Fetched, FetchError> {
         let host = url.host_str().unwrap_or("").to_string();
         if let Some(until) = self.paused_until(&host) {
             return Err(FetchError::Paused { host, until });

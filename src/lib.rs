@@ -32,6 +32,7 @@ pub mod diff;
 pub mod extract;
 pub mod feed;
 pub mod fetch;
+pub mod metrics;
 pub mod store;
 pub mod text;
 pub mod topic;

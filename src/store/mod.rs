@@ -135,6 +135,19 @@ const MIGRATIONS: &[&str] = &[
     "#,
 ];
 
+/// What `/metrics` reads from the database.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Figures {
+    /// Articles by state (`active`, `stopped`, `removed`).
+    pub articles: Vec<(String, i64)>,
+    pub versions: i64,
+    pub queued: i64,
+    pub sent: i64,
+    pub failed: i64,
+    /// Each feed's name and error streak.
+    pub feed_streaks: Vec<(String, i64)>,
+}
+
 /// The SQLite database.
 #[derive(Debug)]
 pub struct Store {
@@ -234,6 +247,40 @@ impl Store {
         Ok(self
             .conn
             .query_row("PRAGMA integrity_check", [], |r| r.get(0))?)
+    }
+
+    /// A cheap check that the database answers (for `/healthz`).
+    pub fn integrity_quick(&self) -> Result<()> {
+        self.conn
+            .query_row("SELECT 1", [], |r| r.get::<_, i64>(0))?;
+        Ok(())
+    }
+
+    /// Figures for `/metrics`.
+    pub fn figures(&self) -> Result<Figures> {
+        let mut stmt = self
+            .conn
+            .prepare("SELECT state, COUNT(*) FROM articles GROUP BY state ORDER BY state")?;
+        let articles = stmt
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+            .collect::<rusqlite::Result<_>>()?;
+        let versions = self
+            .conn
+            .query_row("SELECT COUNT(*) FROM versions", [], |r| r.get(0))?;
+        let (queued, sent, failed) = self.outbox_counts()?;
+        let feed_streaks = self
+            .feeds()?
+            .into_iter()
+            .map(|f| (f.name, f.error_streak))
+            .collect();
+        Ok(Figures {
+            articles,
+            versions,
+            queued,
+            sent,
+            failed,
+            feed_streaks,
+        })
     }
 
     /// Looks an article up by the reference a user typed: its id or its URL.
