@@ -9,10 +9,14 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
+use chrono::{DateTime, Utc};
+use sd_notify::NotifyState;
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
+use crate::clock::Clock;
 use crate::config::Config;
+use crate::metrics::Metrics;
 use crate::store::{Db, Store};
 use crate::watch::Watcher;
 
@@ -32,7 +36,38 @@ pub async fn run(
     mut reload: mpsc::Receiver<()>,
 ) -> anyhow::Result<()> {
     let db = Db::new(Store::open(&config.db_path())?);
-    let mut watcher = Watcher::new(config.clone(), db.clone())?;
+    let metrics = Arc::new(Metrics::default());
+    let clock = Clock::new();
+    let mut watcher = Watcher::with_clock(config.clone(), db.clone(), clock, metrics.clone())?;
+    if let Some(listen) = &config.http.listen {
+        // Validation checked the address; binding can still fail (in use).
+        let addr: std::net::SocketAddr = listen.get_ref().parse()?;
+        let listener = tokio::net::TcpListener::bind(addr)
+            .await
+            .map_err(|e| anyhow::anyhow!("cannot listen on {addr} (http.listen): {e}"))?;
+        tokio::spawn(crate::metrics::serve_on(
+            listener,
+            metrics.clone(),
+            db.clone(),
+            shutdown.clone(),
+        ));
+    }
+    notify(&[NotifyState::Ready, NotifyState::Status("watching")]);
+    if let Some(every) = sd_notify::watchdog_enabled() {
+        // Ping at half the watchdog interval from the loop's own runtime: if the runtime
+        // wedges, the pings stop and systemd restarts the service.
+        let token = shutdown.clone();
+        tokio::spawn(async move {
+            let mut tick = tokio::time::interval(every / 2);
+            loop {
+                tokio::select! {
+                    () = token.cancelled() => break,
+                    _ = tick.tick() => notify(&[NotifyState::Watchdog]),
+                }
+            }
+        });
+    }
+    let mut due_at: Option<DateTime<Utc>> = None;
     tracing::info!(
         feeds = config.feeds.len(),
         topics = config.topics.len(),
@@ -41,7 +76,12 @@ pub async fn run(
     );
     loop {
         let work = async {
+            let started = watcher.clock.now();
             let report = watcher.cycle(false).await?;
+            let lag = due_at
+                .and_then(|d| (started - d).to_std().ok())
+                .unwrap_or_default();
+            metrics.cycle(lag, watcher.clock.now().timestamp());
             if report != Default::default() {
                 tracing::info!(?report, "cycle done");
             }
@@ -62,31 +102,46 @@ pub async fn run(
                 }
             }
         }
-        let nap = next_nap(&watcher, &db).await;
+        let (nap, due) = next_nap(&watcher, &db).await;
+        due_at = due;
         tokio::select! {
             biased;
             () = shutdown.cancelled() => break,
             Some(()) = reload.recv() => {
+                notify(&[NotifyState::Reloading]);
                 match Config::load(&config_path) {
-                    Ok(new) => match Watcher::with_clock(Arc::new(new), db.clone(), watcher.clock) {
+                    Ok(new) => match Watcher::with_clock(Arc::new(new), db.clone(), clock, metrics.clone()) {
                         Ok(w) => {
                             tracing::info!(feeds = w.config.feeds.len(), topics = w.config.topics.len(), "config reloaded");
+                            if w.config.http.listen.as_ref().map(|l| l.get_ref()) != watcher.config.http.listen.as_ref().map(|l| l.get_ref()) {
+                                tracing::warn!("http.listen changed: it takes effect at the next restart");
+                            }
                             watcher = w;
                         }
                         Err(e) => tracing::error!("config reload failed, keeping the old one: {e}"),
                     },
                     Err(e) => tracing::error!("config reload failed, keeping the old one: {e}"),
                 }
+                notify(&[NotifyState::Ready]);
             }
             () = tokio::time::sleep(nap) => {}
         }
     }
+    notify(&[NotifyState::Stopping]);
     tracing::info!("redline stopped");
     Ok(())
 }
 
-/// How long to wait until something is due: a feed, an article or a queued mail.
-async fn next_nap(watcher: &Watcher, db: &Db) -> Duration {
+/// Tells systemd (when it started us with Type=notify) how the service is doing.
+fn notify(state: &[NotifyState<'_>]) {
+    if let Err(e) = sd_notify::notify(state) {
+        tracing::debug!("sd_notify: {e}");
+    }
+}
+
+/// How long to wait until something is due (a feed, an article or a queued mail), and
+/// when that is.
+async fn next_nap(watcher: &Watcher, db: &Db) -> (Duration, Option<DateTime<Utc>>) {
     let urls: Vec<String> = watcher
         .config
         .feeds
@@ -108,14 +163,17 @@ async fn next_nap(watcher: &Watcher, db: &Db) -> Duration {
         })
         .await;
     match next {
-        Ok(Some(t)) => (t - watcher.clock.now())
-            .to_std()
-            .unwrap_or(Duration::ZERO)
-            .clamp(MIN_NAP, MAX_NAP),
-        Ok(None) => MAX_NAP,
+        Ok(Some(t)) => (
+            (t - watcher.clock.now())
+                .to_std()
+                .unwrap_or(Duration::ZERO)
+                .clamp(MIN_NAP, MAX_NAP),
+            Some(t),
+        ),
+        Ok(None) => (MAX_NAP, None),
         Err(e) => {
             tracing::error!("cannot read the schedule: {e}");
-            MAX_NAP
+            (MAX_NAP, None)
         }
     }
 }

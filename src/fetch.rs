@@ -106,7 +106,11 @@ pub struct Fetcher {
 }
 
 impl Fetcher {
-    pub fn new(cfg: &HttpConfig, clock: Clock) -> Result<Fetcher, FetchError> {
+    pub fn new(
+        cfg: &HttpConfig,
+        clock: Clock,
+        metrics: Arc<Metrics>,
+    ) -> Result<Fetcher, FetchError> {
         let client = reqwest::Client::builder()
             .user_agent(cfg.user_agent.clone())
             .timeout(cfg.timeout.0)
@@ -126,7 +130,7 @@ impl Fetcher {
             hosts: Mutex::new(HashMap::new()),
             paused: Mutex::new(HashMap::new()),
             clock,
-            metrics: Arc::new(Metrics::default()),
+            metrics,
         })
     }
 
@@ -387,7 +391,7 @@ mod tests {
     #[test]
     fn refuses_private_links_unless_allowed() {
         let mut cfg = HttpConfig::default();
-        let f = Fetcher::new(&cfg, Clock::new()).expect("client");
+        let f = Fetcher::new(&cfg, Clock::new(), Default::default()).expect("client");
         assert!(
             f.check_public(&Url::parse("http://127.0.0.1:8080/a").expect("url"))
                 .is_err()
@@ -401,7 +405,7 @@ mod tests {
                 .is_ok()
         );
         cfg.allow_private = true;
-        let f = Fetcher::new(&cfg, Clock::new()).expect("client");
+        let f = Fetcher::new(&cfg, Clock::new(), Default::default()).expect("client");
         assert!(
             f.check_public(&Url::parse("http://127.0.0.1:8080/a").expect("url"))
                 .is_ok()

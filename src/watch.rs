@@ -19,6 +19,7 @@ use crate::diff::{self, Class};
 use crate::extract;
 use crate::feed::{self, Entry};
 use crate::fetch::{FetchError, Fetched, Fetcher, Validators};
+use crate::metrics::Metrics;
 use crate::store::{
     ArticleRow, CheckUpdate, Db, FeedFetch, FeedRow, NewArticle, NewVersion, StoreError, VersionRow,
 };
@@ -85,12 +86,18 @@ pub struct Watcher {
 
 impl Watcher {
     pub fn new(config: Arc<Config>, db: Db) -> Result<Watcher, WatchError> {
-        Watcher::with_clock(config, db, Clock::new())
+        Watcher::with_clock(config, db, Clock::new(), Default::default())
     }
 
     /// A watcher whose "now" comes from `clock` (tests drive it with tokio's clock).
-    pub fn with_clock(config: Arc<Config>, db: Db, clock: Clock) -> Result<Watcher, WatchError> {
-        let http = Arc::new(Fetcher::new(&config.http, clock)?);
+    /// and whose fetches are counted in `metrics` (kept across config reloads).
+    pub fn with_clock(
+        config: Arc<Config>,
+        db: Db,
+        clock: Clock,
+        metrics: Arc<Metrics>,
+    ) -> Result<Watcher, WatchError> {
+        let http = Arc::new(Fetcher::new(&config.http, clock, metrics)?);
         let queries = Arc::new(config.queries());
         // Validation compiled these already; a failure here cannot happen.
         let ignore = config

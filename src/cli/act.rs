@@ -262,7 +262,7 @@ pub async fn extract(ctx: &Ctx, source: &str) -> anyhow::Result<()> {
     let (html, url) = if is_url {
         let config = ctx.config().ok();
         let http = config.as_ref().map(|c| c.http.clone()).unwrap_or_default();
-        let fetcher = Fetcher::new(&http, crate::clock::Clock::new())?;
+        let fetcher = Fetcher::new(&http, crate::clock::Clock::new(), Default::default())?;
         let url = url::Url::parse(source).map_err(|e| UsageError(format!("{source}: {e}")))?;
         match fetcher.get(&url, &Validators::default()).await? {
             Fetched::Page(p) => (p.text(), Some(p.final_url.to_string())),
