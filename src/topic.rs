@@ -333,9 +333,3 @@ impl Term {
         })
     }
 }
-
-impl fmt::Display for Query {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}", self.0.join(" OR "))
-    }
-}
