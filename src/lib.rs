@@ -23,5 +23,6 @@
 //! - [`cli`]: the `redline` command line.
 
 pub mod config;
+pub mod diff;
 pub mod text;
 pub mod topic;
