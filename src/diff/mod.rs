@@ -13,9 +13,11 @@
 //! pathological page can never hang a watch cycle.
 
 pub mod classify;
+pub mod render;
 pub mod tokenize;
 
 use std::collections::HashMap;
+use std::fmt;
 use std::time::{Duration, Instant};
 
 use similar::{Algorithm, DiffTag, capture_diff_slices_deadline};
@@ -127,6 +129,13 @@ impl CopyDiff {
     /// How many paragraphs changed, were added or were removed.
     pub fn changed_blocks(&self) -> usize {
         self.blocks.iter().filter(|b| !b.is_same()).count()
+    }
+}
+
+impl fmt::Display for CopyDiff {
+    /// The plain-text word diff with the default options: see [`render::word`].
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&render::word(self, &render::RenderOptions::default()))
     }
 }
 
