@@ -1,45 +1,848 @@
-//! Placeholder until the differ lands.
+//! Word-level diffs between two versions of an article.
+//!
+//! This module owns the answer to "what did the outlet change?". It works in two passes,
+//! like a reader comparing two printouts: first it lines the paragraphs up (a paragraph
+//! changed by a few words pairs with its old self; an inserted or deleted paragraph is
+//! reported as added or removed, never as one giant change), then it diffs the words of
+//! each pair, and of the headline, with `similar`. The result, a [`CopyDiff`], is plain
+//! data; turning it into text, HTML or JSON is [`render`]'s job, deciding whether it is
+//! worth an alert is [`classify`]'s, and what a "word" is belongs to [`tokenize`].
+//!
+//! Every diff runs under a deadline ([`TIMEOUT`] by default): past it `similar` gives up
+//! on finding the smallest edit and returns a coarser but still correct one, so a huge or
+//! pathological page can never hang a watch cycle.
 
+pub mod classify;
+pub mod render;
+pub mod tokenize;
+
+use std::collections::HashMap;
+use std::fmt;
+use std::time::{Duration, Instant};
+
+use similar::{Algorithm, DiffTag, capture_diff_slices_deadline};
+
+pub use self::classify::{Class, classify, strip_ignored};
+use self::tokenize::{TokenKind, is_word, tokenize};
 use crate::text::Copy;
 
+/// How long [`diff`] may spend before settling for a coarser diff.
+pub const TIMEOUT: Duration = Duration::from_millis(500);
+
+/// Two paragraphs pair up (one reworded into the other) when at least this share of their
+/// tokens is common; below it they are reported as one removed and one added paragraph.
+const PAIR_THRESHOLD: f64 = 0.5;
+
+/// Pairing is quadratic in the size of a run of consecutive differing paragraphs. Past
+/// this many candidate pairs (a run of ~100 × 100, i.e. a rewritten page) the paragraphs
+/// are reported as removed and added without trying to pair them.
+const MAX_PAIRING_CELLS: usize = 10_000;
+
+/// What a piece of a word diff is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "lowercase")]
-pub enum Class {
-    Identical,
-    Cosmetic,
-    Wording,
+pub enum SpanKind {
+    /// In both versions.
+    Equal,
+    /// Only in the old version.
+    Delete,
+    /// Only in the new version.
+    Insert,
 }
 
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+/// A run of text with the same fate in a word diff.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Span {
+    /// Whether the text was kept, removed or added.
+    pub kind: SpanKind,
+    /// The text, whitespace included, so that the spans concatenate back to the versions.
+    pub text: String,
+}
+
+/// One paragraph of the aligned article. Indices are 0-based positions in the old and new
+/// copies' `paragraphs`.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[serde(tag = "kind", rename_all = "lowercase")]
+pub enum Block {
+    /// The paragraph is in both versions, unchanged.
+    Same {
+        old: usize,
+        new: usize,
+        text: String,
+    },
+    /// The paragraph was reworded; `spans` is its word diff.
+    Changed {
+        old: usize,
+        new: usize,
+        spans: Vec<Span>,
+    },
+    /// The paragraph is new.
+    Added { new: usize, text: String },
+    /// The paragraph was removed.
+    Removed { old: usize, text: String },
+}
+
+impl Block {
+    /// True for [`Block::Same`].
+    pub fn is_same(&self) -> bool {
+        matches!(self, Block::Same { .. })
+    }
+
+    /// The paragraph as it was, or `None` for an added one.
+    pub fn old_text(&self) -> Option<String> {
+        match self {
+            Block::Same { text, .. } | Block::Removed { text, .. } => Some(text.clone()),
+            Block::Changed { spans, .. } => Some(old_text(spans)),
+            Block::Added { .. } => None,
+        }
+    }
+
+    /// The paragraph as it is now, or `None` for a removed one.
+    pub fn new_text(&self) -> Option<String> {
+        match self {
+            Block::Same { text, .. } | Block::Added { text, .. } => Some(text.clone()),
+            Block::Changed { spans, .. } => Some(new_text(spans)),
+            Block::Removed { .. } => None,
+        }
+    }
+}
+
+/// The difference between two versions of an article.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct CopyDiff {
+    /// The headline's word diff; `None` when the headline did not change.
+    pub headline: Option<Vec<Span>>,
+    /// Every paragraph, in order, aligned old ↔ new.
+    pub blocks: Vec<Block>,
+    /// Word tokens (not punctuation or spaces) only in the new version.
     pub words_added: usize,
+    /// Word tokens only in the old version.
     pub words_removed: usize,
 }
 
-pub fn classify(old: &Copy, new: &Copy) -> Class {
-    if old == new {
-        Class::Identical
-    } else {
-        Class::Wording
+impl CopyDiff {
+    /// True when nothing changed.
+    pub fn is_empty(&self) -> bool {
+        self.headline.is_none() && self.blocks.iter().all(Block::is_same)
+    }
+
+    /// How many paragraphs changed, were added or were removed.
+    pub fn changed_blocks(&self) -> usize {
+        self.blocks.iter().filter(|b| !b.is_same()).count()
     }
 }
 
-pub fn diff(_old: &Copy, _new: &Copy) -> CopyDiff {
-    CopyDiff {
-        words_added: 0,
-        words_removed: 0,
+impl fmt::Display for CopyDiff {
+    /// The plain-text word diff with the default options: see [`render::word`].
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&render::word(self, &render::RenderOptions::default()))
     }
 }
 
-pub fn strip_ignored(copy: &Copy, patterns: &[regex::Regex]) -> Copy {
-    let strip = |s: &str| {
-        patterns.iter().fold(s.to_string(), |acc, re| {
-            re.replace_all(&acc, "").into_owned()
+/// The old text of a word diff: its equal and deleted spans.
+pub fn old_text(spans: &[Span]) -> String {
+    side_text(spans, SpanKind::Delete)
+}
+
+/// The new text of a word diff: its equal and inserted spans.
+pub fn new_text(spans: &[Span]) -> String {
+    side_text(spans, SpanKind::Insert)
+}
+
+fn side_text(spans: &[Span], side: SpanKind) -> String {
+    spans
+        .iter()
+        .filter(|s| s.kind == SpanKind::Equal || s.kind == side)
+        .map(|s| s.text.as_str())
+        .collect()
+}
+
+/// Diffs two versions of an article, giving up on minimality after [`TIMEOUT`].
+pub fn diff(old: &Copy, new: &Copy) -> CopyDiff {
+    diff_with_deadline(old, new, Instant::now() + TIMEOUT)
+}
+
+/// Diffs two versions of an article; past `deadline` the remaining work is done coarsely
+/// (whole runs replaced) rather than minimally, but the result is always a correct diff.
+pub fn diff_with_deadline(old: &Copy, new: &Copy, deadline: Instant) -> CopyDiff {
+    let mut counts = Counts::default();
+    let headline = (old.headline != new.headline)
+        .then(|| word_diff(&old.headline, &new.headline, deadline, &mut counts));
+    let blocks = align(&old.paragraphs, &new.paragraphs, deadline)
+        .into_iter()
+        .map(|step| match step {
+            Step::Pair(o, n) if old.paragraphs[o] == new.paragraphs[n] => Block::Same {
+                old: o,
+                new: n,
+                text: new.paragraphs[n].clone(),
+            },
+            Step::Pair(o, n) => Block::Changed {
+                old: o,
+                new: n,
+                spans: word_diff(
+                    &old.paragraphs[o],
+                    &new.paragraphs[n],
+                    deadline,
+                    &mut counts,
+                ),
+            },
+            Step::Removed(o) => {
+                counts.removed += tokenize::count_words(&old.paragraphs[o]);
+                Block::Removed {
+                    old: o,
+                    text: old.paragraphs[o].clone(),
+                }
+            }
+            Step::Added(n) => {
+                counts.added += tokenize::count_words(&new.paragraphs[n]);
+                Block::Added {
+                    new: n,
+                    text: new.paragraphs[n].clone(),
+                }
+            }
         })
-    };
-    Copy::new(
-        &strip(&copy.headline),
-        copy.paragraphs.iter().map(|p| strip(p)),
-    )
+        .collect();
+    CopyDiff {
+        headline,
+        blocks,
+        words_added: counts.added,
+        words_removed: counts.removed,
+    }
 }
-pub mod render;
+
+#[derive(Debug, Default)]
+struct Counts {
+    added: usize,
+    removed: usize,
+}
+
+/// One step of the paragraph alignment, by index into the old and new paragraphs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Step {
+    /// Old paragraph `.0` became new paragraph `.1` (identical or reworded).
+    Pair(usize, usize),
+    Removed(usize),
+    Added(usize),
+}
+
+/// Lines up the paragraphs of two versions.
+///
+/// Identical paragraphs anchor the alignment (a patience diff over whole paragraphs);
+/// each run of differing paragraphs between anchors is then paired by similarity.
+fn align(old: &[String], new: &[String], deadline: Instant) -> Vec<Step> {
+    let ops = capture_diff_slices_deadline(Algorithm::Patience, old, new, Some(deadline));
+    let mut steps = Vec::with_capacity(old.len().max(new.len()));
+    for op in ops {
+        let (tag, o, n) = op.as_tag_tuple();
+        match tag {
+            DiffTag::Equal => steps.extend(o.zip(n).map(|(o, n)| Step::Pair(o, n))),
+            DiffTag::Delete => steps.extend(o.map(Step::Removed)),
+            DiffTag::Insert => steps.extend(n.map(Step::Added)),
+            DiffTag::Replace => {
+                let pairs = pair_by_similarity(&old[o.clone()], &new[n.clone()], deadline);
+                steps.extend(pairs.into_iter().map(|step| match step {
+                    Step::Pair(i, j) => Step::Pair(o.start + i, n.start + j),
+                    Step::Removed(i) => Step::Removed(o.start + i),
+                    Step::Added(j) => Step::Added(n.start + j),
+                }));
+            }
+        }
+    }
+    steps
+}
+
+/// Pairs the paragraphs of one run of differing paragraphs, in order, maximising the
+/// total similarity of the pairs (each at least [`PAIR_THRESHOLD`]). Unpaired old
+/// paragraphs come out as removed, before the unpaired new ones as added.
+fn pair_by_similarity(old: &[String], new: &[String], deadline: Instant) -> Vec<Step> {
+    let (n, m) = (old.len(), new.len());
+    let unpaired = || {
+        (0..n)
+            .map(Step::Removed)
+            .chain((0..m).map(Step::Added))
+            .collect()
+    };
+    if n.saturating_mul(m) > MAX_PAIRING_CELLS || Instant::now() >= deadline {
+        return unpaired();
+    }
+    let old_bags: Vec<Bag> = old.iter().map(|p| Bag::new(p)).collect();
+    let new_bags: Vec<Bag> = new.iter().map(|p| Bag::new(p)).collect();
+
+    #[derive(Clone, Copy)]
+    enum Move {
+        Pair,
+        SkipOld,
+        SkipNew,
+    }
+    // score[i][j]: best total similarity aligning old[..i] with new[..j].
+    let width = m + 1;
+    let mut score = vec![0.0_f64; (n + 1) * width];
+    let mut moves = vec![Move::SkipOld; (n + 1) * width];
+    // Row 0: only new paragraphs consumed.
+    moves[1..=m].fill(Move::SkipNew);
+    for i in 1..=n {
+        if Instant::now() >= deadline {
+            return unpaired();
+        }
+        for j in 1..=m {
+            let skip_old = score[(i - 1) * width + j];
+            let skip_new = score[i * width + j - 1];
+            // Preferring SkipNew on a tie puts removed paragraphs before added ones
+            // once the moves are replayed backwards.
+            let (mut best, mut mv) = if skip_new >= skip_old {
+                (skip_new, Move::SkipNew)
+            } else {
+                (skip_old, Move::SkipOld)
+            };
+            let sim = old_bags[i - 1].similarity(&new_bags[j - 1]);
+            if sim >= PAIR_THRESHOLD && score[(i - 1) * width + j - 1] + sim >= best {
+                best = score[(i - 1) * width + j - 1] + sim;
+                mv = Move::Pair;
+            }
+            score[i * width + j] = best;
+            moves[i * width + j] = mv;
+        }
+    }
+    let mut steps = Vec::with_capacity(n + m);
+    let (mut i, mut j) = (n, m);
+    while i > 0 || j > 0 {
+        match moves[i * width + j] {
+            Move::Pair => {
+                i -= 1;
+                j -= 1;
+                steps.push(Step::Pair(i, j));
+            }
+            Move::SkipOld => {
+                i -= 1;
+                steps.push(Step::Removed(i));
+            }
+            Move::SkipNew => {
+                j -= 1;
+                steps.push(Step::Added(j));
+            }
+        }
+    }
+    steps.reverse();
+    steps
+}
+
+/// A paragraph as a multiset of its non-space tokens, for similarity.
+struct Bag<'a> {
+    counts: HashMap<&'a str, usize>,
+    len: usize,
+}
+
+impl<'a> Bag<'a> {
+    fn new(text: &'a str) -> Bag<'a> {
+        let mut counts = HashMap::new();
+        let mut len = 0;
+        for t in tokenize(text) {
+            if tokenize::kind(t) != TokenKind::Space {
+                *counts.entry(t).or_insert(0) += 1;
+                len += 1;
+            }
+        }
+        Bag { counts, len }
+    }
+
+    /// The share of tokens the two have in common (Dice coefficient), in `0..=1`.
+    fn similarity(&self, other: &Bag<'_>) -> f64 {
+        if self.len + other.len == 0 {
+            return 1.0;
+        }
+        let shared: usize = other
+            .counts
+            .iter()
+            .map(|(t, &c)| c.min(self.counts.get(t).copied().unwrap_or(0)))
+            .sum();
+        2.0 * shared as f64 / (self.len + other.len) as f64
+    }
+}
+
+/// One stretch of a word diff while it is being tidied up.
+#[derive(Debug)]
+enum Segment {
+    Equal(String),
+    Change { del: String, ins: String },
+}
+
+/// The word diff of two strings as readable spans.
+///
+/// Consecutive changes are merged into one removed run followed by one added run, and a
+/// bare space between two changes is pulled inside the run, so that replacing "one
+/// hundred" with "140" reads `[-one hundred-]{+140+}` rather than alternating pieces.
+fn word_diff(old: &str, new: &str, deadline: Instant, counts: &mut Counts) -> Vec<Span> {
+    let a = tokenize(old);
+    let b = tokenize(new);
+    let ops = capture_diff_slices_deadline(Algorithm::Myers, &a, &b, Some(deadline));
+
+    let mut segments: Vec<Segment> = Vec::new();
+    for op in ops {
+        let (tag, o, n) = op.as_tag_tuple();
+        if tag == DiffTag::Equal {
+            match segments.last_mut() {
+                Some(Segment::Equal(text)) => text.extend(a[o].iter().copied()),
+                _ => segments.push(Segment::Equal(a[o].concat())),
+            }
+            continue;
+        }
+        counts.removed += a[o.clone()].iter().filter(|t| is_word(t)).count();
+        counts.added += b[n.clone()].iter().filter(|t| is_word(t)).count();
+        let (del, ins) = (a[o].concat(), b[n].concat());
+        push_change(&mut segments, del, ins);
+    }
+
+    let mut spans: Vec<Span> = Vec::new();
+    for segment in segments {
+        match segment {
+            Segment::Equal(text) => push_span(&mut spans, SpanKind::Equal, text),
+            Segment::Change { del, ins } => {
+                // A space common to the start (or end) of both sides is not a change.
+                let head = common_space_prefix(&del, &ins);
+                let tail = common_space_suffix(&del[head..], &ins[head..]);
+                push_span(&mut spans, SpanKind::Equal, del[..head].to_string());
+                push_span(
+                    &mut spans,
+                    SpanKind::Delete,
+                    del[head..del.len() - tail].to_string(),
+                );
+                push_span(
+                    &mut spans,
+                    SpanKind::Insert,
+                    ins[head..ins.len() - tail].to_string(),
+                );
+                push_span(
+                    &mut spans,
+                    SpanKind::Equal,
+                    del[del.len() - tail..].to_string(),
+                );
+            }
+        }
+    }
+    spans
+}
+
+/// Appends a change, merging it with the previous one when only a space separates them
+/// and both sides keep some text (a run that is purely removed or purely added would
+/// otherwise lose or gain that space).
+fn push_change(segments: &mut Vec<Segment>, del: String, ins: String) {
+    if absorbs_gap(segments, &del, &ins) {
+        if let Some(Segment::Equal(gap)) = segments.pop() {
+            if let Some(Segment::Change { del: d0, ins: i0 }) = segments.last_mut() {
+                // The gap is in both versions, so it joins both sides; where it lands at
+                // the edge of a side, word_diff moves it back out as a common prefix or
+                // suffix.
+                for (side, more) in [(d0, &del), (i0, &ins)] {
+                    side.push_str(&gap);
+                    side.push_str(more);
+                }
+            }
+        }
+        return;
+    }
+    match segments.last_mut() {
+        Some(Segment::Change { del: d0, ins: i0 }) => {
+            d0.push_str(&del);
+            i0.push_str(&ins);
+        }
+        _ => segments.push(Segment::Change { del, ins }),
+    }
+}
+
+/// True when `segments` ends with a change and a bare space that the next change (`del`,
+/// `ins`) should swallow.
+fn absorbs_gap(segments: &[Segment], del: &str, ins: &str) -> bool {
+    match segments {
+        [
+            ..,
+            Segment::Change { del: d0, ins: i0 },
+            Segment::Equal(gap),
+        ] => {
+            !gap.is_empty()
+                && gap.chars().all(char::is_whitespace)
+                && (!d0.is_empty() || !del.is_empty())
+                && (!i0.is_empty() || !ins.is_empty())
+        }
+        _ => false,
+    }
+}
+
+fn push_span(spans: &mut Vec<Span>, kind: SpanKind, text: String) {
+    if text.is_empty() {
+        return;
+    }
+    match spans.last_mut() {
+        Some(last) if last.kind == kind => last.text.push_str(&text),
+        _ => spans.push(Span { kind, text }),
+    }
+}
+
+/// Length in bytes of the whitespace both strings start with.
+fn common_space_prefix(a: &str, b: &str) -> usize {
+    a.char_indices()
+        .zip(b.chars())
+        .take_while(|((_, x), y)| x == y && x.is_whitespace())
+        .map(|((i, x), _)| i + x.len_utf8())
+        .last()
+        .unwrap_or(0)
+}
+
+/// Length in bytes of the whitespace both strings end with.
+fn common_space_suffix(a: &str, b: &str) -> usize {
+    a.chars()
+        .rev()
+        .zip(b.chars().rev())
+        .take_while(|(x, y)| x == y && x.is_whitespace())
+        .map(|(x, _)| x.len_utf8())
+        .sum()
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+
+    pub(crate) const HEADLINE_V1: &str = "Putin says Russia and China are 'jointly developing high-tech weapons'; calls NATO expansion unacceptable";
+    pub(crate) const HEADLINE_V2: &str = "Putin says Russia and China are 'jointly developing advanced weapons'; calls NATO expansion unacceptable";
+
+    /// The seed story's two versions, with their headlines.
+    pub(crate) fn seed() -> (Copy, Copy) {
+        let body = |text: &str| Copy::parse(text).paragraphs;
+        let v1 = Copy {
+            headline: HEADLINE_V1.to_string(),
+            paragraphs: body(include_str!("../../tests/fixtures/seed/article-v1.txt")),
+        };
+        let v2 = Copy {
+            headline: HEADLINE_V2.to_string(),
+            paragraphs: body(include_str!("../../tests/fixtures/seed/article-v2.txt")),
+        };
+        (v1, v2)
+    }
+
+    fn copy(paragraphs: &[&str]) -> Copy {
+        Copy {
+            headline: "H".to_string(),
+            paragraphs: paragraphs.iter().map(|p| p.to_string()).collect(),
+        }
+    }
+
+    fn span(kind: SpanKind, text: &str) -> Span {
+        Span {
+            kind,
+            text: text.to_string(),
+        }
+    }
+
+    /// The blocks without their text: which paragraphs went where.
+    fn shape(d: &CopyDiff) -> Vec<String> {
+        d.blocks
+            .iter()
+            .map(|b| match b {
+                Block::Same { old, new, .. } => format!("same {old}-{new}"),
+                Block::Changed { old, new, .. } => format!("changed {old}-{new}"),
+                Block::Added { new, .. } => format!("added {new}"),
+                Block::Removed { old, .. } => format!("removed {old}"),
+            })
+            .collect()
+    }
+
+    /// Every diff must give back both versions exactly.
+    fn assert_reconstructs(d: &CopyDiff, old: &Copy, new: &Copy) {
+        if let Some(spans) = &d.headline {
+            assert_eq!(old_text(spans), old.headline);
+            assert_eq!(new_text(spans), new.headline);
+        } else {
+            assert_eq!(old.headline, new.headline);
+        }
+        let olds: Vec<String> = d.blocks.iter().filter_map(Block::old_text).collect();
+        let news: Vec<String> = d.blocks.iter().filter_map(Block::new_text).collect();
+        assert_eq!(olds, old.paragraphs);
+        assert_eq!(news, new.paragraphs);
+    }
+
+    const P1: &str = "Russian President Vladimir Putin on Thursday said Moscow and Beijing are jointly developing weapons.";
+    const P2: &str = "The Chinese Army is largely equipped with the most advanced weapons systems.";
+    const P3: &str =
+        "He further said that Russia and China also develop cooperation between the armed forces.";
+    const P4: &str = "NATO Expansion to the East is unacceptable: Putin";
+
+    #[test]
+    fn seed_diff_has_exactly_the_four_edits() {
+        let (v1, v2) = seed();
+        let d = diff(&v1, &v2);
+        assert_reconstructs(&d, &v1, &v2);
+
+        let headline = d.headline.as_deref().unwrap_or_default();
+        let changes: Vec<_> = headline
+            .iter()
+            .filter(|s| s.kind != SpanKind::Equal)
+            .collect();
+        assert_eq!(
+            changes,
+            vec![
+                &span(SpanKind::Delete, "high-tech"),
+                &span(SpanKind::Insert, "advanced")
+            ]
+        );
+
+        let changed: Vec<&Block> = d.blocks.iter().filter(|b| !b.is_same()).collect();
+        assert_eq!(changed.len(), 3, "{changed:#?}");
+        assert_eq!(d.changed_blocks(), 3);
+        let edits = |b: &Block| match b {
+            Block::Changed { spans, .. } => spans
+                .iter()
+                .filter(|s| s.kind != SpanKind::Equal)
+                .map(|s| (s.kind, s.text.clone()))
+                .collect::<Vec<_>>(),
+            _ => Vec::new(),
+        };
+        assert!(matches!(changed[0], Block::Changed { old: 0, new: 0, .. }));
+        assert_eq!(
+            edits(changed[0]),
+            vec![
+                (SpanKind::Delete, "high-tech".to_string()),
+                (SpanKind::Insert, "advanced".to_string())
+            ]
+        );
+        assert!(matches!(changed[1], Block::Changed { old: 4, new: 4, .. }));
+        assert_eq!(
+            edits(changed[1]),
+            vec![
+                (SpanKind::Delete, "one hundred".to_string()),
+                (SpanKind::Insert, "140".to_string())
+            ]
+        );
+        assert_eq!(
+            changed[2],
+            &Block::Added {
+                new: 8,
+                text: "The Kremlin later said the remarks on military cooperation referred to existing agreements.".to_string()
+            }
+        );
+        // high, tech (×2), one, hundred out; advanced (×2), 140 and the 13-word
+        // paragraph in.
+        assert_eq!(d.words_removed, 6);
+        assert_eq!(d.words_added, 3 + 13);
+        assert!(!d.is_empty());
+    }
+
+    #[test]
+    fn identical_copies_give_an_empty_diff() {
+        let (v1, _) = seed();
+        let d = diff(&v1, &v1);
+        assert!(d.is_empty());
+        assert_eq!(d.changed_blocks(), 0);
+        assert_eq!(d.headline, None);
+        assert_eq!(d.blocks.len(), v1.paragraphs.len());
+        assert_eq!((d.words_added, d.words_removed), (0, 0));
+    }
+
+    #[test]
+    fn added_paragraph_in_the_middle_is_added_not_changed() {
+        let old = copy(&[P1, P2, P3]);
+        let new = copy(&[P1, P2, P4, P3]);
+        let d = diff(&old, &new);
+        assert_reconstructs(&d, &old, &new);
+        assert_eq!(
+            shape(&d),
+            vec!["same 0-0", "same 1-1", "added 2", "same 2-3"]
+        );
+        assert_eq!(d.words_added, 8);
+    }
+
+    #[test]
+    fn removed_paragraph_is_removed() {
+        let old = copy(&[P1, P2, P3, P4]);
+        let new = copy(&[P1, P3, P4]);
+        let d = diff(&old, &new);
+        assert_reconstructs(&d, &old, &new);
+        assert_eq!(
+            shape(&d),
+            vec!["same 0-0", "removed 1", "same 2-1", "same 3-2"]
+        );
+        assert_eq!((d.words_added, d.words_removed), (0, 12));
+    }
+
+    #[test]
+    fn reworded_paragraph_next_to_an_added_one_pairs_with_its_old_self() {
+        let p2b = P2.replace("most advanced", "latest");
+        let old = copy(&[P1, P2, P3]);
+        let new = copy(&[P1, P4, &p2b, P3]);
+        let d = diff(&old, &new);
+        assert_reconstructs(&d, &old, &new);
+        assert_eq!(
+            shape(&d),
+            vec!["same 0-0", "added 1", "changed 1-2", "same 2-3"]
+        );
+    }
+
+    #[test]
+    fn rewritten_paragraph_is_removed_and_added() {
+        let old = copy(&[P1, P2, P3]);
+        let new = copy(&[P1, P4, P3]);
+        let d = diff(&old, &new);
+        assert_reconstructs(&d, &old, &new);
+        assert_eq!(
+            shape(&d),
+            vec!["same 0-0", "removed 1", "added 1", "same 2-2"]
+        );
+    }
+
+    #[test]
+    fn moved_paragraph_is_removed_in_one_place_and_added_in_another() {
+        let old = copy(&[P1, P2, P3, P4]);
+        let new = copy(&[P2, P3, P1, P4]);
+        let d = diff(&old, &new);
+        assert_reconstructs(&d, &old, &new);
+        assert_eq!(
+            shape(&d),
+            vec!["removed 0", "same 1-0", "same 2-1", "added 2", "same 3-3"]
+        );
+    }
+
+    #[test]
+    fn headline_only_change() {
+        let old = copy(&[P1]);
+        let mut new = old.clone();
+        new.headline = "H2".to_string();
+        let d = diff(&old, &new);
+        assert_reconstructs(&d, &old, &new);
+        assert_eq!(
+            d.headline,
+            Some(vec![
+                span(SpanKind::Delete, "H"),
+                span(SpanKind::Insert, "H2")
+            ])
+        );
+        assert_eq!(d.changed_blocks(), 0);
+        assert!(!d.is_empty());
+    }
+
+    #[test]
+    fn consecutive_changed_words_form_one_run() {
+        let mut c = Counts::default();
+        let far = Instant::now() + TIMEOUT;
+        let spans = word_diff("the big red car", "the small blue car", far, &mut c);
+        assert_eq!(
+            spans,
+            vec![
+                span(SpanKind::Equal, "the "),
+                span(SpanKind::Delete, "big red"),
+                span(SpanKind::Insert, "small blue"),
+                span(SpanKind::Equal, " car"),
+            ]
+        );
+        assert_eq!((c.added, c.removed), (2, 2));
+    }
+
+    #[test]
+    fn pure_insertion_and_deletion_keep_their_spaces_right() {
+        let mut c = Counts::default();
+        let far = Instant::now() + TIMEOUT;
+        for (old, new) in [
+            ("a good plan", "a very good plan"),
+            ("a very good plan", "a good plan"),
+            ("He said.", "He said. Then he left."),
+            ("over one hundred billion", "over billion"),
+            ("x", ""),
+            ("", "x y"),
+        ] {
+            let spans = word_diff(old, new, far, &mut c);
+            assert_eq!(old_text(&spans), old);
+            assert_eq!(new_text(&spans), new);
+            let runs = spans.iter().filter(|s| s.kind != SpanKind::Equal).count();
+            assert_eq!(runs, 1, "{old:?} → {new:?}: {spans:?}");
+        }
+    }
+
+    #[test]
+    fn one_number_changes_alone() {
+        let mut c = Counts::default();
+        let far = Instant::now() + TIMEOUT;
+        let spans = word_diff(
+            "a turnover of 1,200 units",
+            "a turnover of 1,300 units",
+            far,
+            &mut c,
+        );
+        assert_eq!(
+            spans,
+            vec![
+                span(SpanKind::Equal, "a turnover of "),
+                span(SpanKind::Delete, "1,200"),
+                span(SpanKind::Insert, "1,300"),
+                span(SpanKind::Equal, " units"),
+            ]
+        );
+    }
+
+    #[test]
+    fn chinese_changes_by_the_character() {
+        let old = copy(&["普京说俄中两国正在联合研发高科技武器。"]);
+        let new = copy(&["普京说俄中两国正在联合研发先进武器。"]);
+        let d = diff(&old, &new);
+        assert_reconstructs(&d, &old, &new);
+        let Some(Block::Changed { spans, .. }) = d.blocks.first() else {
+            panic!("{d:?}")
+        };
+        assert_eq!(
+            spans,
+            &vec![
+                span(SpanKind::Equal, "普京说俄中两国正在联合研发"),
+                span(SpanKind::Delete, "高科技"),
+                span(SpanKind::Insert, "先进"),
+                span(SpanKind::Equal, "武器。"),
+            ]
+        );
+        assert_eq!((d.words_removed, d.words_added), (3, 2));
+    }
+
+    /// Two 100,000-word copies that differ everywhere: the deadline must bound the work.
+    /// Without it the small-vocabulary case (many partial matches, the hard case for
+    /// Myers) takes over 6 s in a test build; with it, about the 500 ms of the deadline.
+    #[test]
+    fn deadline_bounds_a_huge_diff() {
+        // Distinct words, so only the spaces match.
+        let distinct = |prefix: &str| -> Vec<String> {
+            (0..100_000).map(|i| format!("{prefix}{i}")).collect()
+        };
+        // Pseudo-random words from a vocabulary of 50, so nearly every word matches
+        // somewhere.
+        let shuffled = |seed: u64| -> Vec<String> {
+            let mut x = seed;
+            (0..100_000)
+                .map(|_| {
+                    x = x
+                        .wrapping_mul(6_364_136_223_846_793_005)
+                        .wrapping_add(1_442_695_040_888_963_407);
+                    format!("w{}", (x >> 33) % 50)
+                })
+                .collect()
+        };
+        let cases = [
+            (distinct("a"), distinct("b"), 100_000),
+            (distinct("a"), distinct("b"), 100),
+            (shuffled(1), shuffled(2), 100_000),
+        ];
+        for (old_words, new_words, per_paragraph) in cases {
+            let paragraphs = |words: &[String]| -> Vec<String> {
+                words.chunks(per_paragraph).map(|c| c.join(" ")).collect()
+            };
+            let old = Copy {
+                headline: "old".to_string(),
+                paragraphs: paragraphs(&old_words),
+            };
+            let new = Copy {
+                headline: "new".to_string(),
+                paragraphs: paragraphs(&new_words),
+            };
+            let started = Instant::now();
+            let d = diff(&old, &new);
+            let took = started.elapsed();
+            // The deadline plus tokenising and copying, with room for a busy machine.
+            assert!(took < TIMEOUT + Duration::from_secs(3), "took {took:?}");
+            assert_reconstructs(&d, &old, &new);
+            assert_eq!(d.words_removed, d.words_added);
+            assert!(d.words_added > 1_000);
+        }
+    }
+}
