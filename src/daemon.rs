@@ -85,7 +85,7 @@ pub async fn run(
             if report != Default::default() {
                 tracing::info!(?report, "cycle done");
             }
-            let mail = crate::alert::deliver_due(&watcher.config, &db).await?;
+            let mail = crate::alert::deliver_due(&watcher.config, &db, watcher.clock.now()).await?;
             if mail.attempted > 0 {
                 tracing::info!(?mail, "mail delivered");
             }

@@ -26,7 +26,7 @@ pub async fn poll(ctx: &Ctx, all: bool, json: bool) -> anyhow::Result<()> {
     let db = ctx.db(&config)?;
     let watcher = Watcher::new(config.clone(), db.clone())?;
     let report = watcher.cycle(all).await?;
-    let mail = crate::alert::deliver_due(&config, &db).await?;
+    let mail = crate::alert::deliver_due(&config, &db, watcher.clock.now()).await?;
     if json {
         return emit_json(&serde_json::json!({ "cycle": report, "mail": mail }));
     }
