@@ -11,7 +11,11 @@ pub struct DeliveryReport {
     pub failed: usize,
 }
 
-pub async fn deliver_due(_c: &Config, _db: &Db, _now: chrono::DateTime<chrono::Utc>) -> anyhow::Result<DeliveryReport> {
+pub async fn deliver_due(
+    _c: &Config,
+    _db: &Db,
+    _now: chrono::DateTime<chrono::Utc>,
+) -> anyhow::Result<DeliveryReport> {
     Ok(DeliveryReport::default())
 }
 pub async fn test_email(_c: &Config, _to: Option<&str>) -> anyhow::Result<String> {
