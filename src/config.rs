@@ -861,6 +861,22 @@ query = 'Putin AND China'
     }
 
     #[test]
+    fn bad_ignore_regex_and_drop_selector_are_named() {
+        let with = |extra: &str| {
+            MINIMAL.replace(
+                "url = \"https://example.org/feed.xml\"",
+                &format!("url = \"https://example.org/feed.xml\"\n{extra}"),
+            )
+        };
+        let e = parse(&with("ignore = ['Updated (\\d+']")).unwrap_err();
+        assert_eq!(e.key, "feed[1].ignore", "{e}");
+        assert_eq!(e.line, Some(5));
+        let e = parse(&with("drop = ['div[[']")).unwrap_err();
+        assert_eq!(e.key, "feed[1].drop", "{e}");
+        assert!(parse(&with("drop = ['.live-ticker', 'aside > .most-read']")).is_ok());
+    }
+
+    #[test]
     fn smtp_transport_needs_host() {
         let e = parse(&format!("{MINIMAL}\n[email]\ntransport = \"smtp\"\n")).unwrap_err();
         assert_eq!(e.key, "email.smtp");
