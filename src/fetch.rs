@@ -53,7 +53,7 @@ impl Page {
 pub enum Fetched {
     /// 304: the document did not change since the validators were issued.
     NotModified,
-    Page(Page),
+    Page(Box<Page>),
 }
 
 /// Why a GET failed.
@@ -265,7 +265,7 @@ impl Fetcher {
                 .and_then(|v: &header::HeaderValue| v.to_str().ok())
                 .map(str::to_string)
         };
-        Ok(Fetched::Page(Page {
+        Ok(Fetched::Page(Box::new(Page {
             status: status.as_u16(),
             bytes,
             content_type: header_str(header::CONTENT_TYPE),
@@ -275,7 +275,7 @@ impl Fetcher {
             },
             final_url,
             fresh_for: fresh_for(&headers),
-        }))
+        })))
     }
 }
 

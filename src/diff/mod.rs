@@ -427,15 +427,15 @@ fn word_diff(old: &str, new: &str, deadline: Instant, counts: &mut Counts) -> Ve
 /// otherwise lose or gain that space).
 fn push_change(segments: &mut Vec<Segment>, del: String, ins: String) {
     if absorbs_gap(segments, &del, &ins) {
-        if let Some(Segment::Equal(gap)) = segments.pop() {
-            if let Some(Segment::Change { del: d0, ins: i0 }) = segments.last_mut() {
-                // The gap is in both versions, so it joins both sides; where it lands at
-                // the edge of a side, word_diff moves it back out as a common prefix or
-                // suffix.
-                for (side, more) in [(d0, &del), (i0, &ins)] {
-                    side.push_str(&gap);
-                    side.push_str(more);
-                }
+        if let Some(Segment::Equal(gap)) = segments.pop()
+            && let Some(Segment::Change { del: d0, ins: i0 }) = segments.last_mut()
+        {
+            // The gap is in both versions, so it joins both sides; where it lands at
+            // the edge of a side, word_diff moves it back out as a common prefix or
+            // suffix.
+            for (side, more) in [(d0, &del), (i0, &ins)] {
+                side.push_str(&gap);
+                side.push_str(more);
             }
         }
         return;
