@@ -22,6 +22,7 @@
 //! - [`daemon`]: the long-running service around [`watch`].
 //! - [`cli`]: the `redline` command line.
 
+pub mod alert;
 pub mod config;
 pub mod text;
 pub mod topic;
