@@ -17,12 +17,15 @@
 //! redacted.
 
 pub mod body;
+pub mod failure;
 pub mod message;
+pub mod transport;
 
 use std::path::PathBuf;
 
 pub use body::{html_body, text_body};
 pub use message::{AlertKind, AlertMail, build, build_digest, message_id, subject};
+pub use transport::{Mailer, SendError, test_email};
 
 /// Why an alert message or a mailer could not be built. These are problems of data or
 /// config, found before anything is sent; failures while sending are [`SendError`]s.
