@@ -144,10 +144,15 @@ pub fn build_digest(
 /// The `Message-ID` of an alert, e.g. `<redline.alert.42@example.org>`: the same every
 /// time the alert is built, as long as the domain of `email.from` stays the same.
 pub fn message_id(alert_id: i64, email: &EmailConfig) -> String {
+    message_id_for("alert", alert_id, email)
+}
+
+/// A message id of redline's form for any kind of message (`alert`, `digest`, `test`).
+pub(crate) fn message_id_for(kind: &str, id: i64, email: &EmailConfig) -> String {
     let domain = from_mailbox(email)
         .map(|from| id_domain(&from))
         .unwrap_or_else(|_| FALLBACK_DOMAIN.to_string());
-    make_id("alert", alert_id, &domain)
+    make_id(kind, id, &domain)
 }
 
 /// The subject for an alert, from the `email.subject` template.

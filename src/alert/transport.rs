@@ -23,6 +23,7 @@ use super::AlertError;
 use super::body::escape;
 pub use super::failure::SendError;
 use super::failure::{answer, chain, sendmail_error, smtp_error};
+use super::message::message_id_for;
 use crate::config::{Config, SmtpConfig, Tls, Transport};
 
 /// The configured way out for messages. Build it once and keep it: the SMTP transport
@@ -224,9 +225,12 @@ fn test_message(config: &Config, mailer: &Mailer, to: Option<&str>) -> Result<Me
         env!("CARGO_PKG_VERSION"),
         escape(&mailer.to_string())
     );
+    // Unlike an alert, every test message is a new one.
+    let id = message_id_for("test", chrono::Utc::now().timestamp_millis(), &config.email);
     let mut builder = Message::builder()
         .from(from)
-        .subject("[redline] test message");
+        .subject("[redline] test message")
+        .message_id(Some(id));
     for mailbox in recipients {
         builder = builder.to(mailbox);
     }
