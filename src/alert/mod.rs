@@ -1,31 +1,64 @@
-//! Placeholder until the mail layer lands.
-use crate::config::Config;
-use crate::store::{AlertRow, Db};
-use std::sync::Arc;
+//! Alert email: turning a detected change into a message and handing it to a transport.
+//!
+//! The store decides *what* to send (the outbox); this module decides *how it looks* and
+//! *how it leaves*:
+//!
+//! - [`message`]: an [`AlertMail`] (plain data: headlines, versions, the diff already
+//!   rendered as text and HTML fragments) → a `multipart/alternative` [`lettre::Message`]
+//!   with threading headers, and the digest that batches several alerts into one message.
+//! - [`body`]: the text and HTML bodies themselves; every piece of article text that ends
+//!   up in HTML is escaped here.
+//! - [`transport`]: the [`Mailer`] over lettre's SMTP, sendmail and file transports.
+//! - [`outbox`]: the sender that drains the store's outbox exactly once, with retries,
+//!   permanent failures and digests.
+//! - [`failure`]: the sorting of failures into [`SendError::Temporary`] (keep queued,
+//!   retry) and [`SendError::Permanent`] (mark failed), with texts a user can act on.
+//!
+//! Nothing here reads the database or logs a secret: the SMTP password is read once in
+//! [`Mailer::from_config`] and lives only inside lettre's credentials, whose `Debug` is
+//! redacted.
 
-#[derive(Debug, Default, serde::Serialize)]
-pub struct DeliveryReport {
-    pub attempted: usize,
-    pub sent: usize,
-    pub queued: usize,
-    pub failed: usize,
-}
+pub mod body;
+pub mod failure;
+pub mod message;
+pub mod outbox;
+pub mod transport;
 
-pub async fn deliver_due(
-    _c: &Config,
-    _db: &Db,
-    _now: chrono::DateTime<chrono::Utc>,
-) -> anyhow::Result<DeliveryReport> {
-    Ok(DeliveryReport::default())
-}
-pub async fn test_email(_c: &Config, _to: Option<&str>) -> anyhow::Result<String> {
-    anyhow::bail!("mail is not wired up yet")
-}
-pub async fn resend(
-    _c: &Arc<Config>,
-    _db: &Db,
-    _a: &[AlertRow],
-    _to: Option<&str>,
-) -> anyhow::Result<usize> {
-    anyhow::bail!("mail is not wired up yet")
+use std::path::PathBuf;
+
+pub use body::{html_body, text_body};
+pub use message::{AlertKind, AlertMail, build, build_digest, message_id, subject};
+pub use outbox::{DeliveryReport, alert_mail, deliver_due, resend};
+pub use transport::{Mailer, SendError, test_email};
+
+/// Why an alert message or a mailer could not be built. These are problems of data or
+/// config, found before anything is sent; failures while sending are [`SendError`]s.
+#[derive(Debug, thiserror::Error)]
+pub enum AlertError {
+    /// An address in the config or given on the command line does not parse.
+    #[error("{what} {value:?} is not an email address: {reason}")]
+    Address {
+        /// Where the address came from, e.g. `email.from`.
+        what: &'static str,
+        value: String,
+        reason: String,
+    },
+    /// The message would have nobody to go to.
+    #[error("no recipients: set email.to (or the topic's notify list), or pass --to ADDR")]
+    NoRecipients,
+    /// A digest was asked for with no alerts in it.
+    #[error("a digest needs at least one alert")]
+    EmptyDigest,
+    /// lettre refused to assemble the message.
+    #[error("cannot assemble the email: {0}")]
+    Build(#[from] lettre::error::Error),
+    /// `[email.smtp]` is missing or unusable (password not readable, bad TLS host …).
+    #[error("email.smtp: {0}")]
+    Smtp(String),
+    /// The directory for `transport = "file"` cannot be created.
+    #[error("cannot create the mail directory {}: {source} (set email.dir or fix its permissions)", path.display())]
+    MailDir {
+        path: PathBuf,
+        source: std::io::Error,
+    },
 }

@@ -4,6 +4,8 @@
 #![allow(dead_code)] // each test binary uses a different part of this module
 
 pub mod http;
+pub mod mime;
+pub mod smtp;
 
 use std::path::{Path, PathBuf};
 

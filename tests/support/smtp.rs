@@ -1,0 +1,498 @@
+//! A real SMTP server for tests, on 127.0.0.1 and a port of its own, running on a tokio
+//! task of the test's runtime.
+//!
+//! It speaks enough SMTP for lettre (EHLO/HELO, AUTH PLAIN and LOGIN, MAIL, RCPT, DATA
+//! with dot-unstuffing, RSET, NOOP, QUIT; no TLS), records every accepted message with
+//! its envelope and every login, and can be scripted to misbehave:
+//!
+//! - [`TestSmtp::reply_next`]: answer the next `n` commands of one [`Stage`] with a given
+//!   reply (`451 4.3.0 try again later`), then behave again;
+//! - [`TestSmtp::reply_always`]: answer every command of a stage so (`550 5.7.1 no`);
+//! - [`TestSmtp::require_auth`]: refuse mail until a client logs in with these
+//!   credentials, and refuse other credentials with `535`;
+//! - [`TestSmtp::stop`] and [`TestSmtp::restart`]: close the listener and every open
+//!   connection, then listen again on the same port: a server that was down and is back.
+//!
+//! [`TestSmtp::wait_for_message`] waits for the n-th message without sleeping; its
+//! timeout only guards against a hung test.
+
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Duration;
+
+use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+use tokio::net::tcp::OwnedReadHalf;
+use tokio::net::{TcpListener, TcpSocket, TcpStream};
+use tokio::sync::watch;
+use tokio::task::{JoinHandle, JoinSet};
+use tokio_util::sync::CancellationToken;
+
+use super::mime::base64_decode;
+
+/// How long [`TestSmtp::wait_for_message`] waits before failing the test.
+const WAIT_LIMIT: Duration = Duration::from_secs(10);
+
+/// The SMTP command a scripted reply answers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Stage {
+    Mail,
+    Rcpt,
+    /// The `DATA` command itself, before any content is sent.
+    Data,
+    /// The end of the message content (the final `.`): the message is not kept.
+    EndOfData,
+}
+
+/// One accepted message.
+#[derive(Debug, Clone)]
+pub struct Received {
+    pub mail_from: String,
+    pub rcpt_to: Vec<String>,
+    /// The message as the client sent it, dot-unstuffed, lines ending in CRLF.
+    pub data: Vec<u8>,
+    /// Who was logged in on the connection that sent it.
+    pub login: Option<Login>,
+}
+
+impl Received {
+    pub fn text(&self) -> String {
+        String::from_utf8_lossy(&self.data).into_owned()
+    }
+}
+
+/// Credentials a client logged in with (successfully or not).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Login {
+    pub mechanism: String,
+    pub username: String,
+    pub password: String,
+    pub accepted: bool,
+}
+
+#[derive(Default)]
+struct Script {
+    /// (stage, remaining count, reply), used up in order.
+    next: Vec<(Stage, usize, String)>,
+    always: Vec<(Stage, String)>,
+}
+
+#[derive(Default)]
+struct State {
+    messages: Vec<Received>,
+    logins: Vec<Login>,
+    script: Script,
+    required: Option<(String, String)>,
+}
+
+struct Shared {
+    state: Mutex<State>,
+    /// The number of accepted messages, for waiting without sleeps.
+    count: watch::Sender<usize>,
+}
+
+impl Shared {
+    fn lock(&self) -> MutexGuard<'_, State> {
+        // A panicking connection task must not take the whole test server down with it.
+        self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// The scripted reply for a command at `stage`, if any, using it up.
+    fn scripted(&self, stage: Stage) -> Option<String> {
+        let mut state = self.lock();
+        let script = &mut state.script;
+        if let Some(i) = script
+            .next
+            .iter()
+            .position(|(s, n, _)| *s == stage && *n > 0)
+        {
+            script.next[i].1 -= 1;
+            return Some(script.next[i].2.clone());
+        }
+        script
+            .always
+            .iter()
+            .find(|(s, _)| *s == stage)
+            .map(|(_, reply)| reply.clone())
+    }
+}
+
+/// The running (or stopped) server. Dropping it stops it.
+pub struct TestSmtp {
+    addr: SocketAddr,
+    shared: Arc<Shared>,
+    running: Option<(CancellationToken, JoinHandle<()>)>,
+}
+
+impl TestSmtp {
+    /// Starts a server on 127.0.0.1 and a free port.
+    pub async fn start() -> TestSmtp {
+        let listener =
+            listen(SocketAddr::from(([127, 0, 0, 1], 0))).expect("cannot listen on 127.0.0.1");
+        let addr = listener.local_addr().expect("listener has an address");
+        let (count, _) = watch::channel(0);
+        let shared = Arc::new(Shared {
+            state: Mutex::new(State::default()),
+            count,
+        });
+        let running = Some(spawn(listener, Arc::clone(&shared)));
+        TestSmtp {
+            addr,
+            shared,
+            running,
+        }
+    }
+
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    pub fn port(&self) -> u16 {
+        self.addr.port()
+    }
+
+    /// Answers the next `times` commands of `stage` with `reply` (e.g. `451 4.3.0 busy`).
+    pub fn reply_next(&self, stage: Stage, times: usize, reply: &str) {
+        self.shared
+            .lock()
+            .script
+            .next
+            .push((stage, times, reply.to_string()));
+    }
+
+    /// Answers every command of `stage` with `reply`, until [`TestSmtp::clear_script`].
+    pub fn reply_always(&self, stage: Stage, reply: &str) {
+        self.shared
+            .lock()
+            .script
+            .always
+            .push((stage, reply.to_string()));
+    }
+
+    pub fn clear_script(&self) {
+        self.shared.lock().script = Script::default();
+    }
+
+    /// Refuses MAIL before a login with exactly these credentials.
+    pub fn require_auth(&self, username: &str, password: &str) {
+        self.shared.lock().required = Some((username.to_string(), password.to_string()));
+    }
+
+    /// Every login attempt so far.
+    pub fn logins(&self) -> Vec<Login> {
+        self.shared.lock().logins.clone()
+    }
+
+    /// Every accepted message so far.
+    pub fn messages(&self) -> Vec<Received> {
+        self.shared.lock().messages.clone()
+    }
+
+    /// Waits until `n` messages have arrived and returns the n-th (1-based).
+    pub async fn wait_for_message(&self, n: usize) -> Received {
+        let mut count = self.shared.count.subscribe();
+        tokio::time::timeout(WAIT_LIMIT, count.wait_for(|&c| c >= n))
+            .await
+            .unwrap_or_else(|_| panic!("message {n} did not arrive within {WAIT_LIMIT:?}"))
+            .expect("the server state outlives the test");
+        self.shared.lock().messages[n - 1].clone()
+    }
+
+    /// Closes the listener and every open connection; the port is refused until
+    /// [`TestSmtp::restart`].
+    pub async fn stop(&mut self) {
+        if let Some((cancel, task)) = self.running.take() {
+            cancel.cancel();
+            let _ = task.await;
+        }
+    }
+
+    /// Listens again on the same port, with the same records and script.
+    pub async fn restart(&mut self) {
+        self.stop().await;
+        let listener = listen(self.addr).expect("cannot listen on the same port again");
+        self.running = Some(spawn(listener, Arc::clone(&self.shared)));
+    }
+}
+
+impl Drop for TestSmtp {
+    fn drop(&mut self) {
+        if let Some((cancel, task)) = self.running.take() {
+            cancel.cancel();
+            task.abort();
+        }
+    }
+}
+
+/// Binds with SO_REUSEADDR, so that the same port can be taken again right after a stop
+/// even though closed connections linger in TIME_WAIT.
+fn listen(addr: SocketAddr) -> std::io::Result<TcpListener> {
+    let socket = TcpSocket::new_v4()?;
+    socket.set_reuseaddr(true)?;
+    socket.bind(addr)?;
+    socket.listen(64)
+}
+
+fn spawn(listener: TcpListener, shared: Arc<Shared>) -> (CancellationToken, JoinHandle<()>) {
+    let cancel = CancellationToken::new();
+    let token = cancel.clone();
+    let task = tokio::spawn(async move {
+        let mut connections = JoinSet::new();
+        loop {
+            tokio::select! {
+                () = token.cancelled() => break,
+                accepted = listener.accept() => {
+                    if let Ok((stream, _)) = accepted {
+                        connections.spawn(session(stream, Arc::clone(&shared)));
+                    }
+                }
+                // Reap finished sessions so the set does not grow.
+                Some(_) = connections.join_next(), if !connections.is_empty() => {}
+            }
+        }
+        // Aborts every session and waits, so their sockets are closed when stop() returns.
+        connections.shutdown().await;
+    });
+    (cancel, task)
+}
+
+/// One client connection, from greeting to QUIT or hang-up.
+async fn session(stream: TcpStream, shared: Arc<Shared>) {
+    let _ = converse(stream, &shared).await;
+}
+
+async fn converse(stream: TcpStream, shared: &Shared) -> std::io::Result<()> {
+    let (reader, mut writer) = stream.into_split();
+    let mut reader = BufReader::new(reader);
+    let mut login: Option<Login> = None;
+    let mut mail_from: Option<String> = None;
+    let mut rcpt_to: Vec<String> = Vec::new();
+
+    writer
+        .write_all(b"220 redline-test ESMTP ready\r\n")
+        .await?;
+    while let Some(line) = read_line(&mut reader).await? {
+        let (verb, arg) = match line.split_once(' ') {
+            Some((verb, arg)) => (verb.to_ascii_uppercase(), arg.trim().to_string()),
+            None => (line.to_ascii_uppercase(), String::new()),
+        };
+        let reply: String = match verb.as_str() {
+            "EHLO" => {
+                mail_from = None;
+                rcpt_to.clear();
+                "250-redline-test greets you\r\n250-8BITMIME\r\n250-SMTPUTF8\r\n\
+                 250-SIZE 10485760\r\n250-AUTH PLAIN LOGIN\r\n250 HELP"
+                    .to_string()
+            }
+            "HELO" => {
+                mail_from = None;
+                rcpt_to.clear();
+                "250 redline-test".to_string()
+            }
+            "AUTH" => {
+                let attempt = authenticate(&arg, &mut reader, &mut writer).await?;
+                match attempt {
+                    None => "501 5.5.4 bad AUTH exchange".to_string(),
+                    Some(mut attempt) => {
+                        let mut state = shared.lock();
+                        attempt.accepted = state
+                            .required
+                            .as_ref()
+                            .is_none_or(|(u, p)| *u == attempt.username && *p == attempt.password);
+                        state.logins.push(attempt.clone());
+                        if attempt.accepted {
+                            login = Some(attempt);
+                            "235 2.7.0 Authentication successful".to_string()
+                        } else {
+                            "535 5.7.8 Authentication credentials invalid".to_string()
+                        }
+                    }
+                }
+            }
+            "MAIL" => {
+                let needs_login = shared.lock().required.is_some() && login.is_none();
+                if needs_login {
+                    "530 5.7.0 Authentication required".to_string()
+                } else if let Some(reply) = shared.scripted(Stage::Mail) {
+                    reply
+                } else {
+                    match path_arg(&arg, "FROM:") {
+                        Some(from) => {
+                            mail_from = Some(from);
+                            rcpt_to.clear();
+                            "250 2.1.0 OK".to_string()
+                        }
+                        None => "501 5.5.4 syntax: MAIL FROM:<address>".to_string(),
+                    }
+                }
+            }
+            "RCPT" => {
+                if mail_from.is_none() {
+                    "503 5.5.1 MAIL first".to_string()
+                } else if let Some(reply) = shared.scripted(Stage::Rcpt) {
+                    reply
+                } else {
+                    match path_arg(&arg, "TO:") {
+                        Some(to) => {
+                            rcpt_to.push(to);
+                            "250 2.1.5 OK".to_string()
+                        }
+                        None => "501 5.5.4 syntax: RCPT TO:<address>".to_string(),
+                    }
+                }
+            }
+            "DATA" => {
+                if rcpt_to.is_empty() {
+                    "503 5.5.1 RCPT first".to_string()
+                } else if let Some(reply) = shared.scripted(Stage::Data) {
+                    reply
+                } else {
+                    writer
+                        .write_all(b"354 End data with <CR><LF>.<CR><LF>\r\n")
+                        .await?;
+                    let Some(data) = read_data(&mut reader).await? else {
+                        return Ok(());
+                    };
+                    let from = mail_from.take().unwrap_or_default();
+                    let to = std::mem::take(&mut rcpt_to);
+                    if let Some(reply) = shared.scripted(Stage::EndOfData) {
+                        reply
+                    } else {
+                        let n = {
+                            let mut state = shared.lock();
+                            state.messages.push(Received {
+                                mail_from: from,
+                                rcpt_to: to,
+                                data,
+                                login: login.clone(),
+                            });
+                            state.messages.len()
+                        };
+                        shared.count.send_replace(n);
+                        format!("250 2.0.0 OK queued as {n}")
+                    }
+                }
+            }
+            "RSET" => {
+                mail_from = None;
+                rcpt_to.clear();
+                "250 2.0.0 OK".to_string()
+            }
+            "NOOP" => "250 2.0.0 OK".to_string(),
+            "QUIT" => {
+                writer.write_all(b"221 2.0.0 Bye\r\n").await?;
+                return Ok(());
+            }
+            _ => "502 5.5.2 command not recognised".to_string(),
+        };
+        writer.write_all(format!("{reply}\r\n").as_bytes()).await?;
+    }
+    Ok(())
+}
+
+/// Runs the AUTH PLAIN or LOGIN exchange; `None` when the client's part makes no sense.
+async fn authenticate(
+    arg: &str,
+    reader: &mut BufReader<OwnedReadHalf>,
+    writer: &mut tokio::net::tcp::OwnedWriteHalf,
+) -> std::io::Result<Option<Login>> {
+    let (mechanism, initial) = match arg.split_once(' ') {
+        Some((m, initial)) => (m.to_ascii_uppercase(), Some(initial.trim().to_string())),
+        None => (arg.to_ascii_uppercase(), None),
+    };
+    let mut ask = async |challenge: &str| -> std::io::Result<Option<String>> {
+        writer
+            .write_all(format!("334 {challenge}\r\n").as_bytes())
+            .await?;
+        read_line(reader).await
+    };
+    let decode = |s: &str| base64_decode(s).and_then(|b| String::from_utf8(b).ok());
+    let login = match mechanism.as_str() {
+        "PLAIN" => {
+            let response = match initial {
+                Some(initial) => initial,
+                None => match ask("").await? {
+                    Some(line) => line,
+                    None => return Ok(None),
+                },
+            };
+            let Some(decoded) = decode(&response) else {
+                return Ok(None);
+            };
+            let mut parts = decoded.split('\0');
+            let (_authzid, username, password) = (parts.next(), parts.next(), parts.next());
+            match (username, password) {
+                (Some(u), Some(p)) => Login {
+                    mechanism,
+                    username: u.to_string(),
+                    password: p.to_string(),
+                    accepted: false,
+                },
+                _ => return Ok(None),
+            }
+        }
+        "LOGIN" => {
+            let username = match initial {
+                Some(initial) => Some(initial),
+                None => ask("VXNlcm5hbWU6").await?,
+            };
+            let password = ask("UGFzc3dvcmQ6").await?;
+            match (
+                username.as_deref().and_then(decode),
+                password.as_deref().and_then(decode),
+            ) {
+                (Some(username), Some(password)) => Login {
+                    mechanism,
+                    username,
+                    password,
+                    accepted: false,
+                },
+                _ => return Ok(None),
+            }
+        }
+        _ => return Ok(None),
+    };
+    Ok(Some(login))
+}
+
+/// `FROM:<a@b> SIZE=1` → `a@b`.
+fn path_arg(arg: &str, prefix: &str) -> Option<String> {
+    let rest = arg
+        .get(..prefix.len())
+        .filter(|p| p.eq_ignore_ascii_case(prefix))
+        .map(|_| arg[prefix.len()..].trim_start())?;
+    let inner = rest.strip_prefix('<')?;
+    let end = inner.find('>')?;
+    Some(inner[..end].to_string())
+}
+
+/// One command line without its line ending; `None` at end of stream.
+async fn read_line(reader: &mut BufReader<OwnedReadHalf>) -> std::io::Result<Option<String>> {
+    let mut buf = Vec::new();
+    if reader.read_until(b'\n', &mut buf).await? == 0 {
+        return Ok(None);
+    }
+    while buf.last().is_some_and(|b| *b == b'\n' || *b == b'\r') {
+        buf.pop();
+    }
+    Ok(Some(String::from_utf8_lossy(&buf).into_owned()))
+}
+
+/// The message content after `354`, up to the lone `.`, dot-unstuffed (RFC 5321 4.5.2).
+async fn read_data(reader: &mut BufReader<OwnedReadHalf>) -> std::io::Result<Option<Vec<u8>>> {
+    let mut data = Vec::new();
+    loop {
+        let mut line = Vec::new();
+        if reader.read_until(b'\n', &mut line).await? == 0 {
+            return Ok(None);
+        }
+        if line == b".\r\n" || line == b".\n" {
+            return Ok(Some(data));
+        }
+        let unstuffed = if line.starts_with(b".") {
+            &line[1..]
+        } else {
+            &line[..]
+        };
+        data.extend_from_slice(unstuffed);
+    }
+}
