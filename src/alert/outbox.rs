@@ -92,7 +92,10 @@ pub async fn alert_mail(db: &Db, alert_id: i64) -> anyhow::Result<AlertMail> {
         headline_old: old.copy.headline.clone(),
         headline_new: new.copy.headline.clone(),
         url: article.url.clone(),
-        feed: article.feed.clone().unwrap_or_else(|| "tracked directly".into()),
+        feed: article
+            .feed
+            .clone()
+            .unwrap_or_else(|| "tracked directly".into()),
         topics: article.topics.clone(),
         from_version: old.number as u32,
         to_version: new.number as u32,
@@ -283,7 +286,12 @@ pub async fn resend(
             None if !a.deliveries.is_empty() => {
                 a.deliveries.iter().map(|d| d.recipient.clone()).collect()
             }
-            None => config.email.to.iter().map(|t| t.get_ref().clone()).collect(),
+            None => config
+                .email
+                .to
+                .iter()
+                .map(|t| t.get_ref().clone())
+                .collect(),
         };
         let mail = alert_mail(db, a.id).await?;
         for r in recipients {
