@@ -22,6 +22,8 @@
 //! - [`daemon`]: the long-running service around [`watch`].
 //! - [`cli`]: the `redline` command line.
 
+pub mod charset;
 pub mod config;
+pub mod extract;
 pub mod text;
 pub mod topic;
