@@ -1,0 +1,213 @@
+//! The main content as blocks of text, and the last sieve over them.
+//!
+//! A stored copy is a list of paragraphs, with each subheading a paragraph of its own, so
+//! the content element is walked in document order and cut at every block-level element.
+//! Inline markup (links, emphasis, spans) only joins text. Each block remembers how much
+//! of its text sits in links and whether it was a heading, which is what the final sieve
+//! needs: a block that is mostly links, or that opens with "ALSO READ" or "Related:", is a
+//! box of other stories that survived inside the body.
+
+use dom_query::{LocalName, NodeData, NodeRef, local_name};
+
+use crate::text::normalize;
+
+/// One block of text from the content, in page order.
+#[derive(Debug, Default)]
+pub(super) struct Block {
+    /// The text, not yet normalised.
+    pub text: String,
+    /// Bytes of `text` that came from inside links.
+    pub link_bytes: usize,
+    /// Whether the block is a heading (`<h2>` … `<h6>`).
+    pub heading: bool,
+    /// Whether the block is a list item.
+    pub list_item: bool,
+}
+
+/// Elements that start and end a block.
+fn is_block(name: &LocalName) -> bool {
+    matches!(
+        *name,
+        local_name!("p")
+            | local_name!("div")
+            | local_name!("section")
+            | local_name!("article")
+            | local_name!("main")
+            | local_name!("h1")
+            | local_name!("h2")
+            | local_name!("h3")
+            | local_name!("h4")
+            | local_name!("h5")
+            | local_name!("h6")
+            | local_name!("ul")
+            | local_name!("ol")
+            | local_name!("li")
+            | local_name!("dl")
+            | local_name!("dt")
+            | local_name!("dd")
+            | local_name!("blockquote")
+            | local_name!("pre")
+            | local_name!("table")
+            | local_name!("tr")
+            | local_name!("td")
+            | local_name!("th")
+            | local_name!("caption")
+            | local_name!("figure")
+            | local_name!("br")
+            | local_name!("hr")
+            | local_name!("center")
+            | local_name!("address")
+            | local_name!("details")
+            | local_name!("summary")
+            | local_name!("header")
+            | local_name!("footer")
+    )
+}
+
+/// Elements whose content is never text of the article.
+fn is_skipped(name: &LocalName) -> bool {
+    matches!(
+        *name,
+        local_name!("script")
+            | local_name!("style")
+            | local_name!("noscript")
+            | local_name!("template")
+            | local_name!("figcaption")
+            | local_name!("button")
+            | local_name!("select")
+            | local_name!("textarea")
+            | local_name!("svg")
+            | local_name!("math")
+            | local_name!("iframe")
+    )
+}
+
+enum Step<'a> {
+    Enter(NodeRef<'a>),
+    Leave(LocalName),
+}
+
+/// Walks the content element into blocks. Iterative, so that a page nested thousands of
+/// levels deep cannot overflow the stack.
+pub(super) fn collect(root: &NodeRef<'_>) -> Vec<Block> {
+    let mut blocks = Vec::new();
+    let mut cur = Block::default();
+    let mut in_link = 0usize;
+    let mut stack = vec![Step::Enter(*root)];
+    while let Some(step) = stack.pop() {
+        let node = match step {
+            Step::Leave(name) => {
+                if name == local_name!("a") {
+                    in_link = in_link.saturating_sub(1);
+                } else if is_block(&name) {
+                    flush(&mut blocks, &mut cur);
+                }
+                continue;
+            }
+            Step::Enter(node) => node,
+        };
+        enum Kind {
+            Text(String),
+            Element(LocalName),
+            Other,
+        }
+        let kind = node.query_or(Kind::Other, |n| match &n.data {
+            NodeData::Text { contents } => Kind::Text(contents.to_string()),
+            NodeData::Element(e) => Kind::Element(e.name.local.clone()),
+            NodeData::Document | NodeData::Fragment => Kind::Element(local_name!("div")),
+            _ => Kind::Other,
+        });
+        match kind {
+            Kind::Text(text) => {
+                if in_link > 0 {
+                    cur.link_bytes += text.len();
+                }
+                cur.text.push_str(&text);
+            }
+            Kind::Element(name) => {
+                if is_skipped(&name) {
+                    continue;
+                }
+                if is_block(&name) {
+                    flush(&mut blocks, &mut cur);
+                    cur.heading = matches!(
+                        name,
+                        local_name!("h1")
+                            | local_name!("h2")
+                            | local_name!("h3")
+                            | local_name!("h4")
+                            | local_name!("h5")
+                            | local_name!("h6")
+                    );
+                    cur.list_item = name == local_name!("li");
+                } else if name == local_name!("a") {
+                    in_link += 1;
+                }
+                stack.push(Step::Leave(name));
+                let mut child = node.last_child();
+                while let Some(c) = child {
+                    child = c.prev_sibling();
+                    stack.push(Step::Enter(c));
+                }
+            }
+            Kind::Other => {}
+        }
+    }
+    flush(&mut blocks, &mut cur);
+    blocks
+}
+
+/// Ends the current block. A block that holds only whitespace is dropped, but its kind is
+/// kept for the text that follows (`<li><p>text</p></li>` is still a list item).
+fn flush(blocks: &mut Vec<Block>, cur: &mut Block) {
+    if cur.text.trim().is_empty() {
+        cur.text.clear();
+        cur.link_bytes = 0;
+        return;
+    }
+    blocks.push(std::mem::take(cur));
+}
+
+/// Blocks mostly made of links are navigation or "related stories", not prose.
+const MAX_LINK_DENSITY: f64 = 0.5;
+
+/// Openings of boxes that point at other stories.
+const PROMO_OPENINGS: &[&str] = &[
+    "also read",
+    "read also",
+    "read more",
+    "related:",
+    "related stories",
+    "related articles",
+    "related coverage",
+    "related news",
+    "recommended",
+    "most read",
+    "more from",
+    "see also",
+    "you may also like",
+    "you might also like",
+];
+
+/// Turns blocks into the copy's paragraphs: normalised, boilerplate dropped, and the
+/// headline not repeated.
+pub(super) fn finish(blocks: Vec<Block>, headline: &str) -> Vec<String> {
+    let mut out = Vec::with_capacity(blocks.len());
+    for block in blocks {
+        let total = block.text.trim().len().max(1);
+        let link_density = block.link_bytes as f64 / total as f64;
+        let text = normalize(&block.text);
+        if text.is_empty() || text == headline {
+            continue;
+        }
+        if link_density > MAX_LINK_DENSITY {
+            continue;
+        }
+        let lower = text.to_lowercase();
+        if PROMO_OPENINGS.iter().any(|p| lower.starts_with(p)) {
+            continue;
+        }
+        out.push(text);
+    }
+    out
+}

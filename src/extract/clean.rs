@@ -1,0 +1,263 @@
+//! Removing what is never article text, before the main content is looked for.
+//!
+//! Readability finds the block of the page with the most prose, but it keeps what sits
+//! inside that block: the byline and "Last updated" line, the share bar with its counter,
+//! captions, the "ALSO READ" box wedged between paragraphs, tags, the comments. Those are
+//! exactly the parts of a page that change without the story changing, so they go first,
+//! by tag (navigation, headers, footers, asides, forms, scripts) and by the words in their
+//! `class` and `id` (`share`, `byline`, `also-read`, `comments` …). Removing them before
+//! scoring also keeps their text from pulling Readability towards the wrong block.
+
+use dom_query::{Document, NodeData, NodeRef, local_name};
+
+/// Tags that never hold article text.
+fn is_junk_tag(name: &dom_query::LocalName) -> bool {
+    matches!(
+        *name,
+        local_name!("script")
+            | local_name!("style")
+            | local_name!("noscript")
+            | local_name!("template")
+            | local_name!("iframe")
+            | local_name!("object")
+            | local_name!("embed")
+            | local_name!("button")
+            | local_name!("select")
+            | local_name!("textarea")
+            | local_name!("input")
+            | local_name!("figcaption")
+            | local_name!("dialog")
+            | local_name!("menu")
+            | local_name!("nav")
+            | local_name!("aside")
+            | local_name!("footer")
+            | local_name!("header")
+            | local_name!("form")
+    )
+}
+
+/// Tags that some sites wrap around the whole page (ASP.NET's `<form>`, a `<header>` or
+/// `<aside>` misused as a section): removed only when they are not carrying the story.
+fn needs_guard(name: &dom_query::LocalName) -> bool {
+    matches!(
+        *name,
+        local_name!("form") | local_name!("header") | local_name!("aside") | local_name!("footer")
+    )
+}
+
+/// Containers that are the page or the story itself and are never removed by their class.
+fn is_structural(name: &dom_query::LocalName) -> bool {
+    matches!(
+        *name,
+        local_name!("html") | local_name!("body") | local_name!("main") | local_name!("article")
+    )
+}
+
+/// Words of `class`/`id` values that mark boilerplate. Matched against whole words of a
+/// value split at `-`, `_`, spaces and case changes, so `ad` matches `ad-slot` but not
+/// `header` or `shadow`.
+const JUNK_WORDS: &[&str] = &[
+    "ad",
+    "ads",
+    "adslot",
+    "advert",
+    "advertisement",
+    "advertising",
+    "author",
+    "breadcrumb",
+    "breadcrumbs",
+    "byline",
+    "caption",
+    "comment",
+    "comments",
+    "consent",
+    "cookie",
+    "cookies",
+    "credit",
+    "credits",
+    "disqus",
+    "newsletter",
+    "outbrain",
+    "popular",
+    "popup",
+    "promo",
+    "recommended",
+    "related",
+    "share",
+    "sharebar",
+    "sharing",
+    "sidebar",
+    "social",
+    "sponsored",
+    "subscribe",
+    "taboola",
+    "tags",
+    "ticker",
+    "trending",
+];
+
+/// Two-word phrases that mark boilerplate (`also-read`, `mostRead`, `read_more`).
+const JUNK_PAIRS: &[(&str, &str)] = &[
+    ("also", "read"),
+    ("read", "also"),
+    ("most", "read"),
+    ("more", "stories"),
+    ("read", "more"),
+    ("see", "also"),
+];
+
+/// A guarded container with at least this many paragraphs is carrying the story.
+const GUARD_PARAGRAPHS: usize = 4;
+
+/// Removes boilerplate elements from the page (see the module doc).
+pub(super) fn remove_boilerplate(doc: &Document) {
+    let mut doomed = Vec::new();
+    let mut stack: Vec<NodeRef<'_>> = vec![doc.root()];
+    while let Some(node) = stack.pop() {
+        match verdict(&node) {
+            Verdict::Remove => {
+                doomed.push(node);
+                continue;
+            }
+            Verdict::Keep => {}
+        }
+        // Children pushed in reverse so the walk stays in document order (not needed for
+        // correctness, but it keeps debugging output readable).
+        let mut child = node.last_child();
+        while let Some(c) = child {
+            child = c.prev_sibling();
+            if c.is_element() || c.is_document() {
+                stack.push(c);
+            } else if c.is_comment() {
+                doomed.push(c);
+            }
+        }
+    }
+    for node in doomed {
+        node.remove_from_parent();
+    }
+}
+
+enum Verdict {
+    Keep,
+    Remove,
+}
+
+fn verdict(node: &NodeRef<'_>) -> Verdict {
+    let info = node.query(|n| match &n.data {
+        NodeData::Element(e) => {
+            let mut marks = String::new();
+            for attr in &e.attrs {
+                if matches!(attr.name.local, local_name!("class") | local_name!("id")) {
+                    marks.push(' ');
+                    marks.push_str(&attr.value);
+                }
+            }
+            let hidden = e.attrs.iter().any(|a| {
+                a.name.local == local_name!("hidden")
+                    || (a.name.local == local_name!("aria-hidden") && &*a.value == "true")
+            });
+            Some((e.name.local.clone(), marks, hidden))
+        }
+        _ => None,
+    });
+    let Some(Some((name, marks, hidden))) = info else {
+        return Verdict::Keep;
+    };
+    if is_junk_tag(&name) {
+        if needs_guard(&name) && carries_story(node) {
+            return Verdict::Keep;
+        }
+        return Verdict::Remove;
+    }
+    if is_structural(&name) {
+        return Verdict::Keep;
+    }
+    if (hidden || is_junk_marked(&marks)) && !carries_story(node) {
+        return Verdict::Remove;
+    }
+    Verdict::Keep
+}
+
+/// Whether `class`/`id` values contain a boilerplate word or phrase.
+fn is_junk_marked(marks: &str) -> bool {
+    if marks.is_empty() {
+        return false;
+    }
+    let words = split_words(marks);
+    words.iter().any(|w| JUNK_WORDS.contains(&w.as_str()))
+        || words.windows(2).any(|pair| {
+            JUNK_PAIRS
+                .iter()
+                .any(|(a, b)| pair[0] == *a && pair[1] == *b)
+        })
+        // Run together, as in `alsoread` or `mostread`.
+        || words.iter().any(|w| {
+            JUNK_PAIRS
+                .iter()
+                .any(|(a, b)| w.len() == a.len() + b.len() && w.starts_with(a) && w.ends_with(b))
+        })
+}
+
+/// `storyShare ad-slot  related_links` → `story share ad slot related links`.
+fn split_words(s: &str) -> Vec<String> {
+    let mut words = Vec::new();
+    let mut cur = String::new();
+    let mut prev_lower = false;
+    for c in s.chars() {
+        if !c.is_alphanumeric() {
+            if !cur.is_empty() {
+                words.push(std::mem::take(&mut cur));
+            }
+            prev_lower = false;
+            continue;
+        }
+        if c.is_uppercase() && prev_lower && !cur.is_empty() {
+            words.push(std::mem::take(&mut cur));
+        }
+        prev_lower = c.is_lowercase() || c.is_numeric();
+        cur.extend(c.to_lowercase());
+    }
+    if !cur.is_empty() {
+        words.push(cur);
+    }
+    words
+}
+
+/// Whether an element holds enough paragraphs to be the story rather than a box beside it.
+fn carries_story(node: &NodeRef<'_>) -> bool {
+    node.descendants_it()
+        .filter(|d| d.has_name("p"))
+        .take(GUARD_PARAGRAPHS)
+        .count()
+        >= GUARD_PARAGRAPHS
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn words_split_at_case_and_punctuation() {
+        assert_eq!(
+            split_words("storyShare ad-slot related_links"),
+            ["story", "share", "ad", "slot", "related", "links"]
+        );
+        assert!(is_junk_marked(" also-read"));
+        assert!(is_junk_marked(" alsoRead"));
+        assert!(is_junk_marked(" mostread"));
+        assert!(!is_junk_marked(" site-header shadow"));
+        assert!(!is_junk_marked(" story-body"));
+    }
+
+    #[test]
+    fn removes_boilerplate_but_keeps_the_story() {
+        let doc = Document::from(
+            "<form id=aspnetForm><div class=story><p>a</p><p>b</p><p>c</p><p>d</p>\
+             <div class=share>Share 1.2K</div></div></form><nav>menu</nav>",
+        );
+        remove_boilerplate(&doc);
+        let text = doc.select("body").text();
+        assert_eq!(&*text, "abcd");
+    }
+}

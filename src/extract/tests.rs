@@ -1,0 +1,144 @@
+//! Extraction tests: the seed story pages against their stored copies, snapshots of a few
+//! real pages from the shared corpus, and inputs that must not break the extractor.
+
+use std::io::Read;
+use std::path::{Path, PathBuf};
+
+use super::*;
+
+fn seed(name: &str) -> String {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/seed")
+        .join(name);
+    std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+/// The stored copy `article-vN.txt` as paragraphs.
+fn seed_paragraphs(name: &str) -> Vec<String> {
+    Copy::parse(&seed(name)).paragraphs
+}
+
+const HEADLINE_V1: &str = "Putin says Russia and China are 'jointly developing high-tech weapons'; \
+                           calls NATO expansion unacceptable";
+
+#[test]
+fn seed_v1_gives_the_stored_copy() {
+    let copy = extract(&seed("page-v1.html"), &Options::default()).unwrap();
+    assert_eq!(copy.headline, HEADLINE_V1);
+    assert_eq!(copy.paragraphs, seed_paragraphs("article-v1.txt"));
+}
+
+#[test]
+fn seed_boilerplate_changes_give_the_same_copy() {
+    let v1 = extract(&seed("page-v1.html"), &Options::default()).unwrap();
+    let boiler = extract(&seed("page-v1-boilerplate.html"), &Options::default()).unwrap();
+    assert_eq!(boiler, v1);
+}
+
+#[test]
+fn seed_v2_gives_the_edited_copy() {
+    let copy = extract(&seed("page-v2.html"), &Options::default()).unwrap();
+    assert_eq!(
+        copy.headline,
+        "Putin says Russia and China are 'jointly developing advanced weapons'; \
+         calls NATO expansion unacceptable"
+    );
+    assert_eq!(copy.paragraphs, seed_paragraphs("article-v2.txt"));
+}
+
+#[test]
+fn drop_selectors_apply_before_extraction() {
+    let opts = Options {
+        drop: vec!["h2".into(), ".nothing-matches".into()],
+        url: Some("https://example.org/world-news/putin".into()),
+    };
+    let copy = extract(&seed("page-v1.html"), &opts).unwrap();
+    let expected: Vec<String> = seed_paragraphs("article-v1.txt")
+        .into_iter()
+        .filter(|p| !p.starts_with("‘China") && !p.starts_with("NATO Expansion"))
+        .collect();
+    assert_eq!(copy.paragraphs, expected);
+}
+
+#[test]
+fn bad_selector_is_named() {
+    let opts = Options {
+        drop: vec![".ok".into(), "div[[oops".into()],
+        url: None,
+    };
+    let err = extract("<p>text</p>", &opts).unwrap_err();
+    assert!(matches!(&err, ExtractError::BadSelector(s) if s == "div[[oops"));
+    assert!(err.to_string().contains("div[[oops"), "{err}");
+}
+
+#[test]
+fn hostile_inputs_do_not_panic() {
+    let deep = "<div>".repeat(100_000) + "<p>deep text</p>" + &"</div>".repeat(100_000);
+    let inline = "<b><i>".repeat(50_000) + "text";
+    let garbage: String = (0..20_000u32)
+        .map(|i| char::from_u32((i * 7919) % 0x2FFF).unwrap_or('x'))
+        .collect();
+    for html in [
+        "",
+        " ",
+        "<",
+        "<html>",
+        "<p></p>",
+        "\u{0}\u{1}\u{FFFD}",
+        &deep,
+        &inline,
+        &garbage,
+        "<table><tr><td><table><tr><td><p>x",
+        "<svg><p>in svg</p></svg><math><p>m</p></math>",
+    ] {
+        match extract(html, &Options::default()) {
+            Ok(copy) => assert!(!copy.paragraphs.is_empty()),
+            Err(e) => assert!(matches!(e, ExtractError::NoArticle)),
+        }
+    }
+}
+
+#[test]
+fn empty_page_is_no_article() {
+    let err = extract("", &Options::default()).unwrap_err();
+    assert!(matches!(err, ExtractError::NoArticle));
+    assert!(err.to_string().contains("no article text"));
+}
+
+/// The shared folder sits beside the repository (`<clone>/../shared`); a worktree that
+/// lives elsewhere falls back to `/work/shared`.
+pub(crate) fn shared_dir() -> Option<PathBuf> {
+    [
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared"),
+        PathBuf::from("/work/shared"),
+    ]
+    .into_iter()
+    .find(|p| p.join("corpus/aeb-dev").is_dir())
+}
+
+/// A few corpus pages of different shapes (news wire, magazine, blog, non-English).
+const SNAPSHOT_PAGES: &[&str] = &[
+    "042bb7b5fedab6eac7db576522b89b93904c237d344bcbe14a6a5ab7f7335856",
+    "04a6711caa7c687592777718866e781e976e0fe684faebe8b3cedcef8cd0ea34",
+    "05844573ca7e1fba714d715bb11ca08c26e25328999c74a1cb3bc8a0e4399f0f",
+    "06e5123e4ef7cfb4533250dc45d1e03d0838fc66223f45c583c4d12f48b4da85",
+];
+
+#[test]
+fn corpus_snapshots() {
+    let Some(shared) = shared_dir() else {
+        eprintln!("shared/corpus not found beside the repository; skipping corpus snapshots");
+        return;
+    };
+    for key in SNAPSHOT_PAGES {
+        let path = shared.join(format!("corpus/aeb-dev/html/{key}.html.gz"));
+        let file = std::fs::File::open(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        let mut bytes = Vec::new();
+        flate2::read::GzDecoder::new(file)
+            .read_to_end(&mut bytes)
+            .unwrap();
+        let (html, _) = crate::charset::decode(&bytes, None);
+        let copy = extract(&html, &Options::default()).unwrap();
+        insta::assert_snapshot!(key[..16].to_string(), copy.to_string());
+    }
+}
