@@ -45,7 +45,9 @@ pub async fn run(
         let listener = tokio::net::TcpListener::bind(addr)
             .await
             .map_err(|e| anyhow::anyhow!("cannot listen on {addr} (http.listen): {e}"))?;
-        tokio::spawn(crate::metrics::serve_on(
+        let bound = listener.local_addr()?;
+        tracing::info!(addr = %bound, "serving /healthz and /metrics");
+        tokio::spawn(crate::metrics::serve(
             listener,
             metrics.clone(),
             db.clone(),

@@ -6,7 +6,6 @@
 //! [`serve`] answers on `[http].listen` when that is set.
 
 use std::fmt::Write as _;
-use std::net::SocketAddr;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
@@ -166,20 +165,8 @@ struct AppState {
     db: Db,
 }
 
-/// Serves `/healthz` and `/metrics` on `addr` until `shutdown`.
+/// Serves `/healthz` and `/metrics` on `listener` until `shutdown`.
 pub async fn serve(
-    addr: SocketAddr,
-    metrics: Arc<Metrics>,
-    db: Db,
-    shutdown: CancellationToken,
-) -> std::io::Result<()> {
-    let listener = tokio::net::TcpListener::bind(addr).await?;
-    tracing::info!(%addr, "serving /healthz and /metrics");
-    serve_on(listener, metrics, db, shutdown).await
-}
-
-/// Like [`serve`], on a listener the caller bound (tests bind port 0).
-pub async fn serve_on(
     listener: tokio::net::TcpListener,
     metrics: Arc<Metrics>,
     db: Db,

@@ -53,10 +53,12 @@ pub struct Seen {
     pub headers: HeaderMap,
 }
 
-#[derive(Debug, Default)]
+#[derive(Debug)]
 struct Inner {
     routes: HashMap<String, Canned>,
     seen: Vec<Seen>,
+    /// Bumped after every request, so tests can wait for one without sleeping.
+    count: tokio::sync::watch::Sender<usize>,
 }
 
 /// The server; dropped with the test's runtime.
@@ -68,7 +70,11 @@ pub struct HttpServer {
 
 impl HttpServer {
     pub async fn start() -> HttpServer {
-        let inner = Arc::new(Mutex::new(Inner::default()));
+        let inner = Arc::new(Mutex::new(Inner {
+            routes: HashMap::new(),
+            seen: Vec::new(),
+            count: tokio::sync::watch::channel(0).0,
+        }));
         let app = Router::new().fallback(serve).with_state(inner.clone());
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
@@ -94,6 +100,27 @@ impl HttpServer {
             .insert(path.to_string(), canned);
     }
 
+    /// Waits until `path` has been requested at least `n` times in all; panics after
+    /// `limit` (a failure guard, not a synchronisation).
+    pub async fn wait_for(&self, path: &str, n: usize, limit: std::time::Duration) {
+        let mut rx = self.inner.lock().expect("lock").count.subscribe();
+        let done = tokio::time::timeout(limit, async {
+            loop {
+                if self.seen(path).len() >= n {
+                    return;
+                }
+                if rx.changed().await.is_err() {
+                    return;
+                }
+            }
+        })
+        .await;
+        assert!(
+            done.is_ok(),
+            "{path} was not requested {n} times within {limit:?}"
+        );
+    }
+
     /// The requests seen for `path`.
     pub fn seen(&self, path: &str) -> Vec<Seen> {
         self.inner
@@ -114,6 +141,8 @@ async fn serve(State(inner): State<Arc<Mutex<Inner>>>, req: Request) -> Response
         path: path.clone(),
         headers: req.headers().clone(),
     });
+    let n = inner.seen.len();
+    inner.count.send_replace(n);
     let Some(c) = inner.routes.get(&path).cloned() else {
         return Response::builder()
             .status(StatusCode::NOT_FOUND)
