@@ -5,7 +5,7 @@
 //! Inline markup (links, emphasis, spans) only joins text. Each block remembers how much
 //! of its text sits in links and whether it was a heading, which is what the final sieve
 //! needs: a block that is mostly links, or that opens with "ALSO READ" or "Related:", is a
-//! box of other stories that survived inside the body.
+//! box of other stories that survived inside the body; [`super::boiler`] judges the words.
 
 use dom_query::{LocalName, NodeData, NodeRef, local_name};
 
@@ -171,24 +171,6 @@ fn flush(blocks: &mut Vec<Block>, cur: &mut Block) {
 /// Blocks mostly made of links are navigation or "related stories", not prose.
 const MAX_LINK_DENSITY: f64 = 0.5;
 
-/// Openings of boxes that point at other stories.
-const PROMO_OPENINGS: &[&str] = &[
-    "also read",
-    "read also",
-    "read more",
-    "related:",
-    "related stories",
-    "related articles",
-    "related coverage",
-    "related news",
-    "recommended",
-    "most read",
-    "more from",
-    "see also",
-    "you may also like",
-    "you might also like",
-];
-
 /// Turns blocks into the copy's paragraphs: normalised, boilerplate dropped, and the
 /// headline not repeated.
 pub(super) fn finish(blocks: Vec<Block>, headline: &str) -> Vec<String> {
@@ -203,8 +185,7 @@ pub(super) fn finish(blocks: Vec<Block>, headline: &str) -> Vec<String> {
         if link_density > MAX_LINK_DENSITY {
             continue;
         }
-        let lower = text.to_lowercase();
-        if PROMO_OPENINGS.iter().any(|p| lower.starts_with(p)) {
+        if super::boiler::is_boilerplate(&text) {
             continue;
         }
         out.push(text);

@@ -63,37 +63,41 @@ const JUNK_WORDS: &[&str] = &[
     "advert",
     "advertisement",
     "advertising",
-    "author",
     "breadcrumb",
     "breadcrumbs",
     "byline",
     "caption",
-    "comment",
-    "comments",
     "consent",
     "cookie",
     "cookies",
     "credit",
     "credits",
-    "disqus",
     "newsletter",
     "outbrain",
     "popular",
-    "popup",
     "promo",
     "recommended",
     "related",
     "share",
     "sharebar",
     "sharing",
-    "sidebar",
     "social",
     "sponsored",
+    "submitted",
     "subscribe",
     "taboola",
     "tags",
     "ticker",
     "trending",
+];
+
+/// Words that mark boilerplate only when nothing in the same `class`/`id` says "content":
+/// a layout class such as `l-sidebar-fixed l-article-body` wraps the story itself.
+const WEAK_WORDS: &[&str] = &["sidebar", "author", "popup", "modal", "widget"];
+
+/// Words that say an element is (part of) the story.
+const CONTENT_WORDS: &[&str] = &[
+    "article", "content", "body", "story", "entry", "main", "post", "text",
 ];
 
 /// Two-word phrases that mark boilerplate (`also-read`, `mostRead`, `read_more`).
@@ -173,30 +177,55 @@ fn verdict(node: &NodeRef<'_>) -> Verdict {
     if is_structural(&name) {
         return Verdict::Keep;
     }
-    if (hidden || is_junk_marked(&marks)) && !carries_story(node) {
-        return Verdict::Remove;
+    let mark = if hidden { Mark::Junk } else { classify(&marks) };
+    let remove = match mark {
+        Mark::None => false,
+        // Comments are many paragraphs long: only a page wrapper (one that holds the
+        // headline) is spared.
+        Mark::Comments => !holds_headline(node),
+        Mark::Junk => !holds_headline(node) && !carries_story(node),
+    };
+    if remove {
+        Verdict::Remove
+    } else {
+        Verdict::Keep
     }
-    Verdict::Keep
 }
 
-/// Whether `class`/`id` values contain a boilerplate word or phrase.
-fn is_junk_marked(marks: &str) -> bool {
+enum Mark {
+    None,
+    Junk,
+    Comments,
+}
+
+/// What `class`/`id` values say about an element.
+fn classify(marks: &str) -> Mark {
     if marks.is_empty() {
-        return false;
+        return Mark::None;
     }
     let words = split_words(marks);
-    words.iter().any(|w| JUNK_WORDS.contains(&w.as_str()))
-        || words.windows(2).any(|pair| {
-            JUNK_PAIRS
-                .iter()
-                .any(|(a, b)| pair[0] == *a && pair[1] == *b)
-        })
+    let has = |list: &[&str]| words.iter().any(|w| list.contains(&w.as_str()));
+    if words
+        .iter()
+        .any(|w| w.starts_with("comment") || w == "disqus" || w == "replies")
+    {
+        return Mark::Comments;
+    }
+    let pair = words.windows(2).any(|pair| {
+        JUNK_PAIRS
+            .iter()
+            .any(|(a, b)| pair[0] == *a && pair[1] == *b)
+    }) || words.iter().any(|w| {
         // Run together, as in `alsoread` or `mostread`.
-        || words.iter().any(|w| {
-            JUNK_PAIRS
-                .iter()
-                .any(|(a, b)| w.len() == a.len() + b.len() && w.starts_with(a) && w.ends_with(b))
-        })
+        JUNK_PAIRS
+            .iter()
+            .any(|(a, b)| w.len() == a.len() + b.len() && w.starts_with(a) && w.ends_with(b))
+    });
+    if pair || has(JUNK_WORDS) || (has(WEAK_WORDS) && !has(CONTENT_WORDS)) {
+        Mark::Junk
+    } else {
+        Mark::None
+    }
 }
 
 /// `storyShare ad-slot  related_links` → `story share ad slot related links`.
@@ -224,6 +253,11 @@ fn split_words(s: &str) -> Vec<String> {
     words
 }
 
+/// Whether an element holds an `<h1>`: then it is a wrapper around the whole story.
+fn holds_headline(node: &NodeRef<'_>) -> bool {
+    node.descendants_it().any(|d| d.has_name("h1"))
+}
+
 /// Whether an element holds enough paragraphs to be the story rather than a box beside it.
 fn carries_story(node: &NodeRef<'_>) -> bool {
     node.descendants_it()
@@ -243,11 +277,15 @@ mod tests {
             split_words("storyShare ad-slot related_links"),
             ["story", "share", "ad", "slot", "related", "links"]
         );
-        assert!(is_junk_marked(" also-read"));
-        assert!(is_junk_marked(" alsoRead"));
-        assert!(is_junk_marked(" mostread"));
-        assert!(!is_junk_marked(" site-header shadow"));
-        assert!(!is_junk_marked(" story-body"));
+        let junk = |m| matches!(classify(m), Mark::Junk);
+        assert!(junk(" also-read"));
+        assert!(junk(" alsoRead"));
+        assert!(junk(" mostread"));
+        assert!(junk(" sidebar"));
+        assert!(!junk(" l-sidebar-fixed l-article-body-segment"));
+        assert!(!junk(" site-header shadow"));
+        assert!(!junk(" story-body"));
+        assert!(matches!(classify(" commentlist"), Mark::Comments));
     }
 
     #[test]

@@ -20,6 +20,7 @@
 //! extractor is never mistaken for an edit by the outlet.
 
 mod blocks;
+mod boiler;
 mod clean;
 mod depth;
 mod headline;
