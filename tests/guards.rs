@@ -41,8 +41,18 @@ fn seed_env(server: &HttpServer) -> Env {
     ))
 }
 
-const PAYWALL: &str = "<html><body><main><article><h1>Putin says Russia and China are &#x27;jointly developing high-tech weapons&#x27;; calls NATO expansion unacceptable</h1>\
-    <p>Subscribe to continue reading this article. Already a subscriber? Sign in.</p></article></main></body></html>";
+/// The story behind a paywall: the headline, the lead paragraph as a teaser, a prompt.
+fn paywall() -> String {
+    let lead = fixture("article-v1.txt")
+        .split("\n\n")
+        .next()
+        .expect("lead")
+        .to_string();
+    format!(
+        "<html><body><main><article><h1>Putin says Russia and China are &#x27;jointly developing high-tech weapons&#x27;; calls NATO expansion unacceptable</h1>\
+         <p>{lead}</p><p>Subscribe to continue reading this article. Already a subscriber? Sign in.</p></article></main></body></html>"
+    )
+}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_page_turned_paywall_is_an_extraction_failure_not_an_edit() {
@@ -52,7 +62,7 @@ async fn a_page_turned_paywall_is_an_extraction_failure_not_an_edit() {
     let w = watcher(&env);
     w.cycle(false).await.expect("baseline");
 
-    server.set(STORY1_PATH, Canned::html(PAYWALL));
+    server.set(STORY1_PATH, Canned::html(paywall()));
     let r = w.check_articles(true).await.expect("check");
     assert_eq!(
         (r.versions, r.alerts),

@@ -5,7 +5,6 @@
 //! logged and recorded on that feed or article, and the cycle goes on with the others.
 //! The daemon runs cycles forever; `redline poll` runs one.
 
-use std::hash::BuildHasher;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -15,7 +14,7 @@ use url::Url;
 
 use crate::clock::Clock;
 use crate::config::{Config, FeedConfig};
-use crate::diff::{self, Class};
+use crate::diff;
 use crate::extract;
 use crate::feed::{self, Entry};
 use crate::fetch::{FetchError, Fetched, Fetcher, Validators};
@@ -26,14 +25,14 @@ use crate::store::{
 use crate::text::Copy;
 use crate::topic::{MatchText, Query};
 
-/// A feed that keeps failing is retried at its interval times 2, 4, 8 … up to this.
-const MAX_FEED_BACKOFF: Duration = Duration::from_secs(6 * 3600);
+mod judge;
+mod ladder;
+
+pub use judge::{Verdict, judge};
+pub use ladder::{Ladder, backoff, jittered};
+
 /// A feed's own freshness hints may slow polling down, but not below this rate.
 const MAX_FEED_HINT: Duration = Duration::from_secs(24 * 3600);
-/// An extraction that keeps less than this share of the previous text is suspect.
-const SHRINK_RATIO: f64 = 0.4;
-/// Texts shorter than this are too small to judge a shrink by.
-const SHRINK_MIN_CHARS: usize = 400;
 /// How soon a suspect extraction is re-fetched to confirm it.
 const CONFIRM_AFTER: Duration = Duration::from_secs(5 * 60);
 
@@ -504,18 +503,8 @@ impl Watcher {
             .as_deref()
             .and_then(|f| self.ignore.iter().find(|(n, _)| n == f))
             .map_or(&[], |(_, p)| p.as_slice());
-        let old_cmp = diff::strip_ignored(&prev.copy, patterns);
-        let new_cmp = diff::strip_ignored(&copy, patterns);
-        // A baseline from `track --file` may lack the headline: take the page's quietly.
-        let old_cmp = if old_cmp.headline.is_empty() {
-            Copy {
-                headline: new_cmp.headline.clone(),
-                ..old_cmp
-            }
-        } else {
-            old_cmp
-        };
-        if diff::classify(&old_cmp, &new_cmp) != Class::Wording {
+        let verdict = judge(&prev.copy, &copy, patterns);
+        if verdict == Verdict::Same {
             ladder.advance(u, now);
             return;
         }
@@ -540,8 +529,7 @@ impl Watcher {
         }
         // Most of the text gone at once is a paywall, error page or consent wall, not an
         // edit: confirm with a second fetch, then record it as an extraction failure.
-        let (old_len, new_len) = (old_cmp.char_len(), new_cmp.char_len());
-        if old_len >= SHRINK_MIN_CHARS && (new_len as f64) < SHRINK_RATIO * old_len as f64 {
+        if let Verdict::Shrunk { old_len, new_len } = verdict {
             if article.suspect_at.is_some() {
                 u.error = Some(format!(
                     "extraction failure: the text shrank from {old_len} to {new_len} characters (paywall, error or consent page?); no alert"
@@ -556,9 +544,7 @@ impl Watcher {
         }
         // A → B → A: record the return, but the reader has seen this text already.
         if let Some(same) = recent.iter().find(|v| {
-            v.number < prev.number
-                && diff::classify(&diff::strip_ignored(&v.copy, patterns), &new_cmp)
-                    != Class::Wording
+            v.number < prev.number && judge(&v.copy, &version.copy, patterns) == Verdict::Same
         }) {
             version.note = Some(format!("flip-flop: same text as version {}", same.number));
             u.version = Some(version);
@@ -580,108 +566,4 @@ pub enum CheckError {
     Fetch(String),
     #[error("extraction failed: {0}")]
     Extract(String),
-}
-
-/// The revisit ladder: `[schedule].revisit` in order, then the last interval again and
-/// again, until `stop_after` has passed since the ladder (re)started.
-#[derive(Debug, Clone)]
-pub struct Ladder {
-    steps: Vec<Duration>,
-    stop_after: Duration,
-}
-
-impl Ladder {
-    pub fn new(config: &Config) -> Ladder {
-        Ladder {
-            steps: config.schedule.revisit.iter().map(|d| d.0).collect(),
-            stop_after: config.schedule.stop_after.0,
-        }
-    }
-
-    /// The wait before the check after `step` checks on this ladder.
-    pub fn interval(&self, step: i64) -> Duration {
-        let i = (step.max(0) as usize).min(self.steps.len().saturating_sub(1));
-        self.steps
-            .get(i)
-            .copied()
-            .unwrap_or(Duration::from_secs(3600))
-    }
-
-    fn schedule(&self, u: &mut CheckUpdate, now: DateTime<Utc>, step: i64) {
-        let next = now + chrono::Duration::from_std(self.interval(step)).unwrap_or_default();
-        let stop = u.ladder_start + chrono::Duration::from_std(self.stop_after).unwrap_or_default();
-        if next > stop {
-            u.state = "stopped".into();
-            u.next_check = None;
-        } else {
-            u.next_check = Some(next);
-        }
-        u.revisit_step = step + 1;
-    }
-
-    /// After a check that found no change: the next rung.
-    pub fn advance(&self, u: &mut CheckUpdate, now: DateTime<Utc>) {
-        let step = u.revisit_step;
-        self.schedule(u, now, step);
-    }
-
-    /// After a change (or the baseline): back to the first rung.
-    pub fn restart(&self, u: &mut CheckUpdate, now: DateTime<Utc>) {
-        u.ladder_start = now;
-        self.schedule(u, now, 0);
-    }
-
-    /// After a failed check: try again at the current rung's interval.
-    pub fn retry(&self, u: &mut CheckUpdate, now: DateTime<Utc>) {
-        let step = (u.revisit_step - 1).max(0);
-        self.schedule(u, now, step);
-        u.revisit_step = step + 1;
-    }
-}
-
-/// `interval` ± `percent`%, chosen at random.
-pub fn jittered(interval: Duration, percent: f64, salt: &str) -> Duration {
-    if percent <= 0.0 {
-        return interval;
-    }
-    // RandomState is seeded per process: enough randomness to spread feeds out.
-    let r = std::collections::hash_map::RandomState::new().hash_one((salt, Utc::now()));
-    let unit = (r % 1_000_001) as f64 / 1_000_000.0; // 0..=1
-    let factor = 1.0 + percent / 100.0 * (2.0 * unit - 1.0);
-    interval.mul_f64(factor.max(0.0))
-}
-
-/// The wait after the `streak`-th failure in a row: interval × 2^(streak-1), capped.
-pub fn backoff(interval: Duration, streak: i64) -> Duration {
-    let exp = (streak - 1).clamp(0, 16) as u32;
-    interval
-        .saturating_mul(2u32.saturating_pow(exp))
-        .min(MAX_FEED_BACKOFF.max(interval))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn jitter_stays_in_bounds() {
-        let base = Duration::from_secs(600);
-        for i in 0..1000 {
-            let d = jittered(base, 10.0, &i.to_string());
-            assert!(
-                d >= Duration::from_secs(540) && d <= Duration::from_secs(660),
-                "{d:?}"
-            );
-        }
-        assert_eq!(jittered(base, 0.0, "x"), base);
-    }
-
-    #[test]
-    fn backoff_grows_and_caps() {
-        let i = Duration::from_secs(600);
-        assert_eq!(backoff(i, 1), i);
-        assert_eq!(backoff(i, 2), i * 2);
-        assert_eq!(backoff(i, 3), i * 4);
-        assert_eq!(backoff(i, 30), MAX_FEED_BACKOFF);
-    }
 }
