@@ -6,7 +6,8 @@
 //!
 //! The SMTP password never appears in an error, a log line or a `Debug` output: it is
 //! read in [`Mailer::from_config`] and handed straight to lettre, whose credentials print
-//! as `Credentials`.
+//! as `Credentials`. Keep lettre's `tracing` feature off: it logs every line written to
+//! the server, the base64 AUTH exchange included (`tests/email.rs` would catch that).
 
 use std::fmt;
 use std::path::PathBuf;
