@@ -25,7 +25,7 @@ const MAX_NAP: Duration = Duration::from_secs(60);
 /// The shortest, so a busy schedule cannot spin.
 const MIN_NAP: Duration = Duration::from_millis(200);
 /// How long in-flight work may take to finish after a stop signal.
-pub const GRACE: Duration = Duration::from_secs(10);
+pub const GRACE: Duration = Duration::from_secs(25);
 
 /// Runs cycles until `shutdown` is cancelled. Each message on `reload` re-reads the
 /// config from `config_path`.
@@ -77,7 +77,9 @@ pub async fn run(
         "redline started"
     );
     loop {
-        let work = async {
+        // Fetching and recording may be abandoned at a stop: each article's check is
+        // one transaction, so a cut leaves it unchecked, never half-written.
+        let cycle = async {
             let started = watcher.clock.now();
             let report = watcher.cycle(false).await?;
             let lag = due_at
@@ -87,22 +89,31 @@ pub async fn run(
             if report != Default::default() {
                 tracing::info!(?report, "cycle done");
             }
-            let mail = crate::alert::deliver_due(&watcher.config, &db, watcher.clock.now()).await?;
-            if mail.attempted > 0 {
-                tracing::info!(?mail, "mail delivered");
-            }
             anyhow::Ok(())
         };
         tokio::select! {
             biased;
             () = shutdown.cancelled() => break,
-            done = work => {
+            done = cycle => {
                 if let Err(e) = done {
                     // A cycle-wide failure (the database, say) is logged; the next cycle
                     // tries again rather than the service dying.
                     tracing::error!("cycle failed: {e:#}");
                 }
             }
+        }
+        // A send is never cut in half: a message the server accepted must be marked sent
+        // before we go, or the next start would send it again. At a stop the sender
+        // finishes the message in hand and takes no new one.
+        match crate::alert::deliver_due_until(&watcher.config, &db, watcher.clock.now(), &shutdown)
+            .await
+        {
+            Ok(mail) if mail.attempted > 0 => tracing::info!(?mail, "mail delivered"),
+            Ok(_) => {}
+            Err(e) => tracing::error!("mail delivery failed: {e:#}"),
+        }
+        if shutdown.is_cancelled() {
+            break;
         }
         let (nap, due) = next_nap(&watcher, &db).await;
         due_at = due;

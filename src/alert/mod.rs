@@ -28,7 +28,7 @@ use std::path::PathBuf;
 
 pub use body::{html_body, text_body};
 pub use message::{AlertKind, AlertMail, build, build_digest, message_id, subject};
-pub use outbox::{DeliveryReport, alert_mail, deliver_due, resend};
+pub use outbox::{DeliveryReport, alert_mail, deliver_due, deliver_due_until, resend};
 pub use transport::{Mailer, SendError, test_email};
 
 /// Why an alert message or a mailer could not be built. These are problems of data or

@@ -15,6 +15,7 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use lettre::message::Mailbox;
+use tokio_util::sync::CancellationToken;
 
 use super::{AlertKind, AlertMail, Mailer, SendError, build, build_digest};
 use crate::config::Config;
@@ -172,6 +173,17 @@ pub async fn deliver_due(
     db: &Db,
     now: DateTime<Utc>,
 ) -> anyhow::Result<DeliveryReport> {
+    deliver_due_until(config, db, now, &CancellationToken::new()).await
+}
+
+/// Like [`deliver_due`], but takes no new message once `stop` is cancelled (the one in
+/// hand is finished and recorded).
+pub async fn deliver_due_until(
+    config: &Config,
+    db: &Db,
+    now: DateTime<Utc>,
+    stop: &CancellationToken,
+) -> anyhow::Result<DeliveryReport> {
     let due = db.call(move |s| s.due_outbox(now)).await?;
     let mut report = DeliveryReport::default();
     if !due.is_empty() {
@@ -189,6 +201,9 @@ pub async fn deliver_due(
             match Mailer::from_config(config) {
                 Ok(mailer) => {
                     for b in batches {
+                        if stop.is_cancelled() {
+                            break;
+                        }
                         report.attempted += 1;
                         report.sent += send_batch(config, db, &mailer, b, now).await?;
                     }

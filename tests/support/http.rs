@@ -59,6 +59,9 @@ struct Inner {
     seen: Vec<Seen>,
     /// Bumped after every request, so tests can wait for one without sleeping.
     count: tokio::sync::watch::Sender<usize>,
+    /// Paths whose answers wait while `open` is false.
+    held: std::collections::HashSet<String>,
+    open: tokio::sync::watch::Sender<bool>,
 }
 
 /// The server; dropped with the test's runtime.
@@ -74,6 +77,8 @@ impl HttpServer {
             routes: HashMap::new(),
             seen: Vec::new(),
             count: tokio::sync::watch::channel(0).0,
+            held: Default::default(),
+            open: tokio::sync::watch::channel(true).0,
         }));
         let app = Router::new().fallback(serve).with_state(inner.clone());
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
@@ -100,6 +105,20 @@ impl HttpServer {
             .insert(path.to_string(), canned);
     }
 
+    /// From now on, requests for `path` get no answer until [`HttpServer::release`].
+    pub fn hold(&self, path: &str) {
+        let mut inner = self.inner.lock().expect("lock");
+        inner.held.insert(path.to_string());
+        inner.open.send_replace(false);
+    }
+
+    /// Answers every held request, and holds nothing any more.
+    pub fn release(&self) {
+        let mut inner = self.inner.lock().expect("lock");
+        inner.held.clear();
+        inner.open.send_replace(true);
+    }
+
     /// Waits until `path` has been requested at least `n` times in all; panics after
     /// `limit` (a failure guard, not a synchronisation).
     pub async fn wait_for(&self, path: &str, n: usize, limit: std::time::Duration) {
@@ -121,6 +140,18 @@ impl HttpServer {
         );
     }
 
+    /// Waits until the server has seen `n` requests in all.
+    pub async fn wait_total(&self, n: usize, limit: std::time::Duration) {
+        let mut rx = self.inner.lock().expect("lock").count.subscribe();
+        let done = tokio::time::timeout(limit, rx.wait_for(|&c| c >= n)).await;
+        assert!(done.is_ok(), "fewer than {n} requests within {limit:?}");
+    }
+
+    /// How many requests the server has seen in all.
+    pub fn total(&self) -> usize {
+        self.inner.lock().expect("lock").seen.len()
+    }
+
     /// The requests seen for `path`.
     pub fn seen(&self, path: &str) -> Vec<Seen> {
         self.inner
@@ -136,6 +167,19 @@ impl HttpServer {
 
 async fn serve(State(inner): State<Arc<Mutex<Inner>>>, req: Request) -> Response {
     let path = req.uri().path().to_string();
+    let gate = {
+        let inner = inner.lock().expect("lock");
+        inner.held.contains(&path).then(|| inner.open.subscribe())
+    };
+    let response = answer(&inner, &path, &req);
+    if let Some(mut open) = gate {
+        let _ = open.wait_for(|o| *o).await;
+    }
+    response
+}
+
+fn answer(inner: &Mutex<Inner>, path: &str, req: &Request) -> Response {
+    let path = path.to_string();
     let mut inner = inner.lock().expect("lock");
     inner.seen.push(Seen {
         path: path.clone(),

@@ -91,6 +91,10 @@ struct Shared {
     state: Mutex<State>,
     /// The number of accepted messages, for waiting without sleeps.
     count: watch::Sender<usize>,
+    /// While true, a message's final `.` gets no answer until it turns false.
+    hold: watch::Sender<bool>,
+    /// How many messages have been held so far.
+    held: watch::Sender<usize>,
 }
 
 impl Shared {
@@ -139,6 +143,8 @@ impl TestSmtp {
         let shared = Arc::new(Shared {
             state: Mutex::new(State::default()),
             count,
+            hold: watch::channel(false).0,
+            held: watch::channel(0).0,
         });
         let running = Some(spawn(listener, Arc::clone(&shared)));
         TestSmtp {
@@ -192,6 +198,27 @@ impl TestSmtp {
     /// Every accepted message so far.
     pub fn messages(&self) -> Vec<Received> {
         self.shared.lock().messages.clone()
+    }
+
+    /// While `on`, the server reads each message but neither answers nor keeps it: the
+    /// client sits in the middle of a send. A client that disconnects while held has sent
+    /// nothing; turning the hold off answers the ones still waiting.
+    pub fn hold_messages(&self, on: bool) {
+        self.shared.hold.send_replace(on);
+    }
+
+    /// How many messages have been held so far.
+    pub fn held(&self) -> usize {
+        *self.shared.held.borrow()
+    }
+
+    /// Waits until `n` messages in all have been held.
+    pub async fn wait_held(&self, n: usize) {
+        let mut held = self.shared.held.subscribe();
+        tokio::time::timeout(WAIT_LIMIT, held.wait_for(|&c| c >= n))
+            .await
+            .unwrap_or_else(|_| panic!("no {n} held messages within {WAIT_LIMIT:?}"))
+            .expect("the server state outlives the test");
     }
 
     /// Waits until `n` messages have arrived and returns the n-th (1-based).
@@ -388,6 +415,22 @@ async fn converse(stream: TcpStream, shared: &Shared) -> std::io::Result<()> {
                     };
                     let from = mail_from.take().unwrap_or_default();
                     let to = std::mem::take(&mut rcpt_to);
+                    if *shared.hold.borrow() {
+                        shared.held.send_modify(|n| *n += 1);
+                        let mut hold = shared.hold.subscribe();
+                        tokio::select! {
+                            // Checked first: a client that went away while waiting for
+                            // our answer never learnt the message was taken, so it was
+                            // not, even if the hold was lifted at the same moment.
+                            biased;
+                            gone = reader.fill_buf() => {
+                                if gone.map_or(true, |b| b.is_empty()) {
+                                    return Ok(());
+                                }
+                            }
+                            _ = hold.wait_for(|on| !*on) => {}
+                        }
+                    }
                     if let Some(reply) = shared.scripted(Stage::EndOfData) {
                         reply
                     } else {
