@@ -415,3 +415,45 @@ fn redline_base64(s: &str) -> String {
     }
     out
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_removed_article_alerts_once_in_its_thread_and_is_not_revisited() {
+    let server = HttpServer::start().await;
+    serve_seed(&server);
+    let smtp = TestSmtp::start().await;
+    let env = smtp_env(&server, &smtp, "");
+    let w = watcher(&env);
+    seed_edit(&server, &w).await;
+    deliver(&w, Utc::now()).await;
+    server.set(STORY1_PATH, Canned::status(410));
+    let r = w.check_articles(true).await.expect("check");
+    assert_eq!(r.alerts, 1);
+    deliver(&w, Utc::now()).await;
+    let first = Mime::parse(&smtp.wait_for_message(1).await.data);
+    let removed = Mime::parse(&smtp.wait_for_message(2).await.data);
+    let subject = removed.header_decoded("Subject").expect("subject");
+    assert!(subject.contains("removed"), "{subject}");
+    assert_eq!(removed.header("In-Reply-To"), first.header("Message-ID"));
+
+    // Recorded once: later checks do not fetch it again, and nothing more is sent.
+    let hits = server.seen(STORY1_PATH).len();
+    let r = w.check_articles(true).await.expect("check");
+    assert_eq!(r.alerts, 0);
+    assert_eq!(server.seen(STORY1_PATH).len(), hits);
+    let articles = env.run(&["articles", "--json"]).await.expect_code(0).json();
+    let story = articles
+        .as_array()
+        .expect("array")
+        .iter()
+        .find(|a| a["url"].as_str().is_some_and(|u| u.ends_with(STORY1_PATH)))
+        .cloned()
+        .expect("story");
+    assert_eq!(story["state"], "removed");
+    assert_eq!(
+        deliver(&w, Utc::now() + chrono::Duration::days(1))
+            .await
+            .attempted,
+        0
+    );
+    assert_eq!(smtp.messages().len(), 2);
+}

@@ -192,3 +192,68 @@ async fn an_extractor_upgrade_rebaselines_silently() {
     let r = w.check_articles(true).await.expect("edit");
     assert_eq!(r.alerts, 1);
 }
+
+/// The seed page with two blocks inside the story body that change on every visit and
+/// read like article text, so only the feed's settings can tell them apart.
+fn with_counters(page: &str, n: u32) -> String {
+    page.replace(
+        "<div class=\"story-body\">",
+        &format!(
+            "<div class=\"story-body\"><p>This story has been read {n},234 times since it was published on our website this morning.</p>\
+             <div class=\"factbox\"><p>Oil price today: ${n}1.23 a barrel, compared with $80.10 yesterday, according to the market data we track.</p></div>"
+        ),
+    )
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_feeds_ignore_and_drop_settings_keep_its_noise_out() {
+    let server = HttpServer::start().await;
+    serve_seed(&server);
+    let feed_url = format!("{}/feeds/world.xml", server.base());
+    let plain = Env::new(&feed_toml("World", &feed_url));
+    let tuned = Env::new(&format!(
+        "{}ignore = ['has been read [\\d,]+ times']\ndrop = ['.factbox']\n",
+        feed_toml("World", &feed_url)
+    ));
+    let (plain, tuned) = (watcher(&plain), watcher(&tuned));
+    server.set(
+        STORY1_PATH,
+        Canned::html(with_counters(&fixture("page-v1.html"), 5)),
+    );
+    plain.cycle(false).await.expect("baseline");
+    tuned.cycle(false).await.expect("baseline");
+
+    server.set(
+        STORY1_PATH,
+        Canned::html(with_counters(&fixture("page-v1.html"), 8)),
+    );
+    let r = plain.check_articles(true).await.expect("check");
+    assert_eq!(r.alerts, 1, "without the settings, the ticker is an edit");
+    let r = tuned.check_articles(true).await.expect("check");
+    assert_eq!(r.alerts, 0, "ignored and dropped");
+    let shown = story(&tuned).await;
+    let id = shown.id;
+    let copy = tuned
+        .db
+        .call(move |s| s.latest_version(id))
+        .await
+        .expect("v")
+        .expect("v")
+        .copy;
+    assert!(
+        !copy.to_string().contains("Oil price"),
+        "dropped before extraction"
+    );
+    assert!(
+        copy.to_string().contains("has been read"),
+        "ignored text is kept, not compared"
+    );
+
+    // A real edit still alerts.
+    server.set(
+        STORY1_PATH,
+        Canned::html(with_counters(&fixture("page-v2.html"), 9)),
+    );
+    let r = tuned.check_articles(true).await.expect("check");
+    assert_eq!(r.alerts, 1);
+}

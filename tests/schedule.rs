@@ -226,3 +226,81 @@ async fn retry_after_pauses_the_host_for_the_stated_time() {
     );
     assert_eq!(r.feeds_failed, 0);
 }
+
+#[tokio::test(flavor = "current_thread")]
+async fn a_feeds_own_hints_slow_polling_but_never_speed_it_up() {
+    let server = HttpServer::start().await;
+    serve_seed(&server);
+    let rss = |ttl: u32| {
+        format!("<rss version=\"2.0\"><channel><title>t</title><ttl>{ttl}</ttl></channel></rss>")
+    };
+    server.set("/feeds/ttl.xml", Canned::ok("application/rss+xml", rss(60)));
+    server.set(
+        "/feeds/cached.xml",
+        Canned::ok("application/rss+xml", rss(1)).header("cache-control", "public, max-age=1800"),
+    );
+    server.set(
+        "/feeds/eager.xml",
+        Canned::ok("application/rss+xml", rss(1)),
+    );
+    let env = Env::with_config(&format!(
+        "[http]\nallow_private = true\n[schedule]\nfeed_interval = \"10m\"\njitter = \"0%\"\n{}{}{}{TOPICS}",
+        feed_toml("Ttl", &format!("{}/feeds/ttl.xml", server.base())),
+        feed_toml("Cached", &format!("{}/feeds/cached.xml", server.base())),
+        feed_toml("Eager", &format!("{}/feeds/eager.xml", server.base())),
+    ));
+    let w = watcher(&env);
+    w.poll_feeds(false).await.expect("poll");
+    let feeds = w.db.call(|s| s.feeds()).await.expect("feeds");
+    let wait = |name: &str| {
+        let f = feeds.iter().find(|f| f.name == name).expect("feed");
+        secs(f.last_fetch.expect("fetched"), f.next_due.expect("due"))
+    };
+    assert_eq!(
+        wait("Ttl"),
+        3600,
+        "<ttl>60</ttl> slows a 10m feed to an hour"
+    );
+    assert_eq!(wait("Cached"), 1800, "max-age=1800 slows it to 30m");
+    assert_eq!(
+        wait("Eager"),
+        600,
+        "a 1-minute ttl does not speed up a 10m feed"
+    );
+
+    // Due times live in the database: a second watcher (a restart) fires nothing early.
+    let again = watcher(&env);
+    let r = again.poll_feeds(false).await.expect("poll");
+    assert_eq!(r.feeds_polled, 0);
+    assert_eq!(server.seen("/feeds/ttl.xml").len(), 1);
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn requests_per_host_stay_within_the_limit() {
+    let server = HttpServer::start().await;
+    let items: String = (0..8)
+        .map(|i| {
+            server.set(
+                &format!("/s/{i}"),
+                Canned::html(simple_page("Putin and Xi", &["Putin and China's Xi Jinping spoke at length on Thursday about trade, energy and the war, officials in Moscow said."]))
+                    .slow(Duration::from_millis(50)),
+            );
+            format!("<item><title>Putin meets China's Xi {i}</title><link>{}/s/{i}</link></item>", server.base())
+        })
+        .collect();
+    server.set(
+        "/feeds/world.xml",
+        Canned::ok(
+            "application/rss+xml",
+            format!("<rss version=\"2.0\"><channel><title>t</title>{items}</channel></rss>"),
+        ),
+    );
+    let env = Env::with_config(&format!(
+        "[http]\nallow_private = true\nper_host = 2\n{}{TOPICS}",
+        feed_toml("World", &format!("{}/feeds/world.xml", server.base()))
+    ));
+    let w = watcher(&env);
+    let r = w.cycle(false).await.expect("cycle");
+    assert_eq!(r.versions, 8);
+    assert_eq!(server.max_in_flight(), 2, "per_host = 2");
+}

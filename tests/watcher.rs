@@ -85,6 +85,23 @@ async fn seed_story_end_to_end() {
     // The stored copy of story 1: its headline, then exactly the seed's paragraphs.
     let show = env.run(&["show", &story1.to_string()]).await.expect_code(0);
     assert_eq!(show.stdout, expected_v1(V1_HEADLINE));
+    // `extract` prints what redline keeps for a page, here the same stored copy.
+    let page = env.dir.path().join("page-v1.html");
+    std::fs::write(&page, fixture("page-v1.html")).expect("write page");
+    let extracted = env
+        .run(&["extract", page.to_str().expect("path")])
+        .await
+        .expect_code(0);
+    assert_eq!(extracted.stdout, expected_v1(V1_HEADLINE));
+    let url = format!("{}{STORY1_PATH}", server.base());
+    assert_eq!(
+        env.run(&["extract", &url]).await.expect_code(0).stdout,
+        expected_v1(V1_HEADLINE)
+    );
+
+    // A plain poll right after fires nothing: the feed is not due yet.
+    env.run(&["poll"]).await.expect_code(0);
+    assert_eq!(server.seen("/feeds/world.xml").len(), 1);
 
     // A second poll of the feed is conditional and the 304 changes nothing.
     env.run(&["poll", "--all"]).await.expect_code(0);
@@ -260,6 +277,12 @@ async fn broken_feeds_are_reported_and_do_not_stop_the_others() {
     };
     assert_eq!(by_name("Broken")["last_status"], "500");
     assert_eq!(by_name("Broken")["error_streak"], 1);
+    assert_eq!(
+        by_name("Broken")["backoff_seconds"],
+        600,
+        "one failure: its 10m interval"
+    );
+    assert!(by_name("World News")["backoff_seconds"].is_null());
     assert!(
         by_name("Garbage")["last_error"]
             .as_str()
@@ -339,6 +362,43 @@ async fn bad_configs_exit_2_and_name_the_problem() {
         .await
         .expect_code(2);
     assert!(usage.stderr.contains("RFC 3339"), "{}", usage.stderr);
+    // Without --config, $REDLINE_CONFIG names the file.
+    let missing = std::process::Command::new(env!("CARGO_BIN_EXE_redline"))
+        .arg("check")
+        .env("REDLINE_CONFIG", "/nonexistent/redline.toml")
+        .output()
+        .expect("run");
+    assert_eq!(missing.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&missing.stderr);
+    assert!(
+        stderr.contains("/nonexistent/redline.toml: cannot read the config"),
+        "{stderr}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn logs_can_be_json_lines() {
+    let server = HttpServer::start().await;
+    server.set("/feeds/broken.xml", Canned::status(500));
+    let env = Env::new(&feed_toml(
+        "Broken",
+        &format!("{}/feeds/broken.xml", server.base()),
+    ));
+    let run = env
+        .run(&["--log-format", "json", "poll"])
+        .await
+        .expect_code(0);
+    let lines: Vec<serde_json::Value> = run
+        .stderr
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("not JSON ({e}): {l}")))
+        .collect();
+    let warn = lines
+        .iter()
+        .find(|l| l["fields"]["message"] == "feed failed; will retry")
+        .unwrap_or_else(|| panic!("{lines:#?}"));
+    assert_eq!(warn["level"], "WARN");
+    assert_eq!(warn["fields"]["feed"], "Broken");
 }
 
 #[test]

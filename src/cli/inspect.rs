@@ -22,6 +22,10 @@ pub async fn feeds(ctx: &Ctx, json: bool) -> anyhow::Result<()> {
     for f in &config.feeds {
         let url = f.url.get_ref();
         let row = rows.iter().find(|r| &r.url == url);
+        // The wait the error streak has earned this feed, when it is failing.
+        let backoff = row
+            .filter(|r| r.error_streak > 0)
+            .map(|r| crate::watch::backoff(config.feed_interval(f), r.error_streak));
         listed.push(json!({
             "name": f.name,
             "url": url,
@@ -30,6 +34,7 @@ pub async fn feeds(ctx: &Ctx, json: bool) -> anyhow::Result<()> {
             "last_error": row.and_then(|r| r.last_error.clone()),
             "entries": row.and_then(|r| r.entries),
             "error_streak": row.map_or(0, |r| r.error_streak),
+            "backoff_seconds": backoff.map(|b| b.as_secs()),
             "next_due": row.and_then(|r| r.next_due),
         }));
     }
@@ -54,6 +59,10 @@ pub async fn feeds(ctx: &Ctx, json: bool) -> anyhow::Result<()> {
             or_dash(row.and_then(|r| r.last_status.clone())),
             or_dash(row.and_then(|r| r.entries)),
             v["error_streak"].to_string(),
+            v["backoff_seconds"].as_u64().map_or_else(
+                || "-".to_string(),
+                |s| super::act::humanize(std::time::Duration::from_secs(s)),
+            ),
             row.and_then(|r| r.next_due)
                 .map_or_else(|| "now".to_string(), human_time),
             f.url.get_ref().clone(),

@@ -17,6 +17,8 @@ pub struct Canned {
     pub status: u16,
     pub headers: Vec<(String, String)>,
     pub body: Vec<u8>,
+    /// How long the server takes to answer (a slow site, not a synchronisation).
+    pub delay: std::time::Duration,
 }
 
 impl Canned {
@@ -25,6 +27,7 @@ impl Canned {
             status: 200,
             headers: vec![("content-type".into(), content_type.into())],
             body: body.into(),
+            delay: std::time::Duration::ZERO,
         }
     }
 
@@ -37,7 +40,13 @@ impl Canned {
             status,
             headers: Vec::new(),
             body: Vec::new(),
+            delay: std::time::Duration::ZERO,
         }
+    }
+
+    pub fn slow(mut self, delay: std::time::Duration) -> Canned {
+        self.delay = delay;
+        self
     }
 
     pub fn header(mut self, name: &str, value: &str) -> Canned {
@@ -62,6 +71,9 @@ struct Inner {
     /// Paths whose answers wait while `open` is false.
     held: std::collections::HashSet<String>,
     open: tokio::sync::watch::Sender<bool>,
+    /// Requests being answered now, and the most there ever were at once.
+    in_flight: usize,
+    max_in_flight: usize,
 }
 
 /// The server; dropped with the test's runtime.
@@ -79,6 +91,8 @@ impl HttpServer {
             count: tokio::sync::watch::channel(0).0,
             held: Default::default(),
             open: tokio::sync::watch::channel(true).0,
+            in_flight: 0,
+            max_in_flight: 0,
         }));
         let app = Router::new().fallback(serve).with_state(inner.clone());
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
@@ -147,6 +161,11 @@ impl HttpServer {
         assert!(done.is_ok(), "fewer than {n} requests within {limit:?}");
     }
 
+    /// The most requests the server was answering at one time.
+    pub fn max_in_flight(&self) -> usize {
+        self.inner.lock().expect("lock").max_in_flight
+    }
+
     /// How many requests the server has seen in all.
     pub fn total(&self) -> usize {
         self.inner.lock().expect("lock").seen.len()
@@ -167,14 +186,23 @@ impl HttpServer {
 
 async fn serve(State(inner): State<Arc<Mutex<Inner>>>, req: Request) -> Response {
     let path = req.uri().path().to_string();
-    let gate = {
-        let inner = inner.lock().expect("lock");
-        inner.held.contains(&path).then(|| inner.open.subscribe())
+    let (gate, delay) = {
+        let mut inner = inner.lock().expect("lock");
+        inner.in_flight += 1;
+        inner.max_in_flight = inner.max_in_flight.max(inner.in_flight);
+        (
+            inner.held.contains(&path).then(|| inner.open.subscribe()),
+            inner.routes.get(&path).map(|c| c.delay).unwrap_or_default(),
+        )
     };
     let response = answer(&inner, &path, &req);
     if let Some(mut open) = gate {
         let _ = open.wait_for(|o| *o).await;
     }
+    if !delay.is_zero() {
+        tokio::time::sleep(delay).await;
+    }
+    inner.lock().expect("lock").in_flight -= 1;
     response
 }
 
