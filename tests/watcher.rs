@@ -413,3 +413,120 @@ fn example_config_parses() {
         .collect();
     assert_eq!(names, ["russia-china", "nato-ukraine"]);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn feeds_and_pages_in_other_charsets_and_scripts() {
+    let server = HttpServer::start().await;
+    let encode = |enc: &'static encoding_rs::Encoding, s: &str| enc.encode(s).0.into_owned();
+    // A windows-1251 feed (declared in the XML only) with a Russian and a Chinese story.
+    let feed = format!(
+        "<?xml version=\"1.0\" encoding=\"windows-1251\"?><rss version=\"2.0\"><channel><title>Новости</title>\
+         <item><title>Путин и Си Цзиньпин обсудили сотрудничество России и Китая</title><link>{b}/ru/1</link></item>\
+         <item><title>Погода в Москве</title><link>{b}/ru/2</link></item>\
+         <item><title>Chinese desk</title><description>普京与习近平举行会谈</description><link>{b}/zh/1</link></item>\
+         </channel></rss>",
+        b = server.base()
+    );
+    server.set(
+        "/feeds/ru.xml",
+        Canned::ok(
+            "application/rss+xml",
+            encode(encoding_rs::WINDOWS_1251, &feed),
+        ),
+    );
+    // A KOI8-R page that says so in a <meta>, and a GBK page that says so in HTTP.
+    let ru = simple_page(
+        "Путин и Си Цзиньпин обсудили сотрудничество",
+        &["Президент России Владимир Путин и председатель КНР Си Цзиньпин в четверг обсудили торговлю, энергетику и безопасность, сообщили в Кремле.", "Второй абзац."],
+    )
+    .replace("<meta charset=\"utf-8\">", "<meta charset=\"koi8-r\">");
+    server.set(
+        "/ru/1",
+        Canned::ok("text/html", encode(encoding_rs::KOI8_R, &ru)),
+    );
+    let zh = simple_page(
+        "普京与习近平举行会谈",
+        &["俄罗斯总统普京周四与中国国家主席习近平举行视频会谈，双方讨论了贸易、能源和安全问题。克里姆林宫在声明中表示，会谈气氛友好。", "第二段。"],
+    )
+    .replace("<meta charset=\"utf-8\">", "");
+    server.set(
+        "/zh/1",
+        Canned::ok("text/html; charset=gbk", encode(encoding_rs::GBK, &zh)),
+    );
+    server.set("/ru/2", Canned::html(simple_page("Погода", &["Снег."])));
+    let env = Env::with_config(&format!(
+        "[http]\nallow_private = true\n{}\n[[topic]]\nname = \"ru-cn\"\nquery = '(Путин OR Кремль) AND (Китай* OR \"Си Цзиньпин\")'\n\
+         [[topic]]\nname = \"zh\"\nquery = '普京 AND 习近平'\n",
+        feed_toml("Russian", &format!("{}/feeds/ru.xml", server.base()))
+    ));
+    env.run(&["poll"]).await.expect_code(0);
+    let articles = env.run(&["articles", "--json"]).await.expect_code(0).json();
+    let mut tracked: Vec<(String, Vec<String>)> = articles
+        .as_array()
+        .expect("array")
+        .iter()
+        .map(|a| {
+            (
+                a["url"].as_str().expect("url").replace(&server.base(), ""),
+                serde_json::from_value(a["topics"].clone()).expect("topics"),
+            )
+        })
+        .collect();
+    tracked.sort();
+    assert_eq!(
+        tracked,
+        vec![
+            ("/ru/1".to_string(), vec!["ru-cn".to_string()]),
+            ("/zh/1".to_string(), vec!["zh".to_string()]),
+        ]
+    );
+    let ru = env
+        .run(&["show", &format!("{}/ru/1", server.base())])
+        .await
+        .expect_code(0);
+    assert!(
+        ru.stdout
+            .starts_with("Путин и Си Цзиньпин обсудили сотрудничество\n\nПрезидент России"),
+        "{}",
+        ru.stdout
+    );
+    let zh = env
+        .run(&["show", &format!("{}/zh/1", server.base())])
+        .await
+        .expect_code(0);
+    assert!(
+        zh.stdout
+            .starts_with("普京与习近平举行会谈\n\n俄罗斯总统普京"),
+        "{}",
+        zh.stdout
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_feed_restricted_to_some_topics_tracks_only_those() {
+    let server = HttpServer::start().await;
+    serve_seed(&server);
+    server.set(
+        "/feeds/other.xml",
+        Canned::ok(
+            "application/rss+xml",
+            "<rss version=\"2.0\"><channel><title>t</title></channel></rss>",
+        ),
+    );
+    // The other feed keeps russia-china reachable (a topic no feed reaches is an error).
+    let env = Env::new(&format!(
+        "{}topics = [\"nato-ukraine\"]\n{}",
+        feed_toml("World News", &format!("{}/feeds/world.xml", server.base())),
+        feed_toml("Other", &format!("{}/feeds/other.xml", server.base()))
+    ));
+    env.run(&["poll"]).await.expect_code(0);
+    let articles = env.run(&["articles", "--json"]).await.expect_code(0).json();
+    let urls: Vec<&str> = articles
+        .as_array()
+        .expect("array")
+        .iter()
+        .map(|a| a["url"].as_str().expect("url"))
+        .collect();
+    assert_eq!(urls.len(), 1, "{urls:?}");
+    assert!(urls[0].ends_with("/world-news/us-warns-sanctions"));
+}
