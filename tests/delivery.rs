@@ -4,11 +4,7 @@
 
 mod support;
 
-use std::sync::Arc;
-
 use chrono::{DateTime, Utc};
-use redline::config::Config;
-use redline::store::{Db, Store};
 use redline::watch::Watcher;
 use support::mime::Mime;
 use support::smtp::{Stage, TestSmtp};
@@ -22,12 +18,6 @@ fn smtp_env(server: &HttpServer, smtp: &TestSmtp, extra_email: &str) -> Env {
         feed_toml("World News", &format!("{}/feeds/world.xml", server.base())),
         smtp.port()
     ))
-}
-
-fn watcher(env: &Env) -> Watcher {
-    let config = Arc::new(Config::load(&env.config_path()).expect("config"));
-    let db = Db::new(Store::open(&config.db_path()).expect("db"));
-    Watcher::new(config, db).expect("watcher")
 }
 
 async fn deliver(w: &Watcher, at: DateTime<Utc>) -> redline::alert::DeliveryReport {

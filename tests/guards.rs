@@ -3,20 +3,11 @@
 
 mod support;
 
-use std::sync::Arc;
-
 use chrono::Utc;
-use redline::config::Config;
-use redline::store::{Db, NewArticle, NewVersion, Store};
+use redline::store::{NewArticle, NewVersion};
 use redline::text::Copy;
 use redline::watch::Watcher;
 use support::*;
-
-fn watcher(env: &Env) -> Watcher {
-    let config = Arc::new(Config::load(&env.config_path()).expect("config"));
-    let db = Db::new(Store::open(&config.db_path()).expect("db"));
-    Watcher::new(config, db).expect("watcher")
-}
 
 async fn story(w: &Watcher) -> redline::store::ArticleRow {
     w.db.call(|s| s.articles(&Default::default()))

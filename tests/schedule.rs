@@ -5,13 +5,9 @@
 
 mod support;
 
-use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
-use redline::config::Config;
-use redline::store::{Db, Store};
-use redline::watch::Watcher;
 use support::*;
 
 /// Jumps tokio's clock forward by `d`.
@@ -19,12 +15,6 @@ async fn jump(d: Duration) {
     tokio::time::pause();
     tokio::time::advance(d).await;
     tokio::time::resume();
-}
-
-fn watcher(env: &Env) -> Watcher {
-    let config = Arc::new(Config::load(&env.config_path()).expect("config"));
-    let db = Db::new(Store::open(&config.db_path()).expect("db"));
-    Watcher::new(config, db).expect("watcher")
 }
 
 fn secs(a: DateTime<Utc>, b: DateTime<Utc>) -> i64 {

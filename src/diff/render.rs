@@ -232,8 +232,9 @@ fn no_escape(s: &str) -> Cow<'_, str> {
     Cow::Borrowed(s)
 }
 
-/// Escapes text for HTML element content and attribute values.
-fn escape_html(s: &str) -> Cow<'_, str> {
+/// Escapes text for HTML element content and quoted attribute values (the one HTML
+/// escaper: the alert email uses it too).
+pub fn escape_html(s: &str) -> Cow<'_, str> {
     if !s.contains(['&', '<', '>', '"', '\'']) {
         return Cow::Borrowed(s);
     }

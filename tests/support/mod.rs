@@ -155,6 +155,14 @@ impl Env {
     }
 }
 
+/// A watcher over this config and its database, for tests that drive the library.
+pub fn watcher(env: &Env) -> redline::watch::Watcher {
+    let config =
+        std::sync::Arc::new(redline::config::Config::load(&env.config_path()).expect("config"));
+    let store = redline::store::Store::open(&config.db_path()).expect("db");
+    redline::watch::Watcher::new(config, redline::store::Db::new(store)).expect("watcher")
+}
+
 /// A `[[feed]]` table.
 pub fn feed_toml(name: &str, url: &str) -> String {
     format!("[[feed]]\nname = {name:?}\nurl = {url:?}\n")
