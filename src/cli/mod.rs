@@ -24,19 +24,19 @@ use crate::store::{Db, Store};
 #[command(name = "redline", version)]
 pub struct Cli {
     /// The config file [default: $REDLINE_CONFIG, else config/redline.toml]
-    #[arg(long, global = true, value_name = "PATH")]
+    #[arg(long, global = true, value_name = "PATH", help_heading = "Global options")]
     pub config: Option<PathBuf>,
     /// More log output (-v info, -vv debug, -vvv trace)
-    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    #[arg(short, long, global = true, action = clap::ArgAction::Count, help_heading = "Global options")]
     pub verbose: u8,
     /// Less log output (-q errors only, -qq nothing)
-    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    #[arg(short, long, global = true, action = clap::ArgAction::Count, help_heading = "Global options")]
     pub quiet: u8,
     /// Colour in terminal output
-    #[arg(long, global = true, value_enum, default_value_t = ColorChoice::Auto)]
+    #[arg(long, global = true, value_enum, default_value_t = ColorChoice::Auto, help_heading = "Global options")]
     pub color: ColorChoice,
     /// Log line format (logs go to stderr)
-    #[arg(long, global = true, value_enum, default_value_t = LogFormat::Text)]
+    #[arg(long, global = true, value_enum, default_value_t = LogFormat::Text, help_heading = "Global options")]
     pub log_format: LogFormat,
     #[command(subcommand)]
     pub command: Command,
@@ -77,6 +77,7 @@ pub enum Command {
         #[arg(long)]
         all: bool,
         /// Print the cycle's figures as JSON
+        /// Print one JSON document on stdout
         #[arg(long)]
         json: bool,
     },
@@ -84,6 +85,7 @@ pub enum Command {
     Check,
     /// List the feeds: last fetch, status, entries, error streak, next due
     Feeds {
+        /// Print one JSON document on stdout
         #[arg(long)]
         json: bool,
     },
@@ -95,6 +97,7 @@ pub enum Command {
         /// Only articles with at least one change
         #[arg(long)]
         changed: bool,
+        /// Print one JSON document on stdout
         #[arg(long)]
         json: bool,
     },
@@ -102,6 +105,7 @@ pub enum Command {
     History {
         /// Article id or URL
         article: String,
+        /// Print one JSON document on stdout
         #[arg(long)]
         json: bool,
     },
@@ -145,6 +149,7 @@ pub enum Command {
         /// With --email: send to this address instead of the configured recipients
         #[arg(long, value_name = "ADDR", requires = "email")]
         to: Option<String>,
+        /// Print one JSON document on stdout
         #[arg(long)]
         json: bool,
     },
@@ -379,6 +384,27 @@ mod tests {
     #[test]
     fn clap_definition_is_consistent() {
         Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn readme_documents_every_command_and_option() {
+        let readme = include_str!("../../README.md");
+        let cli = Cli::command();
+        for sub in cli.get_subcommands() {
+            let name = sub.get_name();
+            assert!(readme.contains(&format!("`redline {name}")), "README lacks `redline {name}`");
+            for arg in sub.get_arguments().filter(|a| !a.is_global_set()) {
+                if let Some(long) = arg.get_long().filter(|l| *l != "help") {
+                    assert!(
+                        readme.contains(&format!("--{long}")),
+                        "README lacks --{long} of `redline {name}`"
+                    );
+                }
+            }
+        }
+        for global in ["--config", "--color", "--log-format", "-v", "-q"] {
+            assert!(readme.contains(global), "README lacks {global}");
+        }
     }
 
     #[test]
