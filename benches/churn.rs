@@ -23,6 +23,8 @@ mod edits;
 mod furniture;
 #[path = "churn/page.rs"]
 mod page;
+#[path = "churn/stamps.rs"]
+mod stamps;
 
 use std::collections::BTreeMap;
 use std::io::Read;
