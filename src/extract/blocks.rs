@@ -5,7 +5,8 @@
 //! Inline markup (links, emphasis, spans) only joins text. Each block remembers how much
 //! of its text sits in links and whether it was a heading, which is what the final sieve
 //! needs: a block that is mostly links, or that opens with "ALSO READ" or "Related:", is a
-//! box of other stories that survived inside the body; [`super::boiler`] judges the words.
+//! box of other stories that survived inside the body; [`super::boxes`] judges the links
+//! and [`super::boiler`] the words.
 
 use dom_query::{LocalName, NodeData, NodeRef, local_name};
 
@@ -18,6 +19,8 @@ pub(super) struct Block {
     pub text: String,
     /// Bytes of `text` that came from inside links.
     pub link_bytes: usize,
+    /// Words of `text` outside links (counted per text node).
+    pub non_link_words: usize,
     /// Whether the block is a heading (`<h2>` … `<h6>`).
     pub heading: bool,
     /// Whether the block is a list item.
@@ -121,6 +124,8 @@ pub(super) fn collect(root: &NodeRef<'_>) -> Vec<Block> {
             Kind::Text(text) => {
                 if in_link > 0 {
                     cur.link_bytes += text.len();
+                } else {
+                    cur.non_link_words += text.split_whitespace().count();
                 }
                 cur.text.push_str(&text);
             }
@@ -163,26 +168,24 @@ fn flush(blocks: &mut Vec<Block>, cur: &mut Block) {
     if cur.text.trim().is_empty() {
         cur.text.clear();
         cur.link_bytes = 0;
+        cur.non_link_words = 0;
         return;
     }
     blocks.push(std::mem::take(cur));
 }
-
-/// Blocks mostly made of links are navigation or "related stories", not prose.
-const MAX_LINK_DENSITY: f64 = 0.5;
 
 /// Turns blocks into the copy's paragraphs: normalised, boilerplate dropped, and the
 /// headline not repeated.
 pub(super) fn finish(blocks: Vec<Block>, headline: &str) -> Vec<String> {
     let mut out = Vec::with_capacity(blocks.len());
     for block in blocks {
-        let total = block.text.trim().len().max(1);
-        let link_density = block.link_bytes as f64 / total as f64;
         let text = normalize(&block.text);
         if text.is_empty() || text == headline {
             continue;
         }
-        if link_density > MAX_LINK_DENSITY {
+        // Measured against the raw text, as `link_bytes` is.
+        let raw = block.text.trim();
+        if super::boxes::is_link_box(raw, block.link_bytes, block.non_link_words) {
             continue;
         }
         if super::boiler::is_boilerplate(&text) {

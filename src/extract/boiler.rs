@@ -2,7 +2,9 @@
 //!
 //! Cleaning by markup ([`super::clean`]) misses what sites mark up as ordinary paragraphs:
 //! the "Updated 1:39 am EST, Wednesday" line, a lone "Comments" or "Tags" label, "Image 1
-//! of 23" gallery counters, copyright lines, "ALSO READ" and newsletter pitches. Each of
+//! of 23" gallery counters, "1.2K Shares" and "Comments (14)" tallies, date lines in any
+//! language ("22 de janeiro de 2018 às 0:13"), copyright lines, "ALSO READ" and
+//! newsletter pitches. Each of
 //! these changes (or comes and goes) without the story changing, so it must not reach the
 //! copy. The tests here are deliberately narrow: short blocks only, and whole-block
 //! matches or openings, so that a real paragraph is never lost to them.
@@ -93,7 +95,112 @@ pub(super) fn is_boilerplate(text: &str) -> bool {
     LABELS.contains(&label)
         || PROMO_OPENINGS.iter().any(|p| lower.starts_with(p))
         || lower.contains("all rights reserved")
-        || (chars <= MAX_DATELINE_CHARS && (is_dateline(&lower) || is_counter(&lower)))
+        || (chars <= MAX_DATELINE_CHARS
+            && (is_dateline(&lower)
+                || is_counter(&lower)
+                || is_tally(&lower)
+                || is_timestamp(&lower)))
+}
+
+/// What a tally counts: `1.2K Shares`, `Comments (14)`, `12,345 views`.
+const TALLY_NOUNS: &[&str] = &[
+    "comment",
+    "comments",
+    "share",
+    "shares",
+    "view",
+    "views",
+    "like",
+    "likes",
+    "reaction",
+    "reactions",
+    "reply",
+    "replies",
+    "response",
+    "responses",
+    "vote",
+    "votes",
+    "clap",
+    "claps",
+    "retweet",
+    "retweets",
+    "reader",
+    "readers",
+];
+
+/// Other words of a tally line: `View all comments (14)`, `Join the conversation`.
+const TALLY_FILLERS: &[&str] = &[
+    "view",
+    "show",
+    "see",
+    "all",
+    "join",
+    "the",
+    "conversation",
+    "total",
+];
+
+/// Longest tally considered, in words.
+const MAX_TALLY_WORDS: usize = 6;
+
+/// Share, view and comment counters: only numbers (`14`, `1.2K`, `12,345`), counted
+/// nouns and a few fillers, at least one number and one noun.
+fn is_tally(lower: &str) -> bool {
+    let words: Vec<&str> = lower
+        .split(|c: char| !(c.is_alphanumeric() || c == '.' || c == ','))
+        .map(|w| w.trim_matches(['.', ',']))
+        .filter(|w| !w.is_empty())
+        .collect();
+    if words.len() > MAX_TALLY_WORDS {
+        return false;
+    }
+    let (mut numbers, mut nouns) = (0, 0);
+    for w in &words {
+        let digits = w.trim_end_matches(['k', 'm']);
+        if digits.starts_with(|c: char| c.is_ascii_digit())
+            && digits
+                .chars()
+                .all(|c| c.is_ascii_digit() || c == '.' || c == ',')
+        {
+            numbers += 1;
+        } else if TALLY_NOUNS.contains(w) {
+            nouns += 1;
+        } else if !TALLY_FILLERS.contains(w) {
+            return false;
+        }
+    }
+    numbers > 0 && nouns > 0
+}
+
+/// Longest time stamp considered, in words.
+const MAX_STAMP_WORDS: usize = 10;
+
+/// A date line in any language: a clock time (`0:13`, `17:05`) and a year, in a short line
+/// that does not end like a sentence (`segunda-feira, 22 de janeiro de 2018 às 0:13`).
+fn is_timestamp(lower: &str) -> bool {
+    if lower.split_whitespace().count() > MAX_STAMP_WORDS
+        || lower.trim_end().ends_with(['.', '!', '?', '"', '”'])
+    {
+        return false;
+    }
+    let tokens = || lower.split(|c: char| !(c.is_alphanumeric() || c == ':'));
+    let clock = tokens().any(|t| {
+        let mut parts = t.split(':');
+        let hours = parts.next().unwrap_or("");
+        let minutes = parts.next().unwrap_or("");
+        (1..=2).contains(&hours.len())
+            && minutes.len() == 2
+            && hours
+                .chars()
+                .chain(minutes.chars())
+                .all(|c| c.is_ascii_digit())
+    });
+    let year = tokens().any(|t| {
+        t.len() == 4
+            && (t.starts_with("19") || t.starts_with("20"))
+            && t.chars().all(|c| c.is_ascii_digit())
+    });
+    clock && year
 }
 
 /// Words that make up a dateline besides numbers.
@@ -248,6 +355,12 @@ mod tests {
             "Tags:",
             "Copyright ⓒ Entermedia.co.kr. 무단전재 및 재배포 금지",
             "ALSO READ | US warns of sanctions over Ukraine build-up",
+            "1.2K Shares",
+            "Comments (14)",
+            "View comments (2)",
+            "12,345 views",
+            "Shares: 87",
+            "segunda-feira, 22 de janeiro de 2018 às 0:13",
         ] {
             assert!(is_boilerplate(line), "{line}");
         }
@@ -259,6 +372,8 @@ mod tests {
             "The show opens to the public on Friday.",
             "NISSAN SENTRA",
             "Trump tweeted on November 5.",
+            "The vote was 52 to 48.",
+            "Polls close at 20:00 on 4 July 2024.",
             "Copyright law was changed in 1998, and this paragraph explains at great length \
              why that matters to everyone who publishes anything online today, which is a \
              lot of people, more than ever before, and many of them are writers of news \

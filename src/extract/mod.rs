@@ -10,6 +10,8 @@
 //! 2. [`headline`]: pick the headline (the page's `<h1>`, checked against its titles);
 //! 3. [`clean`]: remove what is never article text: scripts, navigation, headers and
 //!    footers, asides, forms, comments, share bars, bylines, captions, related-links boxes;
+//!    then [`boxes`]: paragraphs that are mostly links ("Also read: …", a bare link to
+//!    another story), so that one appearing mid-story cannot shift what Readability picks;
 //! 4. find the main content with `dom_smoothie` (a port of Mozilla's Readability);
 //! 5. [`blocks`]: walk that content into blocks (paragraphs, subheadings, list items) and
 //!    drop the ones that are boilerplate after all (link lists, "ALSO READ" boxes, datelines);
@@ -21,6 +23,7 @@
 
 mod blocks;
 mod boiler;
+mod boxes;
 mod clean;
 mod depth;
 mod headline;
@@ -32,7 +35,7 @@ use dom_query::{Document, Matcher};
 use crate::text::Copy;
 
 /// The name and version of the extractor, recorded with every stored version.
-pub const EXTRACTOR: &str = "redline-extract/1";
+pub const EXTRACTOR: &str = "redline-extract/2";
 
 /// Per-feed extraction settings.
 #[derive(Debug, Clone, Default)]
@@ -78,6 +81,7 @@ pub fn extract(html: &str, opts: &Options) -> Result<Copy, ExtractError> {
     }
     let headline = headline::find(&doc);
     clean::remove_boilerplate(&doc);
+    boxes::remove_link_boxes(&doc);
 
     let paragraphs = main_content(doc, opts.url.as_deref())
         .map(|blocks| blocks::finish(blocks, &headline))

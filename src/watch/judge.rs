@@ -3,7 +3,10 @@
 //! This is the one place that decides, for the watcher and for the churn benchmark
 //! alike: text matched by the feed's `ignore` regexes is removed first; differences of
 //! whitespace and invisible characters are no change; a copy that lost most of the
-//! previous text is suspect (a paywall, an error or consent page), not an edit.
+//! previous text is suspect (a paywall, an error or consent page), not an edit, unless
+//! what is left is the old paragraphs with some taken out of the middle or the start,
+//! which is what an editor cutting a paragraph does and no paywall does (a paywall keeps
+//! the opening as a teaser).
 
 use crate::diff::{self, Class};
 use crate::text::Copy;
@@ -41,10 +44,23 @@ pub fn judge(old: &Copy, new: &Copy, ignore: &[regex::Regex]) -> Verdict {
         return Verdict::Same;
     }
     let (old_len, new_len) = (old.char_len(), new.char_len());
-    if old_len >= SHRINK_MIN_CHARS && (new_len as f64) < SHRINK_RATIO * old_len as f64 {
+    if old_len >= SHRINK_MIN_CHARS
+        && (new_len as f64) < SHRINK_RATIO * old_len as f64
+        && !paragraphs_cut(&old.paragraphs, &new.paragraphs)
+    {
         return Verdict::Shrunk { old_len, new_len };
     }
     Verdict::Wording
+}
+
+/// Whether `new` is `old` with paragraphs cut, not only from the end: every new paragraph
+/// is an old one, in order, and the new copy is not just the old one's opening.
+fn paragraphs_cut(old: &[String], new: &[String]) -> bool {
+    if new.is_empty() || old.starts_with(new) {
+        return false;
+    }
+    let mut rest = old.iter();
+    new.iter().all(|p| rest.any(|o| o == p))
 }
 
 #[cfg(test)]
@@ -78,6 +94,17 @@ mod tests {
             Verdict::Wording,
             "half the text is an edit"
         );
+    }
+
+    #[test]
+    fn a_cut_paragraph_is_an_edit_but_a_teaser_is_suspect() {
+        let long = "A sentence of the article that goes on for a while. ".repeat(20);
+        let a = copy(&[&long, "The short last paragraph."]);
+        let cut = copy(&["The short last paragraph."]);
+        assert_eq!(judge(&a, &cut, &[]), Verdict::Wording);
+        let b = copy(&["The lead.", &long, "The short last paragraph."]);
+        let teaser = copy(&["The lead."]);
+        assert!(matches!(judge(&b, &teaser, &[]), Verdict::Shrunk { .. }));
     }
 
     #[test]

@@ -1,0 +1,300 @@
+//! The churn benchmark: does redline alert on every edit, and on nothing else?
+//!
+//! From each of the 90 corpus pages (`shared/corpus/aeb-dev`) it builds variants by
+//! editing the page's DOM, deterministically (seeded by the page key):
+//!
+//! - furniture-only variants ([`furniture`]): navigation, "most read" lists and boxes
+//!   (also inside the body), timestamps, counters, ads, share captions, comment counts
+//!   change; the story's words do not (checked against the ground truth);
+//! - edit variants ([`edits`]): one word, one number, one punctuation mark, a sentence
+//!   added, a paragraph added or removed, in the story.
+//!
+//! Each variant is extracted and judged against the page's own extraction by
+//! [`redline::watch::judge`], the function the watcher alerts by. An edit must alert and
+//! its diff must show the edit; a furniture change must not alert. It prints figures per
+//! kind, the totals and the first failures of each kind, and asserts nothing.
+//!
+//! `cargo bench --bench churn -- KEY` runs only the pages whose key starts with `KEY`
+//! and lists every failure.
+
+#[path = "churn/edits.rs"]
+mod edits;
+#[path = "churn/furniture.rs"]
+mod furniture;
+#[path = "churn/page.rs"]
+mod page;
+#[path = "churn/stamps.rs"]
+mod stamps;
+
+use std::collections::BTreeMap;
+use std::io::Read;
+use std::path::{Path, PathBuf};
+
+use dom_query::Document;
+use redline::diff::{self, render};
+use redline::extract::{Options, extract};
+use redline::text::Copy;
+use redline::watch::{Verdict, judge};
+
+use page::{Rng, Truth};
+
+/// Failures listed per kind.
+const SHOW_FAILURES: usize = 3;
+
+fn main() {
+    if let Err(e) = run() {
+        eprintln!("churn bench: {e}");
+        std::process::exit(1);
+    }
+}
+
+/// The fate of the variants of one kind.
+#[derive(Debug, Default)]
+struct Tally {
+    total: usize,
+    alerted: usize,
+    /// Edit variants only: alerted and the diff shows the edit.
+    shown: usize,
+    /// Edit variants only: missed because the edited paragraph was not in the old copy.
+    recall_misses: usize,
+    /// Pages that offered no place for this kind.
+    skipped: usize,
+    /// Furniture variants that changed ground-truth text (a generator bug; not counted).
+    dishonest: usize,
+    failures: Vec<String>,
+}
+
+fn run() -> Result<(), String> {
+    let shared =
+        shared_dir().ok_or("shared/ not found beside the repository nor at /work/shared")?;
+    let corpus = shared.join("corpus/aeb-dev");
+    let pages = load_pages(&corpus.join("html"))?;
+    let truth_path = corpus.join("ground-truth.json");
+    let truth_json = std::fs::read_to_string(&truth_path)
+        .map_err(|e| format!("{}: {e}", truth_path.display()))?;
+    let truth: BTreeMap<String, serde_json::Value> =
+        serde_json::from_str(&truth_json).map_err(|e| format!("ground-truth.json: {e}"))?;
+    let filter = std::env::args().skip(1).find(|a| !a.starts_with('-'));
+    let show_failures = if filter.is_some() {
+        usize::MAX
+    } else {
+        SHOW_FAILURES
+    };
+    let pats = furniture::Patterns::new()?;
+
+    let mut furniture_tally: BTreeMap<&str, Tally> = BTreeMap::new();
+    let mut edit_tally: BTreeMap<&str, Tally> = BTreeMap::new();
+    let mut no_extraction = Vec::new();
+    for (key, bytes) in &pages {
+        if filter
+            .as_ref()
+            .is_some_and(|f| !key.starts_with(f.as_str()))
+        {
+            continue;
+        }
+        let body = truth
+            .get(key)
+            .and_then(|t| t["articleBody"].as_str())
+            .ok_or_else(|| format!("{key}: not in ground-truth.json"))?;
+        let truth = Truth::new(body);
+        let (html, _) = redline::charset::decode(bytes, None);
+        let base = Document::from(html.as_str());
+        let base_visible = page::visible_text(&base);
+        let Ok(base_copy) = extract(&base.html(), &Options::default()) else {
+            no_extraction.push(key[..16].to_string());
+            continue;
+        };
+        let short = &key[..12];
+
+        for &kind in furniture::KINDS {
+            let tally = furniture_tally.entry(kind).or_default();
+            let (old_doc, new_doc) = (Document::from(html.as_str()), Document::from(html.as_str()));
+            let old_desc = furniture::apply(
+                kind,
+                &old_doc,
+                &truth,
+                &mut Rng::new(key, kind),
+                false,
+                &pats,
+            );
+            let new_desc = furniture::apply(
+                kind,
+                &new_doc,
+                &truth,
+                &mut Rng::new(key, kind),
+                true,
+                &pats,
+            );
+            let (Some(_), Some(desc)) = (old_desc, new_desc) else {
+                tally.skipped += 1;
+                continue;
+            };
+            let honest = [&old_doc, &new_doc]
+                .iter()
+                .all(|d| page::truth_intact(&truth, &base_visible, &page::visible_text(d)));
+            if !honest {
+                tally.dishonest += 1;
+                continue;
+            }
+            tally.total += 1;
+            let old = extract(&old_doc.html(), &Options::default()).unwrap_or_default();
+            let new = extract(&new_doc.html(), &Options::default()).unwrap_or_default();
+            if judge(&old, &new, &[]) == Verdict::Wording {
+                tally.alerted += 1;
+                dump(&format!("{short}-{kind}"), &old_doc.html(), &new_doc.html());
+                if tally.failures.len() < show_failures {
+                    tally.failures.push(format!(
+                        "{short} {}\n{}",
+                        cut(&desc, 300),
+                        changes(&old, &new)
+                    ));
+                }
+            }
+        }
+
+        for &kind in edits::KINDS {
+            let tally = edit_tally.entry(kind).or_default();
+            let doc = Document::from(html.as_str());
+            let Some(edit) = edits::apply(kind, &doc, &truth, &mut Rng::new(key, kind)) else {
+                tally.skipped += 1;
+                continue;
+            };
+            tally.total += 1;
+            let new = extract(&doc.html(), &Options::default()).unwrap_or_default();
+            let alerted = judge(&base_copy, &new, &[]) == Verdict::Wording;
+            let shown = alerted && edits::shows(&diff::diff(&base_copy, &new), &edit);
+            tally.alerted += usize::from(alerted);
+            tally.shown += usize::from(shown);
+            if !shown {
+                dump(&format!("{short}-{kind}"), &base.html(), &doc.html());
+                let recall_miss = !base_copy.paragraphs.join(" ").contains(&edit.para);
+                tally.recall_misses += usize::from(recall_miss);
+                if tally.failures.len() < show_failures {
+                    let why = match (recall_miss, alerted) {
+                        (true, _) => {
+                            &format!("recall miss: not in the old copy: {}", cut(&edit.para, 120))
+                        }
+                        (false, false) => &format!("no alert: {:?}", judge(&base_copy, &new, &[])),
+                        (false, true) => "alert, but the diff does not show the edit",
+                    };
+                    tally.failures.push(format!(
+                        "{short} {} [{why}]\n{}",
+                        cut(&edit.desc, 300),
+                        changes(&base_copy, &new)
+                    ));
+                }
+            }
+        }
+    }
+
+    println!("extractor {}", redline::extract::EXTRACTOR);
+    for k in &no_extraction {
+        println!("no extraction of the original page: {k}");
+    }
+    println!(
+        "\nedit variants (alerted / total; diff shows the edit; recall misses; pages skipped)"
+    );
+    let (mut e_total, mut e_alerted, mut e_shown) = (0, 0, 0);
+    for (kind, t) in &edit_tally {
+        println!(
+            "  {kind:<14} {:>3}/{:<3}  shown {:>3}  recall misses {:>2}  skipped {:>2}",
+            t.alerted, t.total, t.shown, t.recall_misses, t.skipped
+        );
+        e_total += t.total;
+        e_alerted += t.alerted;
+        e_shown += t.shown;
+    }
+    println!("\nfurniture-only variants (alerted / total; pages skipped; dishonest, excluded)");
+    let (mut f_total, mut f_alerted) = (0, 0);
+    for (kind, t) in &furniture_tally {
+        println!(
+            "  {kind:<14} {:>3}/{:<3}  skipped {:>2}  dishonest {:>2}",
+            t.alerted, t.total, t.skipped, t.dishonest
+        );
+        f_total += t.total;
+        f_alerted += t.alerted;
+    }
+    println!();
+    println!("edit variants alerted: {e_alerted} of {e_total} (diff shows the edit in {e_shown})");
+    println!(
+        "furniture-only variants alerted: {f_alerted} of {f_total} ({:.2} %)",
+        100.0 * f_alerted as f64 / f_total.max(1) as f64
+    );
+    for (label, tallies) in [("edit", &edit_tally), ("furniture", &furniture_tally)] {
+        for (kind, t) in tallies {
+            for f in &t.failures {
+                println!("\n-- {label} {kind}: {f}");
+            }
+        }
+    }
+    Ok(())
+}
+
+/// With `CHURN_DUMP=DIR`, writes the two versions of a failing variant there.
+fn dump(name: &str, old: &str, new: &str) {
+    if let Some(dir) = std::env::var_os("CHURN_DUMP") {
+        let dir = PathBuf::from(dir);
+        let _ = std::fs::create_dir_all(&dir);
+        let _ = std::fs::write(dir.join(format!("{name}.old.html")), old);
+        let _ = std::fs::write(dir.join(format!("{name}.new.html")), new);
+    }
+}
+
+fn cut(s: &str, n: usize) -> String {
+    if s.chars().count() > n {
+        format!("{}…", s.chars().take(n).collect::<String>())
+    } else {
+        s.to_string()
+    }
+}
+
+/// The changed lines of the word diff, shortened.
+fn changes(old: &Copy, new: &Copy) -> String {
+    let d = diff::diff(old, new);
+    let text = render::word(&d, &render::RenderOptions { context: 0 });
+    let lines: Vec<String> = text
+        .lines()
+        .filter(|l| !l.trim().is_empty() && l.trim() != "…")
+        .take(4)
+        .map(|l| format!("    {}", cut(l, 240)))
+        .collect();
+    if lines.is_empty() {
+        "    (no difference in the copies)".to_string()
+    } else {
+        lines.join("\n")
+    }
+}
+
+/// Every `KEY.html.gz` of the corpus, decompressed, sorted by key.
+fn load_pages(dir: &Path) -> Result<Vec<(String, Vec<u8>)>, String> {
+    let mut pages = Vec::new();
+    let entries = std::fs::read_dir(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+    for entry in entries {
+        let path = entry.map_err(|e| e.to_string())?.path();
+        let Some(key) = path
+            .file_name()
+            .and_then(|n| n.to_str())
+            .and_then(|n| n.strip_suffix(".html.gz"))
+        else {
+            continue;
+        };
+        let file = std::fs::File::open(&path).map_err(|e| format!("{}: {e}", path.display()))?;
+        let mut bytes = Vec::new();
+        flate2::read::GzDecoder::new(file)
+            .read_to_end(&mut bytes)
+            .map_err(|e| format!("{}: {e}", path.display()))?;
+        pages.push((key.to_string(), bytes));
+    }
+    pages.sort();
+    Ok(pages)
+}
+
+/// `shared/` beside the repository (as in CI), else `/work/shared`.
+fn shared_dir() -> Option<PathBuf> {
+    [
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared"),
+        PathBuf::from("/work/shared"),
+    ]
+    .into_iter()
+    .find(|p| p.join("corpus/aeb-dev").is_dir())
+}

@@ -1,0 +1,307 @@
+//! Edit variants: one real change to the article text, and the check that a diff shows it.
+//!
+//! Every edit lands in a `<p>` that the ground truth says is article text (see
+//! [`super::page::article_paragraphs`]), in a text node outside links: one word, one
+//! number, one punctuation mark, a sentence of five words or more appended, a paragraph
+//! of twelve words or more added after it, or the paragraph removed. [`Edit`] records
+//! the tokens the diff must show as deleted and inserted.
+
+use dom_query::{Document, NodeRef};
+use redline::diff::tokenize::{TokenKind, kind, tokenize};
+use redline::diff::{Block, CopyDiff, SpanKind};
+use redline::text::normalize;
+
+use super::page::{Rng, Truth, article_paragraphs, in_link};
+
+/// The kinds of edit, one variant of each per page.
+pub const KINDS: &[&str] = &[
+    "word",
+    "number",
+    "punct",
+    "sentence",
+    "add-para",
+    "remove-para",
+];
+
+/// One edit made to a page.
+#[derive(Debug)]
+pub struct Edit {
+    /// What changed, for the failure listing.
+    pub desc: String,
+    /// The edited (or anchoring) paragraph's text before the edit, normalised.
+    pub para: String,
+    /// Tokens the diff must show as removed.
+    pub del: Vec<String>,
+    /// Tokens the diff must show as added.
+    pub ins: Vec<String>,
+}
+
+const WORDS: &[&str] = &[
+    "reportedly",
+    "notably",
+    "formally",
+    "briefly",
+    "largely",
+    "quietly",
+    "sharply",
+];
+
+const SENTENCES: &[&str] = &[
+    "Officials did not immediately respond to requests for comment.",
+    "The figures were later disputed by several independent analysts.",
+    "A spokesperson declined to say when the review would end.",
+    "This account was confirmed by two people familiar with the matter.",
+];
+
+const PARAGRAPHS: &[&str] = &[
+    "In a statement released late on Tuesday, the agency said it would publish a full \
+     account of its findings once the review had been completed.",
+    "Several residents who spoke to reporters said they had not been told about the \
+     changes in advance and were still waiting for an explanation.",
+    "The proposal is expected to be debated again next month, when a committee will \
+     hear evidence from experts and members of the public.",
+];
+
+/// Applies edit `kind` to the page; `None` when the page has no paragraph it fits.
+pub fn apply(kind_name: &str, doc: &Document, truth: &Truth, rng: &mut Rng) -> Option<Edit> {
+    let paras = article_paragraphs(doc, truth);
+    if paras.is_empty() {
+        return None;
+    }
+    match kind_name {
+        "word" => replace_token(&paras, rng, is_long_word, |tok, rng| {
+            let mut w = WORDS[rng.below(WORDS.len())];
+            if w.eq_ignore_ascii_case(tok) {
+                w = "notably";
+            }
+            match_case(tok, w)
+        })
+        .map(|e| e.described("word")),
+        "number" => replace_token(&paras, rng, is_number, |tok, _| bump(tok))
+            .map(|e| e.described("number"))
+            .or_else(|| {
+                replace_token(&paras, rng, is_long_word, |_, _| "42".to_string())
+                    .map(|e| e.described("number (replaces a word: no number in the text)"))
+            }),
+        "punct" => punct(&paras, rng),
+        "sentence" => {
+            let p = *rng.pick(&paras)?;
+            let s = SENTENCES[rng.below(SENTENCES.len())];
+            let para = normalize(&p.text());
+            p.append_html(format!(" {}", escape(s)));
+            Some(Edit {
+                desc: format!("sentence appended: {s:?}"),
+                para,
+                del: Vec::new(),
+                ins: words_of(s),
+            })
+        }
+        "add-para" => {
+            let p = *rng.pick(&paras)?;
+            let s = PARAGRAPHS[rng.below(PARAGRAPHS.len())];
+            let para = normalize(&p.text());
+            p.after_html(format!("<p>{}</p>", escape(s)));
+            Some(Edit {
+                desc: format!("paragraph added after {:?}", excerpt(&para)),
+                para,
+                del: Vec::new(),
+                ins: words_of(s),
+            })
+        }
+        "remove-para" => {
+            let p = *rng.pick(&paras)?;
+            let para = normalize(&p.text());
+            p.remove_from_parent();
+            Some(Edit {
+                desc: format!("paragraph removed: {:?}", excerpt(&para)),
+                del: words_of(&para),
+                para,
+                ins: Vec::new(),
+            })
+        }
+        _ => None,
+    }
+}
+
+impl Edit {
+    fn described(mut self, what: &str) -> Edit {
+        self.desc = format!("{what}: {}", self.desc);
+        self
+    }
+}
+
+fn escape(s: &str) -> String {
+    s.replace('&', "&amp;").replace('<', "&lt;")
+}
+
+fn excerpt(s: &str) -> String {
+    s.chars().take(60).collect()
+}
+
+fn words_of(s: &str) -> Vec<String> {
+    tokenize(s)
+        .into_iter()
+        .filter(|t| kind(t) == TokenKind::Word)
+        .map(str::to_string)
+        .collect()
+}
+
+fn is_long_word(tok: &str) -> bool {
+    tok.chars().count() >= 4 && tok.chars().all(char::is_alphabetic)
+}
+
+fn is_number(tok: &str) -> bool {
+    tok.chars().any(|c| c.is_ascii_digit())
+        && tok
+            .chars()
+            .all(|c| c.is_ascii_digit() || c == '.' || c == ',')
+}
+
+/// The number with its last digit changed.
+fn bump(tok: &str) -> String {
+    let mut chars: Vec<char> = tok.chars().collect();
+    if let Some(c) = chars.iter_mut().rev().find(|c| c.is_ascii_digit()) {
+        let d = c.to_digit(10).unwrap_or(0);
+        *c = char::from_digit((d + 1) % 10, 10).unwrap_or('1');
+    }
+    chars.into_iter().collect()
+}
+
+fn match_case(like: &str, word: &str) -> String {
+    if like.chars().next().is_some_and(char::is_uppercase) {
+        let mut c = word.chars();
+        c.next()
+            .map(|f| f.to_uppercase().chain(c).collect())
+            .unwrap_or_default()
+    } else {
+        word.to_string()
+    }
+}
+
+/// The text nodes of a paragraph outside links.
+fn text_nodes<'a>(p: &NodeRef<'a>) -> Vec<NodeRef<'a>> {
+    p.descendants_it()
+        .filter(|n| n.is_text() && !in_link(n))
+        .collect()
+}
+
+/// Replaces one token that `fits`, in a paragraph that has one, with `with(token)`.
+fn replace_token(
+    paras: &[NodeRef<'_>],
+    rng: &mut Rng,
+    fits: fn(&str) -> bool,
+    with: impl Fn(&str, &mut Rng) -> String,
+) -> Option<Edit> {
+    // (paragraph, text node, byte offset, token)
+    let mut spots = Vec::new();
+    for p in paras {
+        for node in text_nodes(p) {
+            let text = node.text().to_string();
+            let mut at = 0;
+            for tok in tokenize(&text) {
+                if fits(tok) {
+                    spots.push((*p, node, at, tok.to_string()));
+                }
+                at += tok.len();
+            }
+        }
+    }
+    let (p, node, at, tok) = rng.pick(&spots)?.clone();
+    let new_tok = with(&tok, rng);
+    let para = normalize(&p.text());
+    let text = node.text().to_string();
+    node.set_text(format!(
+        "{}{new_tok}{}",
+        &text[..at],
+        &text[at + tok.len()..]
+    ));
+    Some(Edit {
+        desc: format!("{tok:?} → {new_tok:?}"),
+        para,
+        del: vec![tok],
+        ins: vec![new_tok],
+    })
+}
+
+/// `,` → `;` after a word; else a sentence's final `.` removed.
+fn punct(paras: &[NodeRef<'_>], rng: &mut Rng) -> Option<Edit> {
+    for (mark, new) in [(", ", "; "), (". ", " ")] {
+        let mut spots = Vec::new();
+        for p in paras {
+            for node in text_nodes(p) {
+                let text = node.text().to_string();
+                for (at, _) in text.match_indices(mark) {
+                    if text[..at].chars().last().is_some_and(char::is_alphabetic) {
+                        spots.push((*p, node, at));
+                    }
+                }
+            }
+        }
+        let Some(&(p, node, at)) = rng.pick(&spots) else {
+            continue;
+        };
+        let para = normalize(&p.text());
+        let text = node.text().to_string();
+        node.set_text(format!("{}{new}{}", &text[..at], &text[at + mark.len()..]));
+        let (del, ins) = (mark.trim().to_string(), new.trim().to_string());
+        return Some(Edit {
+            desc: format!(
+                "punctuation: {:?} → {:?} in {:?}",
+                mark.trim(),
+                new.trim(),
+                excerpt(&para)
+            ),
+            para,
+            ins: if ins.is_empty() {
+                Vec::new()
+            } else {
+                vec![ins]
+            },
+            del: vec![del],
+        });
+    }
+    None
+}
+
+/// The non-space tokens a diff shows as removed and as added.
+fn changed_tokens(d: &CopyDiff) -> (Vec<String>, Vec<String>) {
+    let (mut del, mut ins) = (Vec::new(), Vec::new());
+    let add = |out: &mut Vec<String>, text: &str| {
+        out.extend(
+            tokenize(text)
+                .into_iter()
+                .filter(|t| kind(t) != TokenKind::Space)
+                .map(str::to_string),
+        );
+    };
+    let spans = d
+        .headline
+        .iter()
+        .flatten()
+        .chain(d.blocks.iter().flat_map(|b| match b {
+            Block::Changed { spans, .. } => spans.as_slice(),
+            _ => &[],
+        }));
+    for s in spans {
+        match s.kind {
+            SpanKind::Delete => add(&mut del, &s.text),
+            SpanKind::Insert => add(&mut ins, &s.text),
+            SpanKind::Equal => {}
+        }
+    }
+    for b in &d.blocks {
+        match b {
+            Block::Added { text, .. } => add(&mut ins, text),
+            Block::Removed { text, .. } => add(&mut del, text),
+            _ => {}
+        }
+    }
+    (del, ins)
+}
+
+/// Whether the diff shows the edit: its removed tokens among the removed, its added
+/// tokens among the added.
+pub fn shows(d: &CopyDiff, edit: &Edit) -> bool {
+    let (del, ins) = changed_tokens(d);
+    edit.del.iter().all(|t| del.contains(t)) && edit.ins.iter().all(|t| ins.contains(t))
+}
