@@ -159,11 +159,8 @@ async fn sigkill_at_any_point_loses_and_repeats_nothing() {
     // 5. The last start delivers the rest, then stops cleanly.
     let mut daemon = start(&env);
     smtp.wait_for_message(2 * STORIES).await;
-    let pid = daemon.id().expect("running").to_string();
-    std::process::Command::new("kill")
-        .args(["-TERM", &pid])
-        .status()
-        .expect("kill");
+    let pid = daemon.id().expect("running");
+    signal(pid, "-TERM");
     let status = tokio::time::timeout(LIMIT, daemon.wait())
         .await
         .expect("stops")

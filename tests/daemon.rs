@@ -92,12 +92,7 @@ impl Daemon {
     }
 
     fn signal(&self, sig: &str) {
-        let pid = self.child.id().expect("running").to_string();
-        let ok = std::process::Command::new("kill")
-            .args([sig, &pid])
-            .status()
-            .expect("kill");
-        assert!(ok.success());
+        signal(self.child.id().expect("running"), sig);
     }
 }
 

@@ -163,6 +163,16 @@ pub fn watcher(env: &Env) -> redline::watch::Watcher {
     redline::watch::Watcher::new(config, redline::store::Db::new(store)).expect("watcher")
 }
 
+/// Sends a signal (`-HUP`, `-TERM` …) to a process with the shell's own `kill`, so the
+/// tests need no procps and no unsafe code.
+pub fn signal(pid: u32, sig: &str) {
+    let ok = std::process::Command::new("sh")
+        .args(["-c", &format!("kill {sig} {pid}")])
+        .status()
+        .expect("sh");
+    assert!(ok.success(), "kill {sig} {pid}");
+}
+
 /// A `[[feed]]` table.
 pub fn feed_toml(name: &str, url: &str) -> String {
     format!("[[feed]]\nname = {name:?}\nurl = {url:?}\n")
