@@ -20,6 +20,17 @@ fn smtp_env(server: &HttpServer, smtp: &TestSmtp, extra_email: &str) -> Env {
     ))
 }
 
+/// The seed feed and pages, a test SMTP server, a config that mails through it (with
+/// `extra_email` in `[email]`), and a watcher over it.
+async fn setup(extra_email: &str) -> (HttpServer, TestSmtp, Env, Watcher) {
+    let server = HttpServer::start().await;
+    serve_seed(&server);
+    let smtp = TestSmtp::start().await;
+    let env = smtp_env(&server, &smtp, extra_email);
+    let w = watcher(&env);
+    (server, smtp, env, w)
+}
+
 async fn deliver(w: &Watcher, at: DateTime<Utc>) -> redline::alert::DeliveryReport {
     redline::alert::deliver_due(&w.config, &w.db, at)
         .await
@@ -43,11 +54,7 @@ fn mask_mail(s: &str, server: &HttpServer) -> String {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_seed_edit_delivers_exactly_one_message() {
-    let server = HttpServer::start().await;
-    serve_seed(&server);
-    let smtp = TestSmtp::start().await;
-    let env = smtp_env(&server, &smtp, "");
-    let w = watcher(&env);
+    let (server, smtp, env, w) = setup("").await;
     seed_edit(&server, &w).await;
     let report = deliver(&w, Utc::now()).await;
     assert_eq!((report.attempted, report.sent, report.queued), (1, 1, 0));
@@ -92,11 +99,7 @@ async fn the_seed_edit_delivers_exactly_one_message() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn article_text_is_escaped_in_the_html_part() {
-    let server = HttpServer::start().await;
-    serve_seed(&server);
-    let smtp = TestSmtp::start().await;
-    let env = smtp_env(&server, &smtp, "");
-    let w = watcher(&env);
+    let (server, smtp, _env, w) = setup("").await;
     w.cycle(false).await.expect("baseline");
     let evil = fixture("page-v2.html").replace(
         "<h1>Putin says",
@@ -117,11 +120,7 @@ async fn article_text_is_escaped_in_the_html_part() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_second_edit_threads_to_the_first() {
-    let server = HttpServer::start().await;
-    serve_seed(&server);
-    let smtp = TestSmtp::start().await;
-    let env = smtp_env(&server, &smtp, "");
-    let w = watcher(&env);
+    let (server, smtp, _env, w) = setup("").await;
     seed_edit(&server, &w).await;
     deliver(&w, Utc::now()).await;
     server.set(
@@ -148,11 +147,7 @@ async fn a_second_edit_threads_to_the_first() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn refusals_and_outages_delay_but_never_lose_or_repeat() {
-    let server = HttpServer::start().await;
-    serve_seed(&server);
-    let mut smtp = TestSmtp::start().await;
-    let env = smtp_env(&server, &smtp, "");
-    let w = watcher(&env);
+    let (server, mut smtp, env, w) = setup("").await;
     seed_edit(&server, &w).await;
 
     // 451 twice, then accepted: one message.
@@ -198,11 +193,7 @@ async fn refusals_and_outages_delay_but_never_lose_or_repeat() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_permanent_refusal_marks_the_alert_failed_and_is_not_retried() {
-    let server = HttpServer::start().await;
-    serve_seed(&server);
-    let smtp = TestSmtp::start().await;
-    let env = smtp_env(&server, &smtp, "");
-    let w = watcher(&env);
+    let (server, smtp, env, w) = setup("").await;
     seed_edit(&server, &w).await;
     smtp.reply_always(Stage::Rcpt, "550 5.1.1 mailbox unavailable");
     let r = deliver(&w, Utc::now()).await;
@@ -228,11 +219,7 @@ async fn a_permanent_refusal_marks_the_alert_failed_and_is_not_retried() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_digest_batches_a_window_into_one_message() {
-    let server = HttpServer::start().await;
-    serve_seed(&server);
-    let smtp = TestSmtp::start().await;
-    let env = smtp_env(&server, &smtp, "digest = \"1h\"");
-    let w = watcher(&env);
+    let (server, smtp, _env, w) = setup("digest = \"1h\"").await;
     seed_edit(&server, &w).await;
     for figure in ["150", "160"] {
         server.set(
@@ -408,11 +395,7 @@ fn redline_base64(s: &str) -> String {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_removed_article_alerts_once_in_its_thread_and_is_not_revisited() {
-    let server = HttpServer::start().await;
-    serve_seed(&server);
-    let smtp = TestSmtp::start().await;
-    let env = smtp_env(&server, &smtp, "");
-    let w = watcher(&env);
+    let (server, smtp, env, w) = setup("").await;
     seed_edit(&server, &w).await;
     deliver(&w, Utc::now()).await;
     server.set(STORY1_PATH, Canned::status(410));
