@@ -24,7 +24,12 @@ use crate::store::{Db, Store};
 #[command(name = "redline", version)]
 pub struct Cli {
     /// The config file [default: $REDLINE_CONFIG, else config/redline.toml]
-    #[arg(long, global = true, value_name = "PATH", help_heading = "Global options")]
+    #[arg(
+        long,
+        global = true,
+        value_name = "PATH",
+        help_heading = "Global options"
+    )]
     pub config: Option<PathBuf>,
     /// More log output (-v info, -vv debug, -vvv trace)
     #[arg(short, long, global = true, action = clap::ArgAction::Count, help_heading = "Global options")]
@@ -392,7 +397,10 @@ mod tests {
         let cli = Cli::command();
         for sub in cli.get_subcommands() {
             let name = sub.get_name();
-            assert!(readme.contains(&format!("`redline {name}")), "README lacks `redline {name}`");
+            assert!(
+                readme.contains(&format!("`redline {name}")),
+                "README lacks `redline {name}`"
+            );
             for arg in sub.get_arguments().filter(|a| !a.is_global_set()) {
                 if let Some(long) = arg.get_long().filter(|l| *l != "help") {
                     assert!(
