@@ -25,6 +25,8 @@ pub(super) struct Block {
     pub heading: bool,
     /// Whether the block is a list item.
     pub list_item: bool,
+    /// The number [`super::gaps::mark`] gave the page's `<p>` this block lies in, if any.
+    pub para: Option<usize>,
 }
 
 /// Elements that start and end a block.
@@ -88,6 +90,8 @@ fn is_skipped(name: &LocalName) -> bool {
 enum Step<'a> {
     Enter(NodeRef<'a>),
     Leave(LocalName),
+    /// Leaving a marked paragraph: the paragraph number in force outside it.
+    LeavePara(Option<usize>),
 }
 
 /// Walks the content element into blocks. Iterative, so that a page nested thousands of
@@ -96,6 +100,7 @@ pub(super) fn collect(root: &NodeRef<'_>) -> Vec<Block> {
     let mut blocks = Vec::new();
     let mut cur = Block::default();
     let mut in_link = 0usize;
+    let mut para = None;
     let mut stack = vec![Step::Enter(*root)];
     while let Some(step) = stack.pop() {
         let node = match step {
@@ -103,8 +108,12 @@ pub(super) fn collect(root: &NodeRef<'_>) -> Vec<Block> {
                 if name == local_name!("a") {
                     in_link = in_link.saturating_sub(1);
                 } else if is_block(&name) {
-                    flush(&mut blocks, &mut cur);
+                    flush(&mut blocks, &mut cur, para);
                 }
+                continue;
+            }
+            Step::LeavePara(outer) => {
+                para = outer;
                 continue;
             }
             Step::Enter(node) => node,
@@ -134,7 +143,7 @@ pub(super) fn collect(root: &NodeRef<'_>) -> Vec<Block> {
                     continue;
                 }
                 if is_block(&name) {
-                    flush(&mut blocks, &mut cur);
+                    flush(&mut blocks, &mut cur, para);
                     cur.heading = matches!(
                         name,
                         local_name!("h1")
@@ -148,6 +157,10 @@ pub(super) fn collect(root: &NodeRef<'_>) -> Vec<Block> {
                 } else if name == local_name!("a") {
                     in_link += 1;
                 }
+                if let Some(n) = super::gaps::number(&node) {
+                    stack.push(Step::LeavePara(para));
+                    para = Some(n);
+                }
                 stack.push(Step::Leave(name));
                 let mut child = node.last_child();
                 while let Some(c) = child {
@@ -158,19 +171,21 @@ pub(super) fn collect(root: &NodeRef<'_>) -> Vec<Block> {
             Kind::Other => {}
         }
     }
-    flush(&mut blocks, &mut cur);
+    flush(&mut blocks, &mut cur, para);
     blocks
 }
 
 /// Ends the current block. A block that holds only whitespace is dropped, but its kind is
-/// kept for the text that follows (`<li><p>text</p></li>` is still a list item).
-fn flush(blocks: &mut Vec<Block>, cur: &mut Block) {
+/// kept for the text that follows (`<li><p>text</p></li>` is still a list item). `para` is
+/// the marked paragraph the block ends in.
+fn flush(blocks: &mut Vec<Block>, cur: &mut Block, para: Option<usize>) {
     if cur.text.trim().is_empty() {
         cur.text.clear();
         cur.link_bytes = 0;
         cur.non_link_words = 0;
         return;
     }
+    cur.para = para;
     blocks.push(std::mem::take(cur));
 }
 

@@ -31,6 +31,13 @@ pub(super) fn is_link_box(text: &str, link_bytes: usize, non_link_words: usize) 
     density > MAX_LINK_DENSITY && !reads_as_sentence(text, non_link_words)
 }
 
+/// Whether a block of `text` (normalised) reads as a paragraph of prose: a sentence with
+/// enough words outside its links, no more than half of it links.
+pub(super) fn is_prose(text: &str, link_bytes: usize, non_link_words: usize) -> bool {
+    let density = link_bytes as f64 / text.len().max(1) as f64;
+    density <= MAX_LINK_DENSITY && reads_as_sentence(text, non_link_words)
+}
+
 fn reads_as_sentence(text: &str, non_link_words: usize) -> bool {
     non_link_words >= PROSE_WORDS
         && text

@@ -12,7 +12,9 @@
 //!    footers, asides, forms, comments, share bars, bylines, captions, related-links boxes;
 //!    then [`boxes`]: paragraphs that are mostly links ("Also read: …", a bare link to
 //!    another story), so that one appearing mid-story cannot shift what Readability picks;
-//! 4. find the main content with `dom_smoothie` (a port of Mozilla's Readability);
+//! 4. find the main content with `dom_smoothie` (a port of Mozilla's Readability), then
+//!    [`gaps`]: put back the prose paragraphs its final clean-up removed from between two
+//!    paragraphs it kept (a short paragraph with a link, wrapped in a `<div>` of its own);
 //! 5. [`blocks`]: walk that content into blocks (paragraphs, subheadings, list items) and
 //!    drop the ones that are boilerplate after all (link lists, "ALSO READ" boxes, datelines);
 //! 6. normalise each block with [`crate::text::normalize`] into a [`Copy`].
@@ -26,6 +28,7 @@ mod boiler;
 mod boxes;
 mod clean;
 mod depth;
+mod gaps;
 mod headline;
 #[cfg(test)]
 mod tests;
@@ -35,7 +38,7 @@ use dom_query::{Document, Matcher};
 use crate::text::Copy;
 
 /// The name and version of the extractor, recorded with every stored version.
-pub const EXTRACTOR: &str = "redline-extract/2";
+pub const EXTRACTOR: &str = "redline-extract/3";
 
 /// Per-feed extraction settings.
 #[derive(Debug, Clone, Default)]
@@ -97,9 +100,10 @@ fn main_content(doc: Document, url: Option<&str>) -> Option<Vec<blocks::Block>> 
     // Readability only uses the URL to resolve links, which a copy does not keep; one it
     // would refuse (not absolute) is left out rather than failing the page.
     let url = url.filter(|u| url::Url::parse(u).is_ok_and(|u| u.has_host()));
+    let prose = gaps::mark(&doc);
     let mut readability = dom_smoothie::Readability::with_document(doc, url, None).ok()?;
     readability.parse().ok()?;
     let root = readability.doc.select_single("#readability-page-1");
     let node = root.nodes().first()?;
-    Some(blocks::collect(node))
+    Some(gaps::fill(blocks::collect(node), prose))
 }

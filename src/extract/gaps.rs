@@ -1,0 +1,148 @@
+//! Paragraphs of the story that Readability cleaned away from between two it kept.
+//!
+//! Readability's last clean-up removes a `<div>` with few words when more than a fifth of
+//! its text is links. Sites that wrap every paragraph in its own `<div>` then lose the
+//! one short paragraph that cites a source through a link ("… published Monday in the
+//! <a>journal Nature Astronomy</a>."), and an edit to that paragraph can never show. Its
+//! choice of the main content is right, only the sieve is too fine; unwrapping such
+//! paragraphs before Readability would change what it scores and chooses, so instead:
+//!
+//! 1. [`mark`] numbers every `<p>` of the cleaned page in document order (an attribute
+//!    Readability carries along) and keeps the blocks of those that read as prose: one
+//!    block, at least [`super::boxes`]' six words outside links, ending like a sentence,
+//!    no more than half of it links;
+//! 2. [`super::blocks::collect`] notes which numbered `<p>` each block of the content came
+//!    from;
+//! 3. [`fill`] puts back, in order, the prose paragraphs numbered strictly between two
+//!    consecutive kept ones. Only between: what precedes the first kept paragraph or
+//!    follows the last is outside the story as Readability delimited it. A gap of more
+//!    than [`MAX_RUN`] missing paragraphs (prose or not) is left alone, as that is a
+//!    section Readability chose to drop, not a paragraph it sieved out.
+//!
+//! Everything put back still passes the final sieve of [`super::blocks::finish`].
+
+use std::collections::{BTreeMap, HashSet};
+
+use dom_query::{Document, NodeRef};
+
+use super::blocks::{self, Block};
+
+/// The attribute that carries a paragraph's number through Readability.
+const ATTR: &str = "data-redline-p";
+
+/// The most paragraphs put back into one gap between two kept ones.
+const MAX_RUN: usize = 3;
+
+/// Prose paragraphs of the page by number.
+pub(super) type Prose = BTreeMap<usize, Block>;
+
+/// Numbers the page's `<p>` elements and returns the blocks of those that read as prose.
+pub(super) fn mark(doc: &Document) -> Prose {
+    let mut prose = Prose::new();
+    for (i, node) in doc.select("p").nodes().iter().enumerate() {
+        node.set_attr(ATTR, &i.to_string());
+        let mut found = blocks::collect(node);
+        if found.len() != 1 {
+            continue;
+        }
+        let Some(block) = found.pop() else { continue };
+        if super::boxes::is_prose(block.text.trim(), block.link_bytes, block.non_link_words) {
+            prose.insert(i, block);
+        }
+    }
+    prose
+}
+
+/// The number [`mark`] gave `node`, if it is a marked paragraph.
+pub(super) fn number(node: &NodeRef<'_>) -> Option<usize> {
+    node.attr(ATTR)?.parse().ok()
+}
+
+/// Puts the prose paragraphs missing from between two consecutive kept paragraphs back
+/// into `content`, in place.
+pub(super) fn fill(content: Vec<Block>, mut prose: Prose) -> Vec<Block> {
+    let kept: HashSet<usize> = content.iter().filter_map(|b| b.para).collect();
+    let mut out = Vec::with_capacity(content.len());
+    let mut prev: Option<usize> = None;
+    for block in content {
+        if let Some(next) = block.para {
+            if let Some(prev) = prev.filter(|&p| p < next) {
+                let missing: Vec<usize> = (prev + 1..next).filter(|i| !kept.contains(i)).collect();
+                if missing.len() <= MAX_RUN {
+                    out.extend(missing.iter().filter_map(|i| prose.remove(i)));
+                }
+            }
+            prev = Some(next);
+        }
+        out.push(block);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)] // tests: a panic is the failure report
+
+    use super::super::{Options, extract};
+
+    /// A page that wraps every paragraph in its own card, as some news CMSs do.
+    fn carded(paragraphs: &[&str]) -> String {
+        let cards: String = paragraphs
+            .iter()
+            .map(|p| {
+                format!("<div class=\"card\"><div class=\"card-content\"><p>{p}</p></div></div>")
+            })
+            .collect();
+        format!(
+            "<html><head><title>Moon water</title></head><body><h1>Moon water</h1>\
+             <div id=\"article-body\">{cards}</div></body></html>"
+        )
+    }
+
+    const BEFORE: &[&str] = &[
+        "Scientists using a telescope on the mountain have confirmed the presence of water \
+         vapour on the surface of the moon, one of the planet's many satellites.",
+        "The find almost certainly means the moon has liquid water, an essential ingredient \
+         for life as we know it, according to the team behind the observations.",
+        "In fact, scientists believe that there is a liquid water ocean beneath a thick shell \
+         of ice that holds twice as much water as all of the oceans on Earth.",
+    ];
+    const AFTER: &[&str] = &[
+        "The team reported that they detected thousands of pounds of water vapour being \
+         released from the moon every second, enough to fill a pool within minutes.",
+        "The moon, located hundreds of millions of miles away, is slightly smaller than our \
+         own, and it will be visited by two spacecraft in the coming decade.",
+    ];
+
+    fn paragraphs(middle: &str) -> Vec<String> {
+        let all: Vec<&str> = BEFORE
+            .iter()
+            .chain([&middle])
+            .chain(AFTER)
+            .copied()
+            .collect();
+        extract(&carded(&all), &Options::default())
+            .unwrap()
+            .paragraphs
+    }
+
+    #[test]
+    fn a_short_paragraph_with_a_link_comes_back_between_its_neighbours() {
+        let got = paragraphs(
+            "The discovery was announced in an article published on Monday in the \
+             <a href=\"https://example.org/paper\">journal of planetary science</a>.",
+        );
+        assert_eq!(got.len(), 6, "{got:#?}");
+        assert_eq!(
+            got[3],
+            "The discovery was announced in an article published on Monday in the journal of \
+             planetary science."
+        );
+    }
+
+    #[test]
+    fn a_link_that_is_no_sentence_stays_out() {
+        let got = paragraphs("<a href=\"/other\">Council backs new harbour bridge plan</a>");
+        assert_eq!(got.len(), 5, "{got:#?}");
+    }
+}
