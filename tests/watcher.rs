@@ -530,3 +530,81 @@ async fn a_feed_restricted_to_some_topics_tracks_only_those() {
     assert_eq!(urls.len(), 1, "{urls:?}");
     assert!(urls[0].ends_with("/world-news/us-warns-sanctions"));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn compressed_capped_and_conditional_fetches() {
+    use std::io::Write as _;
+    let server = HttpServer::start().await;
+    serve_seed(&server);
+    // The feed arrives gzip-compressed; story 1's page carries an ETag.
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    gz.write_all(
+        fixture("feed.rss.xml")
+            .replace("{base}", &server.base())
+            .as_bytes(),
+    )
+    .expect("gzip");
+    server.set(
+        "/feeds/world.xml",
+        Canned::ok("application/rss+xml", gz.finish().expect("gzip"))
+            .header("content-encoding", "gzip"),
+    );
+    server.set(
+        STORY1_PATH,
+        Canned::html(fixture("page-v1.html")).header("etag", "\"p1\""),
+    );
+    // A page far over the body cap.
+    server.set(
+        "/feeds/huge.xml",
+        Canned::ok("application/rss+xml", "x".repeat(300_000)),
+    );
+    let env = Env::with_config(&format!(
+        "[http]\nallow_private = true\nmax_body = \"256KiB\"\n{}{}{TOPICS}",
+        feed_toml("World News", &format!("{}/feeds/world.xml", server.base())),
+        feed_toml("Huge", &format!("{}/feeds/huge.xml", server.base())),
+    ));
+    let poll = env.run(&["poll"]).await.expect_code(0);
+    assert!(poll.stdout.contains("3 new articles"), "{}", poll.stdout);
+    assert!(
+        server.seen("/feeds/world.xml")[0]
+            .headers
+            .get("accept-encoding")
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.contains("gzip")),
+        "asks for compression"
+    );
+    let feeds = env.run(&["feeds", "--json"]).await.expect_code(0).json();
+    let huge = feeds
+        .as_array()
+        .expect("array")
+        .iter()
+        .find(|f| f["name"] == "Huge")
+        .cloned()
+        .expect("feed");
+    assert!(
+        huge["last_error"]
+            .as_str()
+            .is_some_and(|e| e.contains("larger than http.max_body")),
+        "{huge}"
+    );
+
+    // Article re-checks are conditional too, and a 304 stores nothing.
+    env.run(&["poll", "--all"]).await.expect_code(0);
+    let requests = server.seen(STORY1_PATH);
+    assert_eq!(requests.len(), 2);
+    assert_eq!(
+        requests[1]
+            .headers
+            .get("if-none-match")
+            .and_then(|v| v.to_str().ok()),
+        Some("\"p1\"")
+    );
+    let articles = env.run(&["articles", "--json"]).await.expect_code(0).json();
+    assert!(
+        articles
+            .as_array()
+            .expect("array")
+            .iter()
+            .all(|a| a["versions"] == 1)
+    );
+}
