@@ -17,6 +17,8 @@
 //! `cargo bench --bench churn -- KEY` runs only the pages whose key starts with `KEY`
 //! and lists every failure.
 
+#[path = "common/corpus.rs"]
+mod corpus;
 #[path = "churn/edits.rs"]
 mod edits;
 #[path = "churn/furniture.rs"]
@@ -27,8 +29,7 @@ mod page;
 mod stamps;
 
 use std::collections::BTreeMap;
-use std::io::Read;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use dom_query::Document;
 use redline::diff::{self, render};
@@ -65,10 +66,10 @@ struct Tally {
 }
 
 fn run() -> Result<(), String> {
-    let shared =
-        shared_dir().ok_or("shared/ not found beside the repository nor at /work/shared")?;
+    let shared = corpus::shared_dir()
+        .ok_or("shared/ not found beside the repository nor at /work/shared")?;
     let corpus = shared.join("corpus/aeb-dev");
-    let pages = load_pages(&corpus.join("html"))?;
+    let pages = corpus::load_pages(&corpus.join("html"))?;
     let truth_path = corpus.join("ground-truth.json");
     let truth_json = std::fs::read_to_string(&truth_path)
         .map_err(|e| format!("{}: {e}", truth_path.display()))?;
@@ -263,38 +264,4 @@ fn changes(old: &Copy, new: &Copy) -> String {
     } else {
         lines.join("\n")
     }
-}
-
-/// Every `KEY.html.gz` of the corpus, decompressed, sorted by key.
-fn load_pages(dir: &Path) -> Result<Vec<(String, Vec<u8>)>, String> {
-    let mut pages = Vec::new();
-    let entries = std::fs::read_dir(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
-    for entry in entries {
-        let path = entry.map_err(|e| e.to_string())?.path();
-        let Some(key) = path
-            .file_name()
-            .and_then(|n| n.to_str())
-            .and_then(|n| n.strip_suffix(".html.gz"))
-        else {
-            continue;
-        };
-        let file = std::fs::File::open(&path).map_err(|e| format!("{}: {e}", path.display()))?;
-        let mut bytes = Vec::new();
-        flate2::read::GzDecoder::new(file)
-            .read_to_end(&mut bytes)
-            .map_err(|e| format!("{}: {e}", path.display()))?;
-        pages.push((key.to_string(), bytes));
-    }
-    pages.sort();
-    Ok(pages)
-}
-
-/// `shared/` beside the repository (as in CI), else `/work/shared`.
-fn shared_dir() -> Option<PathBuf> {
-    [
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared"),
-        PathBuf::from("/work/shared"),
-    ]
-    .into_iter()
-    .find(|p| p.join("corpus/aeb-dev").is_dir())
 }

@@ -9,9 +9,11 @@
 //!
 //! `cargo bench --bench extraction -- KEY` prints one page's extraction instead.
 
+#[path = "common/corpus.rs"]
+mod corpus;
+
 use std::collections::BTreeMap;
-use std::io::Read;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 use std::time::Duration;
 
@@ -29,10 +31,10 @@ fn main() {
 }
 
 fn run() -> Result<(), String> {
-    let shared =
-        shared_dir().ok_or("shared/ not found beside the repository nor at /work/shared")?;
+    let shared = corpus::shared_dir()
+        .ok_or("shared/ not found beside the repository nor at /work/shared")?;
     let corpus = shared.join("corpus/aeb-dev");
-    let pages = load_pages(&corpus.join("html"))?;
+    let pages = corpus::load_pages(&corpus.join("html"))?;
     let filter: Vec<String> = std::env::args()
         .skip(1)
         .filter(|a| !a.starts_with('-'))
@@ -112,38 +114,4 @@ fn show(pages: &[(String, Vec<u8>)], prefix: &str) -> Result<(), String> {
         }
     }
     Ok(())
-}
-
-/// Every `KEY.html.gz` of the corpus, decompressed, sorted by key.
-fn load_pages(dir: &Path) -> Result<Vec<(String, Vec<u8>)>, String> {
-    let mut pages = Vec::new();
-    let entries = std::fs::read_dir(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
-    for entry in entries {
-        let path = entry.map_err(|e| e.to_string())?.path();
-        let Some(key) = path
-            .file_name()
-            .and_then(|n| n.to_str())
-            .and_then(|n| n.strip_suffix(".html.gz"))
-        else {
-            continue;
-        };
-        let file = std::fs::File::open(&path).map_err(|e| format!("{}: {e}", path.display()))?;
-        let mut bytes = Vec::new();
-        flate2::read::GzDecoder::new(file)
-            .read_to_end(&mut bytes)
-            .map_err(|e| format!("{}: {e}", path.display()))?;
-        pages.push((key.to_string(), bytes));
-    }
-    pages.sort();
-    Ok(pages)
-}
-
-/// `shared/` beside the repository (as in CI), else `/work/shared`.
-fn shared_dir() -> Option<PathBuf> {
-    [
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared"),
-        PathBuf::from("/work/shared"),
-    ]
-    .into_iter()
-    .find(|p| p.join("corpus/aeb-dev").is_dir())
 }

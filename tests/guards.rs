@@ -9,15 +9,6 @@ use redline::text::Copy;
 use redline::watch::Watcher;
 use support::*;
 
-async fn story(w: &Watcher) -> redline::store::ArticleRow {
-    w.db.call(|s| s.articles(&Default::default()))
-        .await
-        .expect("articles")
-        .into_iter()
-        .find(|a| a.url.ends_with(STORY1_PATH))
-        .expect("story 1")
-}
-
 async fn alert_count(w: &Watcher) -> usize {
     w.db.call(|s| s.alerts(&Default::default()))
         .await

@@ -32,14 +32,7 @@ async fn revisit_ladder_is_followed_until_stop_after() {
     ));
     let w = watcher(&env);
     w.cycle(false).await.expect("first cycle");
-    let story = || async {
-        w.db.call(|s| s.articles(&Default::default()))
-            .await
-            .expect("articles")
-            .into_iter()
-            .find(|a| a.url.ends_with(STORY1_PATH))
-            .expect("story 1")
-    };
+    let story = || story(&w);
     let page_hits = || server.seen(STORY1_PATH).len();
     assert_eq!(page_hits(), 1, "fetched once for the baseline");
 
@@ -106,13 +99,7 @@ async fn a_change_restarts_the_ladder_and_articles_are_revisited_after_leaving_t
     jump(Duration::from_secs(1800)).await;
     let r = w.cycle(false).await.expect("1h");
     assert_eq!((r.versions, r.alerts), (1, 1), "{r:?}");
-    let a =
-        w.db.call(|s| s.articles(&Default::default()))
-            .await
-            .expect("articles")
-            .into_iter()
-            .find(|a| a.url.ends_with(STORY1_PATH))
-            .expect("story");
+    let a = story(&w).await;
     assert_eq!(
         secs(a.last_check.expect("checked"), a.next_check.expect("due")),
         300,

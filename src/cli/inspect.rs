@@ -285,14 +285,28 @@ pub async fn show(ctx: &Ctx, reference: &str, version: Option<i64>) -> anyhow::R
 }
 
 /// The options of `redline replay`.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, clap::Args)]
 pub struct ReplayArgs {
+    /// From this time: RFC 3339, or a duration back from now (2h, 3d)
+    #[arg(long, value_name = "T")]
     pub since: Option<String>,
+    /// Up to this time: RFC 3339, or a duration back from now
+    #[arg(long, value_name = "T")]
     pub until: Option<String>,
+    /// Only changes of articles that matched this topic
+    #[arg(long, value_name = "T")]
     pub topic: Option<String>,
+    /// Only changes of this article (id or URL)
+    #[arg(long, value_name = "A")]
     pub article: Option<String>,
+    /// Send the selected alerts again by email (same Message-ID)
+    #[arg(long)]
     pub email: bool,
+    /// With --email: send to this address instead of the configured recipients
+    #[arg(long, value_name = "ADDR", requires = "email")]
     pub to: Option<String>,
+    /// Print one JSON document on stdout
+    #[arg(long)]
     pub json: bool,
 }
 

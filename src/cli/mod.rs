@@ -135,29 +135,7 @@ pub enum Command {
         version: Option<i64>,
     },
     /// Show the detected changes in time order, each with its diff
-    Replay {
-        /// From this time: RFC 3339, or a duration back from now (2h, 3d)
-        #[arg(long, value_name = "T")]
-        since: Option<String>,
-        /// Up to this time: RFC 3339, or a duration back from now
-        #[arg(long, value_name = "T")]
-        until: Option<String>,
-        /// Only changes of articles that matched this topic
-        #[arg(long, value_name = "T")]
-        topic: Option<String>,
-        /// Only changes of this article (id or URL)
-        #[arg(long, value_name = "A")]
-        article: Option<String>,
-        /// Send the selected alerts again by email (same Message-ID)
-        #[arg(long)]
-        email: bool,
-        /// With --email: send to this address instead of the configured recipients
-        #[arg(long, value_name = "ADDR", requires = "email")]
-        to: Option<String>,
-        /// Print one JSON document on stdout
-        #[arg(long)]
-        json: bool,
-    },
+    Replay(inspect::ReplayArgs),
     /// Track an article directly, optionally with a stored copy as its baseline
     Track {
         /// The article's URL
@@ -277,26 +255,7 @@ async fn run(command: Command, ctx: Ctx) -> anyhow::Result<ExitCode> {
             format,
         } => inspect::diff(&ctx, &article, from, to, format).await,
         Command::Show { article, version } => inspect::show(&ctx, &article, version).await,
-        Command::Replay {
-            since,
-            until,
-            topic,
-            article,
-            email,
-            to,
-            json,
-        } => {
-            let filter = inspect::ReplayArgs {
-                since,
-                until,
-                topic,
-                article,
-                email,
-                to,
-                json,
-            };
-            inspect::replay(&ctx, filter).await
-        }
+        Command::Replay(args) => inspect::replay(&ctx, args).await,
         Command::Track {
             url,
             file,

@@ -173,6 +173,16 @@ pub fn signal(pid: u32, sig: &str) {
     assert!(ok.success(), "kill {sig} {pid}");
 }
 
+/// Story 1 of the seed feed as the store knows it.
+pub async fn story(w: &redline::watch::Watcher) -> redline::store::ArticleRow {
+    w.db.call(|s| s.articles(&Default::default()))
+        .await
+        .expect("articles")
+        .into_iter()
+        .find(|a| a.url.ends_with(STORY1_PATH))
+        .expect("story 1")
+}
+
 /// A `[[feed]]` table.
 pub fn feed_toml(name: &str, url: &str) -> String {
     format!("[[feed]]\nname = {name:?}\nurl = {url:?}\n")
