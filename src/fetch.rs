@@ -91,10 +91,38 @@ impl FetchError {
     }
 }
 
+/// Resolves names like the system does, but drops loopback and private addresses, so a
+/// feed entry cannot point redline at the machine it runs on or its network through a
+/// public-looking name.
+#[derive(Debug)]
+struct PublicOnly;
+
+impl reqwest::dns::Resolve for PublicOnly {
+    fn resolve(&self, name: reqwest::dns::Name) -> reqwest::dns::Resolving {
+        let host = name.as_str().to_string();
+        Box::pin(async move {
+            let addrs: Vec<std::net::SocketAddr> = tokio::net::lookup_host((host.as_str(), 0))
+                .await?
+                .filter(|a| !is_private(a.ip()))
+                .collect();
+            if addrs.is_empty() {
+                return Err(format!(
+                    "{host} resolves only to loopback or private addresses (set http.allow_private = true to allow)"
+                )
+                .into());
+            }
+            Ok(Box::new(addrs.into_iter()) as reqwest::dns::Addrs)
+        })
+    }
+}
+
 /// The shared HTTP client.
 #[derive(Debug)]
 pub struct Fetcher {
+    /// For the feeds the user configured.
     client: reqwest::Client,
+    /// For links found in feeds: refuses private addresses unless allowed.
+    public: reqwest::Client,
     max_body: u64,
     per_host: usize,
     allow_private: bool,
@@ -111,18 +139,29 @@ impl Fetcher {
         clock: Clock,
         metrics: Arc<Metrics>,
     ) -> Result<Fetcher, FetchError> {
-        let client = reqwest::Client::builder()
-            .user_agent(cfg.user_agent.clone())
-            .timeout(cfg.timeout.0)
-            .connect_timeout(cfg.timeout.0.min(Duration::from_secs(10)))
-            .redirect(reqwest::redirect::Policy::limited(10))
-            .gzip(true)
-            .brotli(true)
-            .deflate(true)
-            .build()
-            .map_err(|e| FetchError::Network(format!("cannot build the HTTP client: {e}")))?;
+        let builder = || {
+            reqwest::Client::builder()
+                .user_agent(cfg.user_agent.clone())
+                .timeout(cfg.timeout.0)
+                .connect_timeout(cfg.timeout.0.min(Duration::from_secs(10)))
+                .redirect(reqwest::redirect::Policy::limited(10))
+                .gzip(true)
+                .brotli(true)
+                .deflate(true)
+        };
+        let build = |b: reqwest::ClientBuilder| {
+            b.build()
+                .map_err(|e| FetchError::Network(format!("cannot build the HTTP client: {e}")))
+        };
+        let client = build(builder())?;
+        let public = if cfg.allow_private {
+            client.clone()
+        } else {
+            build(builder().dns_resolver(Arc::new(PublicOnly)))?
+        };
         Ok(Fetcher {
             client,
+            public,
             max_body: cfg.max_body.0,
             per_host: cfg.per_host,
             allow_private: cfg.allow_private,
@@ -139,9 +178,25 @@ impl Fetcher {
         self.metrics.clone()
     }
 
-    /// GETs `url`, counting the outcome in the metrics.
+    /// GETs a configured feed's `url`, counting the outcome in the metrics.
     pub async fn get(&self, url: &Url, v: &Validators) -> Result<Fetched, FetchError> {
-        let result = self.get_uncounted(url, v).await;
+        self.get_with(&self.client, url, v).await
+    }
+
+    /// GETs a link found in a feed: loopback and private addresses are refused (by
+    /// literal address and by what the name resolves to) unless `http.allow_private`.
+    pub async fn get_public(&self, url: &Url, v: &Validators) -> Result<Fetched, FetchError> {
+        self.check_public(url)?;
+        self.get_with(&self.public, url, v).await
+    }
+
+    async fn get_with(
+        &self,
+        client: &reqwest::Client,
+        url: &Url,
+        v: &Validators,
+    ) -> Result<Fetched, FetchError> {
+        let result = self.get_uncounted(client, url, v).await;
         let (label, bytes) = match &result {
             Ok(Fetched::Page(p)) => ("ok", p.bytes.len()),
             Ok(Fetched::NotModified) => ("not_modified", 0),
@@ -200,7 +255,12 @@ impl Fetcher {
     }
 
     /// GETs `url`, conditionally when validators are given.
-    async fn get_uncounted(&self, url: &Url, v: &Validators) -> Result<Fetched, FetchError> {
+    async fn get_uncounted(
+        &self,
+        client: &reqwest::Client,
+        url: &Url,
+        v: &Validators,
+    ) -> Result<Fetched, FetchError> {
         let host = url.host_str().unwrap_or("").to_string();
         if let Some(until) = self.paused_until(&host) {
             return Err(FetchError::Paused { host, until });
@@ -217,7 +277,7 @@ impl Fetcher {
             .await
             .map_err(|e| FetchError::Network(e.to_string()))?;
 
-        let mut req = self.client.get(url.clone());
+        let mut req = client.get(url.clone());
         if let Some(etag) = &v.etag {
             req = req.header(header::IF_NONE_MATCH, etag);
         }
@@ -386,6 +446,15 @@ mod tests {
             "public, max-age=900".parse().expect("hv"),
         );
         assert_eq!(fresh_for(&h), Some(Duration::from_secs(900)));
+    }
+
+    #[tokio::test]
+    async fn the_public_resolver_drops_private_addresses() {
+        use reqwest::dns::Resolve;
+        // `localhost` resolves to loopback on every machine (from /etc/hosts, no DNS).
+        let name = "localhost".parse().expect("name");
+        let e = PublicOnly.resolve(name).await.err().expect("refused");
+        assert!(e.to_string().contains("only to loopback or private"), "{e}");
     }
 
     #[test]

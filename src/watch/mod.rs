@@ -344,10 +344,7 @@ impl Watcher {
         validators: &Validators,
     ) -> Result<Option<(Copy, Validators)>, CheckError> {
         let url = Url::parse(url).map_err(|e| CheckError::Fetch(format!("bad URL {url}: {e}")))?;
-        self.http
-            .check_public(&url)
-            .map_err(|e| CheckError::Fetch(e.to_string()))?;
-        let page = match self.http.get(&url, validators).await {
+        let page = match self.http.get_public(&url, validators).await {
             Ok(Fetched::NotModified) => return Ok(None),
             Ok(Fetched::Page(p)) => p,
             Err(FetchError::Status {
