@@ -10,7 +10,9 @@
 //! ```
 //!
 //! - [`config`]: the TOML config, its validation and defaults.
-//! - [`fetch`]: the one HTTP client: politeness, conditional GET, body cap, charsets.
+//! - [`fetch`]: the one HTTP client: politeness, conditional GET, body cap, private
+//!   addresses refused for feed links.
+//! - [`charset`]: bytes → UTF-8 by BOM, HTTP charset, in-document declaration, sniffing.
 //! - [`feed`]: feed bytes → entries; link canonicalisation and article identity.
 //! - [`topic`]: the topic query language: parser and matcher.
 //! - [`extract`]: an HTML page → the stored copy (headline and paragraphs).
@@ -19,7 +21,9 @@
 //! - [`store`]: SQLite: schema, migrations, and every SQL statement.
 //! - [`watch`]: one cycle of work: poll due feeds, check due articles, record versions.
 //! - [`alert`]: the outbox → email messages → transports.
-//! - [`daemon`]: the long-running service around [`watch`].
+//! - [`daemon`]: the long-running service around [`watch`]: signals, reload, systemd.
+//! - [`metrics`]: counters, `/healthz` and Prometheus `/metrics`.
+//! - [`clock`]: "now" that follows tokio's clock, so schedules can be tested in virtual time.
 //! - [`cli`]: the `redline` command line.
 
 pub mod alert;
