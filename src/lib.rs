@@ -26,6 +26,9 @@
 //! - [`clock`]: "now" that follows tokio's clock, so schedules can be tested in virtual time.
 //! - [`cli`]: the `redline` command line.
 
+// Module docs here describe internals for the people working on them, private items included.
+#![allow(rustdoc::private_intra_doc_links)]
+
 pub mod alert;
 pub mod charset;
 pub mod cli;

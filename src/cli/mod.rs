@@ -152,7 +152,7 @@ pub enum Command {
     },
     /// Send a test message through the configured transport
     TestEmail {
-        /// Recipient (default: [email].to)
+        /// Recipient (default: `[email].to`)
         #[arg(long, value_name = "ADDR")]
         to: Option<String>,
     },

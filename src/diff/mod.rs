@@ -6,7 +6,7 @@
 //! reported as added or removed, never as one giant change), then it diffs the words of
 //! each pair, and of the headline, with `similar`. The result, a [`CopyDiff`], is plain
 //! data; turning it into text, HTML or JSON is [`render`]'s job, deciding whether it is
-//! worth an alert is [`classify`]'s, and what a "word" is belongs to [`tokenize`].
+//! worth an alert is [`classify`](fn@classify)'s, and what a "word" is belongs to [`tokenize`](mod@tokenize).
 //!
 //! Every diff runs under a deadline ([`TIMEOUT`] by default): past it `similar` gives up
 //! on finding the smallest edit and returns a coarser but still correct one, so a huge or

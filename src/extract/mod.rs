@@ -17,7 +17,7 @@
 //!    paragraphs it kept (a short paragraph with a link, wrapped in a `<div>` of its own);
 //! 5. [`blocks`]: walk that content into blocks (paragraphs, subheadings, list items) and
 //!    drop the ones that are boilerplate after all (link lists, "ALSO READ" boxes, datelines);
-//! 6. normalise each block with [`crate::text::normalize`] into a [`Copy`].
+//! 6. normalise each block with [`crate::text::normalize`] into a [`Copy`](struct@crate::text::Copy).
 //!
 //! [`EXTRACTOR`] names this exact behaviour and is stored with every version: when a change
 //! here alters the output for the same page, bump it, so that a difference caused by a new
