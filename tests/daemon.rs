@@ -267,3 +267,65 @@ async fn metrics_match_what_happened() {
         .expect("wait");
     assert!(status.success());
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn tells_systemd_ready_reloading_watchdog_and_stopping() {
+    let server = HttpServer::start().await;
+    serve_seed(&server);
+    let smtp = TestSmtp::start().await;
+    let env = Env::with_config("");
+    let slow = "feed_interval = \"1h\"\njitter = \"0%\"";
+    write_config(
+        &env,
+        &config(
+            &server,
+            &smtp,
+            &feed_toml("World News", "{base}/feeds/world.xml"),
+            slow,
+        ),
+    );
+    // Stands in for systemd's notify socket.
+    let path = env.dir.path().join("notify.sock");
+    let socket = tokio::net::UnixDatagram::bind(&path).expect("bind notify socket");
+    let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_redline"))
+        .arg("--config")
+        .arg(env.config_path())
+        .args(["-q", "run"])
+        .env("NOTIFY_SOCKET", &path)
+        .env("WATCHDOG_USEC", "200000")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .kill_on_drop(true)
+        .spawn()
+        .expect("start redline run");
+    let pid = child.id().expect("running");
+    let ready = until(&socket, "READY=1").await;
+    assert!(ready.contains("STATUS="), "{ready}");
+    until(&socket, "WATCHDOG=1").await;
+    signal(pid, "-HUP");
+    until(&socket, "RELOADING=1").await;
+    until(&socket, "READY=1").await;
+    signal(pid, "-TERM");
+    until(&socket, "STOPPING=1").await;
+    let status = tokio::time::timeout(LIMIT, child.wait())
+        .await
+        .expect("stops")
+        .expect("wait");
+    assert!(status.success());
+}
+
+/// Waits for a notification containing `want`, skipping others (watchdog pings
+/// interleave with the state changes).
+async fn until(socket: &tokio::net::UnixDatagram, want: &str) -> String {
+    let mut buf = vec![0u8; 4096];
+    loop {
+        let n = tokio::time::timeout(LIMIT, socket.recv(&mut buf))
+            .await
+            .unwrap_or_else(|_| panic!("no {want} within {LIMIT:?}"))
+            .expect("recv");
+        let m = String::from_utf8_lossy(&buf[..n]).into_owned();
+        if m.contains(want) {
+            return m;
+        }
+    }
+}
