@@ -58,13 +58,6 @@ impl Metrics {
             .store(at_unix.max(0) as u64, Ordering::Relaxed);
     }
 
-    pub fn fetch_count(&self, result: &str) -> u64 {
-        FETCH_RESULTS
-            .iter()
-            .position(|r| *r == result)
-            .map_or(0, |i| self.fetches[i].load(Ordering::Relaxed))
-    }
-
     /// The Prometheus text exposition of these counters and the store's figures.
     pub fn render(&self, s: &crate::store::Figures) -> String {
         let mut out = String::new();
