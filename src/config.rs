@@ -609,9 +609,21 @@ impl Config {
             }
         }
         let mut urls = std::collections::HashSet::new();
+        let mut names = std::collections::HashSet::new();
         for (i, feed) in self.feeds.iter().enumerate() {
             let key = format!("feed[{}]", i + 1);
             let url = feed.url.get_ref();
+            // A feed's name keys its ignore/drop settings and labels its alerts.
+            if feed.name.trim().is_empty() || !names.insert(feed.name.clone()) {
+                return Err(self.err(
+                    Some(feed.url.span()),
+                    format!("{key}.name"),
+                    format!(
+                        "feed name {:?} is empty or used twice; give each feed its own",
+                        feed.name
+                    ),
+                ));
+            }
             match url::Url::parse(url) {
                 Ok(u) if matches!(u.scheme(), "http" | "https") => {}
                 _ => {
@@ -874,6 +886,15 @@ query = 'Putin AND China'
         let e = parse(&with("drop = ['div[[']")).unwrap_err();
         assert_eq!(e.key, "feed[1].drop", "{e}");
         assert!(parse(&with("drop = ['.live-ticker', 'aside > .most-read']")).is_ok());
+    }
+
+    #[test]
+    fn feed_names_are_unique() {
+        let twice = format!(
+            "{MINIMAL}\n[[feed]]\nname = \"World\"\nurl = \"https://example.org/other.xml\"\n"
+        );
+        let e = parse(&twice).unwrap_err();
+        assert_eq!(e.key, "feed[2].name", "{e}");
     }
 
     #[test]
