@@ -430,3 +430,44 @@ async fn a_removed_article_alerts_once_in_its_thread_and_is_not_revisited() {
     );
     assert_eq!(smtp.messages().len(), 2);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_sendmail_transport_pipes_the_message_to_the_command() {
+    let server = HttpServer::start().await;
+    serve_seed(&server);
+    let dir = tempfile::tempdir().expect("tempdir");
+    // A stand-in for sendmail: records its arguments and the message on stdin.
+    let script = dir.path().join("fake-sendmail");
+    let out = dir.path().join("out");
+    std::fs::write(
+        &script,
+        format!(
+            "#!/bin/sh\necho \"$@\" > '{0}.args'\ncat > '{0}.eml'\n",
+            out.display()
+        ),
+    )
+    .expect("write script");
+    std::process::Command::new("chmod")
+        .args(["+x", script.to_str().expect("path")])
+        .status()
+        .expect("chmod");
+    let env = Env::with_config(&format!(
+        "[http]\nallow_private = true\n{}{TOPICS}\n[email]\nfrom = \"redline <redline@example.org>\"\n\
+         to = [\"desk@example.org\"]\ntransport = \"sendmail\"\nsendmail_command = {:?}\n",
+        feed_toml("World News", &format!("{}/feeds/world.xml", server.base())),
+        script.display().to_string()
+    ));
+    let w = watcher(&env);
+    seed_edit(&server, &w).await;
+    let r = deliver(&w, Utc::now()).await;
+    assert_eq!((r.sent, r.queued), (1, 0));
+    let args = std::fs::read_to_string(out.with_extension("args")).expect("args");
+    assert!(args.contains("desk@example.org"), "{args}");
+    let mail = Mime::parse(&std::fs::read(out.with_extension("eml")).expect("message"));
+    assert!(
+        mail.part("text/plain")
+            .expect("text")
+            .text()
+            .contains("{+advanced+}")
+    );
+}
