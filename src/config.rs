@@ -325,6 +325,10 @@ pub struct SmtpConfig {
     pub password_env: Option<String>,
     #[serde(default)]
     pub password_file: Option<PathBuf>,
+    /// Extra root certificate(s), PEM, trusted for the server besides the built-in
+    /// roots: for a relay with a private CA or a self-signed certificate.
+    #[serde(default)]
+    pub ca_file: Option<PathBuf>,
     #[serde(default = "default_smtp_timeout")]
     pub timeout: Dur,
 }
@@ -343,6 +347,7 @@ impl fmt::Debug for SmtpConfig {
             .field("username", &self.username)
             .field("password_env", &self.password_env)
             .field("password_file", &self.password_file)
+            .field("ca_file", &self.ca_file)
             .finish()
     }
 }
@@ -704,6 +709,13 @@ impl Config {
                     "give password_env or password_file, not both".into(),
                 ));
             }
+            if smtp.ca_file.is_some() && smtp.tls == Tls::None {
+                return Err(self.err(
+                    None,
+                    "email.smtp.ca_file".into(),
+                    "is only used with tls = \"starttls\" or \"tls\", but tls = \"none\"".into(),
+                ));
+            }
         }
         if let Some(d) = self.email.digest
             && d.0.is_zero()
@@ -828,6 +840,22 @@ query = 'Putin AND China'
         assert_eq!(c.http.per_host, 2);
         assert_eq!(c.email.transport, Transport::File);
         assert_eq!(c.db_path(), PathBuf::from("state/redline.db"));
+    }
+
+    #[test]
+    fn ca_file_needs_tls() {
+        let smtp = |tls: &str| {
+            parse(&format!(
+                "{MINIMAL}\n[email]\ntransport = \"smtp\"\n[email.smtp]\nhost = \"h\"\n\
+                 tls = \"{tls}\"\nca_file = \"ca.pem\"\n"
+            ))
+        };
+        let c = smtp("starttls").expect("valid");
+        let ca = c.email.smtp.and_then(|s| s.ca_file);
+        assert_eq!(ca, Some(PathBuf::from("ca.pem")));
+        let e = smtp("none").expect_err("ca_file without TLS");
+        assert_eq!(e.key, "email.smtp.ca_file");
+        assert!(e.message.contains("tls = \"none\""), "{}", e.message);
     }
 
     #[test]

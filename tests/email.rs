@@ -437,6 +437,120 @@ async fn tls_against_a_plain_server_fails_with_a_clear_text() {
     assert!(server.messages().is_empty());
 }
 
+/// Writes the test server's CA certificate to `dir` and returns the `ca_file` line for
+/// `[email.smtp]`.
+fn ca_file(server: &TestSmtp, dir: &Path) -> String {
+    let path = dir.join("test-ca.pem");
+    std::fs::write(&path, server.ca_pem().expect("a TLS test server")).expect("write CA");
+    format!("ca_file = {:?}\n", path.display().to_string())
+}
+
+#[tokio::test]
+async fn implicit_tls_delivers_when_the_ca_is_trusted() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let server = TestSmtp::start_tls().await;
+    let config = smtp_config(server.port(), "tls", &ca_file(&server, dir.path()));
+
+    let mailer = Mailer::from_config(&config).expect("mailer");
+    let msg = alert::build(&seed_alert(), &config.email, &recipients()).expect("message");
+    let answer = mailer.send(&msg).await.expect("delivered over TLS");
+    assert_eq!(answer, "250 2.0.0 OK queued as 1");
+    let answer = alert::test_email(&config, None).await.expect("sent");
+    assert_eq!(answer, "250 2.0.0 OK queued as 2");
+
+    let received = server.wait_for_message(1).await;
+    assert!(received.tls, "not over TLS");
+    assert_eq!(received.rcpt_to, [TO]);
+    let subject = Mime::parse(&received.data)
+        .header("Subject")
+        .map(str::to_string);
+    assert!(
+        subject
+            .as_deref()
+            .is_some_and(|s| s.ends_with("reworded (World News)")),
+        "{subject:?}"
+    );
+    let test = server.wait_for_message(2).await;
+    assert!(test.tls);
+    let text = Mime::parse(&test.data)
+        .part("text/plain")
+        .expect("a text part")
+        .text();
+    assert!(
+        text.contains(&format!("smtp 127.0.0.1:{} (tls tls)", server.port())),
+        "{text}"
+    );
+}
+
+/// STARTTLS, then AUTH: the test server refuses AUTH and MAIL before the upgrade, and
+/// forgets a login made before it, so a delivered message with a login went over TLS.
+#[tokio::test]
+async fn starttls_delivers_and_logs_in_after_the_upgrade() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let password_file = dir.path().join("smtp-password");
+    std::fs::write(&password_file, "tls-h0rse-battery\n").expect("write password file");
+    let server = TestSmtp::start_starttls().await;
+    server.require_auth("redline", "tls-h0rse-battery");
+    let config = smtp_config(
+        server.port(),
+        "starttls",
+        &format!(
+            "username = \"redline\"\npassword_file = {:?}\n{}",
+            password_file.display().to_string(),
+            ca_file(&server, dir.path())
+        ),
+    );
+
+    let mailer = Mailer::from_config(&config).expect("mailer");
+    let msg = alert::build(&seed_alert(), &config.email, &recipients()).expect("message");
+    let answer = mailer.send(&msg).await.expect("delivered after STARTTLS");
+    assert_eq!(answer, "250 2.0.0 OK queued as 1");
+
+    let received = server.wait_for_message(1).await;
+    assert!(received.tls, "not over TLS");
+    let login = received.login.expect("logged in");
+    assert_eq!(
+        (
+            login.username.as_str(),
+            login.password.as_str(),
+            login.accepted
+        ),
+        ("redline", "tls-h0rse-battery", true)
+    );
+    assert_eq!(server.logins().len(), 1, "{:?}", server.logins());
+    assert_eq!(received.rcpt_to, [TO]);
+}
+
+/// Without `ca_file`, the test servers' made-up CA is trusted by no one: a permanent
+/// certificate failure, on either kind of TLS, and nothing is sent.
+#[tokio::test]
+async fn an_untrusted_certificate_is_refused_permanently() {
+    let server = TestSmtp::start_tls().await;
+    let e = alert::test_email(&smtp_config(server.port(), "tls", ""), None)
+        .await
+        .expect_err("the CA is not trusted");
+    assert!(!e.is_temporary(), "{e:?}");
+    assert!(
+        e.to_string()
+            .starts_with("TLS handshake with 127.0.0.1 failed: invalid peer certificate: "),
+        "{e}"
+    );
+    assert!(e.to_string().ends_with("set email.smtp.ca_file)"), "{e}");
+    assert!(server.messages().is_empty());
+
+    let server = TestSmtp::start_starttls().await;
+    let e = alert::test_email(&smtp_config(server.port(), "starttls", ""), None)
+        .await
+        .expect_err("the CA is not trusted");
+    assert!(!e.is_temporary(), "{e:?}");
+    assert!(
+        e.to_string()
+            .starts_with("TLS handshake with 127.0.0.1 failed: invalid peer certificate: "),
+        "{e}"
+    );
+    assert!(server.messages().is_empty());
+}
+
 /// AUTH with a password read from `password_file`: the login works, and the password
 /// (plain or base64) shows up in no log line, no `Debug` output and no answer. The
 /// `password_env` route is covered through the real binary in `tests/delivery.rs`.

@@ -93,7 +93,9 @@ pub(crate) fn smtp_error(
             // InvalidData: the same will happen next time.
             (io::ErrorKind::InvalidData, Some(host)) => Permanent(format!(
                 "TLS handshake with {host} failed: {io}{}",
-                if tls == Tls::Tls {
+                if io.to_string().contains("invalid peer certificate") {
+                    " (the certificate does not verify for this host: for a private CA or a self-signed certificate, set email.smtp.ca_file)".to_string()
+                } else if tls == Tls::Tls {
                     format!(
                         " (tls = \"tls\" expects TLS from the first byte, as on port 465; port {port} may want \"starttls\")"
                     )

@@ -14,7 +14,7 @@ use std::path::PathBuf;
 
 use lettre::message::{Mailbox, MultiPart};
 use lettre::transport::smtp::authentication::Credentials;
-use lettre::transport::smtp::client::{Tls as SmtpTls, TlsParameters};
+use lettre::transport::smtp::client::{Certificate, Tls as SmtpTls, TlsParameters};
 use lettre::{
     AsyncFileTransport, AsyncSendmailTransport, AsyncSmtpTransport, AsyncTransport, Message,
     Tokio1Executor,
@@ -244,19 +244,10 @@ fn smtp_transport(smtp: &SmtpConfig) -> Result<AsyncSmtpTransport<Tokio1Executor
             "the SMTP transport must be built inside a Tokio runtime".into(),
         ));
     }
-    let tls_parameters = || {
-        TlsParameters::new(smtp.host.clone()).map_err(|e| {
-            AlertError::Smtp(format!(
-                "cannot set up TLS for {}: {}",
-                smtp.host,
-                chain(&e)
-            ))
-        })
-    };
     let tls = match smtp.tls {
         Tls::None => SmtpTls::None,
-        Tls::Starttls => SmtpTls::Required(tls_parameters()?),
-        Tls::Tls => SmtpTls::Wrapper(tls_parameters()?),
+        Tls::Starttls => SmtpTls::Required(tls_parameters(smtp)?),
+        Tls::Tls => SmtpTls::Wrapper(tls_parameters(smtp)?),
     };
     let mut builder = AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(smtp.host.clone())
         .port(smtp.port())
@@ -279,6 +270,47 @@ fn smtp_transport(smtp: &SmtpConfig) -> Result<AsyncSmtpTransport<Tokio1Executor
         (None, None) => {}
     }
     Ok(builder.build())
+}
+
+/// The TLS settings for `host`: the built-in roots, plus the certificates in `ca_file`
+/// when one is configured. The server's certificate must name `host` (a DNS name, or an
+/// IP address as an IP SAN).
+fn tls_parameters(smtp: &SmtpConfig) -> Result<TlsParameters, AlertError> {
+    let mut builder = TlsParameters::builder(smtp.host.clone());
+    if let Some(path) = &smtp.ca_file {
+        let bad = |what: String| {
+            AlertError::Smtp(format!(
+                "cannot use {} (email.smtp.ca_file): {what}",
+                path.display()
+            ))
+        };
+        let pem = std::fs::read(path).map_err(|e| bad(e.to_string()))?;
+        // lettre takes a PEM file without any certificate in it as an empty list.
+        if !pem
+            .windows(b"-----BEGIN CERTIFICATE-----".len())
+            .any(|w| w == b"-----BEGIN CERTIFICATE-----")
+        {
+            return Err(bad(
+                "no PEM certificate (-----BEGIN CERTIFICATE-----) in it".into(),
+            ));
+        }
+        let certificate = Certificate::from_pem(&pem).map_err(|e| bad(chain(&e)))?;
+        builder = builder.add_root_certificate(certificate);
+    }
+    builder.build().map_err(|e| match &smtp.ca_file {
+        // rustls only parses the certificates here, when adding them to the roots.
+        Some(path) => AlertError::Smtp(format!(
+            "cannot set up TLS for {} with {} (email.smtp.ca_file): {}",
+            smtp.host,
+            path.display(),
+            chain(&e)
+        )),
+        None => AlertError::Smtp(format!(
+            "cannot set up TLS for {}: {}",
+            smtp.host,
+            chain(&e)
+        )),
+    })
 }
 
 #[cfg(test)]
@@ -310,6 +342,50 @@ mod tests {
             e.to_string().contains("REDLINE_TEST_SURELY_UNSET_9f2c"),
             "{e}"
         );
+    }
+
+    #[tokio::test]
+    async fn a_bad_ca_file_is_named() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let smtp = |file: &Path| {
+            Config::from_str(
+                &format!(
+                    "[email]\ntransport = \"smtp\"\n[email.smtp]\nhost = \"127.0.0.1\"\n\
+                     ca_file = {:?}\n",
+                    file.display().to_string()
+                ),
+                Path::new("t.toml"),
+            )
+            .expect("valid config")
+        };
+        let missing = dir.path().join("missing.pem");
+        let e = Mailer::from_config(&smtp(&missing)).expect_err("must fail");
+        assert!(
+            e.to_string().contains(&format!(
+                "cannot use {} (email.smtp.ca_file): ",
+                missing.display()
+            )),
+            "{e}"
+        );
+
+        let empty = dir.path().join("empty.pem");
+        std::fs::write(&empty, "not a certificate\n").expect("write");
+        let e = Mailer::from_config(&smtp(&empty)).expect_err("must fail");
+        assert!(e.to_string().contains("no PEM certificate"), "{e}");
+        assert!(e.to_string().contains(&empty.display().to_string()), "{e}");
+
+        let garbage = dir.path().join("garbage.pem");
+        std::fs::write(
+            &garbage,
+            "-----BEGIN CERTIFICATE-----\naGVsbG8gd29ybGQ=\n-----END CERTIFICATE-----\n",
+        )
+        .expect("write");
+        let e = Mailer::from_config(&smtp(&garbage)).expect_err("must fail");
+        assert!(
+            e.to_string().contains(&garbage.display().to_string()),
+            "{e}"
+        );
+        assert!(e.to_string().contains("email.smtp.ca_file"), "{e}");
     }
 
     #[tokio::test]

@@ -2,8 +2,8 @@
 //! task of the test's runtime.
 //!
 //! It speaks enough SMTP for lettre (EHLO/HELO, AUTH PLAIN and LOGIN, MAIL, RCPT, DATA
-//! with dot-unstuffing, RSET, NOOP, QUIT; no TLS), records every accepted message with
-//! its envelope and every login, and can be scripted to misbehave:
+//! with dot-unstuffing, RSET, NOOP, QUIT), records every accepted message with its
+//! envelope and every login, and can be scripted to misbehave:
 //!
 //! - [`TestSmtp::reply_next`]: answer the next `n` commands of one [`Stage`] with a given
 //!   reply (`451 4.3.0 try again later`), then behave again;
@@ -18,16 +18,26 @@
 //!
 //! [`TestSmtp::wait_for_message`] waits for the n-th message without sleeping; its
 //! timeout only guards against a hung test.
+//!
+//! TLS: [`TestSmtp::start`] speaks plain SMTP only. [`TestSmtp::start_tls`] does the TLS
+//! handshake first, as on port 465; [`TestSmtp::start_starttls`] offers `STARTTLS` and
+//! refuses AUTH and MAIL until the client has upgraded. Both present a certificate for
+//! `localhost` and `127.0.0.1` signed by a CA made up when the server starts (with
+//! rcgen, through rustls' ring provider); [`TestSmtp::ca_pem`] gives the CA certificate
+//! to trust. No key material is stored anywhere.
 
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
-use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
-use tokio::net::tcp::OwnedReadHalf;
+use tokio::io::{
+    AsyncBufReadExt, AsyncRead, AsyncWrite, AsyncWriteExt, BufReader, ReadHalf, WriteHalf,
+};
 use tokio::net::{TcpListener, TcpSocket, TcpStream};
 use tokio::sync::watch;
 use tokio::task::{JoinHandle, JoinSet};
+use tokio_rustls::TlsAcceptor;
+use tokio_rustls::rustls;
 use tokio_util::sync::CancellationToken;
 
 use super::mime::base64_decode;
@@ -55,6 +65,8 @@ pub struct Received {
     pub data: Vec<u8>,
     /// Who was logged in on the connection that sent it.
     pub login: Option<Login>,
+    /// Whether it came over TLS (implicit, or after STARTTLS).
+    pub tls: bool,
 }
 
 impl Received {
@@ -123,18 +135,107 @@ impl Shared {
     }
 }
 
+/// Whether and how a server speaks TLS.
+#[derive(Clone)]
+enum Mode {
+    Plain,
+    /// The TLS handshake first, then SMTP (port 465 style).
+    Implicit(TlsAcceptor),
+    /// Plain SMTP with `STARTTLS` offered, and required before AUTH and MAIL.
+    Starttls(TlsAcceptor),
+}
+
+/// Any connection the session can talk over: TCP, or TLS over TCP.
+trait Io: AsyncRead + AsyncWrite + Unpin + Send {}
+impl<T: AsyncRead + AsyncWrite + Unpin + Send> Io for T {}
+
+type Stream = Box<dyn Io>;
+type Reader = BufReader<ReadHalf<Stream>>;
+type Writer = WriteHalf<Stream>;
+
+fn split(stream: Stream) -> (Reader, Writer) {
+    let (reader, writer) = tokio::io::split(stream);
+    (BufReader::new(reader), writer)
+}
+
+/// A CA made up for one server, and that server's certificate and key.
+struct Certs {
+    ca_pem: String,
+    acceptor: TlsAcceptor,
+}
+
+impl Certs {
+    fn generate() -> Certs {
+        use rcgen::{
+            BasicConstraints, CertificateParams, CertifiedIssuer, DnType, IsCa, KeyPair,
+            KeyUsagePurpose,
+        };
+        let mut ca_params = CertificateParams::new(Vec::<String>::new()).expect("CA params");
+        ca_params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+        ca_params
+            .distinguished_name
+            .push(DnType::CommonName, "redline test CA");
+        ca_params.key_usages = vec![KeyUsagePurpose::KeyCertSign, KeyUsagePurpose::CrlSign];
+        let ca = CertifiedIssuer::self_signed(ca_params, KeyPair::generate().expect("CA key"))
+            .expect("CA certificate");
+
+        let key = KeyPair::generate().expect("server key");
+        let mut params =
+            CertificateParams::new(vec!["localhost".to_string(), "127.0.0.1".to_string()])
+                .expect("server params");
+        params
+            .distinguished_name
+            .push(DnType::CommonName, "redline-test");
+        let cert = params.signed_by(&key, &ca).expect("server certificate");
+
+        let provider = Arc::new(rustls::crypto::ring::default_provider());
+        let config = rustls::ServerConfig::builder_with_provider(provider)
+            .with_safe_default_protocol_versions()
+            .expect("TLS versions")
+            .with_no_client_auth()
+            .with_single_cert(
+                vec![cert.der().clone(), ca.der().clone()],
+                rustls::pki_types::PrivateKeyDer::Pkcs8(key.serialize_der().into()),
+            )
+            .expect("server TLS config");
+        Certs {
+            ca_pem: ca.pem(),
+            acceptor: TlsAcceptor::from(Arc::new(config)),
+        }
+    }
+}
+
 /// The running (or stopped) server. Dropping it stops it.
 pub struct TestSmtp {
     addr: SocketAddr,
     shared: Arc<Shared>,
+    mode: Mode,
+    /// The PEM of the CA that signed the server's certificate, in the TLS modes.
+    ca_pem: Option<String>,
     running: Option<(CancellationToken, JoinHandle<()>)>,
     /// Holds the port, bound but not listening, for as long as the server exists.
     _reserved: TcpSocket,
 }
 
 impl TestSmtp {
-    /// Starts a server on 127.0.0.1 and a free port.
+    /// Starts a plain SMTP server on 127.0.0.1 and a free port.
     pub async fn start() -> TestSmtp {
+        TestSmtp::start_in(Mode::Plain, None)
+    }
+
+    /// Starts a server that speaks TLS from the first byte, then SMTP.
+    pub async fn start_tls() -> TestSmtp {
+        let certs = Certs::generate();
+        TestSmtp::start_in(Mode::Implicit(certs.acceptor), Some(certs.ca_pem))
+    }
+
+    /// Starts a server that offers STARTTLS and wants it before AUTH and MAIL.
+    pub async fn start_starttls() -> TestSmtp {
+        let certs = Certs::generate();
+        TestSmtp::start_in(Mode::Starttls(certs.acceptor), Some(certs.ca_pem))
+    }
+
+    fn start_in(mode: Mode, ca_pem: Option<String>) -> TestSmtp {
         let reserved =
             reserve(SocketAddr::from(([127, 0, 0, 1], 0))).expect("cannot bind 127.0.0.1");
         let addr = reserved.local_addr().expect("bound socket has an address");
@@ -146,10 +247,12 @@ impl TestSmtp {
             hold: watch::channel(false).0,
             held: watch::channel(0).0,
         });
-        let running = Some(spawn(listener, Arc::clone(&shared)));
+        let running = Some(spawn(listener, Arc::clone(&shared), mode.clone()));
         TestSmtp {
             addr,
             shared,
+            mode,
+            ca_pem,
             running,
             _reserved: reserved,
         }
@@ -161,6 +264,12 @@ impl TestSmtp {
 
     pub fn port(&self) -> u16 {
         self.addr.port()
+    }
+
+    /// The CA certificate (PEM) that signed the server's certificate; `None` for a plain
+    /// server.
+    pub fn ca_pem(&self) -> Option<&str> {
+        self.ca_pem.as_deref()
     }
 
     /// Answers the next `times` commands of `stage` with `reply` (e.g. `451 4.3.0 busy`).
@@ -259,7 +368,7 @@ impl TestSmtp {
     pub async fn restart(&mut self) {
         self.stop().await;
         let listener = listen(self.addr).expect("cannot listen on the same port again");
-        self.running = Some(spawn(listener, Arc::clone(&self.shared)));
+        self.running = Some(spawn(listener, Arc::clone(&self.shared), self.mode.clone()));
     }
 }
 
@@ -293,7 +402,11 @@ fn reserve(addr: SocketAddr) -> std::io::Result<TcpSocket> {
     Ok(socket)
 }
 
-fn spawn(listener: TcpListener, shared: Arc<Shared>) -> (CancellationToken, JoinHandle<()>) {
+fn spawn(
+    listener: TcpListener,
+    shared: Arc<Shared>,
+    mode: Mode,
+) -> (CancellationToken, JoinHandle<()>) {
     let cancel = CancellationToken::new();
     let token = cancel.clone();
     let task = tokio::spawn(async move {
@@ -303,7 +416,7 @@ fn spawn(listener: TcpListener, shared: Arc<Shared>) -> (CancellationToken, Join
                 () = token.cancelled() => break,
                 accepted = listener.accept() => {
                     if let Ok((stream, _)) = accepted {
-                        connections.spawn(session(stream, Arc::clone(&shared)));
+                        connections.spawn(session(stream, Arc::clone(&shared), mode.clone()));
                     }
                 }
                 // Reap finished sessions so the set does not grow.
@@ -317,13 +430,30 @@ fn spawn(listener: TcpListener, shared: Arc<Shared>) -> (CancellationToken, Join
 }
 
 /// One client connection, from greeting to QUIT or hang-up.
-async fn session(stream: TcpStream, shared: Arc<Shared>) {
-    let _ = converse(stream, &shared).await;
+async fn session(stream: TcpStream, shared: Arc<Shared>, mode: Mode) {
+    let (stream, starttls, tls): (Stream, _, _) = match mode {
+        Mode::Plain => (Box::new(stream), None, false),
+        // The handshake happens here, on the connection's own task: a client that fails
+        // it holds up no one else.
+        Mode::Implicit(acceptor) => match acceptor.accept(stream).await {
+            Ok(tls) => (Box::new(tls), None, true),
+            Err(_) => return,
+        },
+        Mode::Starttls(acceptor) => (Box::new(stream), Some(acceptor), false),
+    };
+    let _ = converse(stream, starttls, tls, &shared).await;
 }
 
-async fn converse(stream: TcpStream, shared: &Shared) -> std::io::Result<()> {
-    let (reader, mut writer) = stream.into_split();
-    let mut reader = BufReader::new(reader);
+/// The SMTP dialogue over `stream`; `starttls` is the acceptor to upgrade with when
+/// STARTTLS is offered, `tls` whether the stream is already encrypted.
+async fn converse(
+    stream: Stream,
+    mut starttls: Option<TlsAcceptor>,
+    mut tls: bool,
+    shared: &Shared,
+) -> std::io::Result<()> {
+    let (mut reader, mut writer) = split(stream);
+    let needs_tls = starttls.is_some();
     let mut login: Option<Login> = None;
     let mut mail_from: Option<String> = None;
     let mut rcpt_to: Vec<String> = Vec::new();
@@ -331,6 +461,7 @@ async fn converse(stream: TcpStream, shared: &Shared) -> std::io::Result<()> {
     writer
         .write_all(b"220 redline-test ESMTP ready\r\n")
         .await?;
+    writer.flush().await?;
     while let Some(line) = read_line(&mut reader).await? {
         let (verb, arg) = match line.split_once(' ') {
             Some((verb, arg)) => (verb.to_ascii_uppercase(), arg.trim().to_string()),
@@ -340,14 +471,52 @@ async fn converse(stream: TcpStream, shared: &Shared) -> std::io::Result<()> {
             "EHLO" => {
                 mail_from = None;
                 rcpt_to.clear();
-                "250-redline-test greets you\r\n250-8BITMIME\r\n250-SMTPUTF8\r\n\
-                 250-SIZE 10485760\r\n250-AUTH PLAIN LOGIN\r\n250 HELP"
-                    .to_string()
+                format!(
+                    "250-redline-test greets you\r\n250-8BITMIME\r\n250-SMTPUTF8\r\n\
+                     250-SIZE 10485760\r\n{}250-AUTH PLAIN LOGIN\r\n250 HELP",
+                    if starttls.is_some() {
+                        "250-STARTTLS\r\n"
+                    } else {
+                        ""
+                    }
+                )
             }
+            "STARTTLS" => match starttls.take() {
+                None => "502 5.5.1 STARTTLS not offered here".to_string(),
+                Some(acceptor) => {
+                    // RFC 3207: nothing may follow STARTTLS before the handshake; a
+                    // client that pipelined more would have it read in the clear.
+                    if !reader.buffer().is_empty() {
+                        writer
+                            .write_all(b"501 5.5.4 nothing may follow STARTTLS\r\n")
+                            .await?;
+                        return Ok(());
+                    }
+                    writer
+                        .write_all(b"220 2.0.0 Ready to start TLS\r\n")
+                        .await?;
+                    writer.flush().await?;
+                    let plain = reader.into_inner().unsplit(writer);
+                    let Ok(encrypted) = acceptor.accept(plain).await else {
+                        return Ok(());
+                    };
+                    (reader, writer) = split(Box::new(encrypted));
+                    tls = true;
+                    // RFC 3207 4.2: forget everything learnt before the upgrade; the
+                    // client starts over with EHLO.
+                    login = None;
+                    mail_from = None;
+                    rcpt_to.clear();
+                    continue;
+                }
+            },
             "HELO" => {
                 mail_from = None;
                 rcpt_to.clear();
                 "250 redline-test".to_string()
+            }
+            "AUTH" | "MAIL" if needs_tls && !tls => {
+                "530 5.7.0 Must issue a STARTTLS command first".to_string()
             }
             "AUTH" => {
                 let attempt = authenticate(&arg, &mut reader, &mut writer).await?;
@@ -410,6 +579,7 @@ async fn converse(stream: TcpStream, shared: &Shared) -> std::io::Result<()> {
                     writer
                         .write_all(b"354 End data with <CR><LF>.<CR><LF>\r\n")
                         .await?;
+                    writer.flush().await?;
                     let Some(data) = read_data(&mut reader).await? else {
                         return Ok(());
                     };
@@ -441,6 +611,7 @@ async fn converse(stream: TcpStream, shared: &Shared) -> std::io::Result<()> {
                                 rcpt_to: to,
                                 data,
                                 login: login.clone(),
+                                tls,
                             });
                             state.messages.len()
                         };
@@ -457,11 +628,13 @@ async fn converse(stream: TcpStream, shared: &Shared) -> std::io::Result<()> {
             "NOOP" => "250 2.0.0 OK".to_string(),
             "QUIT" => {
                 writer.write_all(b"221 2.0.0 Bye\r\n").await?;
+                writer.flush().await?;
                 return Ok(());
             }
             _ => "502 5.5.2 command not recognised".to_string(),
         };
         writer.write_all(format!("{reply}\r\n").as_bytes()).await?;
+        writer.flush().await?;
     }
     Ok(())
 }
@@ -469,8 +642,8 @@ async fn converse(stream: TcpStream, shared: &Shared) -> std::io::Result<()> {
 /// Runs the AUTH PLAIN or LOGIN exchange; `None` when the client's part makes no sense.
 async fn authenticate(
     arg: &str,
-    reader: &mut BufReader<OwnedReadHalf>,
-    writer: &mut tokio::net::tcp::OwnedWriteHalf,
+    reader: &mut Reader,
+    writer: &mut Writer,
 ) -> std::io::Result<Option<Login>> {
     let (mechanism, initial) = match arg.split_once(' ') {
         Some((m, initial)) => (m.to_ascii_uppercase(), Some(initial.trim().to_string())),
@@ -480,6 +653,7 @@ async fn authenticate(
         writer
             .write_all(format!("334 {challenge}\r\n").as_bytes())
             .await?;
+        writer.flush().await?;
         read_line(reader).await
     };
     let decode = |s: &str| base64_decode(s).and_then(|b| String::from_utf8(b).ok());
@@ -543,7 +717,7 @@ fn path_arg(arg: &str, prefix: &str) -> Option<String> {
 }
 
 /// One command line without its line ending; `None` at end of stream.
-async fn read_line(reader: &mut BufReader<OwnedReadHalf>) -> std::io::Result<Option<String>> {
+async fn read_line(reader: &mut Reader) -> std::io::Result<Option<String>> {
     let mut buf = Vec::new();
     if reader.read_until(b'\n', &mut buf).await? == 0 {
         return Ok(None);
@@ -555,7 +729,7 @@ async fn read_line(reader: &mut BufReader<OwnedReadHalf>) -> std::io::Result<Opt
 }
 
 /// The message content after `354`, up to the lone `.`, dot-unstuffed (RFC 5321 4.5.2).
-async fn read_data(reader: &mut BufReader<OwnedReadHalf>) -> std::io::Result<Option<Vec<u8>>> {
+async fn read_data(reader: &mut Reader) -> std::io::Result<Option<Vec<u8>>> {
     let mut data = Vec::new();
     loop {
         let mut line = Vec::new();
