@@ -47,6 +47,7 @@ pub async fn feeds(ctx: &Ctx, json: bool) -> anyhow::Result<()> {
         "STATUS",
         "ENTRIES",
         "ERRORS",
+        "BACKOFF",
         "NEXT DUE",
         "URL",
     ]);
