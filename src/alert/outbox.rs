@@ -50,18 +50,18 @@ pub fn retry_delay(attempts: i64) -> Duration {
 pub async fn alert_mail(db: &Db, alert_id: i64) -> anyhow::Result<AlertMail> {
     let (alert, article, old, new, root) = db
         .call(move |s| {
-            let alert = s
-                .alert(alert_id)?
-                .ok_or_else(|| crate::store::StoreError::NoArticle(format!("alert {alert_id}")))?;
+            let Some(alert) = s.alert(alert_id)? else {
+                return Ok((None, None, None, None, None));
+            };
             let article = s.article(alert.article_id)?;
             let old = s.version(alert.article_id, alert.from_version)?;
             let new = s.version(alert.article_id, alert.to_version)?;
             let root = s.first_alert(alert.article_id)?;
-            Ok((alert, article, old, new, root))
+            Ok((Some(alert), article, old, new, root))
         })
         .await?;
-    let (Some(article), Some(old), Some(new)) = (article, old, new) else {
-        anyhow::bail!("alert {alert_id} refers to a missing article or version");
+    let (Some(alert), Some(article), Some(old), Some(new)) = (alert, article, old, new) else {
+        anyhow::bail!("alert {alert_id} is missing, or refers to a missing article or version");
     };
     let kind = if alert.kind == "removed" {
         AlertKind::Removed
