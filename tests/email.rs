@@ -4,7 +4,6 @@
 
 mod support;
 
-use std::io::Write as _;
 use std::path::Path;
 use std::sync::{Arc, Mutex};
 
@@ -30,6 +29,23 @@ fn smtp_config(port: u16, tls: &str, extra: &str) -> Config {
         "[email]\nfrom = \"redline <{FROM}>\"\nto = [\"{TO}\"]\ntransport = \"smtp\"\n\
          [email.smtp]\nhost = \"127.0.0.1\"\nport = {port}\ntls = \"{tls}\"\ntimeout = \"5s\"\n{extra}"
     ))
+}
+
+/// SMTP without TLS, logging in as `redline` with `password` read from a file (kept in
+/// the returned directory).
+fn auth_config(port: u16, password: &str) -> (tempfile::TempDir, Config) {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let file = dir.path().join("smtp-password");
+    std::fs::write(&file, format!("{password}\n")).expect("write password file");
+    let config = smtp_config(
+        port,
+        "none",
+        &format!(
+            "username = \"redline\"\npassword_file = {:?}\n",
+            file.display().to_string()
+        ),
+    );
+    (dir, config)
 }
 
 fn recipients() -> Vec<Mailbox> {
@@ -557,20 +573,10 @@ async fn an_untrusted_certificate_is_refused_permanently() {
 #[tokio::test]
 async fn auth_with_a_password_leaks_it_nowhere() {
     let password = "s3cret-Pa55phrase".to_string();
-    let dir = tempfile::tempdir().expect("tempdir");
-    let file = dir.path().join("smtp-password");
-    std::fs::write(&file, format!("{password}\n")).expect("write password file");
     let (logs, _guard) = Logs::capture();
     let server = TestSmtp::start().await;
     server.require_auth("redline", &password);
-    let config = smtp_config(
-        server.port(),
-        "none",
-        &format!(
-            "username = \"redline\"\npassword_file = {:?}\n",
-            file.display().to_string()
-        ),
-    );
+    let (_dir, config) = auth_config(server.port(), &password);
 
     let mailer = Mailer::from_config(&config).expect("mailer");
     let msg = alert::build(&seed_alert(), &config.email, &recipients()).expect("message");
@@ -598,22 +604,10 @@ async fn auth_with_a_password_leaks_it_nowhere() {
 
 #[tokio::test]
 async fn a_wrong_password_is_permanent_and_not_repeated() {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let file = dir.path().join("smtp-password");
-    std::fs::File::create(&file)
-        .and_then(|mut f| f.write_all(b"wrong-h0rse-battery\n"))
-        .expect("write password file");
     let (logs, _guard) = Logs::capture();
     let server = TestSmtp::start().await;
     server.require_auth("redline", "correct-h0rse-battery");
-    let config = smtp_config(
-        server.port(),
-        "none",
-        &format!(
-            "username = \"redline\"\npassword_file = {:?}\n",
-            file.display().to_string()
-        ),
-    );
+    let (_dir, config) = auth_config(server.port(), "wrong-h0rse-battery");
 
     let mailer = Mailer::from_config(&config).expect("mailer");
     let msg = alert::build(&seed_alert(), &config.email, &recipients()).expect("message");
