@@ -11,10 +11,10 @@
 
 #[path = "common/corpus.rs"]
 mod corpus;
+#[path = "common/score.rs"]
+mod score;
 
 use std::collections::BTreeMap;
-use std::path::Path;
-use std::process::Command;
 use std::time::Duration;
 
 use cpu_time::ProcessTime;
@@ -44,7 +44,7 @@ fn run() -> Result<(), String> {
     }
 
     // Quality.
-    let mut predictions = BTreeMap::new();
+    let mut bodies = BTreeMap::new();
     let mut failures = Vec::new();
     for (key, bytes) in &pages {
         let (html, _) = redline::charset::decode(bytes, None);
@@ -55,24 +55,13 @@ fn run() -> Result<(), String> {
                 String::new()
             }
         };
-        predictions.insert(key.clone(), serde_json::json!({ "articleBody": body }));
+        bodies.insert(key.clone(), body);
     }
-    let out = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/extraction-predictions.json");
-    let json = serde_json::to_string_pretty(&predictions).map_err(|e| e.to_string())?;
-    std::fs::write(&out, json).map_err(|e| format!("{}: {e}", out.display()))?;
     println!("extractor {}", redline::extract::EXTRACTOR);
     for f in &failures {
         println!("no extraction: {f}");
     }
-    let scorer = Command::new("python3")
-        .arg(shared.join("tools/score_extraction.py"))
-        .arg(corpus.join("ground-truth.json"))
-        .arg(&out)
-        .args(["--worst", "10"])
-        .output()
-        .map_err(|e| format!("running score_extraction.py: {e}"))?;
-    print!("{}", String::from_utf8_lossy(&scorer.stdout));
-    eprint!("{}", String::from_utf8_lossy(&scorer.stderr));
+    print!("{}", score::score(&shared, "extraction", &bodies, 10)?);
 
     // Speed: decoding and extraction, parse included, on this one thread.
     let mut times = Vec::with_capacity(RUNS);

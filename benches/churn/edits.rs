@@ -2,9 +2,11 @@
 //!
 //! Every edit lands in a `<p>` that the ground truth says is article text (see
 //! [`super::page::article_paragraphs`]), in a text node outside links: one word, one
-//! number, one punctuation mark, a sentence of five words or more appended, a paragraph
-//! of twelve words or more added after it, or the paragraph removed. [`Edit`] records
-//! the tokens the diff must show as deleted and inserted.
+//! figure, one punctuation mark, a sentence of five words or more appended; or a
+//! paragraph of twelve words or more inserted between two paragraphs of the story (once
+//! with a copy of its neighbour's markup, once as a bare `<p>` without its neighbours'
+//! wrappers and class), one removed, one moved two or more places. [`Edit`] records the
+//! tokens the diff must show as deleted and inserted (a moved paragraph's words both).
 
 use dom_query::{Document, NodeRef};
 use redline::diff::tokenize::{TokenKind, kind, tokenize};
@@ -16,11 +18,13 @@ use super::page::{Rng, Truth, article_paragraphs, in_link};
 /// The kinds of edit, one variant of each per page.
 pub const KINDS: &[&str] = &[
     "word",
-    "number",
+    "figure",
     "punct",
     "sentence",
-    "add-para",
-    "remove-para",
+    "para-insert",
+    "para-insert-bare",
+    "para-remove",
+    "para-move",
 ];
 
 /// One edit made to a page.
@@ -77,11 +81,11 @@ pub fn apply(kind_name: &str, doc: &Document, truth: &Truth, rng: &mut Rng) -> O
             match_case(tok, w)
         })
         .map(|e| e.described("word")),
-        "number" => replace_token(&paras, rng, is_number, |tok, _| bump(tok))
-            .map(|e| e.described("number"))
+        "figure" => replace_token(&paras, rng, is_number, |tok, _| bump(tok))
+            .map(|e| e.described("figure"))
             .or_else(|| {
                 replace_token(&paras, rng, is_long_word, |_, _| "42".to_string())
-                    .map(|e| e.described("number (replaces a word: no number in the text)"))
+                    .map(|e| e.described("figure (replaces a word: no number in the text)"))
             }),
         "punct" => punct(&paras, rng),
         "sentence" => {
@@ -96,19 +100,36 @@ pub fn apply(kind_name: &str, doc: &Document, truth: &Truth, rng: &mut Rng) -> O
                 ins: words_of(s),
             })
         }
-        "add-para" => {
-            let p = *rng.pick(&paras)?;
+        "para-insert" | "para-insert-bare" => {
+            if paras.len() < 2 {
+                return None;
+            }
+            let i = rng.below(paras.len() - 1);
+            let (p, next) = (paras[i], paras[i + 1]);
             let s = PARAGRAPHS[rng.below(PARAGRAPHS.len())];
             let para = normalize(&p.text());
-            p.after_html(format!("<p>{}</p>", escape(s)));
+            let top = top_wrapper(&p, &next);
+            let html = if kind_name == "para-insert" {
+                // A copy of the neighbour's markup (wrappers, class) with the new text.
+                let outer = top.html().to_string();
+                let inner = p.inner_html().to_string();
+                if !inner.is_empty() && outer.matches(&inner).count() == 1 {
+                    outer.replacen(&inner, &escape(s), 1)
+                } else {
+                    format!("<p>{}</p>", escape(s))
+                }
+            } else {
+                format!("<p>{}</p>", escape(s))
+            };
+            top.after_html(html.as_str());
             Some(Edit {
-                desc: format!("paragraph added after {:?}", excerpt(&para)),
+                desc: format!("paragraph inserted after {:?}: {}", excerpt(&para), cut(&html)),
                 para,
                 del: Vec::new(),
                 ins: words_of(s),
             })
         }
-        "remove-para" => {
+        "para-remove" => {
             let p = *rng.pick(&paras)?;
             let para = normalize(&p.text());
             p.remove_from_parent();
@@ -117,6 +138,28 @@ pub fn apply(kind_name: &str, doc: &Document, truth: &Truth, rng: &mut Rng) -> O
                 del: words_of(&para),
                 para,
                 ins: Vec::new(),
+            })
+        }
+        "para-move" => {
+            if paras.len() < 3 {
+                return None;
+            }
+            let i = rng.below(paras.len());
+            let mut j = rng.below(paras.len());
+            while j.abs_diff(i) < 2 {
+                j = (j + 1) % paras.len();
+            }
+            let (p, to) = (paras[i], paras[j]);
+            let para = normalize(&p.text());
+            let html = p.html().to_string();
+            p.remove_from_parent();
+            to.after_html(html.as_str());
+            let words = words_of(&para);
+            Some(Edit {
+                desc: format!("paragraph {i} moved after paragraph {j}: {:?}", excerpt(&para)),
+                del: words.clone(),
+                para,
+                ins: words,
             })
         }
         _ => None,
@@ -132,6 +175,23 @@ impl Edit {
 
 fn escape(s: &str) -> String {
     s.replace('&', "&amp;").replace('<', "&lt;")
+}
+
+fn cut(s: &str) -> String {
+    s.chars().take(200).collect()
+}
+
+/// The outermost ancestor of `p` (or `p` itself) that does not also hold `next`: the
+/// wrapper a site puts around each paragraph, if any.
+fn top_wrapper<'a>(p: &NodeRef<'a>, next: &NodeRef<'a>) -> NodeRef<'a> {
+    let mut top = *p;
+    while let Some(parent) = top.parent() {
+        if parent.descendants_it().any(|d| d.id == next.id) || parent.has_name("body") {
+            break;
+        }
+        top = parent;
+    }
+    top
 }
 
 fn excerpt(s: &str) -> String {

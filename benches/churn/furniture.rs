@@ -1,39 +1,213 @@
-//! Furniture-only variants: changes to a page that leave every word of the story alone.
+//! Furniture-only variants: every text of the page outside the human-written article may
+//! change, the way live sites change it.
 //!
-//! Each kind first looks for the real thing on the page (navigation links, a "most read"
-//! list, a timestamp, a share counter …), found as text that is in no ground-truth
-//! paragraph, and changes it. A page without one gets one inserted, in both versions,
-//! with different text in each, where such things sit on real pages: between the
-//! headline and the story, between two paragraphs, or after the last one. The
-//! "in-body box" kind inserts an "Also read"/"Related"/"Most read" box between two
-//! paragraphs of the new version only.
+//! Furniture is what [`super::page::furniture_texts`] finds: visible text outside the
+//! ground-truth body, whatever the extractor makes of it. Each text is given a role by
+//! its place in the markup (only to report leaks by kind; the generator changes the text
+//! whatever its role): a caption or credit, a byline, bio or dateline, navigation, an item
+//! of a list or a link, or other text. The kinds:
+//!
+//! - `dates`: every date and time of the furniture moved forward to another valid one;
+//! - `counters`: every other number of the furniture incremented;
+//! - `captions`, `bylines`, `nav`, `lists`, `other-text`: words replaced in every text of
+//!   that role;
+//! - `box-inside`: an "also read" / "most read" box planted between two paragraphs of
+//!   the story (in the new version only);
+//! - `box-beside`: such a box beside the story (before or after it), with other items in
+//!   each version;
+//! - `all`: all of the above at once.
 //!
 //! [`apply`] is called twice on fresh parses of the page with the same seed: once for the
 //! old version (`new == false`) and once for the new one, so that both make the same
 //! choices.
 
 use dom_query::{Document, NodeRef};
-use regex::Regex;
 
 use super::page::{Rng, Spot, Truth, article_paragraphs, furniture_texts, in_link, insert_at};
-use super::stamps;
 
 /// The kinds of furniture change, one variant of each per page.
 pub const KINDS: &[&str] = &[
+    "dates",
+    "counters",
+    "captions",
+    "bylines",
     "nav",
-    "related-list",
-    "inbody-box",
-    "timestamp",
-    "counter",
-    "ad",
-    "share-caption",
-    "comment-count",
+    "lists",
+    "other-text",
+    "box-inside",
+    "box-beside",
+    "all",
 ];
 
-const SECTIONS: &[&str] = &[
-    "World", "Business", "Opinion", "Sport", "Culture", "Video", "Podcasts", "Science", "Travel",
-    "Weather", "Markets", "Health", "Style",
+/// Where a furniture text sits, by its markup.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Role {
+    Caption,
+    Byline,
+    Nav,
+    List,
+    Other,
+}
+
+fn role_of(kind: &str) -> Option<Role> {
+    Some(match kind {
+        "captions" => Role::Caption,
+        "bylines" => Role::Byline,
+        "nav" => Role::Nav,
+        "lists" => Role::List,
+        "other-text" => Role::Other,
+        _ => return None,
+    })
+}
+
+/// The class, id, rel and itemprop values of an element, lower case.
+fn marks(node: &NodeRef<'_>) -> String {
+    ["class", "id", "rel", "itemprop"]
+        .iter()
+        .filter_map(|k| node.attr(k))
+        .map(|v| v.to_lowercase())
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+fn role(node: &NodeRef<'_>) -> Role {
+    let ancestors: Vec<NodeRef<'_>> = node.ancestors_it(None).collect();
+    let has_mark = |words: &[&str]| {
+        ancestors.iter().take(6).any(|a| {
+            let m = marks(a);
+            words.iter().any(|w| m.contains(w))
+        })
+    };
+    let named = |names: &[&str]| {
+        ancestors
+            .iter()
+            .any(|a| names.iter().any(|n| a.has_name(n)))
+    };
+    let near_image = ancestors
+        .iter()
+        .take(3)
+        .any(|a| a.descendants_it().any(|d| d.has_name("img") || d.has_name("picture")));
+    if named(&["figure", "figcaption", "caption"])
+        || has_mark(&["caption", "credit", "photo", "image", "gallery", "media"])
+        || near_image
+    {
+        Role::Caption
+    } else if named(&["address", "time"])
+        || has_mark(&[
+            "author", "byline", "bio", "dateline", "meta", "date", "time", "writer",
+            "contributor", "profile",
+        ])
+    {
+        Role::Byline
+    } else if named(&["nav", "header", "footer", "menu"])
+        || has_mark(&["nav", "menu", "breadcrumb", "footer", "header"])
+    {
+        Role::Nav
+    } else if named(&["li"]) || in_link(node) {
+        Role::List
+    } else {
+        Role::Other
+    }
+}
+
+/// Words put in place of furniture words.
+const POOL: &[&str] = &[
+    "harbour", "meadow", "lantern", "orchard", "Kowalski", "Ferreira", "Nakamura", "pebble",
+    "violet", "summit", "Okafor", "Lindqvist", "canyon", "marble", "thunder", "Dubois",
 ];
+
+/// Replaces about half of the words of `text` (at least one) with pool words.
+fn replace_words(text: &str, rng: &mut Rng) -> String {
+    let words: Vec<&str> = text.split(' ').collect();
+    let wordy: Vec<usize> = (0..words.len())
+        .filter(|&i| words[i].chars().any(char::is_alphabetic))
+        .collect();
+    if wordy.is_empty() {
+        return text.to_string();
+    }
+    let forced = wordy[rng.below(wordy.len())];
+    let mut out = Vec::with_capacity(words.len());
+    for (i, w) in words.iter().enumerate() {
+        if wordy.contains(&i) && (i == forced || rng.below(2) == 0) {
+            let mut new = POOL[rng.below(POOL.len())];
+            if new == *w {
+                new = POOL[0];
+            }
+            out.push(new.to_string());
+        } else {
+            out.push((*w).to_string());
+        }
+    }
+    out.join(" ")
+}
+
+/// Whether a text holds a date or time: a clock time, a year, or a numeric date.
+fn is_date_like(text: &str) -> bool {
+    let tokens: Vec<&str> = text
+        .split(|c: char| !(c.is_ascii_digit() || c == ':' || c == '/' || c == '-' || c == '.'))
+        .filter(|t| !t.is_empty())
+        .collect();
+    tokens.iter().any(|t| {
+        let digits: Vec<&str> = t
+            .split([':', '/', '-', '.'])
+            .filter(|d| !d.is_empty())
+            .collect();
+        let year = |d: &&str| d.len() == 4 && (d.starts_with("19") || d.starts_with("20"));
+        digits.iter().any(year) || (digits.len() >= 2 && digits.iter().all(|d| d.len() <= 2))
+    })
+}
+
+/// Every number of a date moved so that the date stays valid: years +1, a clock's hour
+/// +1, other numbers (days, months) +1 (12 → 11, 23 → 22, 28 and above kept).
+fn move_dates(text: &str) -> String {
+    map_numbers(text, |n, len, prev| {
+        Some(match (len, prev) {
+            (4, _) if (1900..2100).contains(&n) => n + 1,
+            // A clock's minutes: kept.
+            (2, Some(':')) => n,
+            (_, _) if n == 12 => 11,
+            (_, _) if n == 23 => 22,
+            (_, _) if n < 28 => n + 1,
+            _ => n,
+        })
+    })
+}
+
+/// Every number incremented by 1 to 9 (its width may grow).
+fn increment(text: &str, rng: &mut Rng) -> String {
+    let step = 1 + rng.below(9) as u64;
+    map_numbers(text, |n, _, _| Some(n + step))
+}
+
+/// Applies `f(value, digits, char before)` to each run of ASCII digits, keeping leading
+/// zeros' width.
+fn map_numbers(text: &str, f: impl Fn(u64, usize, Option<char>) -> Option<u64>) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut run = String::new();
+    let mut prev = None;
+    let flush = |run: &mut String, out: &mut String, prev: Option<char>| {
+        if run.is_empty() {
+            return;
+        }
+        let value = run.parse::<u64>().ok().and_then(|n| f(n, run.len(), prev));
+        match value {
+            Some(v) => out.push_str(&format!("{v:0width$}", width = run.len())),
+            None => out.push_str(run),
+        }
+        run.clear();
+    };
+    for c in text.chars() {
+        if c.is_ascii_digit() {
+            run.push(c);
+        } else {
+            flush(&mut run, &mut out, prev);
+            out.push(c);
+            prev = Some(c);
+        }
+    }
+    flush(&mut run, &mut out, prev);
+    out
+}
 
 const SUBJECTS: &[&str] = &[
     "City council",
@@ -62,323 +236,108 @@ const OBJECTS: &[&str] = &[
     "electric ferry fleet",
 ];
 
-/// A made-up headline of another story.
+/// A made-up headline of another story, sometimes with a figure in it.
 fn headline(rng: &mut Rng) -> String {
     let s = rng.pick(SUBJECTS).copied().unwrap_or("Council");
     let v = rng.pick(VERBS).copied().unwrap_or("backs");
     let o = rng.pick(OBJECTS).copied().unwrap_or("plan");
-    format!("{s} {v} {o}")
+    match rng.below(3) {
+        0 => format!("{s} {v} {o} after {} votes", 10 + rng.below(90)),
+        _ => format!("{s} {v} {o}"),
+    }
+}
+
+/// Titles of boxes of other stories, in several languages.
+const BOX_TITLES: &[&str] = &[
+    "Also read",
+    "Most read",
+    "Related",
+    "Read more",
+    "Lesen Sie auch",
+    "Leia também",
+    "Lire aussi",
+    "Te puede interesar",
+];
+
+/// A box of teaser links to other stories, in one of the forms sites use.
+fn teaser_box(rng: &mut Rng, form: usize, items: &[String]) -> String {
+    let title = BOX_TITLES[rng.below(BOX_TITLES.len())];
+    let lis: String = items
+        .iter()
+        .enumerate()
+        .map(|(i, h)| format!("<li><a href=\"/news/{i}-{}\">{h}</a></li>", h.len()))
+        .collect();
+    match form {
+        0 => format!("<p><strong>{title}:</strong> <a href=\"/a\">{}</a></p>", items[0]),
+        1 => format!("<p>{} | <a href=\"/a\">{}</a></p>", title.to_uppercase(), items[0]),
+        2 => format!("<p><a href=\"/a\">{}</a></p>", items[0]),
+        3 => format!("<div class=\"box\"><h3>{title}</h3><ul>{lis}</ul></div>"),
+        4 => format!("<div><strong>{title}</strong><ol>{lis}</ol></div>"),
+        _ => format!(
+            "<div><p><b>{title}</b></p><p><a href=\"/a\">{}</a></p><p><a href=\"/b\">{}</a></p></div>",
+            items[0],
+            items.get(1).unwrap_or(&items[0])
+        ),
+    }
 }
 
 /// Applies furniture change `kind` to one version of the page. Returns what it changed,
 /// or `None` when the page offers no place for it.
-pub fn apply(
-    kind: &str,
-    doc: &Document,
-    truth: &Truth,
-    rng: &mut Rng,
-    new: bool,
-    pats: &Patterns,
-) -> Option<String> {
-    match kind {
-        "nav" => nav(doc, truth, rng, new),
-        "related-list" => related_list(doc, truth, rng, new),
-        "inbody-box" => inbody_box(doc, truth, rng, new),
-        "timestamp" => stamps::numbers_in(
-            doc,
-            truth,
-            rng,
-            new,
-            kind,
-            &pats.timestamp,
-            stamps::TIMESTAMPS,
-        ),
-        "counter" => {
-            stamps::numbers_in(doc, truth, rng, new, kind, &pats.counter, stamps::COUNTERS)
-        }
-        "ad" => ad(doc, truth, rng, new, &pats.ad_word),
-        "share-caption" => share_caption(doc, truth, rng, new, &pats.share),
-        "comment-count" => {
-            stamps::numbers_in(doc, truth, rng, new, kind, &pats.comment, stamps::COMMENTS)
-        }
-        _ => None,
-    }
-}
-
-fn words(s: &str) -> usize {
-    s.split_whitespace().count()
-}
-
-/// The class and id values of a node and its ancestors, lower case.
-fn marks(node: &NodeRef<'_>) -> String {
-    let mut out = String::new();
-    for a in node.ancestors_it(None) {
-        for attr in ["class", "id"] {
-            if let Some(v) = a.attr(attr) {
-                out.push(' ');
-                out.push_str(&v.to_lowercase());
+pub fn apply(kind: &str, doc: &Document, truth: &Truth, rng: &mut Rng, new: bool) -> Option<String> {
+    if kind == "all" {
+        let mut done = Vec::new();
+        for k in KINDS.iter().filter(|k| **k != "all") {
+            if let Some(d) = apply(k, doc, truth, &mut Rng::new(&format!("{}", rng.next()), k), new) {
+                done.push(d);
             }
         }
-        if let Some(name) = a.node_name() {
-            out.push_str(" <");
-            out.push_str(&name.to_lowercase());
-        }
+        return (!done.is_empty()).then(|| done.join("; "));
     }
-    out
-}
-
-fn nav(doc: &Document, truth: &Truth, rng: &mut Rng, new: bool) -> Option<String> {
-    let texts = furniture_texts(doc, truth);
-    let short_links = |(n, t): &&(NodeRef<'_>, String)| in_link(n) && (1..=4).contains(&words(t));
-    let mut links: Vec<_> = texts
-        .iter()
-        .filter(short_links)
-        .filter(|(n, _)| {
-            let m = marks(n);
-            ["<nav", "<header", "<footer", "menu", "nav"]
-                .iter()
-                .any(|w| m.contains(w))
-        })
-        .collect();
-    if links.is_empty() {
-        links = texts.iter().filter(short_links).collect();
-    }
-    if links.is_empty() {
-        return None;
-    }
-    let start = rng.below(links.len());
-    let shift = rng.below(SECTIONS.len());
-    let mut changed = Vec::new();
-    for (i, (node, text)) in links
-        .iter()
-        .cycle()
-        .skip(start)
-        .take(links.len().min(6))
-        .enumerate()
-    {
-        let mut label = SECTIONS[(shift + i) % SECTIONS.len()];
-        if label == text {
-            label = SECTIONS[(shift + i + 1) % SECTIONS.len()];
-        }
-        if new {
-            node.set_text(label);
-        }
-        changed.push(format!("{text:?} → {label:?}"));
-    }
-    Some(format!("nav links: {}", changed.join(", ")))
-}
-
-const LIST_MARKS: &[&str] = &[
-    "related",
-    "popular",
-    "most",
-    "trending",
-    "recommend",
-    "also",
-    "read",
-    "more",
-    "top",
-    "latest",
-    "stories",
-    "teaser",
-    "headlines",
-];
-
-fn related_list(doc: &Document, truth: &Truth, rng: &mut Rng, new: bool) -> Option<String> {
-    let texts = furniture_texts(doc, truth);
-    let teaser = |(n, t): &&(NodeRef<'_>, String)| in_link(n) && words(t) >= 3;
-    let mut items: Vec<_> = texts
-        .iter()
-        .filter(teaser)
-        .filter(|(n, _)| {
-            let m = marks(n);
-            LIST_MARKS.iter().any(|w| m.contains(w))
-        })
-        .collect();
-    if items.is_empty() {
-        items = texts
-            .iter()
-            .filter(|x| teaser(x) && words(&x.1) >= 4)
-            .collect();
-    }
-    if items.is_empty() {
-        // No list on the page: one inside the story, with other items in the new version.
+    if kind == "box-inside" || kind == "box-beside" {
         let paras = article_paragraphs(doc, truth);
-        let all = (0..4).map(|_| headline(rng)).collect::<Vec<_>>();
-        let heads = if new { &all[1..] } else { &all[..3] };
-        let lis: String = heads
-            .iter()
-            .map(|h| format!("<li><a href=\"/news/{}\">{h}</a></li>", h.len()))
-            .collect();
-        let html = format!("<div class=\"related-box\"><h3>Most read</h3><ul>{lis}</ul></div>");
-        return insert_at(&paras, Spot::Between, rng, &html)
-            .then(|| format!("inserted most-read box, items now {heads:?}"));
+        let form = rng.below(6);
+        let all: Vec<String> = (0..4).map(|_| headline(rng)).collect();
+        let spot = if kind == "box-inside" {
+            Spot::Between
+        } else {
+            [Spot::BeforeFirst, Spot::AfterLast][rng.below(2)]
+        };
+        let items = if new { &all[1..] } else { &all[..3] };
+        let html = teaser_box(rng, form, items);
+        if kind == "box-inside" && !new {
+            return (paras.len() >= 2).then(|| "no box".to_string());
+        }
+        return insert_at(&paras, spot, rng, &html).then(|| format!("{kind} ({spot:?}): {html}"));
     }
-    let start = rng.below(items.len());
+    let texts = furniture_texts(doc, truth);
     let mut changed = Vec::new();
-    for (node, text) in items.iter().cycle().skip(start).take(items.len().min(5)) {
-        let h = headline(rng);
-        if new {
-            node.set_text(h.as_str());
-        }
-        changed.push(format!("{text:?} → {h:?}"));
-    }
-    Some(format!("list items: {}", changed.join(", ")))
-}
-
-fn inbody_box(doc: &Document, truth: &Truth, rng: &mut Rng, new: bool) -> Option<String> {
-    let paras = article_paragraphs(doc, truth);
-    if paras.len() < 2 {
-        return None;
-    }
-    let (h1, h2, h3) = (headline(rng), headline(rng), headline(rng));
-    let form = rng.below(7);
-    let html = match form {
-        0 => format!("<p><strong>Also read:</strong> <a href=\"/a\">{h1}</a></p>"),
-        1 => format!("<p>ALSO READ | <a href=\"/a\">{h1}</a></p>"),
-        2 => format!("<p><b>Related:</b> <a href=\"/a\">{h1}</a></p>"),
-        3 => format!("<p><em>READ MORE: <a href=\"/a\">{h1}</a></em></p>"),
-        4 => format!(
-            "<div class=\"related-links\"><h4>Related</h4><ul><li><a href=\"/a\">{h1}</a></li>\
-             <li><a href=\"/b\">{h2}</a></li></ul></div>"
-        ),
-        5 => format!(
-            "<div><strong>Most read</strong><ol><li><a href=\"/a\">{h1}</a></li>\
-             <li><a href=\"/b\">{h2}</a></li><li><a href=\"/c\">{h3}</a></li></ol></div>"
-        ),
-        _ => format!("<p><a href=\"/a\">{h1}</a></p>"),
-    };
-    if new && !insert_at(&paras, Spot::Between, rng, &html) {
-        return None;
-    }
-    Some(format!("inserted in the body: {html}"))
-}
-
-/// The regular expressions the generators look for furniture with.
-#[derive(Debug)]
-pub struct Patterns {
-    timestamp: Regex,
-    counter: Regex,
-    comment: Regex,
-    ad_word: Regex,
-    share: Regex,
-}
-
-impl Patterns {
-    pub fn new() -> Result<Patterns, String> {
-        let re = |s: &str| Regex::new(s).map_err(|e| e.to_string());
-        Ok(Patterns {
-            timestamp: re(
-                r"(?i)\b(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?\s+\d|\d\s+(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)|\d{1,2}:\d{2}|\bago\b|\b(updated|published|posted)\b.*\d|\d{4}-\d{2}-\d{2}|\d{1,2}/\d{1,2}/\d{2,4}",
-            )?,
-            counter: re(
-                r"(?i)^\(?\d[\d.,]*\s*[km]?\)?(\s+(shares?|views?|likes?|reads?|reactions?|claps?))?$|^(shares?|views?|likes?)\s*[:(]?\s*\d[\d.,]*[km]?\)?$",
-            )?,
-            comment: re(r"(?i)\d+\s*comments?|comments?\s*[:(]?\s*\d+")?,
-            ad_word: re(r"(^|[\s_-])(ad|ads|advert|advertisement|adslot|dfp|gpt)([\s_-]|$)")?,
-            share: re(
-                r"(?i)share|tweet|facebook|twitter|whatsapp|linkedin|pinterest|e-?mail|reddit|copy link",
-            )?,
-        })
-    }
-}
-
-const AD_COPY: &[&str] = &[
-    "Advertisement",
-    "ADVERTISEMENT - Story continues below",
-    "Sponsored: Save 40% on your first order with code SPRING",
-    "Try our premium plan free for thirty days",
-    "Mortgage rates drop again: compare offers now",
-];
-
-fn ad(doc: &Document, truth: &Truth, rng: &mut Rng, new: bool, ad_word: &Regex) -> Option<String> {
-    let found: Vec<_> = furniture_texts(doc, truth)
-        .into_iter()
-        .filter(|(n, _)| {
-            n.ancestors_it(None).any(|a| {
-                ["class", "id"]
-                    .iter()
-                    .filter_map(|k| a.attr(k))
-                    .any(|v| ad_word.is_match(&v.to_lowercase()))
-            })
-        })
-        .collect();
-    let copy = |rng: &mut Rng| AD_COPY[rng.below(AD_COPY.len())];
-    if let Some((node, text)) = found.first() {
-        let mut c = copy(rng);
-        if c == text {
-            c = AD_COPY[0];
+    for (node, text) in &texts {
+        let raw = node.text().to_string();
+        let to = match kind {
+            "dates" if is_date_like(&raw) => move_dates(&raw),
+            "counters" if !is_date_like(&raw) && raw.chars().any(|c| c.is_ascii_digit()) => {
+                increment(&raw, rng)
+            }
+            _ if role_of(kind).is_some_and(|r| r == role(node)) => replace_words(&raw, rng),
+            _ => continue,
+        };
+        if to == raw {
+            continue;
         }
         if new {
-            node.set_text(c);
+            node.set_text(to.as_str());
         }
-        return Some(format!("ad text: {text:?} → {c:?}"));
+        if changed.len() < 6 {
+            changed.push(format!("{:?} → {:?}", cut(text), cut(&normalize_ws(&to))));
+        }
     }
-    let paras = article_paragraphs(doc, truth);
-    let (a, b) = (rng.below(AD_COPY.len()), 1 + rng.below(AD_COPY.len() - 1));
-    let text = if new {
-        AD_COPY[(a + b) % AD_COPY.len()]
-    } else {
-        AD_COPY[a]
-    };
-    let markup = [
-        "<div class=\"ad-slot\"><p>{}</p></div>",
-        "<div id=\"div-gpt-ad-1571\"><span>{}</span></div>",
-        "<aside class=\"advert\"><p>{}</p></aside>",
-    ][rng.below(3)];
-    let html = markup.replace("{}", text);
-    insert_at(&paras, Spot::Between, rng, &html).then(|| format!("ad slot inserted: {html}"))
+    (!changed.is_empty()).then(|| format!("{kind}: {}", changed.join(", ")))
 }
 
-const SHARE_CAPTIONS: &[&str] = &[
-    "Share",
-    "Share this",
-    "Tweet",
-    "Post",
-    "Email",
-    "Send",
-    "Share on Facebook",
-    "Copy link",
-];
+fn normalize_ws(s: &str) -> String {
+    s.split_whitespace().collect::<Vec<_>>().join(" ")
+}
 
-fn share_caption(
-    doc: &Document,
-    truth: &Truth,
-    rng: &mut Rng,
-    new: bool,
-    re: &Regex,
-) -> Option<String> {
-    let found: Vec<_> = furniture_texts(doc, truth)
-        .into_iter()
-        .filter(|(_, t)| {
-            words(t) <= 4 && re.is_match(t) && !t.contains(['@', '/']) && !t.contains(".com")
-        })
-        .collect();
-    if !found.is_empty() {
-        let mut changed = Vec::new();
-        for (node, text) in found.iter().take(4) {
-            let mut c = SHARE_CAPTIONS[rng.below(SHARE_CAPTIONS.len())];
-            if c == text {
-                c = "Share now";
-            }
-            if new {
-                node.set_text(c);
-            }
-            changed.push(format!("{text:?} → {c:?}"));
-        }
-        return Some(format!("share captions: {}", changed.join(", ")));
-    }
-    let paras = article_paragraphs(doc, truth);
-    let links = if new {
-        "<a href=\"#\">Share</a> <a href=\"#\">Post</a> <a href=\"#\">Send</a>"
-    } else {
-        "<a href=\"#\">Share on Facebook</a> <a href=\"#\">Tweet</a> <a href=\"#\">Email</a>"
-    };
-    let html = if rng.below(2) == 0 {
-        format!("<div class=\"social-share\">{links}</div>")
-    } else {
-        format!("<div>{links}</div>")
-    };
-    let spot = [Spot::BeforeFirst, Spot::AfterLast][rng.below(2)];
-    insert_at(&paras, spot, rng, &html).then(|| format!("share bar inserted ({spot:?}): {html}"))
+fn cut(s: &str) -> String {
+    s.chars().take(60).collect()
 }

@@ -1,13 +1,19 @@
 //! What the churn bench knows about one corpus page: which of its nodes are article text
-//! and which are furniture, judged against the corpus ground truth.
+//! and which are furniture, judged against the corpus ground truth alone.
 //!
-//! A `<p>` whose normalised text lies inside a ground-truth paragraph is article text; a
-//! text node whose normalised text lies in none of them is furniture. Everything here is
-//! recomputed on each fresh parse of the page, so a variant can pick "the third article
-//! paragraph" and find the same node every time. It also owns the deterministic PRNG and
-//! the honesty check (a furniture variant leaves every ground-truth line intact).
+//! A visible text node whose normalised text lies inside the ground-truth body is article
+//! text; every other visible text node is furniture and may change, whatever the
+//! extractor thinks of it. The only exceptions are what a reader calls the article even
+//! where the ground truth leaves it out: the headline (`<h1>`) and the subheadings
+//! (`<h2>`…`<h6>` between the story's first and last paragraphs, not in a list or a link).
+//! Everything here is recomputed on each fresh parse of the page, so a variant can pick
+//! "the third article paragraph" and find the same node every time. It also owns the
+//! deterministic PRNG and the honesty check (a furniture variant leaves every
+//! ground-truth line intact).
 
-use dom_query::{Document, NodeRef};
+use std::collections::HashMap;
+
+use dom_query::{Document, NodeId, NodeRef};
 use redline::text::normalize;
 
 /// A small deterministic PRNG (splitmix64), seeded from the page key and variant kind.
@@ -47,26 +53,32 @@ impl Rng {
     }
 }
 
-/// The ground truth of one page: its paragraphs, normalised.
+/// The ground truth of one page: its paragraphs, normalised, and all of them joined.
 #[derive(Debug)]
 pub struct Truth {
     pub lines: Vec<String>,
+    joined: String,
 }
 
 impl Truth {
     pub fn new(body: &str) -> Truth {
-        Truth {
-            lines: body
-                .lines()
-                .map(normalize)
-                .filter(|l| !l.is_empty())
-                .collect(),
-        }
+        let lines: Vec<String> = body
+            .lines()
+            .map(normalize)
+            .filter(|l| !l.is_empty())
+            .collect();
+        let joined = lines.join(" ");
+        Truth { lines, joined }
     }
 
     /// Whether `text` (normalised) lies inside one ground-truth paragraph.
     pub fn contains(&self, text: &str) -> bool {
         !text.is_empty() && self.lines.iter().any(|l| l.contains(text))
+    }
+
+    /// Whether `text` (normalised) lies anywhere in the ground-truth body.
+    pub fn in_body(&self, text: &str) -> bool {
+        !text.is_empty() && self.joined.contains(text)
     }
 }
 
@@ -80,24 +92,8 @@ fn in_invisible(node: &NodeRef<'_>) -> bool {
     })
 }
 
-/// Whether a paragraph is a caption or a legal notice: the ground truth of some pages
-/// keeps a video's caption or an agency's copyright notice, but no reader would call
-/// either the story, and redline drops both by design.
-fn caption_or_notice(p: &NodeRef<'_>, text: &str) -> bool {
-    let lower = text.to_lowercase();
-    lower.starts_with('©')
-        || lower.starts_with("copyright")
-        || lower.contains("all rights reserved")
-        || p.ancestors_it(None).any(|a| {
-            a.has_name("figure")
-                || a.has_name("figcaption")
-                || a.attr("class")
-                    .is_some_and(|c| c.to_lowercase().contains("caption"))
-        })
-}
-
-/// The `<p>` elements that are article text (≥ 8 words, inside a ground-truth paragraph,
-/// not a caption or notice), in document order.
+/// The `<p>` elements that are article text (≥ 8 words, inside a ground-truth paragraph),
+/// in document order.
 pub fn article_paragraphs<'a>(doc: &'a Document, truth: &Truth) -> Vec<NodeRef<'a>> {
     doc.select("body p")
         .nodes()
@@ -105,45 +101,67 @@ pub fn article_paragraphs<'a>(doc: &'a Document, truth: &Truth) -> Vec<NodeRef<'
         .copied()
         .filter(|p| {
             let text = normalize(&p.text());
-            text.split_whitespace().count() >= 8
-                && truth.contains(&text)
-                && !in_invisible(p)
-                && !caption_or_notice(p, &text)
+            text.split_whitespace().count() >= 8 && truth.contains(&text) && !in_invisible(p)
         })
         .collect()
 }
 
-/// Whether a paragraph reads as prose (a sentence of six words or more, or twelve words
-/// or more): then it is article text, whatever the ground truth says.
-fn is_prose(text: &str) -> bool {
-    let words = text.split_whitespace().count();
-    words >= 12 || (words >= 6 && text.ends_with(['.', '!', '?', '"', '”']))
+/// Document order of every node under `<body>`.
+fn order(doc: &Document) -> HashMap<NodeId, usize> {
+    doc.body()
+        .map(|b| {
+            b.descendants_it()
+                .enumerate()
+                .map(|(i, n)| (n.id, i))
+                .collect()
+        })
+        .unwrap_or_default()
 }
 
-/// Visible text nodes whose text lies in no ground-truth paragraph, with their
-/// normalised text, in document order.
+/// Whether a text node is part of the headline or of a subheading of the story.
+fn in_heading(n: &NodeRef<'_>, pos: &HashMap<NodeId, usize>, span: Option<(usize, usize)>) -> bool {
+    let mut heading = None;
+    for a in n.ancestors_it(None) {
+        if a.has_name("h1") {
+            return true;
+        }
+        if a.has_name("li") || a.has_name("a") {
+            return false;
+        }
+        if ["h2", "h3", "h4", "h5", "h6"].iter().any(|h| a.has_name(h)) {
+            heading = Some(a);
+        }
+    }
+    let (Some(h), Some((first, last))) = (heading, span) else {
+        return false;
+    };
+    pos.get(&h.id).is_some_and(|&at| first < at && at < last)
+}
+
+/// Visible text nodes whose text lies outside the ground-truth body (and is no heading
+/// of the story), with their normalised text, in document order.
 pub fn furniture_texts<'a>(doc: &'a Document, truth: &Truth) -> Vec<(NodeRef<'a>, String)> {
     let Some(body) = doc.body() else {
         return Vec::new();
     };
+    let pos = order(doc);
+    let paras = article_paragraphs(doc, truth);
+    let span = paras
+        .first()
+        .zip(paras.last())
+        .and_then(|(f, l)| Some((*pos.get(&f.id)?, *pos.get(&l.id)?)));
     body.descendants_it()
         .filter(|n| n.is_text())
         .filter_map(|n| {
             let text = normalize(&n.text());
-            if text.is_empty() || truth.contains(&text) || in_invisible(&n) {
+            if text.is_empty()
+                || truth.in_body(&text)
+                || in_invisible(&n)
+                || in_heading(&n, &pos, span)
+            {
                 return None;
             }
-            // Text inside an article paragraph is article text whatever its own words.
-            // Text inside an article paragraph, inside any paragraph that reads as prose,
-            // or in the headline is article text, whatever its own words.
-            let in_prose = n.ancestors_it(None).any(|a| {
-                a.has_name("h1")
-                    || (a.has_name("p") && {
-                        let p = normalize(&a.text());
-                        truth.contains(&p) || is_prose(&p)
-                    })
-            });
-            (!in_prose).then_some((n, text))
+            Some((n, text))
         })
         .collect()
 }
@@ -177,8 +195,8 @@ pub fn truth_intact(truth: &Truth, original: &str, variant: &str) -> bool {
     })
 }
 
-/// Where a box or a line goes when the page has none of its kind: between the headline and
-/// the story, between two paragraphs, or after the last one.
+/// Where a box goes: between two paragraphs of the story, or beside it (before the first
+/// or after the last).
 #[derive(Debug, Clone, Copy)]
 pub enum Spot {
     BeforeFirst,

@@ -277,6 +277,7 @@ pub async fn extract(ctx: &Ctx, source: &str) -> anyhow::Result<()> {
         &extract::Options {
             drop: Vec::new(),
             url,
+            ..extract::Options::default()
         },
     )?;
     emit(&copy.to_string())

@@ -10,6 +10,7 @@
 
 use dom_query::{LocalName, NodeData, NodeRef, local_name};
 
+use super::template::{Template, shape};
 use crate::text::normalize;
 
 /// One block of text from the content, in page order.
@@ -189,24 +190,52 @@ fn flush(blocks: &mut Vec<Block>, cur: &mut Block, para: Option<usize>) {
     blocks.push(std::mem::take(cur));
 }
 
-/// Turns blocks into the copy's paragraphs: normalised, boilerplate dropped, and the
-/// headline not repeated.
-pub(super) fn finish(blocks: Vec<Block>, headline: &str) -> Vec<String> {
-    let mut out = Vec::with_capacity(blocks.len());
-    for block in blocks {
-        let text = normalize(&block.text);
-        if text.is_empty() || text == headline {
+/// Turns blocks into the copy's paragraphs: normalised, boilerplate and the site's
+/// learned furniture dropped, and the headline not repeated. Also returns the shapes of
+/// the blocks kept before the template was applied, for learning it.
+pub(super) fn finish(
+    blocks: Vec<Block>,
+    headline: &str,
+    template: &Template,
+) -> (Vec<String>, Vec<String>) {
+    let mut kept = Vec::with_capacity(blocks.len());
+    let texts: Vec<(String, &Block)> = blocks
+        .iter()
+        .map(|b| (normalize(&b.text), b))
+        .filter(|(t, _)| !t.is_empty() && t != headline)
+        .collect();
+    // Measured against the raw text, as `link_bytes` is.
+    let link_box: Vec<bool> = texts
+        .iter()
+        .map(|(_, b)| super::boxes::is_link_box(b.text.trim(), b.link_bytes, b.non_link_words))
+        .collect();
+    for (i, (text, block)) in texts.iter().enumerate() {
+        if link_box[i] {
             continue;
         }
-        // Measured against the raw text, as `link_bytes` is.
-        let raw = block.text.trim();
-        if super::boxes::is_link_box(raw, block.link_bytes, block.non_link_words) {
+        // The title of a box of links ("Most read", "Leia também").
+        if link_box.get(i + 1) == Some(&true) && super::roles::is_box_title(text) {
             continue;
         }
-        if super::boiler::is_boilerplate(&text) {
+        if super::boiler::is_boilerplate(text) {
             continue;
         }
-        out.push(text);
+        let at_edge = texts[..i].iter().all(|(t, b)| !super::roles::is_prose_block(t, b))
+            || texts[i + 1..]
+                .iter()
+                .all(|(t, b)| !super::roles::is_prose_block(t, b));
+        if super::roles::is_meta_line(text, block, at_edge) {
+            continue;
+        }
+        kept.push(text.clone());
     }
-    out
+    let shapes: Vec<String> = kept.iter().map(|t| shape(t)).collect();
+    let learned: Vec<String> = kept
+        .iter()
+        .filter(|t| !template.is_furniture(t))
+        .cloned()
+        .collect();
+    // A template that would leave nothing is this story seen under another address.
+    let out = if learned.is_empty() { kept } else { learned };
+    (out, shapes)
 }

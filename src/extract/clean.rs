@@ -63,6 +63,12 @@ const JUNK_WORDS: &[&str] = &[
     "advert",
     "advertisement",
     "advertising",
+    "auteur",
+    "author",
+    "authors",
+    "autor",
+    "bio",
+    "biography",
     "breadcrumb",
     "breadcrumbs",
     "byline",
@@ -70,12 +76,22 @@ const JUNK_WORDS: &[&str] = &[
     "consent",
     "cookie",
     "cookies",
+    "contributor",
+    "counter",
     "credit",
     "credits",
+    "date",
+    "dateline",
+    "gallery",
+    "legenda",
+    "leyenda",
+    "meta",
     "newsletter",
     "outbrain",
     "popular",
     "promo",
+    "published",
+    "readtime",
     "recommended",
     "related",
     "share",
@@ -88,12 +104,15 @@ const JUNK_WORDS: &[&str] = &[
     "taboola",
     "tags",
     "ticker",
+    "time",
+    "timestamp",
     "trending",
+    "writer",
 ];
 
 /// Words that mark boilerplate only when nothing in the same `class`/`id` says "content":
 /// a layout class such as `l-sidebar-fixed l-article-body` wraps the story itself.
-const WEAK_WORDS: &[&str] = &["sidebar", "author", "popup", "modal", "widget"];
+const WEAK_WORDS: &[&str] = &["sidebar", "popup", "modal", "widget"];
 
 /// Words that say an element is (part of) the story.
 const CONTENT_WORDS: &[&str] = &[
@@ -108,6 +127,8 @@ const JUNK_PAIRS: &[(&str, &str)] = &[
     ("more", "stories"),
     ("read", "more"),
     ("see", "also"),
+    ("reading", "time"),
+    ("read", "time"),
 ];
 
 /// A guarded container with at least this many paragraphs is carrying the story.
@@ -180,6 +201,9 @@ fn verdict(node: &NodeRef<'_>) -> Verdict {
     let mark = if hidden { Mark::Junk } else { classify(&marks) };
     let remove = match mark {
         Mark::None => false,
+        // A paragraph of the body is kept whatever its class: one between two paragraphs
+        // of prose is the story's, not a caption beside it.
+        Mark::Junk if name == local_name!("p") && between_prose(node) => false,
         // Comments are many paragraphs long: only a page wrapper (one that holds the
         // headline) is spared.
         Mark::Comments => !holds_headline(node),
@@ -251,6 +275,18 @@ fn split_words(s: &str) -> Vec<String> {
         words.push(cur);
     }
     words
+}
+
+/// Whether a `<p>` reads as prose and sits between two `<p>` siblings of prose.
+fn between_prose(node: &NodeRef<'_>) -> bool {
+    let prose = |n: Option<NodeRef<'_>>| {
+        n.is_some_and(|n| n.has_name("p") && {
+            let text = crate::text::normalize(&n.text());
+            text.split_whitespace().count() >= 6
+                && text.ends_with(['.', '!', '?', '"', '”', '’', '»', '。'])
+        })
+    };
+    prose(Some(*node)) && prose(node.prev_element_sibling()) && prose(node.next_element_sibling())
 }
 
 /// Whether an element holds an `<h1>`: then it is a wrapper around the whole story.

@@ -9,14 +9,22 @@
 //!    nest first) and apply the feed's `drop` selectors;
 //! 2. [`headline`]: pick the headline (the page's `<h1>`, checked against its titles);
 //! 3. [`clean`]: remove what is never article text: scripts, navigation, headers and
-//!    footers, asides, forms, comments, share bars, bylines, captions, related-links boxes;
-//!    then [`boxes`]: paragraphs that are mostly links ("Also read: …", a bare link to
-//!    another story), so that one appearing mid-story cannot shift what Readability picks;
+//!    footers, asides, forms, comments, share bars, and elements whose class or id says
+//!    caption, credit, byline, author, dateline, bio, meta … (a `<p>` between two
+//!    paragraphs of prose is kept whatever its class); [`roles`]: figures, images with the
+//!    text beside them, schema.org metadata (`itemprop` author, dates …), `rel=author`,
+//!    and `<time>` with the short block that holds it; then [`boxes`]: paragraphs that are
+//!    mostly links ("Also read: …", a bare link to another story), so that one appearing
+//!    mid-story cannot shift what Readability picks;
 //! 4. find the main content with `dom_smoothie` (a port of Mozilla's Readability), then
 //!    [`gaps`]: put back the prose paragraphs its final clean-up removed from between two
 //!    paragraphs it kept (a short paragraph with a link, wrapped in a `<div>` of its own);
 //! 5. [`blocks`]: walk that content into blocks (paragraphs, subheadings, list items) and
-//!    drop the ones that are boilerplate after all (link lists, "ALSO READ" boxes, datelines);
+//!    drop the ones that are boilerplate after all: link lists and their titles, "ALSO
+//!    READ" boxes, by their words ([`boiler`]) or by the shape of their text ([`roles`]:
+//!    short lines with figures, lines mostly of digits, short lines that are no sentence
+//!    at the article's edges), and the blocks the site's [`template`] learned from its
+//!    other articles;
 //! 6. normalise each block with [`crate::text::normalize`] into a [`Copy`](struct@crate::text::Copy).
 //!
 //! [`EXTRACTOR`] names this exact behaviour and is stored with every version: when a change
@@ -31,14 +39,20 @@ mod depth;
 mod gaps;
 mod headline;
 #[cfg(test)]
+mod role_tests;
+mod roles;
+mod template;
+#[cfg(test)]
 mod tests;
 
 use dom_query::{Document, Matcher};
 
 use crate::text::Copy;
 
+pub use template::{Template, shape};
+
 /// The name and version of the extractor, recorded with every stored version.
-pub const EXTRACTOR: &str = "redline-extract/3";
+pub const EXTRACTOR: &str = "redline-extract/4";
 
 /// Per-feed extraction settings.
 #[derive(Debug, Clone, Default)]
@@ -47,6 +61,18 @@ pub struct Options {
     pub drop: Vec<String>,
     /// The page's address, when known; used to resolve relative links only.
     pub url: Option<String>,
+    /// The furniture learned from the site's other articles ([`template`]).
+    pub template: Template,
+}
+
+/// A page's extraction, with what the site's template learns from it.
+#[derive(Debug, Clone)]
+pub struct Page {
+    /// The stored copy.
+    pub copy: Copy,
+    /// The [`shape`] of every block the rules kept (including those the template then
+    /// dropped), for learning the site's template.
+    pub shapes: Vec<String>,
 }
 
 /// Why a page gave no stored copy.
@@ -72,6 +98,16 @@ pub enum ExtractError {
 /// [`ExtractError::BadSelector`] when a `drop` selector does not parse (checked before the
 /// page is looked at), [`ExtractError::NoArticle`] when no article text is found.
 pub fn extract(html: &str, opts: &Options) -> Result<Copy, ExtractError> {
+    extract_page(html, opts).map(|page| page.copy)
+}
+
+/// Extracts the article of an HTML page, and the block shapes the site's template learns
+/// from.
+///
+/// # Errors
+///
+/// As [`extract`].
+pub fn extract_page(html: &str, opts: &Options) -> Result<Page, ExtractError> {
     let drop = opts
         .drop
         .iter()
@@ -84,15 +120,19 @@ pub fn extract(html: &str, opts: &Options) -> Result<Copy, ExtractError> {
     }
     let headline = headline::find(&doc);
     clean::remove_boilerplate(&doc);
+    roles::remove_furniture(&doc);
     boxes::remove_link_boxes(&doc);
 
-    let paragraphs = main_content(doc, opts.url.as_deref())
-        .map(|blocks| blocks::finish(blocks, &headline))
+    let (paragraphs, shapes) = main_content(doc, opts.url.as_deref())
+        .map(|blocks| blocks::finish(blocks, &headline, &opts.template))
         .unwrap_or_default();
     if paragraphs.is_empty() {
         return Err(ExtractError::NoArticle);
     }
-    Ok(Copy::new(&headline, paragraphs))
+    Ok(Page {
+        copy: Copy::new(&headline, paragraphs),
+        shapes,
+    })
 }
 
 /// Runs Readability over the cleaned page and walks the content it chose into blocks.

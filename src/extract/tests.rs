@@ -53,6 +53,7 @@ fn drop_selectors_apply_before_extraction() {
     let opts = Options {
         drop: vec!["h2".into(), ".nothing-matches".into()],
         url: Some("https://example.org/world-news/putin".into()),
+        ..Options::default()
     };
     let copy = extract(&seed("page-v1.html"), &opts).unwrap();
     let expected: Vec<String> = seed_paragraphs("article-v1.txt")
@@ -67,6 +68,7 @@ fn bad_selector_is_named() {
     let opts = Options {
         drop: vec![".ok".into(), "div[[oops".into()],
         url: None,
+        ..Options::default()
     };
     let err = extract("<p>text</p>", &opts).unwrap_err();
     assert!(matches!(&err, ExtractError::BadSelector(s) if s == "div[[oops"));

@@ -12,6 +12,7 @@
 mod alerts;
 mod articles;
 mod feeds;
+mod templates;
 
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
@@ -132,6 +133,17 @@ const MIGRATIONS: &[&str] = &[
         UNIQUE (alert_id, recipient)
     );
     CREATE INDEX outbox_queue ON outbox(status, next_attempt_at);
+    "#,
+    // 2: (issue 8) each site's learned template: the block shapes of its articles.
+    r#"
+    CREATE TABLE templates (
+        host    TEXT NOT NULL,
+        url     TEXT NOT NULL,
+        shape   TEXT NOT NULL,
+        seen_at TEXT NOT NULL,
+        PRIMARY KEY (host, url, shape)
+    ) WITHOUT ROWID;
+    CREATE INDEX templates_shape ON templates(host, shape);
     "#,
 ];
 

@@ -33,6 +33,8 @@ pub use ladder::{Ladder, backoff, jittered};
 
 /// A feed's own freshness hints may slow polling down, but not below this rate.
 const MAX_FEED_HINT: Duration = Duration::from_secs(24 * 3600);
+/// A block seen on this many other articles of a host is that site's furniture.
+const TEMPLATE_ARTICLES: i64 = 2;
 /// How soon a suspect extraction is re-fetched to confirm it.
 const CONFIRM_AFTER: Duration = Duration::from_secs(5 * 60);
 
@@ -352,17 +354,31 @@ impl Watcher {
             }) => return Err(CheckError::Gone),
             Err(e) => return Err(CheckError::Fetch(e.to_string())),
         };
+        // The site's template, learned from its other articles; updated from this one.
+        let host = page.final_url.host_str().unwrap_or_default().to_string();
+        let (h, u) = (host.clone(), url.to_string());
+        let shapes = self
+            .db
+            .call(move |s| s.template_shapes(&h, &u, TEMPLATE_ARTICLES))
+            .await
+            .map_err(|e| CheckError::Template(e.to_string()))?;
         let opts = extract::Options {
             drop: self
                 .feed_config(feed)
                 .map(|f| f.drop.iter().map(|s| s.get_ref().clone()).collect())
                 .unwrap_or_default(),
             url: Some(page.final_url.to_string()),
+            template: extract::Template::new(shapes),
         };
         let html = page.text();
-        let copy =
-            extract::extract(&html, &opts).map_err(|e| CheckError::Extract(e.to_string()))?;
-        Ok(Some((copy, page.validators)))
+        let extracted =
+            extract::extract_page(&html, &opts).map_err(|e| CheckError::Extract(e.to_string()))?;
+        let (u, now) = (url.to_string(), self.clock.now());
+        self.db
+            .call(move |s| s.learn_template(&host, &u, &extracted.shapes, now))
+            .await
+            .map_err(|e| CheckError::Template(e.to_string()))?;
+        Ok(Some((extracted.copy, page.validators)))
     }
 
     /// Recipients for an article's alerts: each of its topics' recipients, once.
@@ -563,4 +579,6 @@ pub enum CheckError {
     Fetch(String),
     #[error("extraction failed: {0}")]
     Extract(String),
+    #[error("the site template could not be read or saved: {0}")]
+    Template(String),
 }

@@ -1,0 +1,270 @@
+//! Page furniture recognised by its role, in English and in other languages: each case
+//! puts one piece of furniture on a story page, changes it the way a live site does (a
+//! date moved, a counter ticking, other words), and checks that both versions give
+//! exactly the story's paragraphs. Also: a site's template learned across its articles,
+//! and a paragraph of the body without its neighbours' markup.
+
+#![allow(clippy::unwrap_used)] // tests: a panic is the failure report
+
+use super::*;
+
+const EN: &[&str] = &[
+    "The city council voted on Tuesday to rebuild the old harbour bridge, ending a debate \
+     that had divided the town for almost a decade.",
+    "Engineers had warned last year that the structure was no longer safe for heavy \
+     lorries, and the bridge has been closed to them since the spring.",
+    "The new bridge will carry two lanes of traffic and a separate path for cyclists and \
+     walkers, according to the plans approved by the council.",
+    "Work is expected to begin early next year and to last about eighteen months, during \
+     which a temporary ferry will carry passengers across the river.",
+    "Several residents said they welcomed the decision but worried about the noise and \
+     the cost, which the council has put at about forty million.",
+];
+
+const PT: &[&str] = &[
+    "A câmara municipal aprovou na terça-feira a reconstrução da velha ponte do porto, \
+     pondo fim a um debate que dividia a cidade havia quase uma década.",
+    "Os engenheiros tinham avisado no ano passado que a estrutura já não era segura para \
+     camiões pesados, e a ponte está fechada a esses veículos desde a primavera.",
+    "A nova ponte terá duas faixas de rodagem e um caminho separado para ciclistas e \
+     peões, segundo os planos aprovados pela câmara.",
+    "As obras devem começar no início do próximo ano e durar cerca de dezoito meses, \
+     período em que um barco provisório fará a travessia do rio.",
+    "Vários moradores disseram que aprovam a decisão, mas mostraram preocupação com o \
+     ruído e com o custo, que a câmara estima em cerca de quarenta milhões.",
+];
+
+/// A story page: `top` between the headline and the story, `inside` after its second
+/// paragraph, `bottom` after its last.
+fn page(paras: &[&str], top: &str, inside: &str, bottom: &str) -> String {
+    let mut body = String::new();
+    for (i, p) in paras.iter().enumerate() {
+        body.push_str(&format!("<p>{p}</p>"));
+        if i == 1 {
+            body.push_str(inside);
+        }
+    }
+    format!(
+        "<html><head><title>Harbour bridge | Daily</title></head><body>\
+         <div class=\"story\"><h1>Harbour bridge</h1>{top}<div class=\"text\">{body}</div>\
+         {bottom}</div></body></html>"
+    )
+}
+
+#[derive(Clone, Copy)]
+enum At {
+    Top,
+    Inside,
+    Bottom,
+}
+
+/// Both versions of the furniture give exactly the story's paragraphs.
+fn assert_dropped(paras: &[&str], at: At, v1: &str, v2: &str) {
+    for furniture in [v1, v2] {
+        let html = match at {
+            At::Top => page(paras, furniture, "", ""),
+            At::Inside => page(paras, "", furniture, ""),
+            At::Bottom => page(paras, "", "", furniture),
+        };
+        let copy = extract(&html, &Options::default()).unwrap();
+        assert_eq!(copy.paragraphs, paras, "furniture: {furniture}");
+    }
+}
+
+#[test]
+fn captions() {
+    let img = |caption: &str| {
+        format!("<div class=\"media\"><img src=\"/b.jpg\" alt=\"\"><p>{caption}</p></div>")
+    };
+    assert_dropped(
+        EN,
+        At::Inside,
+        &img("The old bridge seen from the harbour on Monday."),
+        &img("Council members visit the harbour bridge on Tuesday."),
+    );
+    assert_dropped(
+        PT,
+        At::Inside,
+        &img("A velha ponte vista do porto na segunda-feira."),
+        &img("Vereadores visitam a ponte do porto na terça-feira."),
+    );
+}
+
+#[test]
+fn credits() {
+    let credit = |c: &str| format!("<div><img src=\"/b.jpg\"><span>{c}</span></div>");
+    assert_dropped(
+        EN,
+        At::Top,
+        &credit("Photo: Jane Smith / Reuters"),
+        &credit("Photo: AFP via Getty Images"),
+    );
+    assert_dropped(
+        PT,
+        At::Top,
+        &credit("Foto: Ana Lima / Agência"),
+        &credit("Imagem: Rui Costa / Lusa"),
+    );
+}
+
+#[test]
+fn bylines_with_a_date() {
+    assert_dropped(
+        EN,
+        At::Top,
+        "<div><span>By Jane Smith</span> <span>March 3, 2024 10:15</span></div>",
+        "<div><span>By John Brown</span> <span>March 4, 2024 11:15</span></div>",
+    );
+    assert_dropped(
+        PT,
+        At::Top,
+        "<p>Por Ana Lima</p><p>22/01/2018 às 10h13</p>",
+        "<p>Por Rui Costa e Ana Lima</p><p>23/01/2018 às 11h14</p>",
+    );
+    // Marked up as schema.org metadata, in German.
+    let meta = |who: &str, when: &str| {
+        format!(
+            "<div><span itemprop=\"author\">{who}</span>, \
+             <span itemprop=\"datePublished\">{when}</span></div>"
+        )
+    };
+    assert_dropped(
+        PT,
+        At::Top,
+        &meta("Von Hans Müller", "3. März 2024"),
+        &meta("Von Eva Schulz", "4. März 2024"),
+    );
+}
+
+#[test]
+fn bios() {
+    assert_dropped(
+        EN,
+        At::Bottom,
+        "<div class=\"author-bio\"><p>Jane Smith covers transport for the paper. She \
+         joined in 2015.</p></div>",
+        "<div class=\"author-bio\"><p>John Brown covers local politics for the paper. \
+         He joined in 2019.</p></div>",
+    );
+    assert_dropped(
+        PT,
+        At::Bottom,
+        "<div itemprop=\"author\" itemscope><p>Ana Lima é repórter de economia do jornal \
+         desde 2015.</p></div>",
+        "<div itemprop=\"author\" itemscope><p>Rui Costa é repórter de política do jornal \
+         desde 2019.</p></div>",
+    );
+}
+
+#[test]
+fn reading_time_lines() {
+    assert_dropped(EN, At::Top, "<p>5 min read</p>", "<p>6 min read</p>");
+    assert_dropped(PT, At::Top, "<p>Leitura: 4 min</p>", "<p>Leitura: 5 min</p>");
+    assert_dropped(PT, At::Inside, "<p>Lesezeit: 4 Minuten</p>", "<p>Lesezeit: 5 Minuten</p>");
+}
+
+#[test]
+fn gallery_counters() {
+    assert_dropped(
+        EN,
+        At::Inside,
+        "<div><img src=\"/1.jpg\"><span>Image 3 of 12</span></div>",
+        "<div><img src=\"/1.jpg\"><span>Image 4 of 13</span></div>",
+    );
+    assert_dropped(PT, At::Inside, "<p>Foto 3 de 12</p>", "<p>Foto 4 de 13</p>");
+}
+
+#[test]
+fn teaser_lists() {
+    let list = |title: &str, items: &[&str]| {
+        let lis: String = items
+            .iter()
+            .map(|i| format!("<li><a href=\"/n/{}\">{i}</a></li>", i.len()))
+            .collect();
+        format!("<div><strong>{title}</strong><ul>{lis}</ul></div>")
+    };
+    assert_dropped(
+        EN,
+        At::Inside,
+        &list("Most read", &["Star striker signs for 45 million", "Rail fares up 3%"]),
+        &list("Most read", &["Central bank holds rates at 4.5%", "Ferry fleet goes electric"]),
+    );
+    assert_dropped(
+        PT,
+        At::Inside,
+        &list("Mais lidas", &["Avançado assina por 45 milhões", "Passes sobem 3%"]),
+        &list("Leia também", &["Banco central mantém juros em 4,5%", "Ferries elétricos"]),
+    );
+}
+
+#[test]
+fn a_paragraph_without_its_neighbours_class_is_kept() {
+    let carded: String = EN
+        .iter()
+        .enumerate()
+        .map(|(i, p)| {
+            let card = format!("<div class=\"card\"><p class=\"card-text\">{p}</p></div>");
+            if i == 2 {
+                // Inserted later, bare, between two cards.
+                card + "<p>The mayor said the vote showed the town could still agree on \
+                        the things that matter most to its people.</p>"
+            } else {
+                card
+            }
+        })
+        .collect();
+    let html = format!(
+        "<html><body><h1>Harbour bridge</h1><div class=\"article-body\">{carded}</div>\
+         </body></html>"
+    );
+    let copy = extract(&html, &Options::default()).unwrap();
+    assert_eq!(copy.paragraphs.len(), EN.len() + 1, "{:#?}", copy.paragraphs);
+    assert!(copy.paragraphs[3].starts_with("The mayor said"));
+}
+
+#[test]
+fn a_sites_template_is_learned_across_its_articles() {
+    // A line no rule knows, in the same place on every article of the site.
+    let furniture = |n: u32| {
+        format!(
+            "<p>Ouça esta reportagem na rádio {n} FM e siga as notícias da cidade durante \
+             todo o dia.</p>"
+        )
+    };
+    let article = |paras: &[&str], n| page(paras, "", "", &furniture(n));
+    let pages = [
+        article(&EN[..3], 91),
+        article(&PT[..3], 92),
+        article(&PT[2..], 93),
+    ];
+    // Without a template the line is kept: it reads like a line of the story.
+    let first = extract_page(&pages[0], &Options::default()).unwrap();
+    assert!(first.copy.paragraphs.iter().any(|p| p.contains("rádio 91")));
+    // Learned from the first two articles, it is dropped from the third.
+    let second = extract_page(&pages[1], &Options::default()).unwrap();
+    let learned: Vec<String> = first
+        .shapes
+        .iter()
+        .filter(|s| second.shapes.contains(s))
+        .cloned()
+        .collect();
+    assert_eq!(
+        learned,
+        [shape(
+            "Ouça esta reportagem na rádio 9 FM e siga as notícias da cidade durante todo o dia."
+        )]
+    );
+    let opts = Options {
+        template: Template::new(learned),
+        ..Options::default()
+    };
+    let third = extract(&pages[2], &opts).unwrap();
+    assert_eq!(third.paragraphs, &PT[2..]);
+    // A template that covers the whole page does not lose the story.
+    let all = Template::new(extract_page(&pages[2], &Options::default()).unwrap().shapes);
+    let opts = Options {
+        template: all,
+        ..Options::default()
+    };
+    assert!(!extract(&pages[2], &opts).unwrap().paragraphs.is_empty());
+}

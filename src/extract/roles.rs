@@ -1,0 +1,231 @@
+//! What is not the article, recognised by its role on the page rather than by its words.
+//!
+//! The lines that change on a page while its story does not — photo captions and credits,
+//! bylines and datelines, an author's bio, a reading-time line, a gallery counter — are
+//! worded differently on every site and in every language, so a list of phrases never
+//! catches them all. Their role shows in the markup and in the shape of the text instead:
+//!
+//! 1. by structure and markup, before the main content is looked for
+//!    ([`remove_furniture`]): `<figure>`, `<picture>` and `<address>`; an image and the
+//!    short text around it; schema.org `itemprop` metadata (`author`, `datePublished` …),
+//!    `rel=author` links and `<time>`, each with the short block that holds it (a `<time>`
+//!    inside a sentence stays, it is the story's);
+//! 2. by language-independent text signals, in the final sieve ([`is_meta_line`]): a short
+//!    line with a figure in it that is no sentence, a line made mostly of digits, and a
+//!    short line that is no sentence at the article's edges (before its first or after
+//!    its last paragraph of prose), where bylines, credits and datelines sit.
+//!
+//! Class and id words (`caption`, `credit`, `byline`, `author`, `dateline`, `bio`, `meta`
+//! …) are judged with the other boilerplate classes in [`super::clean`].
+
+use dom_query::{Document, NodeRef};
+
+use super::blocks::Block;
+use crate::text::normalize;
+
+/// `itemprop` values of metadata about the article rather than the article itself.
+const META_PROPS: &[&str] = &[
+    "author",
+    "creator",
+    "contributor",
+    "publisher",
+    "copyrightholder",
+    "copyrightyear",
+    "datepublished",
+    "datemodified",
+    "datecreated",
+    "uploaddate",
+    "caption",
+    "commentcount",
+    "interactionstatistic",
+    "keywords",
+    "timerequired",
+];
+
+/// The text of a block holding a marker or an image, longer than this, is the story's.
+const MAX_ROLE_CHARS: usize = 300;
+
+/// A block with this many `<p>`s or more is a part of the story, not a caption or byline.
+const MAX_ROLE_PARAGRAPHS: usize = 2;
+
+/// Removes figures, images with their captions, and metadata blocks (see the module doc).
+pub(super) fn remove_furniture(doc: &Document) {
+    let mut doomed: Vec<NodeRef<'_>> = Vec::new();
+    for node in doc.select("figure, picture, address").nodes() {
+        if paragraphs(node) <= MAX_ROLE_PARAGRAPHS * 2 {
+            doomed.push(*node);
+        }
+    }
+    for node in doc
+        .select("img, [itemprop], [rel~=author], time")
+        .nodes()
+    {
+        let is_meta = if node.has_name("img") || node.has_name("time") {
+            true
+        } else if let Some(prop) = node.attr("itemprop") {
+            prop.split_whitespace()
+                .any(|p| META_PROPS.contains(&p.to_ascii_lowercase().as_str()))
+        } else {
+            true
+        };
+        if !is_meta {
+            continue;
+        }
+        if let Some(holder) = holder(node) {
+            doomed.push(holder);
+        }
+    }
+    for node in doomed {
+        node.remove_from_parent();
+    }
+}
+
+/// A metadata element (`itemprop`, `rel=author`) longer than this is no metadata.
+const MAX_META_CHARS: usize = 600;
+
+/// A caption beside an image may read as a sentence up to this length.
+const MAX_CAPTION_CHARS: usize = 200;
+
+/// The largest block around `marker` that is still short, holds no prose and is not a
+/// page container; `None` when the marker sits inside a sentence of the story. An
+/// `itemprop` or `rel=author` element is removed itself whatever its text (an author's
+/// bio reads as prose); an image takes a one-sentence caption beside it along.
+fn holder<'a>(marker: &NodeRef<'a>) -> Option<NodeRef<'a>> {
+    let is_img = marker.has_name("img");
+    let is_time = marker.has_name("time");
+    let mut best = None;
+    if !is_img && !is_time {
+        let text = normalize(&marker.text());
+        if text.chars().count() > MAX_META_CHARS || paragraphs(marker) > MAX_ROLE_PARAGRAPHS {
+            return None;
+        }
+        best = Some(*marker);
+    }
+    let mut node = *marker;
+    loop {
+        if is_container(&node) {
+            break;
+        }
+        let text = normalize(&node.text());
+        let chars = text.chars().count();
+        let caption = is_img && chars <= MAX_CAPTION_CHARS && paragraphs(&node) <= 1;
+        if chars > MAX_ROLE_CHARS
+            || paragraphs(&node) > MAX_ROLE_PARAGRAPHS
+            || (reads_as_prose(&text) && !caption)
+        {
+            break;
+        }
+        best = Some(node);
+        match node.parent() {
+            Some(p) => node = p,
+            None => break,
+        }
+    }
+    if is_img || is_time {
+        // An image or a time alone is no furniture to remove; only with text around it.
+        return best.filter(|b| b.id != marker.id && !normalize(&b.text()).is_empty());
+    }
+    best
+}
+
+/// The page, the story's own container, or an element that holds the headline.
+fn is_container(node: &NodeRef<'_>) -> bool {
+    node.has_name("body")
+        || node.has_name("article")
+        || node.has_name("main")
+        || node.has_name("html")
+        || node.descendants_it().any(|d| d.has_name("h1"))
+}
+
+fn paragraphs(node: &NodeRef<'_>) -> usize {
+    node.descendants_it().filter(|d| d.has_name("p")).count()
+}
+
+/// Whether a text reads as a sentence of the story: six words or more, ending like a
+/// sentence.
+fn reads_as_prose(text: &str) -> bool {
+    text.split_whitespace().count() >= 6 && ends_like_sentence(text)
+}
+
+fn ends_like_sentence(text: &str) -> bool {
+    text.trim_end()
+        .ends_with(['.', '!', '?', '"', '”', '’', '»', '。', '…', ':', ';'])
+}
+
+/// Whether a block reads as a paragraph of prose (the story's body).
+pub(super) fn is_prose_block(text: &str, block: &Block) -> bool {
+    !block.heading
+        && super::boxes::is_prose(text, block.link_bytes, block.non_link_words)
+        && text.split_whitespace().count() >= 10
+}
+
+/// A box title has at most this many words.
+const MAX_TITLE_WORDS: usize = 6;
+
+/// Whether a block followed by a box of links is that box's title: a few words, no
+/// sentence.
+pub(super) fn is_box_title(text: &str) -> bool {
+    text.split_whitespace().count() <= MAX_TITLE_WORDS
+        && !(ends_like_sentence(text) && !text.ends_with(':'))
+}
+
+/// A line with a figure in it and at most this many words, not a sentence, is metadata
+/// (a reading time, a gallery counter, a date).
+const MAX_FIGURE_LINE_WORDS: usize = 8;
+
+/// A line at the article's edges with at most this many words, not a sentence, is a
+/// byline, credit or dateline.
+const MAX_EDGE_LINE_WORDS: usize = 12;
+
+/// Whether a block is metadata by the shape of its text; `at_edge` when no prose
+/// paragraph precedes it or none follows it.
+pub(super) fn is_meta_line(text: &str, block: &Block, at_edge: bool) -> bool {
+    if ends_like_sentence(text) && !text.ends_with(':') {
+        return false;
+    }
+    let words = text.split_whitespace().count();
+    // A figure of its own (`5`, `3/12`, `10:15`), not digits inside a name (`RAV4`).
+    let figure = text.split_whitespace().any(|w| {
+        let w = w.trim_matches(|c: char| !c.is_alphanumeric());
+        !w.is_empty() && w.starts_with(|c: char| c.is_ascii_digit()) && {
+            let digits = w.chars().filter(char::is_ascii_digit).count();
+            digits * 2 >= w.chars().count()
+        }
+    });
+    let (mut digits, mut alnum) = (0usize, 0usize);
+    for c in text.chars().filter(|c| c.is_alphanumeric()) {
+        alnum += 1;
+        digits += usize::from(c.is_ascii_digit());
+    }
+    if figure && words <= MAX_FIGURE_LINE_WORDS && !block.heading {
+        return true;
+    }
+    if alnum > 0 && digits * 3 >= alnum && words <= MAX_EDGE_LINE_WORDS * 2 {
+        return true;
+    }
+    at_edge && !block.heading && words <= MAX_EDGE_LINE_WORDS
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn remaining(html: &str) -> String {
+        let doc = Document::from(html);
+        remove_furniture(&doc);
+        normalize(&doc.select("body").text())
+    }
+
+    #[test]
+    fn metadata_blocks_go_with_their_markers_but_sentences_stay() {
+        assert_eq!(
+            remaining(
+                "<div class=x><span>By <a rel=author href=/a>Ana Lima</a></span></div>\
+                 <p>The council met on <time>Monday</time> to vote on the plan.</p>\
+                 <div><img src=a.jpg><span>Ana Lima / Agência</span></div>\
+                 <div><span itemprop=datePublished>22.01.2018</span></div>"
+            ),
+            "The council met on Monday to vote on the plan."
+        );
+    }
+}

@@ -1,0 +1,82 @@
+//! Each site's learned template: the shapes of the blocks its articles' extractions kept
+//! (see `extract::template`), per host and article, so that a block recurring across
+//! several articles of one host can be recognised as that site's furniture.
+
+use chrono::{DateTime, Utc};
+
+use super::{Result, Store, ts};
+
+/// Articles per host whose shapes are kept; older ones are forgotten.
+const ARTICLES_PER_HOST: i64 = 50;
+
+impl Store {
+    /// The block shapes seen on at least `min_articles` articles of `host` other than
+    /// `url`.
+    pub fn template_shapes(&self, host: &str, url: &str, min_articles: i64) -> Result<Vec<String>> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT shape FROM templates WHERE host = ?1 AND url <> ?2
+             GROUP BY shape HAVING COUNT(*) >= ?3",
+        )?;
+        let rows = stmt.query_map((host, url, min_articles), |r| r.get(0))?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// Replaces the shapes recorded for article `url` of `host` with `shapes`, and
+    /// forgets the host's articles beyond the most recent [`ARTICLES_PER_HOST`].
+    pub fn learn_template(
+        &mut self,
+        host: &str,
+        url: &str,
+        shapes: &[String],
+        now: DateTime<Utc>,
+    ) -> Result<()> {
+        let tx = self.conn.transaction()?;
+        tx.execute(
+            "DELETE FROM templates WHERE host = ?1 AND url = ?2",
+            (host, url),
+        )?;
+        {
+            let mut insert = tx.prepare_cached(
+                "INSERT OR IGNORE INTO templates (host, url, shape, seen_at) VALUES (?1, ?2, ?3, ?4)",
+            )?;
+            let at = ts(now);
+            for shape in shapes {
+                insert.execute((host, url, shape, &at))?;
+            }
+        }
+        tx.execute(
+            "DELETE FROM templates WHERE host = ?1 AND url NOT IN (
+                 SELECT url FROM templates WHERE host = ?1
+                 GROUP BY url ORDER BY MAX(seen_at) DESC, url LIMIT ?2)",
+            (host, ARTICLES_PER_HOST),
+        )?;
+        tx.commit()?;
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)] // tests: a panic is the failure report
+
+    use super::*;
+
+    #[test]
+    fn shapes_count_once_per_article_and_exclude_the_asking_one() {
+        let mut s = Store::open_in_memory().unwrap();
+        let now = Utc::now();
+        let shapes = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        s.learn_template("ex.org", "https://ex.org/a", &shapes(&["bio", "a1"]), now)
+            .unwrap();
+        // The same article again: still one article.
+        s.learn_template("ex.org", "https://ex.org/a", &shapes(&["bio", "a1"]), now)
+            .unwrap();
+        assert!(s.template_shapes("ex.org", "https://ex.org/c", 2).unwrap().is_empty());
+        s.learn_template("ex.org", "https://ex.org/b", &shapes(&["bio", "b1"]), now)
+            .unwrap();
+        assert_eq!(s.template_shapes("ex.org", "https://ex.org/c", 2).unwrap(), ["bio"]);
+        // Article a's own shapes need two *other* articles.
+        assert!(s.template_shapes("ex.org", "https://ex.org/a", 2).unwrap().is_empty());
+        assert!(s.template_shapes("other.org", "https://ex.org/c", 1).unwrap().is_empty());
+    }
+}
