@@ -145,7 +145,8 @@ fn run() -> Result<(), String> {
         for &kind in furniture::KINDS {
             let tally = furniture_tally.entry(kind).or_default();
             let (old_doc, new_doc) = (Document::from(html.as_str()), Document::from(html.as_str()));
-            let old_desc = furniture::apply(kind, &old_doc, &truth, &mut Rng::new(key, kind), false);
+            let old_desc =
+                furniture::apply(kind, &old_doc, &truth, &mut Rng::new(key, kind), false);
             let new_desc = furniture::apply(kind, &new_doc, &truth, &mut Rng::new(key, kind), true);
             let (Some(_), Some(desc)) = (old_desc, new_desc) else {
                 tally.skipped += 1;
@@ -215,7 +216,9 @@ fn run() -> Result<(), String> {
     for k in &no_extraction {
         println!("no extraction of the original page: {k}");
     }
-    println!("\nedit variants (pages alerted / total; diff shows the edit; recall misses; pages skipped)");
+    println!(
+        "\nedit variants (pages alerted / total; diff shows the edit; recall misses; pages skipped)"
+    );
     let (mut e_total, mut e_alerted, mut e_shown) = (0, 0, 0);
     for (kind, t) in &edit_tally {
         println!(
@@ -226,7 +229,9 @@ fn run() -> Result<(), String> {
         e_alerted += t.alerted;
         e_shown += t.shown;
     }
-    println!("\nfurniture-only variants (pages alerted / total; pages skipped; dishonest, excluded)");
+    println!(
+        "\nfurniture-only variants (pages alerted / total; pages skipped; dishonest, excluded)"
+    );
     let (mut f_total, mut f_alerted) = (0, 0);
     for (kind, t) in &furniture_tally {
         println!(

@@ -123,7 +123,11 @@ pub fn apply(kind_name: &str, doc: &Document, truth: &Truth, rng: &mut Rng) -> O
             };
             top.after_html(html.as_str());
             Some(Edit {
-                desc: format!("paragraph inserted after {:?}: {}", excerpt(&para), cut(&html)),
+                desc: format!(
+                    "paragraph inserted after {:?}: {}",
+                    excerpt(&para),
+                    cut(&html)
+                ),
                 para,
                 del: Vec::new(),
                 ins: words_of(s),
@@ -156,7 +160,10 @@ pub fn apply(kind_name: &str, doc: &Document, truth: &Truth, rng: &mut Rng) -> O
             to.after_html(html.as_str());
             let words = words_of(&para);
             Some(Edit {
-                desc: format!("paragraph {i} moved after paragraph {j}: {:?}", excerpt(&para)),
+                desc: format!(
+                    "paragraph {i} moved after paragraph {j}: {:?}",
+                    excerpt(&para)
+                ),
                 del: words.clone(),
                 para,
                 ins: words,

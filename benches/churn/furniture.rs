@@ -83,10 +83,10 @@ fn role(node: &NodeRef<'_>) -> Role {
             .iter()
             .any(|a| names.iter().any(|n| a.has_name(n)))
     };
-    let near_image = ancestors
-        .iter()
-        .take(3)
-        .any(|a| a.descendants_it().any(|d| d.has_name("img") || d.has_name("picture")));
+    let near_image = ancestors.iter().take(3).any(|a| {
+        a.descendants_it()
+            .any(|d| d.has_name("img") || d.has_name("picture"))
+    });
     if named(&["figure", "figcaption", "caption"])
         || has_mark(&["caption", "credit", "photo", "image", "gallery", "media"])
         || near_image
@@ -94,8 +94,16 @@ fn role(node: &NodeRef<'_>) -> Role {
         Role::Caption
     } else if named(&["address", "time"])
         || has_mark(&[
-            "author", "byline", "bio", "dateline", "meta", "date", "time", "writer",
-            "contributor", "profile",
+            "author",
+            "byline",
+            "bio",
+            "dateline",
+            "meta",
+            "date",
+            "time",
+            "writer",
+            "contributor",
+            "profile",
         ])
     {
         Role::Byline
@@ -112,8 +120,22 @@ fn role(node: &NodeRef<'_>) -> Role {
 
 /// Words put in place of furniture words.
 const POOL: &[&str] = &[
-    "harbour", "meadow", "lantern", "orchard", "Kowalski", "Ferreira", "Nakamura", "pebble",
-    "violet", "summit", "Okafor", "Lindqvist", "canyon", "marble", "thunder", "Dubois",
+    "harbour",
+    "meadow",
+    "lantern",
+    "orchard",
+    "Kowalski",
+    "Ferreira",
+    "Nakamura",
+    "pebble",
+    "violet",
+    "summit",
+    "Okafor",
+    "Lindqvist",
+    "canyon",
+    "marble",
+    "thunder",
+    "Dubois",
 ];
 
 /// Replaces about half of the words of `text` (at least one) with pool words.
@@ -268,8 +290,15 @@ fn teaser_box(rng: &mut Rng, form: usize, items: &[String]) -> String {
         .map(|(i, h)| format!("<li><a href=\"/news/{i}-{}\">{h}</a></li>", h.len()))
         .collect();
     match form {
-        0 => format!("<p><strong>{title}:</strong> <a href=\"/a\">{}</a></p>", items[0]),
-        1 => format!("<p>{} | <a href=\"/a\">{}</a></p>", title.to_uppercase(), items[0]),
+        0 => format!(
+            "<p><strong>{title}:</strong> <a href=\"/a\">{}</a></p>",
+            items[0]
+        ),
+        1 => format!(
+            "<p>{} | <a href=\"/a\">{}</a></p>",
+            title.to_uppercase(),
+            items[0]
+        ),
         2 => format!("<p><a href=\"/a\">{}</a></p>", items[0]),
         3 => format!("<div class=\"box\"><h3>{title}</h3><ul>{lis}</ul></div>"),
         4 => format!("<div><strong>{title}</strong><ol>{lis}</ol></div>"),
@@ -283,11 +312,23 @@ fn teaser_box(rng: &mut Rng, form: usize, items: &[String]) -> String {
 
 /// Applies furniture change `kind` to one version of the page. Returns what it changed,
 /// or `None` when the page offers no place for it.
-pub fn apply(kind: &str, doc: &Document, truth: &Truth, rng: &mut Rng, new: bool) -> Option<String> {
+pub fn apply(
+    kind: &str,
+    doc: &Document,
+    truth: &Truth,
+    rng: &mut Rng,
+    new: bool,
+) -> Option<String> {
     if kind == "all" {
         let mut done = Vec::new();
         for k in KINDS.iter().filter(|k| **k != "all") {
-            if let Some(d) = apply(k, doc, truth, &mut Rng::new(&format!("{}", rng.next()), k), new) {
+            if let Some(d) = apply(
+                k,
+                doc,
+                truth,
+                &mut Rng::new(&format!("{}", rng.next()), k),
+                new,
+            ) {
                 done.push(d);
             }
         }

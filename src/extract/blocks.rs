@@ -220,7 +220,9 @@ pub(super) fn finish(
         if super::boiler::is_boilerplate(text) {
             continue;
         }
-        let at_edge = texts[..i].iter().all(|(t, b)| !super::roles::is_prose_block(t, b))
+        let at_edge = texts[..i]
+            .iter()
+            .all(|(t, b)| !super::roles::is_prose_block(t, b))
             || texts[i + 1..]
                 .iter()
                 .all(|(t, b)| !super::roles::is_prose_block(t, b));

@@ -280,10 +280,12 @@ fn split_words(s: &str) -> Vec<String> {
 /// Whether a `<p>` reads as prose and sits between two `<p>` siblings of prose.
 fn between_prose(node: &NodeRef<'_>) -> bool {
     let prose = |n: Option<NodeRef<'_>>| {
-        n.is_some_and(|n| n.has_name("p") && {
-            let text = crate::text::normalize(&n.text());
-            text.split_whitespace().count() >= 6
-                && text.ends_with(['.', '!', '?', '"', '”', '’', '»', '。'])
+        n.is_some_and(|n| {
+            n.has_name("p") && {
+                let text = crate::text::normalize(&n.text());
+                text.split_whitespace().count() >= 6
+                    && text.ends_with(['.', '!', '?', '"', '”', '’', '»', '。'])
+            }
         })
     };
     prose(Some(*node)) && prose(node.prev_element_sibling()) && prose(node.next_element_sibling())

@@ -159,8 +159,18 @@ fn bios() {
 #[test]
 fn reading_time_lines() {
     assert_dropped(EN, At::Top, "<p>5 min read</p>", "<p>6 min read</p>");
-    assert_dropped(PT, At::Top, "<p>Leitura: 4 min</p>", "<p>Leitura: 5 min</p>");
-    assert_dropped(PT, At::Inside, "<p>Lesezeit: 4 Minuten</p>", "<p>Lesezeit: 5 Minuten</p>");
+    assert_dropped(
+        PT,
+        At::Top,
+        "<p>Leitura: 4 min</p>",
+        "<p>Leitura: 5 min</p>",
+    );
+    assert_dropped(
+        PT,
+        At::Inside,
+        "<p>Lesezeit: 4 Minuten</p>",
+        "<p>Lesezeit: 5 Minuten</p>",
+    );
 }
 
 #[test]
@@ -186,14 +196,29 @@ fn teaser_lists() {
     assert_dropped(
         EN,
         At::Inside,
-        &list("Most read", &["Star striker signs for 45 million", "Rail fares up 3%"]),
-        &list("Most read", &["Central bank holds rates at 4.5%", "Ferry fleet goes electric"]),
+        &list(
+            "Most read",
+            &["Star striker signs for 45 million", "Rail fares up 3%"],
+        ),
+        &list(
+            "Most read",
+            &[
+                "Central bank holds rates at 4.5%",
+                "Ferry fleet goes electric",
+            ],
+        ),
     );
     assert_dropped(
         PT,
         At::Inside,
-        &list("Mais lidas", &["Avançado assina por 45 milhões", "Passes sobem 3%"]),
-        &list("Leia também", &["Banco central mantém juros em 4,5%", "Ferries elétricos"]),
+        &list(
+            "Mais lidas",
+            &["Avançado assina por 45 milhões", "Passes sobem 3%"],
+        ),
+        &list(
+            "Leia também",
+            &["Banco central mantém juros em 4,5%", "Ferries elétricos"],
+        ),
     );
 }
 
@@ -218,7 +243,12 @@ fn a_paragraph_without_its_neighbours_class_is_kept() {
          </body></html>"
     );
     let copy = extract(&html, &Options::default()).unwrap();
-    assert_eq!(copy.paragraphs.len(), EN.len() + 1, "{:#?}", copy.paragraphs);
+    assert_eq!(
+        copy.paragraphs.len(),
+        EN.len() + 1,
+        "{:#?}",
+        copy.paragraphs
+    );
     assert!(copy.paragraphs[3].starts_with("The mayor said"));
 }
 

@@ -56,10 +56,7 @@ pub(super) fn remove_furniture(doc: &Document) {
             doomed.push(*node);
         }
     }
-    for node in doc
-        .select("img, [itemprop], [rel~=author], time")
-        .nodes()
-    {
+    for node in doc.select("img, [itemprop], [rel~=author], time").nodes() {
         let is_meta = if node.has_name("img") || node.has_name("time") {
             true
         } else if let Some(prop) = node.attr("itemprop") {

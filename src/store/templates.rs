@@ -71,12 +71,27 @@ mod tests {
         // The same article again: still one article.
         s.learn_template("ex.org", "https://ex.org/a", &shapes(&["bio", "a1"]), now)
             .unwrap();
-        assert!(s.template_shapes("ex.org", "https://ex.org/c", 2).unwrap().is_empty());
+        assert!(
+            s.template_shapes("ex.org", "https://ex.org/c", 2)
+                .unwrap()
+                .is_empty()
+        );
         s.learn_template("ex.org", "https://ex.org/b", &shapes(&["bio", "b1"]), now)
             .unwrap();
-        assert_eq!(s.template_shapes("ex.org", "https://ex.org/c", 2).unwrap(), ["bio"]);
+        assert_eq!(
+            s.template_shapes("ex.org", "https://ex.org/c", 2).unwrap(),
+            ["bio"]
+        );
         // Article a's own shapes need two *other* articles.
-        assert!(s.template_shapes("ex.org", "https://ex.org/a", 2).unwrap().is_empty());
-        assert!(s.template_shapes("other.org", "https://ex.org/c", 1).unwrap().is_empty());
+        assert!(
+            s.template_shapes("ex.org", "https://ex.org/a", 2)
+                .unwrap()
+                .is_empty()
+        );
+        assert!(
+            s.template_shapes("other.org", "https://ex.org/c", 1)
+                .unwrap()
+                .is_empty()
+        );
     }
 }
