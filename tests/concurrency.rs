@@ -71,17 +71,14 @@ async fn serve(stories: usize) -> HttpServer {
 /// A config polling the feed and re-checking every article each second, mailing through
 /// `smtp`; `lease` is `[state] lease`.
 fn env(server: &HttpServer, smtp: &TestSmtp, lease: &str) -> Env {
-    let env = Env::with_config(&format!(
+    Env::with_config(&format!(
         "[http]\nallow_private = true\n[schedule]\nfeed_interval = \"1s\"\njitter = \"0%\"\nrevisit = [\"1s\"]\n\
          {}{TOPICS}\n[email]\nfrom = \"redline <redline@example.org>\"\nto = [\"desk@example.org\"]\n\
          transport = \"smtp\"\n[email.smtp]\nhost = \"127.0.0.1\"\nport = {}\ntls = \"none\"\ntimeout = \"20s\"\n",
         feed_toml("World", &format!("{}/feeds/world.xml", server.base())),
         smtp.port()
-    ));
-    let config = std::fs::read_to_string(env.config_path()).expect("config");
-    let config = config.replacen("\n\n", &format!("\nlease = {lease:?}\n\n"), 1);
-    std::fs::write(env.config_path(), config).expect("write config");
-    env
+    ))
+    .with_lease(lease)
 }
 
 fn spawn(env: &Env, args: &[&str]) -> tokio::process::Child {
@@ -185,7 +182,24 @@ async fn manual_polls_beside_the_service_never_double_an_alert() {
         for i in round * 5..round * 5 + 5 {
             server.set(&story_path(i), Canned::html(page(i, 1)));
         }
+        // The read commands run beside them and must never fail either.
+        let readers: Vec<_> = [
+            &["articles", "--json"][..],
+            &["history", "1"],
+            &["replay", "--since", "1h"],
+        ]
+        .iter()
+        .map(|args| spawn(&env, args))
+        .collect();
         let runs = futures_join(&env, POLLS).await;
+        for child in readers {
+            let run = finish(child).await;
+            assert_eq!(
+                run.code, 0,
+                "round {round}: a read command failed\nstdout:\n{}\nstderr:\n{}",
+                run.stdout, run.stderr
+            );
+        }
         for run in runs {
             assert_eq!(
                 run.code, 0,
@@ -236,17 +250,22 @@ async fn futures_join(env: &Env, n: usize) -> Vec<Run> {
     let children: Vec<_> = (0..n).map(|_| spawn(env, &["poll", "--all"])).collect();
     let mut runs = Vec::new();
     for child in children {
-        let out = tokio::time::timeout(LIMIT, child.wait_with_output())
-            .await
-            .expect("poll finishes")
-            .expect("poll output");
-        runs.push(Run {
-            code: out.status.code().unwrap_or(-1),
-            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-        });
+        runs.push(finish(child).await);
     }
     runs
+}
+
+/// Waits for a spawned command and collects what it printed.
+async fn finish(child: tokio::process::Child) -> Run {
+    let out = tokio::time::timeout(LIMIT, child.wait_with_output())
+        .await
+        .expect("the command finishes")
+        .expect("its output");
+    Run {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -257,7 +276,11 @@ async fn two_polls_at_once_on_a_fresh_state_take_one_baseline_each() {
     let env = env(&server, &smtp, "2m");
     let runs = futures_join(&env, 2).await;
     for run in &runs {
-        assert_eq!(run.code, 0, "stdout:\n{}\nstderr:\n{}", run.stdout, run.stderr);
+        assert_eq!(
+            run.code, 0,
+            "stdout:\n{}\nstderr:\n{}",
+            run.stdout, run.stderr
+        );
     }
     let v = versions(&env);
     assert_eq!(v.len(), STORIES, "{v:?}");
@@ -298,17 +321,12 @@ async fn replay_email_beside_the_service_resends_each_alert_once() {
         .map(|_| spawn(&env, &["replay", "--since", "1h", "--email"]))
         .collect();
     for child in replays {
-        let out = tokio::time::timeout(LIMIT, child.wait_with_output())
-            .await
-            .expect("replay finishes")
-            .expect("output");
-        let stdout = String::from_utf8_lossy(&out.stdout);
+        let run = finish(child).await.expect_code(0);
         assert!(
-            out.status.success(),
-            "{stdout}\n{}",
-            String::from_utf8_lossy(&out.stderr)
+            run.stdout.contains("sent 2 messages again"),
+            "{}",
+            run.stdout
         );
-        assert!(stdout.contains("sent 2 messages again"), "{stdout}");
     }
     let seen = server.total();
     server.wait_total(seen + 2 * STORIES + 2, LIMIT).await;
@@ -323,7 +341,13 @@ async fn replay_email_beside_the_service_resends_each_alert_once() {
         per_id.values().all(|&n| n == 3),
         "each sent once by the service and once by each replay: {per_id:?}"
     );
-    assert_eq!(store(&env).alerts(&Default::default()).expect("alerts").len(), 2);
+    assert_eq!(
+        store(&env)
+            .alerts(&Default::default())
+            .expect("alerts")
+            .len(),
+        2
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -344,7 +368,10 @@ async fn a_killed_senders_claim_runs_out_and_each_message_goes_once() {
     first.start_kill().expect("SIGKILL");
     first.wait().await.expect("reaped");
     smtp.hold_messages(false);
-    assert!(smtp.messages().is_empty(), "a send cut short is not delivered");
+    assert!(
+        smtp.messages().is_empty(),
+        "a send cut short is not delivered"
+    );
 
     // Right away, another process sends the two unclaimed messages and leaves the
     // claimed one queued.
@@ -357,7 +384,10 @@ async fn a_killed_senders_claim_runs_out_and_each_message_goes_once() {
     // Once the claim has run out, the next poll sends it.
     let deadline = tokio::time::Instant::now() + LIMIT;
     while smtp.messages().len() < STORIES {
-        assert!(tokio::time::Instant::now() < deadline, "the claim never ran out");
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the claim never ran out"
+        );
         env.run(&["poll"]).await.expect_code(0);
         tokio::time::sleep(LOOK).await;
     }

@@ -56,9 +56,8 @@ impl Store {
         let busy = due.iter().filter(|(_, busy)| *busy).count();
         let mut won = Vec::new();
         {
-            let mut claim = tx.prepare(
-                "UPDATE articles SET claimed_by = ?2, claimed_until = ?3 WHERE id = ?1",
-            )?;
+            let mut claim = tx
+                .prepare("UPDATE articles SET claimed_by = ?2, claimed_until = ?3 WHERE id = ?1")?;
             let mut read = tx.prepare(&format!("{ARTICLE_SELECT} WHERE a.id = ?1"))?;
             for (id, _) in due.iter().filter(|(_, busy)| !*busy) {
                 claim.execute((id, &owner, ts(until)))?;
@@ -156,7 +155,7 @@ impl Store {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::store::{CheckUpdate, NewArticle, NewVersion};
+    use crate::store::{CheckRecorded, CheckUpdate, NewArticle, NewVersion};
     use crate::text::Copy;
 
     fn two_processes() -> (tempfile::TempDir, Store, Store) {
@@ -220,7 +219,8 @@ mod tests {
         assert!(won_b.is_empty());
         assert_eq!(busy_b, 2);
         // a records x: its claim on x is released, and b may take it.
-        a.record_check(&update(x, None, "one", now)).expect("record");
+        a.record_check(&update(x, None, "one", now))
+            .expect("record");
         let (won_b, busy_b) = b.claim_due_articles(now, true, now + lease).expect("b");
         assert_eq!(won_b.iter().map(|r| r.id).collect::<Vec<_>>(), vec![x]);
         assert_eq!(busy_b, 1);
@@ -274,13 +274,21 @@ mod tests {
         assert_eq!(due.len(), 1);
         let lease = chrono::Duration::seconds(60);
         assert_eq!(a.claim_outbox(&due, now, now + lease).expect("a"), due);
-        assert!(b.claim_outbox(&due, now, now + lease).expect("b").is_empty());
+        assert!(
+            b.claim_outbox(&due, now, now + lease)
+                .expect("b")
+                .is_empty()
+        );
         assert!(b.due_outbox(now).expect("due").is_empty());
         // Released unsent, it is anyone's again; sent, it is no one's.
         a.release_outbox(&due).expect("release");
         assert_eq!(b.claim_outbox(&due, now, now + lease).expect("b"), due);
         b.mark_sent(&due, "250 ok", now).expect("sent");
         let later = now + lease + lease;
-        assert!(a.claim_outbox(&due, later, later + lease).expect("a").is_empty());
+        assert!(
+            a.claim_outbox(&due, later, later + lease)
+                .expect("a")
+                .is_empty()
+        );
     }
 }

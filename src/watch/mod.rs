@@ -150,7 +150,11 @@ impl Watcher {
         let mut report = CycleReport::default();
         for (feed, id) in self.config.feeds.iter().zip(ids) {
             // Another process polling this feed right now is left to it.
-            let row = match self.db.call(move |s| s.claim_feed(id, now, all, until)).await? {
+            let row = match self
+                .db
+                .call(move |s| s.claim_feed(id, now, all, until))
+                .await?
+            {
                 Claim::Won(row) => Some(row),
                 Claim::NotDue => continue,
                 Claim::Busy => {
@@ -486,7 +490,10 @@ impl Watcher {
             recorded = self.db.call(move |s| s.record_check(&update)).await?;
         }
         if recorded.stale {
-            tracing::debug!(article = article.id, "another process recorded this check first");
+            tracing::debug!(
+                article = article.id,
+                "another process recorded this check first"
+            );
         }
         report.versions = usize::from(recorded.version.is_some());
         report.alerts = usize::from(recorded.alert.is_some());
