@@ -149,10 +149,8 @@ pub fn apply(kind_name: &str, doc: &Document, truth: &Truth, rng: &mut Rng) -> O
                 return None;
             }
             let i = rng.below(paras.len());
-            let mut j = rng.below(paras.len());
-            while j.abs_diff(i) < 2 {
-                j = (j + 1) % paras.len();
-            }
+            let far: Vec<usize> = (0..paras.len()).filter(|j| j.abs_diff(i) >= 2).collect();
+            let j = *rng.pick(&far)?;
             let (p, to) = (paras[i], paras[j]);
             let para = normalize(&p.text());
             let html = p.html().to_string();

@@ -326,7 +326,7 @@ pub fn apply(
                 k,
                 doc,
                 truth,
-                &mut Rng::new(&format!("{}", rng.next()), k),
+                &mut Rng::new(&rng.next().to_string(), k),
                 new,
             ) {
                 done.push(d);
