@@ -31,7 +31,7 @@ pub mod defaults {
     ];
     pub const STOP_AFTER_SECS: u64 = 14 * 24 * 3600;
     pub const FLIP_FLOP_SECS: u64 = 2 * 24 * 3600;
-    pub const SUBJECT: &str = "[redline] {headline} — reworded ({feed})";
+    pub const SUBJECT: &str = "[redline] {headline} — {change} ({feed})";
     pub const SENDMAIL: &str = "sendmail";
 }
 
@@ -241,6 +241,10 @@ pub struct TopicConfig {
     /// Recipients for this topic's alerts; absent means `[email].to`.
     #[serde(default)]
     pub notify: Option<Vec<String>>,
+    /// The change labels that alert for this topic; absent means every label. A version
+    /// whose labels are all outside the list is stored and listed, not alerted.
+    #[serde(default)]
+    pub alert_on: Option<Vec<crate::diff::Label>>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Default)]
@@ -762,6 +766,20 @@ impl Config {
     /// The configured feed with this URL, if any.
     pub fn feed_by_url(&self, url: &str) -> Option<&FeedConfig> {
         self.feeds.iter().find(|f| f.url.get_ref() == url)
+    }
+
+    /// Whether a change with these labels alerts for `topic`: its `alert_on` holds one
+    /// of them (or it has no `alert_on`, or the change has no label at all).
+    pub fn alerts_on(&self, topic: &str, labels: &crate::diff::Labels) -> bool {
+        match self
+            .topics
+            .iter()
+            .find(|t| t.name.get_ref() == topic)
+            .and_then(|t| t.alert_on.as_deref())
+        {
+            Some(wanted) => labels.is_empty() || labels.any_in(wanted),
+            None => true,
+        }
     }
 
     /// Recipients for alerts of a topic: its `notify`, else `[email].to`.

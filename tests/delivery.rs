@@ -90,7 +90,10 @@ async fn the_seed_edit_delivers_exactly_one_message() {
     );
     let subject = mail.header_decoded("Subject").expect("subject");
     assert!(subject.starts_with("[redline] Putin says"), "{subject}");
-    assert!(subject.ends_with("— reworded (World News)"), "{subject}");
+    assert!(
+        subject.ends_with("— headline, figures, quotes, addition (World News)"),
+        "{subject}"
+    );
 
     // The replay shows it delivered, with the server's answer.
     let replay = env.run(&["replay", "--json"]).await.expect_code(0).json();

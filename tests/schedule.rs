@@ -42,7 +42,7 @@ async fn revisit_ladder_is_followed_until_stop_after() {
     loop {
         let a = story().await;
         let Some(next) = a.next_check else {
-            assert_eq!(a.state, "stopped");
+            assert_eq!(a.state, redline::store::ArticleState::Stopped);
             break;
         };
         let last = a.last_check.expect("checked");

@@ -1,7 +1,7 @@
 //! The two bodies of an alert: plain text and HTML, carrying the same content.
 //!
 //! Layout, in both: the headline (old → new when it changed), the link, feed, topics,
-//! versions with their times and the word counts, then the diff fragment the differ
+//! versions with their times, the change labels and the word counts, then the diff fragment the differ
 //! rendered, and last the command that shows the diff again. The HTML uses inline styles
 //! only, because many mail clients drop `<style>` blocks.
 //!
@@ -215,6 +215,9 @@ fn meta(mail: &AlertMail) -> Vec<(&'static str, String)> {
             time(mail.to_time)
         ),
     ));
+    if !mail.labels.is_empty() {
+        rows.push(("Labels", mail.labels.to_string()));
+    }
     rows.push((
         "Changes",
         format!(
@@ -298,6 +301,7 @@ mod tests {
             alert_id: 3,
             article_id: 9,
             kind: AlertKind::Reworded,
+            labels: [crate::diff::Label::Figures].into_iter().collect(),
             headline_old: "Old".into(),
             headline_new: "Old".into(),
             url: "https://example.org/a?x=1&y=2".into(),
@@ -353,6 +357,20 @@ mod tests {
             "{text}"
         );
         assert!(text.contains("Topic:    t\n"), "{text}");
+    }
+
+    #[test]
+    fn labels_are_listed_in_both_bodies() {
+        let text = text_body(&mail());
+        assert!(text.contains("Labels:   figures\n"), "{text}");
+        assert!(
+            html_body(&mail()).contains(
+                ">Labels</td><td style=\"padding:2px 0;vertical-align:top\">figures</td>"
+            )
+        );
+        let mut m = mail();
+        m.labels = crate::diff::Labels::new();
+        assert!(!text_body(&m).contains("Labels:"));
     }
 
     #[test]

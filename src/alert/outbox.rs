@@ -20,7 +20,7 @@ use tokio_util::sync::CancellationToken;
 use super::{AlertKind, AlertMail, Mailer, SendError, build, build_digest};
 use crate::config::Config;
 use crate::diff::{self, render};
-use crate::store::{AlertRow, Db, OutboxRow};
+use crate::store::{AlertRow, Db, OutboxRow, VersionRow};
 
 /// The first retry waits this long; each further one twice as long …
 const RETRY_FIRST: Duration = Duration::from_secs(30);
@@ -63,11 +63,7 @@ pub async fn alert_mail(db: &Db, alert_id: i64) -> anyhow::Result<AlertMail> {
     let (Some(alert), Some(article), Some(old), Some(new)) = (alert, article, old, new) else {
         anyhow::bail!("alert {alert_id} is missing, or refers to a missing article or version");
     };
-    let kind = if alert.kind == "removed" {
-        AlertKind::Removed
-    } else {
-        AlertKind::Reworded
-    };
+    let kind = alert.kind;
     let (text_diff, html_diff, added, removed) = if kind == AlertKind::Removed {
         (
             "The page is gone (it answered 404/410); redline stopped revisiting it.\n".to_string(),
@@ -77,7 +73,7 @@ pub async fn alert_mail(db: &Db, alert_id: i64) -> anyhow::Result<AlertMail> {
             0,
         )
     } else {
-        let d = diff::diff(&old.copy, &new.copy);
+        let d = decided_diff(&old, &new);
         let opts = render::RenderOptions { context: 1 };
         (
             render::word(&d, &opts),
@@ -90,6 +86,7 @@ pub async fn alert_mail(db: &Db, alert_id: i64) -> anyhow::Result<AlertMail> {
         alert_id,
         article_id: article.id,
         kind,
+        labels: alert.labels.clone(),
         headline_old: old.copy.headline.clone(),
         headline_new: new.copy.headline.clone(),
         url: article.url.clone(),
@@ -112,6 +109,15 @@ pub async fn alert_mail(db: &Db, alert_id: i64) -> anyhow::Result<AlertMail> {
         html_diff,
         thread_root: root.filter(|r| *r != alert_id),
     })
+}
+
+/// The diff from `old` to `new` as the watcher decided on it (ignored text masked), when
+/// `new` is the version right after `old` and the diff was kept; else computed afresh.
+pub fn decided_diff(old: &VersionRow, new: &VersionRow) -> diff::CopyDiff {
+    new.diff
+        .clone()
+        .filter(|_| new.number == old.number + 1)
+        .unwrap_or_else(|| diff::diff(&old.copy, &new.copy))
 }
 
 fn mailbox(addr: &str) -> Result<Mailbox, SendError> {

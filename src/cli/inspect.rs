@@ -7,8 +7,12 @@ use serde_json::json;
 
 use super::table::Table;
 use super::{Ctx, DiffFormat, UsageError, emit, emit_json, human_time, parse_when};
-use crate::diff::{self, render};
-use crate::store::{AlertFilter, AlertRow, ArticleFilter, ArticleRow, Db, VersionRow};
+use crate::alert::outbox::decided_diff;
+use crate::diff::render;
+use crate::store::{
+    AlertFilter, AlertKind, AlertRow, ArticleFilter, ArticleRow, Db, DeliveryStatus, QuietCheck,
+    VersionRow,
+};
 
 fn or_dash<T: ToString>(v: Option<T>) -> String {
     v.map_or_else(|| "-".to_string(), |v| v.to_string())
@@ -108,7 +112,7 @@ pub async fn articles(
             a.id.to_string(),
             a.versions.to_string(),
             or_dash(a.last_change.map(human_time)),
-            a.state.clone(),
+            a.state.to_string(),
             truncate(&a.title, 70),
             a.url.clone(),
         ]);
@@ -147,25 +151,63 @@ pub async fn history(ctx: &Ctx, reference: &str, json: bool) -> anyhow::Result<(
     let config = ctx.config()?;
     let db = ctx.db(&config)?;
     let (article, versions) = article_and_versions(&db, reference).await?;
+    let id = article.id;
+    let quiet = db.call(move |s| s.quiet_checks(id)).await?;
     if json {
-        return emit_json(&json!({ "article": article, "versions": versions }));
+        return emit_json(&json!({
+            "article": article,
+            "versions": versions,
+            "quiet_checks": quiet,
+        }));
     }
     let mut out = format!(
         "article {}: {}\n{}\n\n",
         article.id, article.title, article.url
     );
-    let mut t = Table::new(&["VERSION", "TIME", "ADDED", "REMOVED", "NOTE"]);
-    for v in &versions {
+    out.push_str(&history_table(&versions, &quiet).to_string());
+    emit(&out)
+}
+
+/// The versions and, between them in time order, the checks of a changed page that
+/// made no version, each saying why.
+fn history_table(versions: &[VersionRow], quiet: &[QuietCheck]) -> Table {
+    let mut t = Table::new(&["VERSION", "TIME", "ADDED", "REMOVED", "LABELS", "NOTE"]);
+    let mut quiet = quiet.iter().peekable();
+    let quiet_row = |q: &QuietCheck| {
+        let note = match &q.detail {
+            Some(d) => format!("no version: {}: {d}", q.outcome),
+            None => format!("no version: {}", q.outcome),
+        };
+        vec![
+            "-".to_string(),
+            human_time(q.time),
+            String::new(),
+            String::new(),
+            "-".to_string(),
+            note,
+        ]
+    };
+    for v in versions {
+        while let Some(q) = quiet.next_if(|q| q.time < v.time) {
+            t.row(quiet_row(q));
+        }
         t.row(vec![
             v.number.to_string(),
             human_time(v.time),
             format!("+{}", v.words_added),
             format!("-{}", v.words_removed),
+            if v.labels.is_empty() {
+                "-".to_string()
+            } else {
+                v.labels.to_string()
+            },
             v.note.clone().unwrap_or_default(),
         ]);
     }
-    out.push_str(&t.to_string());
-    emit(&out)
+    for q in quiet {
+        t.row(quiet_row(q));
+    }
+    t
 }
 
 /// Picks the two versions to compare: `--from`/`--to`, else the last two.
@@ -210,7 +252,7 @@ pub async fn diff(
     let db = ctx.db(&config)?;
     let (article, versions) = article_and_versions(&db, reference).await?;
     let (old, new) = pick(&article, &versions, from, to)?;
-    let d = diff::diff(&old.copy, &new.copy);
+    let d = decided_diff(old, new);
     let opts = render::RenderOptions { context: 0 };
     let out = match format {
         DiffFormat::Json => {
@@ -242,8 +284,13 @@ pub async fn diff(
             } else {
                 render::word(&d, &opts)
             };
+            let labels = if d.labels.is_empty() {
+                String::new()
+            } else {
+                format!(" ({})", d.labels)
+            };
             format!(
-                "article {}: {}\n{}\nversion {} ({}) → version {} ({}): +{} -{} words\n\n{}",
+                "article {}: {}\n{}\nversion {} ({}) → version {} ({}): +{} -{} words{labels}\n\n{}",
                 article.id,
                 new.copy.headline,
                 article.url,
@@ -344,23 +391,28 @@ pub async fn replay(ctx: &Ctx, args: ReplayArgs) -> anyhow::Result<()> {
     let mut out = String::new();
     for a in &alerts {
         let (old, new) = alert_versions(&db, a).await?;
-        let d = diff::diff(&old.copy, &new.copy);
+        let d = decided_diff(&old, &new);
         if args.json {
             docs.push(json!({ "alert": a, "diff": render::json(&d) }));
             continue;
         }
+        let what = if a.kind == AlertKind::Reworded && !a.labels.is_empty() {
+            a.labels.to_string()
+        } else {
+            a.kind.to_string()
+        };
         out.push_str(&format!(
             "== {}  article {}  v{} → v{}  {}  [{}]\n{}\n{}\n\n",
             human_time(a.created),
             a.article_id,
             a.from_version,
             a.to_version,
-            a.kind,
+            what,
             delivery_summary(a),
             new.copy.headline,
             a.url
         ));
-        if a.kind == "removed" {
+        if a.kind == AlertKind::Removed {
             out.push_str("the page is gone (404/410); redline stopped revisiting it\n\n");
         } else {
             let opts = render::RenderOptions { context: 0 };
@@ -400,9 +452,11 @@ fn delivery_summary(a: &AlertRow) -> String {
     }
     a.deliveries
         .iter()
-        .map(|d| match (&d.status[..], &d.last_error) {
-            ("failed", Some(e)) => format!("{}: failed: {e}", d.recipient),
-            ("queued", Some(e)) => format!("{}: queued, last error: {e}", d.recipient),
+        .map(|d| match (d.status, &d.last_error) {
+            (DeliveryStatus::Failed, Some(e)) => format!("{}: failed: {e}", d.recipient),
+            (DeliveryStatus::Queued, Some(e)) => {
+                format!("{}: queued, last error: {e}", d.recipient)
+            }
             (s, _) => format!("{}: {s}", d.recipient),
         })
         .collect::<Vec<_>>()

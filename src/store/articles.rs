@@ -3,8 +3,13 @@
 use chrono::{DateTime, Utc};
 use rusqlite::{OptionalExtension, Row, Transaction};
 
+use super::kinds::{AlertKind, ArticleState, Quiet};
 use super::{Result, Store, opt_ts, parse_ts, ts};
+use crate::diff::{CopyDiff, Labels};
 use crate::text::Copy;
+
+/// How many quiet checks (see [`QuietCheck`]) are kept per article: the newest ones.
+pub const QUIET_KEPT: i64 = 20;
 
 /// A tracked article.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
@@ -22,7 +27,7 @@ pub struct ArticleRow {
     pub next_check: Option<DateTime<Utc>>,
     pub last_change: Option<DateTime<Utc>>,
     /// `active` (being revisited), `stopped` (past `stop_after`) or `removed` (404/410).
-    pub state: String,
+    pub state: ArticleState,
     pub last_error: Option<String>,
     #[serde(skip)]
     pub error_streak: i64,
@@ -37,6 +42,9 @@ pub struct ArticleRow {
     /// When a sharp drop in extracted text was first seen and awaits confirmation.
     #[serde(skip)]
     pub suspect_at: Option<DateTime<Utc>>,
+    /// A hash of the page as last fetched, to tell a changed page from an unchanged one.
+    #[serde(skip)]
+    pub page_hash: Option<String>,
 }
 
 const ARTICLE_SELECT: &str = "SELECT a.*, f.name AS feed_name,
@@ -70,6 +78,7 @@ impl ArticleRow {
             revisit_step: r.get("revisit_step")?,
             ladder_start: parse_ts(&r.get::<_, String>("ladder_start_at")?),
             suspect_at: opt_ts(r.get("suspect_at")?),
+            page_hash: r.get("page_hash")?,
         })
     }
 }
@@ -98,6 +107,12 @@ pub struct VersionRow {
     /// Why this version raised no alert, when it did not (`baseline`, `flip-flop`,
     /// `extractor changed`, …).
     pub note: Option<String>,
+    /// What kind of change this version is (empty for a baseline).
+    pub labels: Labels,
+    /// The diff from the previous version as the watcher decided on it (ignored text
+    /// masked); `None` for a baseline or a version stored before diffs were kept.
+    #[serde(skip)]
+    pub diff: Option<CopyDiff>,
 }
 
 impl VersionRow {
@@ -118,6 +133,11 @@ impl VersionRow {
             words_added: r.get("words_added")?,
             words_removed: r.get("words_removed")?,
             note: r.get("note")?,
+            labels: r.get("labels")?,
+            // A diff this redline cannot read is recomputed by whoever needs it.
+            diff: r
+                .get::<_, Option<String>>("diff")?
+                .and_then(|d| serde_json::from_str(&d).ok()),
         })
     }
 }
@@ -130,6 +150,17 @@ pub struct NewVersion {
     pub words_added: i64,
     pub words_removed: i64,
     pub note: Option<String>,
+    pub labels: Labels,
+    /// The diff the decision saw, kept so that alerts and `redline diff` show it.
+    pub diff: Option<CopyDiff>,
+}
+
+/// A check of a page that changed but made no version, and why.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct QuietCheck {
+    pub time: DateTime<Utc>,
+    pub outcome: Quiet,
+    pub detail: Option<String>,
 }
 
 /// Everything one check of an article changes, written in one transaction.
@@ -142,15 +173,19 @@ pub struct CheckUpdate {
     pub last_modified: Option<String>,
     pub title: Option<String>,
     pub version: Option<NewVersion>,
-    /// An alert of this kind (`reworded`, `removed`) to queue for these recipients. A
-    /// `reworded` alert goes from the previous version to the one recorded here.
-    pub alert: Option<(String, Vec<String>)>,
-    pub state: String,
+    /// An alert of this kind to queue for these recipients. A `reworded` alert goes from
+    /// the previous version to the one recorded here.
+    pub alert: Option<(AlertKind, Vec<String>)>,
+    pub state: ArticleState,
     pub next_check: Option<DateTime<Utc>>,
     pub revisit_step: i64,
     pub ladder_start: DateTime<Utc>,
     pub error: Option<String>,
     pub suspect_at: Option<DateTime<Utc>>,
+    /// Why a changed page made no version, to show in `history`.
+    pub quiet: Option<QuietCheck>,
+    /// The fetched page's hash; `None` keeps the stored one.
+    pub page_hash: Option<String>,
 }
 
 /// What [`Store::record_check`] wrote.
@@ -351,7 +386,8 @@ impl Store {
                 last_error = ?10,
                 error_streak = CASE WHEN ?10 IS NULL THEN 0 ELSE error_streak + 1 END,
                 last_change_at = CASE WHEN ?11 THEN ?2 ELSE last_change_at END,
-                suspect_at = ?12
+                suspect_at = ?12,
+                page_hash = COALESCE(?13, page_hash)
              WHERE id = ?1",
             rusqlite::params![
                 u.article_id,
@@ -366,10 +402,38 @@ impl Store {
                 u.error,
                 changed,
                 u.suspect_at.map(ts),
+                u.page_hash,
             ],
         )?;
+        if let Some(q) = &u.quiet {
+            tx.execute(
+                "INSERT INTO quiet_checks (article_id, checked_at, outcome, detail) VALUES (?1, ?2, ?3, ?4)",
+                (u.article_id, ts(q.time), q.outcome, &q.detail),
+            )?;
+            tx.execute(
+                "DELETE FROM quiet_checks WHERE article_id = ?1 AND id NOT IN
+                    (SELECT id FROM quiet_checks WHERE article_id = ?1 ORDER BY id DESC LIMIT ?2)",
+                (u.article_id, QUIET_KEPT),
+            )?;
+        }
         tx.commit()?;
         Ok(out)
+    }
+
+    /// The checks of an article's changed page that made no version (the newest
+    /// [`QUIET_KEPT`]), oldest first.
+    pub fn quiet_checks(&self, article_id: i64) -> Result<Vec<QuietCheck>> {
+        let mut stmt = self.conn.prepare(
+            "SELECT checked_at, outcome, detail FROM quiet_checks WHERE article_id = ?1 ORDER BY id",
+        )?;
+        let rows = stmt.query_map([article_id], |r| {
+            Ok(QuietCheck {
+                time: parse_ts(&r.get::<_, String>(0)?),
+                outcome: r.get(1)?,
+                detail: r.get(2)?,
+            })
+        })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
     /// Starts tracking a URL directly (`redline track`), optionally with a baseline.
@@ -414,8 +478,8 @@ fn insert_version(
     v: &NewVersion,
 ) -> Result<()> {
     tx.execute(
-        "INSERT INTO versions (article_id, number, fetched_at, headline, body, extractor, words_added, words_removed, note)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+        "INSERT INTO versions (article_id, number, fetched_at, headline, body, extractor, words_added, words_removed, note, labels, diff)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
         rusqlite::params![
             article_id,
             number,
@@ -426,6 +490,8 @@ fn insert_version(
             v.words_added,
             v.words_removed,
             v.note,
+            v.labels,
+            v.diff.as_ref().and_then(|d| serde_json::to_string(d).ok()),
         ],
     )?;
     Ok(())
@@ -453,6 +519,8 @@ mod tests {
             words_added: 0,
             words_removed: 0,
             note: None,
+            labels: Labels::new(),
+            diff: None,
         }
     }
 
@@ -486,18 +554,20 @@ mod tests {
             title: None,
             version: Some(version("one")),
             alert: None,
-            state: "active".into(),
+            state: ArticleState::Active,
             next_check: Some(now),
             revisit_step: 0,
             ladder_start: now,
             error: None,
             suspect_at: None,
+            quiet: None,
+            page_hash: None,
         };
         let first = s.record_check(&u).expect("record");
         assert_eq!(first.version, Some(1));
         u.version = Some(version("two"));
         u.alert = Some((
-            "reworded".into(),
+            AlertKind::Reworded,
             vec!["a@x.example".into(), "b@x.example".into()],
         ));
         let second = s.record_check(&u).expect("record");

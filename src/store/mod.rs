@@ -12,6 +12,7 @@
 mod alerts;
 mod articles;
 mod feeds;
+mod kinds;
 
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
@@ -21,7 +22,9 @@ use rusqlite::{Connection, OptionalExtension};
 
 pub use alerts::{AlertFilter, AlertRow, OutboxRow};
 pub use articles::{ArticleFilter, ArticleRow, CheckUpdate, NewArticle, NewVersion, VersionRow};
+pub use articles::{QUIET_KEPT, QuietCheck};
 pub use feeds::{FeedFetch, FeedRow};
+pub use kinds::{AlertKind, ArticleState, DeliveryStatus, Quiet, UnknownWord};
 
 /// What can go wrong in the store.
 #[derive(Debug, thiserror::Error)]
@@ -132,6 +135,21 @@ const MIGRATIONS: &[&str] = &[
         UNIQUE (alert_id, recipient)
     );
     CREATE INDEX outbox_queue ON outbox(status, next_attempt_at);
+    "#,
+    // 2: (issue 8) change labels and the decided diff on each version; the checks of a
+    // changed page that made no version (bounded per article), and the page's hash.
+    r#"
+    ALTER TABLE versions ADD COLUMN labels TEXT NOT NULL DEFAULT '';
+    ALTER TABLE versions ADD COLUMN diff TEXT;
+    ALTER TABLE articles ADD COLUMN page_hash TEXT;
+    CREATE TABLE quiet_checks (
+        id              INTEGER PRIMARY KEY,
+        article_id      INTEGER NOT NULL REFERENCES articles(id),
+        checked_at      TEXT NOT NULL,
+        outcome         TEXT NOT NULL,
+        detail          TEXT
+    );
+    CREATE INDEX quiet_checks_article ON quiet_checks(article_id, checked_at);
     "#,
 ];
 

@@ -14,21 +14,22 @@ use url::Url;
 
 use crate::clock::Clock;
 use crate::config::{Config, FeedConfig};
-use crate::diff;
+use crate::diff::{CopyDiff, Labels};
 use crate::extract;
 use crate::feed::{self, Entry};
 use crate::fetch::{FetchError, Fetched, Fetcher, Validators};
 use crate::metrics::Metrics;
 use crate::store::{
-    ArticleRow, CheckUpdate, Db, FeedFetch, FeedRow, NewArticle, NewVersion, StoreError, VersionRow,
+    AlertKind, ArticleRow, ArticleState, CheckUpdate, Db, FeedFetch, FeedRow, NewArticle,
+    NewVersion, Quiet, QuietCheck, StoreError, VersionRow,
 };
 use crate::text::Copy;
 use crate::topic::{MatchText, Query};
 
-mod judge;
+mod decide;
 mod ladder;
 
-pub use judge::{Verdict, judge};
+pub use decide::{Check, Decision, Verdict, decide, judge};
 pub use ladder::{Ladder, backoff, jittered};
 
 /// A feed's own freshness hints may slow polling down, but not below this rate.
@@ -336,13 +337,14 @@ impl Watcher {
         name.and_then(|n| self.config.feeds.iter().find(|f| f.name == n))
     }
 
-    /// Fetches and extracts one article's page as it is now.
+    /// Fetches and extracts one article's page as it is now: its copy, validators and
+    /// a hash of the page (see [`page_hash`]).
     pub async fn fetch_copy(
         &self,
         url: &str,
         feed: Option<&str>,
         validators: &Validators,
-    ) -> Result<Option<(Copy, Validators)>, CheckError> {
+    ) -> Result<Option<(Copy, Validators, String)>, CheckError> {
         let url = Url::parse(url).map_err(|e| CheckError::Fetch(format!("bad URL {url}: {e}")))?;
         let page = match self.http.get_public(&url, validators).await {
             Ok(Fetched::NotModified) => return Ok(None),
@@ -362,11 +364,12 @@ impl Watcher {
         let html = page.text();
         let copy =
             extract::extract(&html, &opts).map_err(|e| CheckError::Extract(e.to_string()))?;
-        Ok(Some((copy, page.validators)))
+        Ok(Some((copy, page.validators, page_hash(&html))))
     }
 
-    /// Recipients for an article's alerts: each of its topics' recipients, once.
-    fn recipients(&self, article: &ArticleRow) -> Vec<String> {
+    /// Recipients for an article's alerts: each of its topics' recipients, once. With
+    /// `labels`, only the topics whose `alert_on` takes one of them count.
+    fn recipients(&self, article: &ArticleRow, labels: Option<&Labels>) -> Vec<String> {
         let mut all: Vec<String> = if article.topics.is_empty() {
             self.config
                 .email
@@ -378,6 +381,7 @@ impl Watcher {
             article
                 .topics
                 .iter()
+                .filter(|t| labels.is_none_or(|l| self.config.alerts_on(t, l)))
                 .flat_map(|t| self.config.recipients(t))
                 .collect()
         };
@@ -426,22 +430,34 @@ impl Watcher {
             title: None,
             version: None,
             alert: None,
-            state: "active".into(),
+            state: ArticleState::Active,
             next_check: None,
             revisit_step: article.revisit_step,
             ladder_start: article.ladder_start,
             error: None,
             suspect_at: None,
+            quiet: None,
+            page_hash: None,
         };
         let fetched = self
             .fetch_copy(&article.url, article.feed.as_deref(), &validators)
             .await;
         match fetched {
             Ok(None) => ladder.advance(&mut update, now),
-            Ok(Some((copy, v))) => {
+            Ok(Some((copy, v, hash))) => {
                 update.etag = v.etag;
                 update.last_modified = v.last_modified;
-                self.compare(&article, latest.clone(), &recent, copy, &mut update, now);
+                let page_changed = article.page_hash.as_ref().is_some_and(|h| *h != hash);
+                update.page_hash = Some(hash);
+                self.compare(
+                    &article,
+                    latest.clone(),
+                    &recent,
+                    copy,
+                    page_changed,
+                    &mut update,
+                    now,
+                );
                 if update.version.is_some() {
                     report.versions = 1;
                 }
@@ -451,10 +467,10 @@ impl Watcher {
             }
             Err(CheckError::Gone) => {
                 tracing::info!(article = article.id, url = %article.url, "article removed (404/410)");
-                update.state = "removed".into();
+                update.state = ArticleState::Removed;
                 update.next_check = None;
                 if latest.is_some() {
-                    update.alert = Some(("removed".into(), self.recipients(&article)));
+                    update.alert = Some((AlertKind::Removed, self.recipients(&article, None)));
                     report.alerts = 1;
                 }
             }
@@ -470,13 +486,15 @@ impl Watcher {
         Ok(report)
     }
 
-    /// Compares a fresh copy with the latest stored version and fills in what to record.
+    /// Decides what a fresh copy is (see [`decide`]) and fills in what to record.
+    #[allow(clippy::too_many_arguments)]
     fn compare(
         &self,
         article: &ArticleRow,
         latest: Option<VersionRow>,
         recent: &[VersionRow],
         copy: Copy,
+        page_changed: bool,
         u: &mut CheckUpdate,
         now: DateTime<Utc>,
     ) {
@@ -484,74 +502,127 @@ impl Watcher {
         if !copy.headline.is_empty() {
             u.title = Some(copy.headline.clone());
         }
-        let Some(prev) = latest else {
-            u.version = Some(NewVersion {
-                copy,
-                extractor: extract::EXTRACTOR.into(),
-                words_added: 0,
-                words_removed: 0,
-                note: Some("baseline".into()),
-            });
-            ladder.restart(u, now);
-            return;
-        };
         let patterns: &[regex::Regex] = article
             .feed
             .as_deref()
             .and_then(|f| self.ignore.iter().find(|(n, _)| n == f))
             .map_or(&[], |(_, p)| p.as_slice());
-        let verdict = judge(&prev.copy, &copy, patterns);
-        if verdict == Verdict::Same {
-            ladder.advance(u, now);
-            return;
-        }
-        let d = diff::diff(&prev.copy, &copy);
-        let mut version = NewVersion {
-            copy,
-            extractor: extract::EXTRACTOR.into(),
-            words_added: d.words_added as i64,
-            words_removed: d.words_removed as i64,
-            note: None,
+        let decision = decide(&Check {
+            latest: latest.as_ref(),
+            recent,
+            new: &copy,
+            ignore: patterns,
+            extractor: extract::EXTRACTOR,
+        });
+        let quiet = |outcome: Quiet, detail: &str| QuietCheck {
+            time: now,
+            outcome,
+            detail: Some(detail.to_string()),
         };
-        // An upgraded extractor sees the same page differently: re-baseline quietly.
-        if prev.extractor != extract::EXTRACTOR {
-            version.note = Some(format!(
-                "re-baselined: extractor {} → {}",
-                prev.extractor,
-                extract::EXTRACTOR
-            ));
-            u.version = Some(version);
-            ladder.advance(u, now);
-            return;
-        }
-        // Most of the text gone at once is a paywall, error page or consent wall, not an
-        // edit: confirm with a second fetch, then record it as an extraction failure.
-        if let Verdict::Shrunk { old_len, new_len } = verdict {
-            if article.suspect_at.is_some() {
-                u.error = Some(format!(
-                    "extraction failure: the text shrank from {old_len} to {new_len} characters (paywall, error or consent page?); no alert"
-                ));
-                u.suspect_at = article.suspect_at;
-                ladder.advance(u, now);
-            } else {
-                u.suspect_at = Some(now);
-                u.next_check = Some(now + CONFIRM_AFTER);
+        let version = |diff: Option<CopyDiff>, note: Option<String>| NewVersion {
+            copy: copy.clone(),
+            extractor: extract::EXTRACTOR.into(),
+            words_added: diff.as_ref().map_or(0, |d| d.words_added as i64),
+            words_removed: diff.as_ref().map_or(0, |d| d.words_removed as i64),
+            note,
+            labels: diff.as_ref().map(|d| d.labels.clone()).unwrap_or_default(),
+            diff,
+        };
+        match decision {
+            Decision::Baseline => {
+                u.version = Some(version(None, Some("baseline".into())));
+                ladder.restart(u, now);
             }
-            return;
+            Decision::Same => {
+                if page_changed {
+                    u.quiet = Some(quiet(
+                        Quiet::FurnitureOnly,
+                        "the page changed outside the article text",
+                    ));
+                }
+                ladder.advance(u, now);
+            }
+            Decision::Cosmetic => {
+                u.quiet = Some(quiet(
+                    Quiet::Cosmetic,
+                    "only whitespace or invisible characters changed",
+                ));
+                ladder.advance(u, now);
+            }
+            Decision::FurnitureOnly => {
+                u.quiet = Some(quiet(
+                    Quiet::FurnitureOnly,
+                    "only text the feed's ignore patterns match changed",
+                ));
+                ladder.advance(u, now);
+            }
+            // Most of the text gone at once is a paywall, error page or consent wall, not
+            // an edit: confirm with a second fetch, then record it as an extraction
+            // failure.
+            Decision::Suspect { old_len, new_len } => {
+                if article.suspect_at.is_some() {
+                    u.error = Some(format!(
+                        "extraction failure: the text shrank from {old_len} to {new_len} characters (paywall, error or consent page?); no alert"
+                    ));
+                    u.suspect_at = article.suspect_at;
+                    u.quiet = Some(quiet(
+                        Quiet::Shrink,
+                        &format!("confirmed: {old_len} → {new_len} characters; no alert"),
+                    ));
+                    ladder.advance(u, now);
+                } else {
+                    u.suspect_at = Some(now);
+                    u.next_check = Some(now + CONFIRM_AFTER);
+                    u.quiet = Some(quiet(
+                        Quiet::Shrink,
+                        &format!("{old_len} → {new_len} characters; checking again"),
+                    ));
+                }
+            }
+            // An upgraded extractor sees the same page differently: re-baseline quietly.
+            Decision::Rebaseline { from, diff } => {
+                let note = format!("re-baselined: extractor {from} → {}", extract::EXTRACTOR);
+                u.version = Some(version(Some(diff), Some(note)));
+                ladder.advance(u, now);
+            }
+            // A → B → A: record the return, but the reader has seen this text already.
+            Decision::FlipFlop {
+                version: same,
+                diff,
+            } => {
+                let note = format!("flip-flop: same text as version {same}");
+                u.version = Some(version(Some(diff), Some(note)));
+                ladder.advance(u, now);
+            }
+            Decision::Changed { diff, labels } => {
+                let wanted = article.topics.is_empty()
+                    || article
+                        .topics
+                        .iter()
+                        .any(|t| self.config.alerts_on(t, &labels));
+                let mut v = version(Some(diff), None);
+                if wanted {
+                    u.alert = Some((AlertKind::Reworded, self.recipients(article, Some(&labels))));
+                } else {
+                    v.note = Some(format!("not in alert_on: {labels}"));
+                }
+                v.labels = labels;
+                u.version = Some(v);
+                ladder.restart(u, now);
+            }
         }
-        // A → B → A: record the return, but the reader has seen this text already.
-        if let Some(same) = recent.iter().find(|v| {
-            v.number < prev.number && judge(&v.copy, &version.copy, patterns) == Verdict::Same
-        }) {
-            version.note = Some(format!("flip-flop: same text as version {}", same.number));
-            u.version = Some(version);
-            ladder.advance(u, now);
-            return;
-        }
-        u.alert = Some(("reworded".into(), self.recipients(article)));
-        u.version = Some(version);
-        ladder.restart(u, now);
     }
+}
+
+/// A hash of a fetched page, to tell a page that changed from one that did not: a
+/// change of the page that leaves the extracted text alone is shown in `history` as
+/// "furniture only". (The hash is only compared with the previous one, so its exact
+/// function may change between releases at the cost of one such line.)
+pub fn page_hash(html: &str) -> String {
+    use std::hash::{Hash, Hasher};
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    html.hash(&mut h);
+    format!("{:016x}", h.finish())
 }
 
 /// Why one article's check failed.
