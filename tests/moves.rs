@@ -123,7 +123,7 @@ async fn a_new_slug_under_the_same_guid_is_the_same_story() {
         .as_array()
         .expect("alerts")
         .iter()
-        .map(|a| a["kind"].as_str().expect("kind"))
+        .map(|a| a["alert"]["kind"].as_str().expect("kind"))
         .collect();
     assert_eq!(kinds, vec!["reworded"], "no \"removed\" alert");
 
