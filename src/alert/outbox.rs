@@ -71,8 +71,8 @@ pub async fn alert_mail(db: &Db, alert_id: i64) -> anyhow::Result<AlertMail> {
     };
     let (text_diff, html_diff, added, removed) = if kind == AlertKind::Removed {
         (
-            "The page is gone (it answered 404/410); redline stopped revisiting it.\n".to_string(),
-            "<p>The page is gone (it answered 404/410); redline stopped revisiting it.</p>"
+            "The page is gone (it answered 404/410 on two checks an hour apart, and its feed no longer carries it); redline stopped revisiting it.\n".to_string(),
+            "<p>The page is gone (it answered 404/410 on two checks an hour apart, and its feed no longer carries it); redline stopped revisiting it.</p>"
                 .to_string(),
             0,
             0,

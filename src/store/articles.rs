@@ -22,7 +22,8 @@ pub struct ArticleRow {
     pub last_check: Option<DateTime<Utc>>,
     pub next_check: Option<DateTime<Utc>>,
     pub last_change: Option<DateTime<Utc>>,
-    /// `active` (being revisited), `stopped` (past `stop_after`) or `removed` (404/410).
+    /// `active` (being revisited), `stopped` (past `stop_after`), `removed` (404/410,
+    /// confirmed) or `joined` (a copy joined to another article after it had versions).
     pub state: String,
     pub last_error: Option<String>,
     #[serde(skip)]
