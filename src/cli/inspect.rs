@@ -153,24 +153,59 @@ pub async fn history(ctx: &Ctx, reference: &str, json: bool) -> anyhow::Result<(
     let (article, versions) = article_and_versions(&db, reference).await?;
     let id = article.id;
     let quiet = db.call(move |s| s.quiet_checks(id)).await?;
+    let addresses = db.call(move |s| s.addresses(id)).await?;
+    let moves: Vec<_> = addresses.iter().filter(|a| a.kind == "moved").collect();
     if json {
         return emit_json(&json!({
             "article": article,
             "versions": versions,
             "quiet_checks": quiet,
+            "moves": moves,
         }));
     }
     let mut out = format!(
         "article {}: {}\n{}\n\n",
         article.id, article.title, article.url
     );
-    out.push_str(&history_table(&versions, &quiet).to_string());
+    let notes: Vec<String> = versions
+        .iter()
+        .map(|v| {
+            let mut note = v.note.clone().unwrap_or_default();
+            for m in moves.iter().filter(|m| m.version == Some(v.number)) {
+                if !note.is_empty() {
+                    note.push_str("; ");
+                }
+                note.push_str(&format!("moved from {}", m.url));
+            }
+            note
+        })
+        .collect();
+    out.push_str(&history_table(&versions, &notes, &quiet).to_string());
+    if !moves.is_empty() {
+        out.push_str("\naddress changes:\n");
+        for m in &moves {
+            let why = match m.reason.as_str() {
+                "feed" => "the feed links a new address",
+                "redirect" => "permanent redirect",
+                _ => "canonical link",
+            };
+            let version = m
+                .version
+                .map_or_else(|| "no new version".to_string(), |v| format!("version {v}"));
+            out.push_str(&format!(
+                "{}  {} → {}  ({why}; {version})\n",
+                human_time(m.at),
+                m.url,
+                m.new_url.as_deref().unwrap_or("?"),
+            ));
+        }
+    }
     emit(&out)
 }
 
-/// The versions and, between them in time order, the checks of a changed page that
-/// made no version, each saying why.
-fn history_table(versions: &[VersionRow], quiet: &[QuietCheck]) -> Table {
+/// The versions (each with its note) and, between them in time order, the checks of a
+/// changed page that made no version, each saying why.
+fn history_table(versions: &[VersionRow], notes: &[String], quiet: &[QuietCheck]) -> Table {
     let mut t = Table::new(&["VERSION", "TIME", "ADDED", "REMOVED", "LABELS", "NOTE"]);
     let mut quiet = quiet.iter().peekable();
     let quiet_row = |q: &QuietCheck| {
@@ -187,7 +222,7 @@ fn history_table(versions: &[VersionRow], quiet: &[QuietCheck]) -> Table {
             note,
         ]
     };
-    for v in versions {
+    for (v, note) in versions.iter().zip(notes) {
         while let Some(q) = quiet.next_if(|q| q.time < v.time) {
             t.row(quiet_row(q));
         }
@@ -201,7 +236,7 @@ fn history_table(versions: &[VersionRow], quiet: &[QuietCheck]) -> Table {
             } else {
                 v.labels.to_string()
             },
-            v.note.clone().unwrap_or_default(),
+            note.clone(),
         ]);
     }
     for q in quiet {

@@ -208,6 +208,7 @@ mod tests {
             suspect_at: None,
             quiet: None,
             page_hash: None,
+            address: Default::default(),
         }
     }
 

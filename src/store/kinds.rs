@@ -87,8 +87,10 @@ word_enum! {
         Active = "active",
         /// Past `stop_after`: no longer revisited.
         Stopped = "stopped",
-        /// The page is gone (404/410).
+        /// The page is gone (404/410, confirmed).
         Removed = "removed",
+        /// A copy joined to another article after it had versions.
+        Joined = "joined",
     }
 }
 
