@@ -231,7 +231,7 @@ impl Store {
     /// entry is given as its key and link; an article counts as carried when any feed
     /// carries it.
     pub fn mark_in_feed(&mut self, feed_id: i64, entries: &[(String, String)]) -> Result<()> {
-        let tx = self.conn.transaction()?;
+        let tx = self.write()?;
         tx.execute(
             "UPDATE articles SET in_feed = 0 WHERE feed_id = ?1",
             [feed_id],
@@ -248,7 +248,7 @@ impl Store {
     /// Remembers `url` as another address of article `id` (the canonical address its page
     /// declares), so that an entry linking it finds the article.
     pub fn add_alias(&mut self, id: i64, url: &str, at: DateTime<Utc>) -> Result<()> {
-        let tx = self.conn.transaction()?;
+        let tx = self.write()?;
         insert_alias(&tx, id, url, None, "canonical", at)?;
         tx.commit()?;
         Ok(())
@@ -259,7 +259,7 @@ impl Store {
     /// `into`'s. A copy with no version yet is deleted; one with versions keeps them and
     /// is no longer revisited (state `joined`). Returns whether the copy was deleted.
     pub fn join_article(&mut self, copy: i64, into: i64, at: DateTime<Utc>) -> Result<bool> {
-        let tx = self.conn.transaction()?;
+        let tx = self.write()?;
         let row: Option<(String, String, bool)> = tx
             .query_row(
                 "SELECT key, url, in_feed FROM articles WHERE id = ?1",
@@ -381,6 +381,7 @@ mod tests {
         let now = Utc::now();
         let u = CheckUpdate {
             article_id: a.id,
+            based_on: None,
             at: now,
             etag: None,
             last_modified: None,
