@@ -95,7 +95,10 @@ pub async fn demo(ctx: &Ctx, state: Option<PathBuf>) -> anyhow::Result<()> {
     }
     let (id, alert) = story?;
 
-    let sent: Vec<PathBuf> = eml_files(&mail)?.difference(&mail_before).cloned().collect();
+    let sent: Vec<PathBuf> = eml_files(&mail)?
+        .difference(&mail_before)
+        .cloned()
+        .collect();
     let explore = Ctx {
         config_path: config_path.clone(),
         color: ctx.color,
@@ -104,7 +107,11 @@ pub async fn demo(ctx: &Ctx, state: Option<PathBuf>) -> anyhow::Result<()> {
     super::inspect::diff(&explore, &id.to_string(), None, None, DiffFormat::Word).await?;
     let mut out = String::from("\nThe alert email");
     match sent.as_slice() {
-        [one] => out.push_str(&format!(" (to {}): {}\n", recipients(&alert), one.display())),
+        [one] => out.push_str(&format!(
+            " (to {}): {}\n",
+            recipients(&alert),
+            one.display()
+        )),
         many => {
             out.push_str(&format!("s ({}):\n", many.len()));
             for m in many {
@@ -117,13 +124,18 @@ pub async fn demo(ctx: &Ctx, state: Option<PathBuf>) -> anyhow::Result<()> {
     let commands = [
         (format!("history {id}"), "the versions"),
         (format!("diff {id}"), "the last change, word by word"),
-        (format!("show {id} --version 1"), "the stored copy of version 1"),
+        (
+            format!("show {id} --version 1"),
+            "the stored copy of version 1",
+        ),
         ("replay".to_string(), "every alert with its delivery"),
     ];
     let width = commands.iter().map(|(c, _)| c.len()).max().unwrap_or(0);
     out.push_str("\nExplore what the demo stored:\n");
     for (command, what) in &commands {
-        out.push_str(&format!("  {me} --config {cfg} {command:width$}   # {what}\n"));
+        out.push_str(&format!(
+            "  {me} --config {cfg} {command:width$}   # {what}\n"
+        ));
     }
     out.push_str(&format!(
         "\nDone in {:.1} s. `cargo run --release -- run` watches the example feeds for real.\n",
@@ -151,7 +163,11 @@ async fn first_poll(
         entries.len()
     );
     for e in &entries {
-        match look.articles.iter().find(|a| Some(a.key.as_str()) == e.key()) {
+        match look
+            .articles
+            .iter()
+            .find(|a| Some(a.key.as_str()) == e.key())
+        {
             Some(a) => out.push_str(&format!(
                 "   tracked   {}  [{}]: {}\n",
                 e.title,
@@ -217,14 +233,19 @@ async fn rewording(
 ) -> anyhow::Result<(i64, AlertRow)> {
     emit("\n3. The outlet rewords the story.\n")?;
     site.set_story(site::PAGE_V2);
-    let look = wait(db, service, "alert on the rewording and write its email", |s| {
-        let alert = s.alerts.iter().find(|al| al.article_id == id)?;
-        let tried = alert
-            .deliveries
-            .iter()
-            .all(|d| d.status != "queued" || d.attempts > 0);
-        tried.then(|| s.clone())
-    })
+    let look = wait(
+        db,
+        service,
+        "alert on the rewording and write its email",
+        |s| {
+            let alert = s.alerts.iter().find(|al| al.article_id == id)?;
+            let tried = alert
+                .deliveries
+                .iter()
+                .all(|d| d.status != "queued" || d.attempts > 0);
+            tried.then(|| s.clone())
+        },
+    )
     .await?;
     let a = article(&look, id)?;
     let alert = look
@@ -301,7 +322,9 @@ async fn wait<T>(
             anyhow::bail!(
                 "the demo's watcher did not {what} within {}s{}; run `redline -vv demo` to see its log",
                 STEP_LIMIT.as_secs(),
-                feed_error.map(|e| format!(" (the feed: {e})")).unwrap_or_default()
+                feed_error
+                    .map(|e| format!(" (the feed: {e})"))
+                    .unwrap_or_default()
             );
         }
         tokio::time::sleep(LOOK_EVERY).await;

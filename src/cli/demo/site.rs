@@ -55,13 +55,19 @@ pub struct Site {
 impl Site {
     /// Serves the seed feed (with its links pointing here) and story pages on
     /// `listener` until `shutdown`.
-    pub fn start(listener: tokio::net::TcpListener, shutdown: CancellationToken) -> std::io::Result<Site> {
+    pub fn start(
+        listener: tokio::net::TcpListener,
+        shutdown: CancellationToken,
+    ) -> std::io::Result<Site> {
         let addr = listener.local_addr()?;
         let base = format!("http://{addr}");
         let mut pages = Pages::default();
         pages.served.insert(
             FEED_PATH.into(),
-            ("application/rss+xml; charset=utf-8", FEED.replace("{base}", &base)),
+            (
+                "application/rss+xml; charset=utf-8",
+                FEED.replace("{base}", &base),
+            ),
         );
         pages
             .served
@@ -115,9 +121,12 @@ async fn serve(State(pages): State<Arc<Mutex<Pages>>>, uri: Uri) -> Response {
     let mut pages = pages.lock().unwrap_or_else(PoisonError::into_inner);
     *pages.hits.entry(uri.path().to_string()).or_default() += 1;
     match pages.served.get(uri.path()) {
-        Some((content_type, body)) => {
-            (StatusCode::OK, [(header::CONTENT_TYPE, *content_type)], body.clone()).into_response()
-        }
+        Some((content_type, body)) => (
+            StatusCode::OK,
+            [(header::CONTENT_TYPE, *content_type)],
+            body.clone(),
+        )
+            .into_response(),
         None => StatusCode::NOT_FOUND.into_response(),
     }
 }
