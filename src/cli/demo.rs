@@ -65,10 +65,9 @@ pub async fn demo(ctx: &Ctx, state: Option<PathBuf>) -> anyhow::Result<()> {
 
     emit(&format!(
         "redline demo: the seed story, played on this machine (no network, no config).\n\n\
-         A local news site serves a feed of 5 stories: {feed}\n\
-         redline watches it with two topics, russia-china and nato-ukraine; it polls the\n\
-         feed and re-checks each tracked article every {TICK} (the example config: 10m, and\n\
-         5m, 15m, 30m … for articles).\n\
+         A local news site serves a feed of 5 stories at {feed}.\n\
+         redline watches it for two topics, russia-china and nato-ukraine, polling the feed\n\
+         and re-checking each tracked article every {TICK} (a real config: minutes to days).\n\
          State (database, alert email, config): {dir}\n\n",
         feed = format_args!("{}{}", site.base(), site::FEED_PATH),
         dir = dir.display(),
@@ -158,24 +157,23 @@ async fn first_poll(
     })
     .await?;
     let entries = crate::feed::parse(&site.feed(), &url::Url::parse(&site.base())?)?.entries;
+    let tracked: Vec<&ArticleRow> = entries
+        .iter()
+        .filter_map(|e| look.articles.iter().find(|a| Some(a.key.as_str()) == e.key()))
+        .collect();
     let mut out = format!(
-        "1. First poll: the feed lists {} stories; those that match a topic are tracked.\n",
+        "1. First poll: {} of the feed's {} stories match a topic and are tracked.\n",
+        tracked.len(),
         entries.len()
     );
+    let width = tracked.iter().map(|a| a.topics.join(", ").len()).max().unwrap_or(0);
+    let mut ignored_fetched = 0;
     for e in &entries {
-        match look
-            .articles
-            .iter()
-            .find(|a| Some(a.key.as_str()) == e.key())
-        {
+        match look.articles.iter().find(|a| Some(a.key.as_str()) == e.key()) {
             Some(a) => out.push_str(&format!(
-                "   tracked   {}  [{}]: {}\n",
-                e.title,
+                "   tracked  {:width$}  {}\n",
                 a.topics.join(", "),
-                match a.versions {
-                    0 => format!("not stored: {}", a.last_error.as_deref().unwrap_or("?")),
-                    _ => "version 1 stored (the baseline)".to_string(),
-                }
+                e.title
             )),
             None => {
                 let path = e
@@ -184,17 +182,28 @@ async fn first_poll(
                     .and_then(|l| url::Url::parse(l).ok())
                     .map(|u| u.path().to_string())
                     .unwrap_or_default();
-                let fetched = match site.hits(&path) {
-                    0 => "never fetched",
-                    _ => "fetched anyway",
-                };
-                out.push_str(&format!(
-                    "   ignored   {}  (matches no topic; {fetched})\n",
-                    e.title
-                ));
+                ignored_fetched += site.hits(&path);
+                out.push_str(&format!("   ignored  {:width$}  {}\n", "", e.title));
             }
         }
     }
+    let failed: Vec<&&ArticleRow> = tracked.iter().filter(|a| a.versions == 0).collect();
+    if failed.is_empty() {
+        out.push_str(
+            "   Each tracked page was fetched and its text stored as version 1, the baseline;\n",
+        );
+    }
+    for a in failed {
+        out.push_str(&format!(
+            "   {} could not be stored: {}\n",
+            a.url,
+            a.last_error.as_deref().unwrap_or("no error recorded")
+        ));
+    }
+    out.push_str(match ignored_fetched {
+        0 => "   the ignored stories were never fetched.\n",
+        _ => "   the ignored stories were fetched all the same.\n",
+    });
     emit(&out)?;
     look.articles
         .iter()
