@@ -1,6 +1,7 @@
 //! The `redline` command line: argument parsing (clap derive), one function per
 //! subcommand, and all output formatting. Commands that inspect the store live in
-//! [`inspect`]; commands that act (run, poll, track, …) in [`act`].
+//! [`inspect`]; commands that act (run, poll, track, …) in [`act`]; the self-contained
+//! `demo` in [`demo`].
 
 mod act;
 mod demo;
