@@ -381,6 +381,7 @@ mod tests {
         let now = Utc::now();
         let u = CheckUpdate {
             article_id: a.id,
+            based_on: None,
             at: now,
             etag: None,
             last_modified: None,
