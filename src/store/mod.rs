@@ -133,6 +133,12 @@ const MIGRATIONS: &[&str] = &[
     );
     CREATE INDEX outbox_queue ON outbox(status, next_attempt_at);
     "#,
+    // 2: (issue 9) when a feed started failing, and a host's Retry-After pause kept apart
+    // from the feed's own last error.
+    r#"
+    ALTER TABLE feeds ADD COLUMN failing_since TEXT;
+    ALTER TABLE feeds ADD COLUMN paused_until TEXT;
+    "#,
 ];
 
 /// What `/metrics` reads from the database.
