@@ -9,6 +9,108 @@ use redline::diff::{self, render};
 use redline::text::Copy;
 use redline::topic::{MatchText, Query};
 
+/// The fuzz targets' entry points, byte for byte as in `fuzz/fuzz_targets/`, so that an
+/// input kept in `fuzz/regressions/TARGET/` replays here.
+mod entry {
+    use super::*;
+
+    pub fn feed(data: &[u8]) {
+        const TYPES: [Option<&str>; 5] = [
+            None,
+            Some("application/rss+xml"),
+            Some("application/xml; charset=windows-1251"),
+            Some("text/xml; charset=utf-16"),
+            Some("application/feed+json; charset=shift_jis"),
+        ];
+        let Some((&pick, bytes)) = data.split_first() else {
+            return;
+        };
+        let (text, _) = redline::charset::decode(bytes, TYPES[usize::from(pick) % TYPES.len()]);
+        let base = url::Url::parse("http://feeds.example/world.xml").expect("url");
+        if let Ok(parsed) = redline::feed::parse(&text, &base) {
+            for e in &parsed.entries {
+                let _ = e.key();
+                let _ = e.match_text();
+            }
+        }
+    }
+
+    pub fn page(data: &[u8]) {
+        let (html, _) = redline::charset::decode(data, Some("text/html"));
+        let opts = redline::extract::Options {
+            drop: vec![".ad".into(), "aside".into()],
+            url: Some("http://news.example/a/b".into()),
+        };
+        if let Ok(copy) = redline::extract::extract(&html, &opts) {
+            let stored = copy.to_string();
+            assert_eq!(Copy::parse(&stored).to_string(), stored);
+        }
+    }
+
+    pub fn diff(data: &[u8]) {
+        let text = String::from_utf8_lossy(data);
+        let (a, b) = text.split_once('\u{0}').unwrap_or((&text, ""));
+        let (old, new) = (Copy::parse(a), Copy::parse(b));
+        let d = diff::diff(&old, &new);
+        for context in [0, 1, 3] {
+            let o = render::RenderOptions { context };
+            let _ = render::word(&d, &o);
+            let _ = render::ansi(&d, &o);
+            assert!(!render::html(&d, &o).contains("<script"));
+        }
+        let _ = render::unified(&old, &new, "old", "new");
+        let _ = render::json(&d);
+        let _ = diff::classify(&old, &new);
+    }
+
+    pub fn topic(data: &[u8]) {
+        let text = String::from_utf8_lossy(data);
+        let (query, against) = text
+            .split_once('\u{0}')
+            .unwrap_or((&text, "Putin and China"));
+        if let Ok(q) = Query::parse(query) {
+            let _ = q.matches(&MatchText::new(against));
+        }
+    }
+
+    pub fn config(data: &[u8]) {
+        if let Ok(text) = std::str::from_utf8(data)
+            && let Err(e) =
+                redline::config::Config::from_str(text, std::path::Path::new("fuzz.toml"))
+        {
+            assert!(!e.to_string().is_empty());
+        }
+    }
+}
+
+/// Every input a fuzz target once crashed on, replayed through the same entry point.
+#[test]
+fn fuzz_regressions_replay() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fuzz/regressions");
+    let targets: [(&str, fn(&[u8])); 5] = [
+        ("feed", entry::feed),
+        ("page", entry::page),
+        ("diff", entry::diff),
+        ("topic", entry::topic),
+        ("config", entry::config),
+    ];
+    let mut replayed = 0;
+    for (name, run) in targets {
+        let Ok(dir) = std::fs::read_dir(root.join(name)) else {
+            continue;
+        };
+        for file in dir {
+            let path = file.expect("dir entry").path();
+            let data = std::fs::read(&path).expect("regression input");
+            eprintln!("replaying {}", path.display());
+            run(&data);
+            replayed += 1;
+        }
+    }
+    // At least the feed input the property tests found is there.
+    assert!(replayed >= 1, "no inputs under {}", root.display());
+}
+
 fn config() -> ProptestConfig {
     ProptestConfig {
         cases: 256,

@@ -31,7 +31,7 @@ pub struct FeedRow {
 }
 
 impl FeedRow {
-    fn from_row(r: &Row<'_>) -> rusqlite::Result<FeedRow> {
+    pub(super) fn from_row(r: &Row<'_>) -> rusqlite::Result<FeedRow> {
         Ok(FeedRow {
             id: r.get("id")?,
             url: r.get("url")?,
@@ -72,7 +72,7 @@ impl Store {
     /// Makes sure a row exists for each configured feed and that its name is current;
     /// returns the feed ids in the order given.
     pub fn sync_feeds(&mut self, feeds: &[(String, String)]) -> Result<Vec<i64>> {
-        let tx = self.conn.transaction()?;
+        let tx = self.write()?;
         let mut ids = Vec::with_capacity(feeds.len());
         for (url, name) in feeds {
             tx.execute(
@@ -108,7 +108,8 @@ impl Store {
     }
 
     /// Records a fetch: status, error streak and since when it fails, validators, a
-    /// pause the server asked for, and the next due time.
+    /// pause the server asked for, and the next due time; releases this process's claim
+    /// on the feed.
     pub fn record_feed_fetch(&mut self, feed_id: i64, f: &FeedFetch) -> Result<()> {
         let failed = f.error.is_some();
         self.conn.execute(
@@ -118,7 +119,9 @@ impl Store {
                 error_streak = CASE WHEN ?6 THEN error_streak + 1 ELSE 0 END,
                 failing_since = CASE WHEN ?6 THEN COALESCE(failing_since, ?2) ELSE NULL END,
                 etag = COALESCE(?7, etag), last_modified = COALESCE(?8, last_modified),
-                next_due_at = ?9, paused_until = ?10
+                next_due_at = ?9, paused_until = ?11,
+                claimed_by = CASE WHEN claimed_by = ?10 THEN NULL ELSE claimed_by END,
+                claimed_until = CASE WHEN claimed_by = ?10 THEN NULL ELSE claimed_until END
              WHERE id = ?1",
             (
                 feed_id,
@@ -130,6 +133,7 @@ impl Store {
                 &f.etag,
                 &f.last_modified,
                 ts(f.next_due),
+                &self.owner,
                 f.paused_until.map(ts),
             ),
         )?;
@@ -137,7 +141,8 @@ impl Store {
     }
 
     /// Records that the feed was not fetched because its host asked us to wait: the
-    /// pause and the next due time change; the feed's last status and error stay.
+    /// pause and the next due time change; the feed's last status and error stay. The
+    /// claim of this process on the feed is released.
     pub fn record_feed_paused(
         &mut self,
         feed_id: i64,
@@ -145,8 +150,11 @@ impl Store {
         next_due: DateTime<Utc>,
     ) -> Result<()> {
         self.conn.execute(
-            "UPDATE feeds SET paused_until = ?2, next_due_at = ?3 WHERE id = ?1",
-            (feed_id, ts(until), ts(next_due)),
+            "UPDATE feeds SET paused_until = ?2, next_due_at = ?3,
+                claimed_by = CASE WHEN claimed_by = ?4 THEN NULL ELSE claimed_by END,
+                claimed_until = CASE WHEN claimed_by = ?4 THEN NULL ELSE claimed_until END
+             WHERE id = ?1",
+            (feed_id, ts(until), ts(next_due), &self.owner),
         )?;
         Ok(())
     }
