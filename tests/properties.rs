@@ -87,7 +87,8 @@ mod entry {
 #[test]
 fn fuzz_regressions_replay() {
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fuzz/regressions");
-    let targets: [(&str, fn(&[u8])); 5] = [
+    type Entry = fn(&[u8]);
+    let targets: [(&str, Entry); 5] = [
         ("feed", entry::feed),
         ("page", entry::page),
         ("diff", entry::diff),
