@@ -96,7 +96,7 @@ pub enum Command {
     },
     /// Validate the config and print what it would watch (exit 2 on errors)
     Check,
-    /// List the feeds: last fetch, status, entries, error streak, next due
+    /// List the feeds: last fetch, status, entries, errors and since when, backoff, host pause, next due
     Feeds {
         /// Print one JSON document on stdout
         #[arg(long)]
@@ -328,9 +328,9 @@ pub fn emit_json<T: serde::Serialize>(value: &T) -> anyhow::Result<()> {
     emit(&s)
 }
 
-/// A time for people: `2026-11-29 10:04 UTC`.
+/// A time for people, to the second: `2026-11-29 10:04:07 UTC`.
 pub fn human_time(t: DateTime<Utc>) -> String {
-    t.format("%Y-%m-%d %H:%M UTC").to_string()
+    t.format("%Y-%m-%d %H:%M:%S UTC").to_string()
 }
 
 /// Parses `--since`/`--until`: RFC 3339, or a duration back from now (`2h`, `3d`).

@@ -181,6 +181,12 @@ const MIGRATIONS: &[&str] = &[
     ALTER TABLE articles ADD COLUMN gone_at TEXT;
     UPDATE articles SET feed_link = url, in_feed = 1 WHERE feed_id IS NOT NULL;
     "#,
+    // 4: (issue 9) when a feed started failing, and a host's Retry-After pause kept apart
+    // from the feed's own last error.
+    r#"
+    ALTER TABLE feeds ADD COLUMN failing_since TEXT;
+    ALTER TABLE feeds ADD COLUMN paused_until TEXT;
+    "#,
 ];
 
 /// How long a connection waits for another process's write lock before giving up. Write
