@@ -184,7 +184,13 @@ const MIGRATIONS: &[&str] = &[
     ALTER TABLE articles ADD COLUMN gone_at TEXT;
     UPDATE articles SET feed_link = url, in_feed = 1 WHERE feed_id IS NOT NULL;
     "#,
-    // 4: (issue 8) change labels and the decided diff on each version; the checks of a
+    // 4: (issue 9) when a feed started failing, and a host's Retry-After pause kept apart
+    // from the feed's own last error.
+    r#"
+    ALTER TABLE feeds ADD COLUMN failing_since TEXT;
+    ALTER TABLE feeds ADD COLUMN paused_until TEXT;
+    "#,
+    // 5: (issue 8) change labels and the decided diff on each version; the checks of a
     // changed page that made no version (bounded per article), and the page's hash.
     r#"
     ALTER TABLE versions ADD COLUMN labels TEXT NOT NULL DEFAULT '';

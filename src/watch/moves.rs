@@ -133,7 +133,6 @@ impl Watcher {
                     crate::store::AlertKind::Removed,
                     self.recipients(article, None),
                 ));
-                report.alerts = 1;
             }
             return;
         }
