@@ -280,11 +280,18 @@ async fn rewording(
         look.alerts.len(),
         if look.alerts.len() == 1 { "" } else { "s" },
     ))?;
-    if let Some(failed) = alert.deliveries.iter().find(|d| d.status != DeliveryStatus::Sent) {
+    if let Some(failed) = alert
+        .deliveries
+        .iter()
+        .find(|d| d.status != DeliveryStatus::Sent)
+    {
         anyhow::bail!(
             "the alert email to {} could not be written: {}",
             failed.recipient,
-            failed.last_error.as_deref().unwrap_or(failed.status.as_str())
+            failed
+                .last_error
+                .as_deref()
+                .unwrap_or(failed.status.as_str())
         );
     }
     Ok((a.id, alert))
