@@ -56,8 +56,8 @@ pub struct Page {
     pub validators: Validators,
     /// Where the redirects ended.
     pub final_url: Url,
-    /// Whether a hop on the way answered 301 or 308 (the document moved for good).
-    pub moved_permanently: bool,
+    /// The status of each redirect followed on the way to `final_url`, in order.
+    pub redirects: Vec<u16>,
     /// `Cache-Control: max-age` or `Expires`, a hint of how long the document stays fresh.
     pub fresh_for: Option<Duration>,
 }
@@ -66,6 +66,12 @@ impl Page {
     /// The body decoded to UTF-8 (BOM, HTTP charset, in-document declaration, sniffing).
     pub fn text(&self) -> String {
         crate::charset::decode(&self.bytes, self.content_type.as_deref()).0
+    }
+
+    /// Whether the request was redirected, and only ever permanently (301/308): the
+    /// document now lives at `final_url`.
+    pub fn moved_permanently(&self) -> bool {
+        !self.redirects.is_empty() && self.redirects.iter().all(|s| matches!(s, 301 | 308))
     }
 }
 
@@ -302,19 +308,19 @@ impl Fetcher {
             Origin::Link => &self.public,
         };
         let mut url = url.clone();
-        let mut moved_permanently = false;
+        let mut redirects = Vec::new();
         for _ in 0..=MAX_REDIRECTS {
             match origin {
                 Origin::Configured => guard::check_scheme(&url)?,
                 Origin::Link => self.check_public(&url)?,
             }
             match self.get_hop(client, &url, v).await? {
-                Hop::Redirect { to, permanent } => {
-                    moved_permanently |= permanent;
+                Hop::Redirect { to, status } => {
+                    redirects.push(status);
                     url = to;
                 }
                 Hop::Done(Fetched::Page(mut page)) => {
-                    page.moved_permanently = moved_permanently;
+                    page.redirects = redirects;
                     return Ok(Fetched::Page(page));
                 }
                 Hop::Done(done) => return Ok(done),
@@ -377,7 +383,7 @@ impl Fetcher {
                 .map_err(|e| bad(format!("{location:?}: {e}")))?;
             return Ok(Hop::Redirect {
                 to,
-                permanent: matches!(status.as_u16(), 301 | 308),
+                status: status.as_u16(),
             });
         }
         let now = self.clock.now();
@@ -427,7 +433,7 @@ impl Fetcher {
                 last_modified: header_str(header::LAST_MODIFIED),
             },
             final_url: url.clone(),
-            moved_permanently: false,
+            redirects: Vec::new(),
             fresh_for: fresh_for(&headers, now),
         }))))
     }
@@ -436,7 +442,7 @@ impl Fetcher {
 /// What one request gave.
 #[derive(Debug)]
 enum Hop {
-    Redirect { to: Url, permanent: bool },
+    Redirect { to: Url, status: u16 },
     Done(Fetched),
 }
 

@@ -202,6 +202,7 @@ mod tests {
             ladder_start: now,
             error: None,
             suspect_at: None,
+            address: Default::default(),
         }
     }
 
