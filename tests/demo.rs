@@ -187,11 +187,12 @@ fn plays_the_story_and_writes_only_in_its_state_dir() {
         .take_while(|l| !l.trim().is_empty())
         .collect();
     assert_eq!(commands.len(), 4, "{commands:?}");
-    for (command, expect) in
-        commands
-            .iter()
-            .zip(["VERSION", "{+advanced+}", "high-tech weapons", "reworded"])
-    {
+    for (command, expect) in commands.iter().zip([
+        "VERSION",
+        "{+advanced+}",
+        "high-tech weapons",
+        "headline, figures, quotes, addition",
+    ]) {
         let run = Command::new("sh")
             .args(["-c", command])
             .current_dir(&s.cwd)
