@@ -187,7 +187,7 @@ pub async fn track(
                         .fetch_copy(&canonical, None, &Validators::default())
                         .await
                     {
-                        Ok(Some((page, _))) => page.headline,
+                        Ok(Some((page, _))) => page.copy.headline,
                         Ok(None) | Err(_) => String::new(),
                     },
                 };
@@ -198,6 +198,7 @@ pub async fn track(
                 words_added: 0,
                 words_removed: 0,
                 note: Some(format!("baseline from {}", path.display())),
+                provenance: Default::default(),
             })
         }
     };

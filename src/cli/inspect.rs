@@ -154,13 +154,17 @@ pub async fn history(ctx: &Ctx, reference: &str, json: bool) -> anyhow::Result<(
         "article {}: {}\n{}\n\n",
         article.id, article.title, article.url
     );
-    let mut t = Table::new(&["VERSION", "TIME", "ADDED", "REMOVED", "NOTE"]);
+    let mut t = Table::new(&[
+        "VERSION", "TIME", "ADDED", "REMOVED", "SOURCE", "DECLARED", "NOTE",
+    ]);
     for v in &versions {
         t.row(vec![
             v.number.to_string(),
             human_time(v.time),
             format!("+{}", v.words_added),
             format!("-{}", v.words_removed),
+            v.provenance.source.to_string(),
+            v.provenance.update_phrase(),
             v.note.clone().unwrap_or_default(),
         ]);
     }

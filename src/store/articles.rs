@@ -4,7 +4,7 @@ use chrono::{DateTime, Utc};
 use rusqlite::{OptionalExtension, Row, Transaction};
 
 use super::{Result, Store, opt_ts, parse_ts, ts};
-use crate::text::Copy;
+use crate::text::{Copy, Provenance, Source};
 
 /// A tracked article.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
@@ -98,6 +98,9 @@ pub struct VersionRow {
     /// Why this version raised no alert, when it did not (`baseline`, `flip-flop`,
     /// `extractor changed`, …).
     pub note: Option<String>,
+    /// Where the copy came from and what the page declared (times, correction note).
+    #[serde(flatten)]
+    pub provenance: Provenance,
 }
 
 impl VersionRow {
@@ -118,6 +121,14 @@ impl VersionRow {
             words_added: r.get("words_added")?,
             words_removed: r.get("words_removed")?,
             note: r.get("note")?,
+            provenance: Provenance {
+                source: Source::from_name(&r.get::<_, String>("source")?),
+                published: r.get("declared_published")?,
+                modified: r.get("declared_modified")?,
+                updated_line: r.get("declared_updated")?,
+                note: r.get("declared_note")?,
+                author: r.get("declared_author")?,
+            },
         })
     }
 }
@@ -130,6 +141,8 @@ pub struct NewVersion {
     pub words_added: i64,
     pub words_removed: i64,
     pub note: Option<String>,
+    /// What the page said about itself when this version was taken.
+    pub provenance: Provenance,
 }
 
 /// Everything one check of an article changes, written in one transaction.
@@ -414,8 +427,9 @@ fn insert_version(
     v: &NewVersion,
 ) -> Result<()> {
     tx.execute(
-        "INSERT INTO versions (article_id, number, fetched_at, headline, body, extractor, words_added, words_removed, note)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+        "INSERT INTO versions (article_id, number, fetched_at, headline, body, extractor, words_added, words_removed, note,
+                               source, declared_published, declared_modified, declared_updated, declared_note, declared_author)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
         rusqlite::params![
             article_id,
             number,
@@ -426,6 +440,12 @@ fn insert_version(
             v.words_added,
             v.words_removed,
             v.note,
+            v.provenance.source.as_str(),
+            v.provenance.published,
+            v.provenance.modified,
+            v.provenance.updated_line,
+            v.provenance.note,
+            v.provenance.author,
         ],
     )?;
     Ok(())
@@ -453,6 +473,7 @@ mod tests {
             words_added: 0,
             words_removed: 0,
             note: None,
+            provenance: Provenance::default(),
         }
     }
 

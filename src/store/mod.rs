@@ -133,6 +133,17 @@ const MIGRATIONS: &[&str] = &[
     );
     CREATE INDEX outbox_queue ON outbox(status, next_attempt_at);
     "#,
+    // 2: (issue 17) what each version's page said about itself: the source of the copy
+    // (`html` or `json-ld`), its declared publication and modification times, its visible
+    // "Updated" time, its marked-up correction note and its author.
+    r#"
+    ALTER TABLE versions ADD COLUMN source TEXT NOT NULL DEFAULT 'html';
+    ALTER TABLE versions ADD COLUMN declared_published TEXT;
+    ALTER TABLE versions ADD COLUMN declared_modified TEXT;
+    ALTER TABLE versions ADD COLUMN declared_updated TEXT;
+    ALTER TABLE versions ADD COLUMN declared_note TEXT;
+    ALTER TABLE versions ADD COLUMN declared_author TEXT;
+    "#,
 ];
 
 /// What `/metrics` reads from the database.

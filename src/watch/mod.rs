@@ -15,19 +15,20 @@ use url::Url;
 use crate::clock::Clock;
 use crate::config::{Config, FeedConfig};
 use crate::diff;
-use crate::extract;
+use crate::extract::{self, Extracted};
 use crate::feed::{self, Entry};
 use crate::fetch::{FetchError, Fetched, Fetcher, Validators};
 use crate::metrics::Metrics;
 use crate::store::{
     ArticleRow, CheckUpdate, Db, FeedFetch, FeedRow, NewArticle, NewVersion, StoreError, VersionRow,
 };
-use crate::text::Copy;
 use crate::topic::{MatchText, Query};
 
+mod disclosure;
 mod judge;
 mod ladder;
 
+pub use disclosure::{Disclosure, assess as assess_disclosure};
 pub use judge::{Verdict, judge};
 pub use ladder::{Ladder, backoff, jittered};
 
@@ -342,7 +343,7 @@ impl Watcher {
         url: &str,
         feed: Option<&str>,
         validators: &Validators,
-    ) -> Result<Option<(Copy, Validators)>, CheckError> {
+    ) -> Result<Option<(Extracted, Validators)>, CheckError> {
         let url = Url::parse(url).map_err(|e| CheckError::Fetch(format!("bad URL {url}: {e}")))?;
         let page = match self.http.get_public(&url, validators).await {
             Ok(Fetched::NotModified) => return Ok(None),
@@ -360,9 +361,9 @@ impl Watcher {
             url: Some(page.final_url.to_string()),
         };
         let html = page.text();
-        let copy =
-            extract::extract(&html, &opts).map_err(|e| CheckError::Extract(e.to_string()))?;
-        Ok(Some((copy, page.validators)))
+        let extracted =
+            extract::extract_page(&html, &opts).map_err(|e| CheckError::Extract(e.to_string()))?;
+        Ok(Some((extracted, page.validators)))
     }
 
     /// Recipients for an article's alerts: each of its topics' recipients, once.
@@ -438,10 +439,10 @@ impl Watcher {
             .await;
         match fetched {
             Ok(None) => ladder.advance(&mut update, now),
-            Ok(Some((copy, v))) => {
+            Ok(Some((page, v))) => {
                 update.etag = v.etag;
                 update.last_modified = v.last_modified;
-                self.compare(&article, latest.clone(), &recent, copy, &mut update, now);
+                self.compare(&article, latest.clone(), &recent, page, &mut update, now);
                 if update.version.is_some() {
                     report.versions = 1;
                 }
@@ -476,10 +477,11 @@ impl Watcher {
         article: &ArticleRow,
         latest: Option<VersionRow>,
         recent: &[VersionRow],
-        copy: Copy,
+        page: Extracted,
         u: &mut CheckUpdate,
         now: DateTime<Utc>,
     ) {
+        let Extracted { copy, provenance } = page;
         let ladder = Ladder::new(&self.config);
         if !copy.headline.is_empty() {
             u.title = Some(copy.headline.clone());
@@ -491,6 +493,7 @@ impl Watcher {
                 words_added: 0,
                 words_removed: 0,
                 note: Some("baseline".into()),
+                provenance,
             });
             ladder.restart(u, now);
             return;
@@ -512,6 +515,7 @@ impl Watcher {
             words_added: d.words_added as i64,
             words_removed: d.words_removed as i64,
             note: None,
+            provenance,
         };
         // An upgraded extractor sees the same page differently: re-baseline quietly.
         if prev.extractor != extract::EXTRACTOR {
