@@ -493,6 +493,32 @@ mod tests {
     }
 
     #[test]
+    fn provenance_is_kept_with_each_version() {
+        let mut s = Store::open_in_memory().expect("open");
+        let a = new_article("k", "https://x.example/a", &[]);
+        let declared = Provenance {
+            source: Source::JsonLd,
+            published: Some("2026-11-29T08:00:00Z".into()),
+            modified: Some("2026-11-29T09:00:00Z".into()),
+            updated_line: Some("10:41".into()),
+            note: Some("Correction: we misspelt a name.".into()),
+            author: Some("A. Writer".into()),
+        };
+        let v = NewVersion {
+            provenance: declared.clone(),
+            ..version("one")
+        };
+        let (id, _) = s.track(&a, Some(&v)).expect("track");
+        s.track(&a, Some(&version("two"))).expect("track");
+        let versions = s.versions(id).expect("versions");
+        assert_eq!(versions[0].provenance, declared);
+        assert_eq!(versions[1].provenance, Provenance::default());
+        let json = serde_json::to_value(&versions[0]).expect("json");
+        assert_eq!(json["source"], "json-ld");
+        assert_eq!(json["updated_line"], "10:41");
+    }
+
+    #[test]
     fn record_check_writes_version_alert_and_outbox_together() {
         let mut s = Store::open_in_memory().expect("open");
         let (id, _) = s
