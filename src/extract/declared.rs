@@ -203,7 +203,7 @@ fn stamp_in(text: &str, element: &NodeRef<'_>) -> Option<String> {
     if RELATIVE.is_match(&after) {
         return None;
     }
-    let machine = Selection::from(element.clone())
+    let machine = Selection::from(*element)
         .select("time[datetime]")
         .nodes()
         .iter()
