@@ -167,3 +167,74 @@ async fn broken_empty_or_hostile_json_ld_falls_back_to_the_html() {
         assert!(out.stderr.is_empty(), "{name}: {}", out.stderr);
     }
 }
+
+/// `article:modified_time` in the page's head.
+fn modified_meta(t: &str) -> String {
+    format!("<meta property=\"article:modified_time\" content=\"{t}\">")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn declared_times_are_kept_with_each_version() {
+    let server = HttpServer::start().await;
+    serve_feed(&server);
+    let head = modified_meta("2026-11-29T09:00:00+00:00");
+    server.set(
+        PATH,
+        Canned::html(html_page("Updated 09:12", &[P1, P2], &head)),
+    );
+    let env = env_for(&server);
+    env.run(&["poll"]).await.expect_code(0);
+
+    // An edit under the same declared times.
+    let p1 = P1.replace("high-tech", "advanced");
+    server.set(
+        PATH,
+        Canned::html(html_page("Updated 09:12", &[&p1, P2], &head)),
+    );
+    env.run(&["poll", "--all"]).await.expect_code(0);
+    // An edit with the visible line moved forward.
+    let p2 = P2.replace("unacceptable", "a threat");
+    server.set(
+        PATH,
+        Canned::html(html_page("Updated 10:41", &[&p1, &p2], &head)),
+    );
+    env.run(&["poll", "--all"]).await.expect_code(0);
+    // An edit with the metadata moved, and no visible line any more.
+    let later = modified_meta("2026-11-29T11:30:00+01:00");
+    let p1b = p1.replace("Thursday", "Friday");
+    server.set(PATH, Canned::html(html_page("", &[&p1b, &p2], &later)));
+    env.run(&["poll", "--all"]).await.expect_code(0);
+
+    let h = history(&env).await;
+    let versions = h["versions"].as_array().expect("versions");
+    assert_eq!(versions.len(), 4, "{h:#}");
+    let field = |n: usize, key: &str| versions[n][key].as_str().map(str::to_string);
+    for n in 0..4 {
+        assert_eq!(field(n, "source").as_deref(), Some("html"));
+    }
+    assert_eq!(
+        field(0, "modified").as_deref(),
+        Some("2026-11-29T09:00:00Z")
+    );
+    assert_eq!(field(0, "updated_line").as_deref(), Some("09:12"));
+    assert_eq!(field(1, "updated_line").as_deref(), Some("09:12"));
+    assert_eq!(field(2, "updated_line").as_deref(), Some("10:41"));
+    assert_eq!(field(3, "updated_line"), None);
+    assert_eq!(
+        field(3, "modified").as_deref(),
+        Some("2026-11-29T10:30:00Z")
+    );
+    let text = env.run(&["history", "1"]).await.expect_code(0).stdout;
+    assert!(
+        text.contains("the outlet marked it updated at 09:12"),
+        "{text}"
+    );
+    assert!(
+        text.contains("the outlet marked it updated at 10:41"),
+        "{text}"
+    );
+    assert!(
+        text.contains("the outlet marked it updated at 2026-11-29 10:30 UTC"),
+        "{text}"
+    );
+}
