@@ -8,6 +8,11 @@
 //! the mark can at worst send a message twice with the same `Message-ID`, which mail
 //! clients fold together; it can never lose one.
 //!
+//! Several processes may drain one outbox (the service and a `redline poll`): each
+//! message's rows are claimed (`Store::claim_outbox`) right before it is built and sent,
+//! so only one process sends it. A process that dies holding a claim keeps it for
+//! `[state] lease`; then the rows are queued for everyone again.
+//!
 //! With `[email].digest`, a recipient's alerts are batched into one message per window.
 
 use std::collections::BTreeMap;
@@ -205,6 +210,9 @@ pub async fn deliver_due_until(
                         if stop.is_cancelled() {
                             break;
                         }
+                        let Some(b) = claim(config, db, b, now).await? else {
+                            continue;
+                        };
                         report.attempted += 1;
                         report.sent += send_batch(config, db, &mailer, b, now).await?;
                     }
@@ -214,7 +222,9 @@ pub async fn deliver_due_until(
                     // keeps everything queued; the error shows in `redline replay`.
                     tracing::error!("cannot set up mail delivery: {e}");
                     for b in batches {
-                        retry(db, &b, &e.to_string(), now).await?;
+                        if let Some(b) = claim(config, db, b, now).await? {
+                            retry(db, &b, &e.to_string(), now).await?;
+                        }
                     }
                 }
             }
@@ -224,6 +234,21 @@ pub async fn deliver_due_until(
     report.queued = queued as usize;
     report.failed = failed as usize;
     Ok(report)
+}
+
+/// Claims a batch's rows for this process; the rows another process claimed first (or
+/// sent meanwhile) are left out, and a batch left with none is `None`.
+async fn claim(
+    config: &Config,
+    db: &Db,
+    mut b: Batch,
+    now: DateTime<Utc>,
+) -> anyhow::Result<Option<Batch>> {
+    let ids: Vec<i64> = b.rows.iter().map(|r| r.id).collect();
+    let until = now + chrono::Duration::from_std(config.state.lease.0)?;
+    let won = db.call(move |s| s.claim_outbox(&ids, now, until)).await?;
+    b.rows.retain(|r| won.contains(&r.id));
+    Ok((!b.rows.is_empty()).then_some(b))
 }
 
 async fn retry(db: &Db, b: &Batch, error: &str, now: DateTime<Utc>) -> anyhow::Result<()> {

@@ -1,4 +1,9 @@
 //! Article rows, their topics and versions, and the one transaction that records a check.
+//!
+//! A check is recorded by compare-and-set: the update names the latest version its
+//! decision was made against, and nothing of it is written when another process has
+//! recorded a version since. The loser is told so and decides again against the new
+//! latest version (see `watch::Watcher::check_article`).
 
 use chrono::{DateTime, Utc};
 use rusqlite::{OptionalExtension, Row, Transaction};
@@ -39,14 +44,14 @@ pub struct ArticleRow {
     pub suspect_at: Option<DateTime<Utc>>,
 }
 
-const ARTICLE_SELECT: &str = "SELECT a.*, f.name AS feed_name,
+pub(super) const ARTICLE_SELECT: &str = "SELECT a.*, f.name AS feed_name,
         (SELECT COUNT(*) FROM versions v WHERE v.article_id = a.id) AS n_versions,
         (SELECT group_concat(topic, char(31)) FROM
             (SELECT topic FROM article_topics t WHERE t.article_id = a.id ORDER BY topic)) AS topic_list
     FROM articles a LEFT JOIN feeds f ON f.id = a.feed_id";
 
 impl ArticleRow {
-    fn from_row(r: &Row<'_>) -> rusqlite::Result<ArticleRow> {
+    pub(super) fn from_row(r: &Row<'_>) -> rusqlite::Result<ArticleRow> {
         let topics: Option<String> = r.get("topic_list")?;
         Ok(ArticleRow {
             id: r.get("id")?,
@@ -149,6 +154,9 @@ pub struct NewVersion {
 #[derive(Debug, Clone)]
 pub struct CheckUpdate {
     pub article_id: i64,
+    /// The number of the latest version when the check read it (`None`: there was none).
+    /// The check is recorded only if that is still the latest version.
+    pub based_on: Option<i64>,
     pub at: DateTime<Utc>,
     /// New validators; `None` keeps the stored ones.
     pub etag: Option<String>,
@@ -171,6 +179,9 @@ pub struct CheckUpdate {
 pub struct CheckRecorded {
     pub version: Option<i64>,
     pub alert: Option<i64>,
+    /// Another process recorded a version after this check read the latest one: nothing
+    /// was written, and the check should be decided again against the new latest.
+    pub stale: bool,
 }
 
 /// Which articles `redline articles` lists.
@@ -197,7 +208,7 @@ impl Store {
     /// Records an article seen in a feed: a new one is due for its first fetch now; a
     /// known one gains any new topics. Returns its id and whether it is new.
     pub fn upsert_article(&mut self, a: &NewArticle) -> Result<(i64, bool)> {
-        let tx = self.conn.transaction()?;
+        let tx = self.write()?;
         let existing: Option<i64> = tx
             .query_row(
                 "SELECT id FROM articles WHERE key = ?1 OR url = ?2 ORDER BY id LIMIT 1",
@@ -251,10 +262,12 @@ impl Store {
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
-    /// The earliest time an active article is due, if any.
+    /// The earliest time an active article is due, if any (one claimed by a process is
+    /// due for the others when the claim runs out).
     pub fn next_article_due(&self) -> Result<Option<DateTime<Utc>>> {
         let t: Option<String> = self.conn.query_row(
-            "SELECT MIN(next_check_at) FROM articles WHERE state = 'active'",
+            "SELECT MIN(MAX(next_check_at, COALESCE(claimed_until, next_check_at)))
+             FROM articles WHERE state = 'active'",
             [],
             |r| r.get(0),
         )?;
@@ -319,21 +332,56 @@ impl Store {
     }
 
     /// Records one check: the optional new version, its alert and outbox rows, and the
-    /// article's bookkeeping, all or nothing.
+    /// article's bookkeeping, all or nothing, and releases this process's claim on it.
+    ///
+    /// Compare-and-set: when the latest version is no longer `u.based_on` (another
+    /// process recorded one meanwhile), nothing is written and the result says `stale`.
+    /// A version whose text is exactly the latest one's is never recorded, and an article
+    /// already recorded as removed is not alerted as removed again.
     pub fn record_check(&mut self, u: &CheckUpdate) -> Result<CheckRecorded> {
-        let tx = self.conn.transaction()?;
+        let owner = self.owner.clone();
+        let tx = self.write()?;
         let mut out = CheckRecorded::default();
-        let latest: Option<i64> = tx.query_row(
-            "SELECT MAX(number) FROM versions WHERE article_id = ?1",
-            [u.article_id],
-            |r| r.get(0),
-        )?;
-        if let Some(v) = &u.version {
+        let latest: Option<(i64, String, String)> = tx
+            .query_row(
+                "SELECT number, headline, body FROM versions WHERE article_id = ?1
+                 ORDER BY number DESC LIMIT 1",
+                [u.article_id],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+            )
+            .optional()?;
+        let state: Option<String> = tx
+            .query_row(
+                "SELECT state FROM articles WHERE id = ?1",
+                [u.article_id],
+                |r| r.get(0),
+            )
+            .optional()?;
+        if latest.as_ref().map(|l| l.0) != u.based_on {
+            release_article(&tx, u.article_id, &owner)?;
+            tx.commit()?;
+            out.stale = true;
+            return Ok(out);
+        }
+        let same_text = |v: &NewVersion| {
+            latest.as_ref().is_some_and(|(_, headline, body)| {
+                *headline == v.copy.headline && *body == v.copy.paragraphs.join("\n\n")
+            })
+        };
+        let version = u.version.as_ref().filter(|v| !same_text(v));
+        let alert = match &u.alert {
+            // The text did not change after all: nothing to report.
+            Some((kind, _)) if kind == "reworded" && version.is_none() => None,
+            Some((kind, _)) if kind == "removed" && state.as_deref() == Some("removed") => None,
+            other => other.as_ref(),
+        };
+        let latest = latest.map(|l| l.0);
+        if let Some(v) = version {
             let number = latest.unwrap_or(0) + 1;
             insert_version(&tx, u.article_id, number, u.at, v)?;
             out.version = Some(number);
         }
-        if let Some((kind, recipients)) = &u.alert {
+        if let Some((kind, recipients)) = alert {
             let to = out.version.or(latest).unwrap_or(0);
             let from = if out.version.is_some() {
                 latest.unwrap_or(to)
@@ -354,7 +402,7 @@ impl Store {
             }
             out.alert = Some(alert_id);
         }
-        let changed = u.alert.is_some();
+        let changed = out.alert.is_some();
         tx.execute(
             "UPDATE articles SET
                 last_check_at = ?2,
@@ -364,7 +412,9 @@ impl Store {
                 last_error = ?10,
                 error_streak = CASE WHEN ?10 IS NULL THEN 0 ELSE error_streak + 1 END,
                 last_change_at = CASE WHEN ?11 THEN ?2 ELSE last_change_at END,
-                suspect_at = ?12
+                suspect_at = ?12,
+                claimed_by = CASE WHEN claimed_by = ?13 THEN NULL ELSE claimed_by END,
+                claimed_until = CASE WHEN claimed_by = ?13 THEN NULL ELSE claimed_until END
              WHERE id = ?1",
             rusqlite::params![
                 u.article_id,
@@ -379,6 +429,7 @@ impl Store {
                 u.error,
                 changed,
                 u.suspect_at.map(ts),
+                owner,
             ],
         )?;
         tx.commit()?;
@@ -390,7 +441,7 @@ impl Store {
     pub fn track(&mut self, a: &NewArticle, baseline: Option<&NewVersion>) -> Result<(i64, bool)> {
         let (id, created) = self.upsert_article(a)?;
         if let Some(v) = baseline {
-            let tx = self.conn.transaction()?;
+            let tx = self.write()?;
             let latest: Option<i64> = tx.query_row(
                 "SELECT MAX(number) FROM versions WHERE article_id = ?1",
                 [id],
@@ -407,6 +458,15 @@ impl Store {
         }
         Ok((id, created))
     }
+}
+
+/// Gives up this process's claim on an article (see `claims`).
+fn release_article(tx: &Transaction<'_>, id: i64, owner: &str) -> Result<()> {
+    tx.execute(
+        "UPDATE articles SET claimed_by = NULL, claimed_until = NULL WHERE id = ?1 AND claimed_by = ?2",
+        (id, owner),
+    )?;
+    Ok(())
 }
 
 fn add_topics(tx: &Transaction<'_>, id: i64, topics: &[String]) -> Result<()> {
@@ -527,6 +587,7 @@ mod tests {
         let now = Utc::now();
         let mut u = CheckUpdate {
             article_id: id,
+            based_on: None,
             at: now,
             etag: None,
             last_modified: None,
@@ -542,6 +603,7 @@ mod tests {
         };
         let first = s.record_check(&u).expect("record");
         assert_eq!(first.version, Some(1));
+        u.based_on = Some(1);
         u.version = Some(version("two"));
         u.alert = Some((
             "reworded".into(),

@@ -20,7 +20,8 @@ use crate::feed::{self, Entry};
 use crate::fetch::{FetchError, Fetched, Fetcher, Validators};
 use crate::metrics::Metrics;
 use crate::store::{
-    ArticleRow, CheckUpdate, Db, FeedFetch, FeedRow, NewArticle, NewVersion, StoreError, VersionRow,
+    ArticleRow, CheckUpdate, Claim, Db, FeedFetch, FeedRow, NewArticle, NewVersion, StoreError,
+    VersionRow,
 };
 use crate::topic::{MatchText, Query};
 
@@ -47,6 +48,9 @@ pub struct CycleReport {
     pub article_errors: usize,
     pub versions: usize,
     pub alerts: usize,
+    /// Due feeds and articles left to another process that was already on them.
+    pub feeds_busy: usize,
+    pub articles_busy: usize,
 }
 
 impl CycleReport {
@@ -58,6 +62,8 @@ impl CycleReport {
         self.article_errors += o.article_errors;
         self.versions += o.versions;
         self.alerts += o.alerts;
+        self.feeds_busy += o.feeds_busy;
+        self.articles_busy += o.articles_busy;
     }
 }
 
@@ -140,22 +146,27 @@ impl Watcher {
             .collect();
         let ids = self.db.call(move |s| s.sync_feeds(&pairs)).await?;
         let now = self.clock.now();
+        let until = self.lease_end(now);
         let mut tasks = JoinSet::new();
+        let mut report = CycleReport::default();
         for (feed, id) in self.config.feeds.iter().zip(ids) {
-            let url = feed.url.get_ref().clone();
-            let row = self.db.call(move |s| s.feed(&url)).await?;
-            let due = row
-                .as_ref()
-                .and_then(|r| r.next_due)
-                .is_none_or(|t| t <= now);
-            if !(all || due) {
-                continue;
-            }
+            // Another process polling this feed right now is left to it.
+            let row = match self
+                .db
+                .call(move |s| s.claim_feed(id, now, all, until))
+                .await?
+            {
+                Claim::Won(row) => Some(row),
+                Claim::NotDue => continue,
+                Claim::Busy => {
+                    report.feeds_busy += 1;
+                    continue;
+                }
+            };
             let this = self.clone();
             let feed = feed.clone();
             tasks.spawn(async move { this.poll_feed(&feed, id, row).await });
         }
-        let mut report = CycleReport::default();
         while let Some(done) = tasks.join_next().await {
             match done {
                 Ok(Ok(r)) => report.add(&r),
@@ -313,16 +324,30 @@ impl Watcher {
         Ok(created)
     }
 
-    /// Checks the articles that are due (every active one with `all`), concurrently.
+    /// The end of a claim taken at `now` (`[state] lease`).
+    fn lease_end(&self, now: DateTime<Utc>) -> DateTime<Utc> {
+        now + chrono::Duration::from_std(self.config.state.lease.0)
+            .unwrap_or_else(|_| chrono::Duration::minutes(2))
+    }
+
+    /// Checks the articles that are due (every active one with `all`), concurrently;
+    /// those another process is checking are left to it.
     pub async fn check_articles(&self, all: bool) -> Result<CycleReport, WatchError> {
         let now = self.clock.now();
-        let due = self.db.call(move |s| s.due_articles(now, all)).await?;
+        let until = self.lease_end(now);
+        let (due, busy) = self
+            .db
+            .call(move |s| s.claim_due_articles(now, all, until))
+            .await?;
         let mut tasks = JoinSet::new();
         for article in due {
             let this = self.clone();
             tasks.spawn(async move { this.check_article(article).await });
         }
-        let mut report = CycleReport::default();
+        let mut report = CycleReport {
+            articles_busy: busy,
+            ..Default::default()
+        };
         while let Some(done) = tasks.join_next().await {
             match done {
                 Ok(Ok(r)) => report.add(&r),
@@ -394,21 +419,7 @@ impl Watcher {
             ..Default::default()
         };
         let now = self.clock.now();
-        let (latest, recent) = {
-            let id = article.id;
-            let window = self.config.schedule.flip_flop.0;
-            let since = now - chrono::Duration::from_std(window).unwrap_or_default();
-            self.db
-                .call(move |s| {
-                    let recent = if window.is_zero() {
-                        Vec::new()
-                    } else {
-                        s.versions_since(id, since)?
-                    };
-                    Ok((s.latest_version(id)?, recent))
-                })
-                .await?
-        };
+        let (latest, recent) = self.previous(article.id, now).await?;
         // Without a stored version a 304 would leave us with nothing to compare.
         let validators = if latest.is_some() {
             Validators {
@@ -421,6 +432,7 @@ impl Watcher {
         let ladder = Ladder::new(&self.config);
         let mut update = CheckUpdate {
             article_id: article.id,
+            based_on: latest.as_ref().map(|v| v.number),
             at: now,
             etag: None,
             last_modified: None,
@@ -437,18 +449,14 @@ impl Watcher {
         let fetched = self
             .fetch_copy(&article.url, article.feed.as_deref(), &validators)
             .await;
+        let mut fresh = None;
         match fetched {
             Ok(None) => ladder.advance(&mut update, now),
             Ok(Some((page, v))) => {
                 update.etag = v.etag;
                 update.last_modified = v.last_modified;
+                fresh = Some((page.clone(), update.clone()));
                 self.compare(&article, latest.clone(), &recent, page, &mut update, now);
-                if update.version.is_some() {
-                    report.versions = 1;
-                }
-                if update.alert.is_some() {
-                    report.alerts = 1;
-                }
             }
             Err(CheckError::Gone) => {
                 tracing::info!(article = article.id, url = %article.url, "article removed (404/410)");
@@ -456,7 +464,6 @@ impl Watcher {
                 update.next_check = None;
                 if latest.is_some() {
                     update.alert = Some(("removed".into(), self.recipients(&article)));
-                    report.alerts = 1;
                 }
             }
             Err(e) => {
@@ -467,8 +474,52 @@ impl Watcher {
                 ladder.retry(&mut update, now);
             }
         }
-        self.db.call(move |s| s.record_check(&update)).await?;
+        let mut recorded = self.db.call(move |s| s.record_check(&update)).await?;
+        if recorded.stale
+            && let Some((page, mut update)) = fresh
+        {
+            // Another process recorded a version of this article while we fetched it:
+            // decide once more against that version. Losing again means yet another
+            // process is on it, and our copy adds nothing to what they record.
+            let id = article.id;
+            let (article, (latest, recent)) = match self.db.call(move |s| s.article(id)).await? {
+                Some(a) => (a, self.previous(id, now).await?),
+                None => return Ok(report),
+            };
+            update.based_on = latest.as_ref().map(|v| v.number);
+            self.compare(&article, latest, &recent, page, &mut update, now);
+            recorded = self.db.call(move |s| s.record_check(&update)).await?;
+        }
+        if recorded.stale {
+            tracing::debug!(
+                article = article.id,
+                "another process recorded this check first"
+            );
+        }
+        report.versions = usize::from(recorded.version.is_some());
+        report.alerts = usize::from(recorded.alert.is_some());
         Ok(report)
+    }
+
+    /// An article's latest version and those within the flip-flop window before `now`.
+    async fn previous(
+        &self,
+        id: i64,
+        now: DateTime<Utc>,
+    ) -> Result<(Option<VersionRow>, Vec<VersionRow>), WatchError> {
+        let window = self.config.schedule.flip_flop.0;
+        let since = now - chrono::Duration::from_std(window).unwrap_or_default();
+        Ok(self
+            .db
+            .call(move |s| {
+                let recent = if window.is_zero() {
+                    Vec::new()
+                } else {
+                    s.versions_since(id, since)?
+                };
+                Ok((s.latest_version(id)?, recent))
+            })
+            .await?)
     }
 
     /// Compares a fresh copy with the latest stored version and fills in what to record.
