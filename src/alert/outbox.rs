@@ -53,16 +53,17 @@ pub fn retry_delay(attempts: i64) -> Duration {
 
 /// Builds the message data for one alert: versions, diff, threading.
 pub async fn alert_mail(db: &Db, alert_id: i64) -> anyhow::Result<AlertMail> {
-    let (alert, article, old, new, root) = db
+    let (alert, article, old, new, root, moves) = db
         .call(move |s| {
             let Some(alert) = s.alert(alert_id)? else {
-                return Ok((None, None, None, None, None));
+                return Ok((None, None, None, None, None, Vec::new()));
             };
             let article = s.article(alert.article_id)?;
             let old = s.version(alert.article_id, alert.from_version)?;
             let new = s.version(alert.article_id, alert.to_version)?;
             let root = s.first_alert(alert.article_id)?;
-            Ok((Some(alert), article, old, new, root))
+            let moves = s.addresses(alert.article_id)?;
+            Ok((Some(alert), article, old, new, root, moves))
         })
         .await?;
     let (Some(alert), Some(article), Some(old), Some(new)) = (alert, article, old, new) else {
@@ -75,8 +76,8 @@ pub async fn alert_mail(db: &Db, alert_id: i64) -> anyhow::Result<AlertMail> {
     };
     let (text_diff, html_diff, added, removed) = if kind == AlertKind::Removed {
         (
-            "The page is gone (it answered 404/410); redline stopped revisiting it.\n".to_string(),
-            "<p>The page is gone (it answered 404/410); redline stopped revisiting it.</p>"
+            "The page is gone (it answered 404/410 on two checks an hour apart, and its feed no longer carries it); redline stopped revisiting it.\n".to_string(),
+            "<p>The page is gone (it answered 404/410 on two checks an hour apart, and its feed no longer carries it); redline stopped revisiting it.</p>"
                 .to_string(),
             0,
             0,
@@ -98,6 +99,13 @@ pub async fn alert_mail(db: &Db, alert_id: i64) -> anyhow::Result<AlertMail> {
         headline_old: old.copy.headline.clone(),
         headline_new: new.copy.headline.clone(),
         url: article.url.clone(),
+        // The first address the article left on its way to this version.
+        moved_from: moves
+            .iter()
+            .find(|m| {
+                m.kind == "moved" && kind == AlertKind::Reworded && m.version == Some(new.number)
+            })
+            .map(|m| m.url.clone()),
         feed: article
             .feed
             .clone()

@@ -221,7 +221,7 @@ pub async fn track(
                         .fetch_copy(&canonical, None, &Validators::default())
                         .await
                     {
-                        Ok(Some((page, _))) => page.copy.headline,
+                        Ok(Some((page, _))) => page.headline,
                         Ok(None) | Err(_) => String::new(),
                     },
                 };
@@ -278,8 +278,16 @@ pub async fn track(
             );
         }
     }
+    let key = canonical.clone();
     let article = db
-        .call(move |s| s.article(id))
+        .call(move |s| match s.article(id)? {
+            Some(a) => Ok(Some(a)),
+            // A copy (its canonical link names a tracked article) was joined to that one.
+            None => match s.find_article(&key, &key)? {
+                Some(joined) => s.article(joined),
+                None => Ok(None),
+            },
+        })
         .await?
         .context("the article vanished")?;
     emit(&format!(

@@ -8,6 +8,7 @@
 use chrono::{DateTime, Utc};
 use rusqlite::{OptionalExtension, Row, Transaction};
 
+use super::addresses::{self, AddressCheck, Upserted, Via};
 use super::{Result, Store, opt_ts, parse_ts, ts};
 use crate::text::{Copy, Provenance, Source};
 
@@ -26,7 +27,8 @@ pub struct ArticleRow {
     pub last_check: Option<DateTime<Utc>>,
     pub next_check: Option<DateTime<Utc>>,
     pub last_change: Option<DateTime<Utc>>,
-    /// `active` (being revisited), `stopped` (past `stop_after`) or `removed` (404/410).
+    /// `active` (being revisited), `stopped` (past `stop_after`), `removed` (404/410,
+    /// confirmed) or `joined` (a copy joined to another article after it had versions).
     pub state: String,
     pub last_error: Option<String>,
     #[serde(skip)]
@@ -42,12 +44,23 @@ pub struct ArticleRow {
     /// When a sharp drop in extracted text was first seen and awaits confirmation.
     #[serde(skip)]
     pub suspect_at: Option<DateTime<Utc>>,
+    /// Whether a feed carried the article at its last successful parse.
+    #[serde(skip)]
+    pub in_feed: bool,
+    /// When its page first answered 404/410, in the current run of such answers.
+    #[serde(skip)]
+    pub gone_at: Option<DateTime<Utc>>,
+    /// The address it moved from, while the move waits for its first check.
+    #[serde(skip)]
+    pub moved_from: Option<String>,
 }
 
 pub(super) const ARTICLE_SELECT: &str = "SELECT a.*, f.name AS feed_name,
         (SELECT COUNT(*) FROM versions v WHERE v.article_id = a.id) AS n_versions,
         (SELECT group_concat(topic, char(31)) FROM
-            (SELECT topic FROM article_topics t WHERE t.article_id = a.id ORDER BY topic)) AS topic_list
+            (SELECT topic FROM article_topics t WHERE t.article_id = a.id ORDER BY topic)) AS topic_list,
+        (SELECT m.url FROM article_addresses m WHERE m.article_id = a.id AND m.kind = 'moved'
+            AND m.settled = 0 ORDER BY m.id DESC LIMIT 1) AS moved_from
     FROM articles a LEFT JOIN feeds f ON f.id = a.feed_id";
 
 impl ArticleRow {
@@ -75,6 +88,9 @@ impl ArticleRow {
             revisit_step: r.get("revisit_step")?,
             ladder_start: parse_ts(&r.get::<_, String>("ladder_start_at")?),
             suspect_at: opt_ts(r.get("suspect_at")?),
+            in_feed: r.get("in_feed")?,
+            gone_at: opt_ts(r.get("gone_at")?),
+            moved_from: r.get("moved_from")?,
         })
     }
 }
@@ -172,6 +188,8 @@ pub struct CheckUpdate {
     pub ladder_start: DateTime<Utc>,
     pub error: Option<String>,
     pub suspect_at: Option<DateTime<Utc>>,
+    /// A move, the first check at a new address, the first 404/410.
+    pub address: AddressCheck,
 }
 
 /// What [`Store::record_check`] wrote.
@@ -193,50 +211,64 @@ pub struct ArticleFilter {
 }
 
 impl Store {
-    /// Finds the article with this identity key or canonical URL.
+    /// Finds the article with this identity key or address (current, alias or past).
     pub fn find_article(&self, key: &str, url: &str) -> Result<Option<i64>> {
-        Ok(self
-            .conn
-            .query_row(
-                "SELECT id FROM articles WHERE key = ?1 OR url = ?2 ORDER BY id LIMIT 1",
-                (key, url),
-                |r| r.get(0),
-            )
-            .optional()?)
+        self.article_for(key, url)
     }
 
     /// Records an article seen in a feed: a new one is due for its first fetch now; a
     /// known one gains any new topics. Returns its id and whether it is new.
     pub fn upsert_article(&mut self, a: &NewArticle) -> Result<(i64, bool)> {
+        let u = self.upsert_entry(a)?;
+        Ok((u.id, u.created))
+    }
+
+    /// [`Store::upsert_article`], and when the entry's guid is known and its own feed now
+    /// links a new address, the article moves there (see `addresses`).
+    pub fn upsert_entry(&mut self, a: &NewArticle) -> Result<Upserted> {
         let tx = self.write()?;
-        let existing: Option<i64> = tx
-            .query_row(
-                "SELECT id FROM articles WHERE key = ?1 OR url = ?2 ORDER BY id LIMIT 1",
-                (&a.key, &a.url),
-                |r| r.get(0),
-            )
-            .optional()?;
-        let (id, created) = match existing {
-            Some(id) => {
+        let existing = addresses::resolve(&tx, &a.key, &a.url)?;
+        let (id, created, moved_from) = match existing {
+            Some((id, via)) => {
                 tx.execute(
                     "UPDATE articles SET title = ?2 WHERE id = ?1 AND title = ''",
                     (id, &a.title),
                 )?;
-                (id, false)
+                let moved = match (via, a.feed_id) {
+                    (Via::Key, Some(feed)) => {
+                        addresses::follow_feed_link(&tx, id, feed, &a.url, a.now)?
+                    }
+                    _ => None,
+                };
+                (id, false, moved)
             }
             None => {
                 let now = ts(a.now);
+                let feed_link = a.feed_id.map(|_| &a.url);
                 tx.execute(
-                    "INSERT INTO articles (key, url, title, feed_id, first_seen_at, next_check_at, ladder_start_at)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?5, ?5)",
-                    (&a.key, &a.url, &a.title, a.feed_id, &now),
+                    "INSERT INTO articles (key, url, title, feed_id, first_seen_at, next_check_at, ladder_start_at,
+                         feed_link, in_feed)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?5, ?5, ?6, ?7)",
+                    rusqlite::params![
+                        &a.key,
+                        &a.url,
+                        &a.title,
+                        a.feed_id,
+                        &now,
+                        feed_link,
+                        a.feed_id.is_some()
+                    ],
                 )?;
-                (tx.last_insert_rowid(), true)
+                (tx.last_insert_rowid(), true, None)
             }
         };
         add_topics(&tx, id, &a.topics)?;
         tx.commit()?;
-        Ok((id, created))
+        Ok(Upserted {
+            id,
+            created,
+            moved_from,
+        })
     }
 
     /// One article by id.
@@ -402,6 +434,7 @@ impl Store {
             }
             out.alert = Some(alert_id);
         }
+        addresses::apply(&tx, u, out.version)?;
         let changed = out.alert.is_some();
         tx.execute(
             "UPDATE articles SET
@@ -600,6 +633,7 @@ mod tests {
             ladder_start: now,
             error: None,
             suspect_at: None,
+            address: Default::default(),
         };
         let first = s.record_check(&u).expect("record");
         assert_eq!(first.version, Some(1));

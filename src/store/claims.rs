@@ -184,6 +184,7 @@ mod tests {
         CheckUpdate {
             article_id: id,
             based_on,
+            address: Default::default(),
             at: now,
             etag: None,
             last_modified: None,

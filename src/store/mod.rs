@@ -18,6 +18,7 @@
 //! recorded against the latest version its decision was based on (see
 //! [`Store::record_check`]).
 
+mod addresses;
 mod alerts;
 mod articles;
 mod claims;
@@ -29,6 +30,7 @@ use std::sync::{Arc, Mutex};
 use chrono::{DateTime, SecondsFormat, Utc};
 use rusqlite::{Connection, OptionalExtension, Transaction, TransactionBehavior};
 
+pub use addresses::{AddressCheck, AddressRow, Upserted};
 pub use alerts::{AlertFilter, AlertRow, OutboxRow};
 pub use articles::{
     ArticleFilter, ArticleRow, CheckRecorded, CheckUpdate, NewArticle, NewVersion, VersionRow,
@@ -156,7 +158,30 @@ const MIGRATIONS: &[&str] = &[
     ALTER TABLE outbox ADD COLUMN claimed_by TEXT;
     ALTER TABLE outbox ADD COLUMN claimed_until TEXT;
     "#,
-    // 3: (issue 17) what each version's page said about itself: the source of the copy
+    // 3: (issue 16) an article's past addresses and aliases, the feed link it follows, and
+    // what "removed" waits for (a first 404/410, whether the feed still carries it).
+    r#"
+    CREATE TABLE article_addresses (
+        id              INTEGER PRIMARY KEY,
+        article_id      INTEGER NOT NULL REFERENCES articles(id),
+        kind            TEXT NOT NULL,
+        url             TEXT NOT NULL,
+        key             TEXT,
+        new_url         TEXT,
+        reason          TEXT NOT NULL,
+        at              TEXT NOT NULL,
+        version         INTEGER,
+        settled         INTEGER NOT NULL DEFAULT 0
+    );
+    CREATE INDEX article_addresses_article ON article_addresses(article_id);
+    CREATE INDEX article_addresses_url ON article_addresses(url);
+    CREATE INDEX article_addresses_key ON article_addresses(key);
+    ALTER TABLE articles ADD COLUMN feed_link TEXT;
+    ALTER TABLE articles ADD COLUMN in_feed INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE articles ADD COLUMN gone_at TEXT;
+    UPDATE articles SET feed_link = url, in_feed = 1 WHERE feed_id IS NOT NULL;
+    "#,
+    // 4: (issue 17) what each version's page said about itself: the source of the copy
     // (`html` or `json-ld`), its declared publication and modification times, its visible
     // "Updated" time, its marked-up correction note and its author.
     r#"
@@ -397,14 +422,19 @@ impl Store {
             Err(_) => {
                 let canonical = crate::feed::canonical_url(reference, None);
                 let url = canonical.as_deref().unwrap_or(reference);
-                let id: Option<i64> = self
+                let id: Option<i64> = match self
                     .conn
                     .query_row(
                         "SELECT id FROM articles WHERE url = ?1 OR key = ?1 OR url = ?2 ORDER BY id LIMIT 1",
                         (url, reference),
                         |r| r.get(0),
                     )
-                    .optional()?;
+                    .optional()?
+                {
+                    // A past address or an alias (an AMP copy) names the article too.
+                    None => self.article_for(url, url)?,
+                    found => found,
+                };
                 match id {
                     Some(id) => self.article(id)?,
                     None => None,

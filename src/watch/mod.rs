@@ -23,15 +23,18 @@ use crate::store::{
     ArticleRow, CheckUpdate, Claim, Db, FeedFetch, FeedRow, NewArticle, NewVersion, StoreError,
     VersionRow,
 };
+use crate::text::Copy;
 use crate::topic::{MatchText, Query};
 
 mod disclosure;
 mod judge;
 mod ladder;
+mod moves;
 
 pub use disclosure::{Disclosure, assess as assess_disclosure};
 pub use judge::{Verdict, judge};
 pub use ladder::{Ladder, backoff, jittered};
+pub use moves::PageFetch;
 
 /// A feed's own freshness hints may slow polling down, but not below this rate.
 const MAX_FEED_HINT: Duration = Duration::from_secs(24 * 3600);
@@ -272,10 +275,13 @@ impl Watcher {
                 )
             }
         };
-        for entry in entries {
-            if self.track_entry(feed, feed_id, &entry, now).await? {
+        for entry in &entries {
+            if self.track_entry(feed, feed_id, entry, now).await? {
                 report.new_articles += 1;
             }
+        }
+        if fetch.entries.is_some() {
+            self.mark_in_feed(feed_id, &entries).await?;
         }
         self.db
             .call(move |s| s.record_feed_fetch(feed_id, &fetch))
@@ -317,11 +323,14 @@ impl Watcher {
             topics,
             now,
         };
-        let (id, created) = self.db.call(move |s| s.upsert_article(&new)).await?;
-        if created {
-            tracing::info!(article = id, title = %entry.title, "tracking a new article");
+        let up = self.db.call(move |s| s.upsert_entry(&new)).await?;
+        if up.created {
+            tracing::info!(article = up.id, title = %entry.title, "tracking a new article");
         }
-        Ok(created)
+        if let (Some(from), Some(to)) = (&up.moved_from, &entry.link) {
+            tracing::info!(article = up.id, from = %from, to = %to, "the feed links the article at a new address; following it");
+        }
+        Ok(up.created)
     }
 
     /// The end of a claim taken at `now` (`[state] lease`).
@@ -368,7 +377,19 @@ impl Watcher {
         url: &str,
         feed: Option<&str>,
         validators: &Validators,
-    ) -> Result<Option<(Extracted, Validators)>, CheckError> {
+    ) -> Result<Option<(Copy, Validators)>, CheckError> {
+        let page = self.fetch_page(url, feed, validators).await?;
+        Ok(page.map(|p| (p.copy, p.validators)))
+    }
+
+    /// Fetches and extracts one article's page as it is now, with where it was found
+    /// (after redirects) and the canonical address it declares.
+    pub async fn fetch_page(
+        &self,
+        url: &str,
+        feed: Option<&str>,
+        validators: &Validators,
+    ) -> Result<Option<PageFetch>, CheckError> {
         let url = Url::parse(url).map_err(|e| CheckError::Fetch(format!("bad URL {url}: {e}")))?;
         let page = match self.http.get_public(&url, validators).await {
             Ok(Fetched::NotModified) => return Ok(None),
@@ -378,6 +399,13 @@ impl Watcher {
             }) => return Err(CheckError::Gone),
             Err(e) => return Err(CheckError::Fetch(e.to_string())),
         };
+        // A story redirected for good to the home page or a section is gone.
+        if page.moved_permanently()
+            && feed::article_like(&url)
+            && !feed::article_like(&page.final_url)
+        {
+            return Err(CheckError::Gone);
+        }
         let opts = extract::Options {
             drop: self
                 .feed_config(feed)
@@ -386,9 +414,17 @@ impl Watcher {
             url: Some(page.final_url.to_string()),
         };
         let html = page.text();
-        let extracted =
+        let extract::Extracted { copy, provenance } =
             extract::extract_page(&html, &opts).map_err(|e| CheckError::Extract(e.to_string()))?;
-        Ok(Some((extracted, page.validators)))
+        Ok(Some(PageFetch {
+            canonical: feed::declared_canonical(&html, &page.final_url),
+            final_url: feed::canonical_url(page.final_url.as_str(), None)
+                .unwrap_or_else(|| page.final_url.to_string()),
+            moved_permanently: page.moved_permanently(),
+            copy,
+            provenance,
+            validators: page.validators,
+        }))
     }
 
     /// Recipients for an article's alerts: each of its topics' recipients, once.
@@ -445,32 +481,44 @@ impl Watcher {
             ladder_start: article.ladder_start,
             error: None,
             suspect_at: None,
+            address: Default::default(),
         };
         let fetched = self
-            .fetch_copy(&article.url, article.feed.as_deref(), &validators)
+            .fetch_page(&article.url, article.feed.as_deref(), &validators)
             .await;
         let mut fresh = None;
         match fetched {
             Ok(None) => ladder.advance(&mut update, now),
-            Ok(Some((page, v))) => {
-                update.etag = v.etag;
-                update.last_modified = v.last_modified;
-                fresh = Some((page.clone(), update.clone()));
-                self.compare(&article, latest.clone(), &recent, page, &mut update, now);
+            Ok(Some(page)) => {
+                if self.join_copy(&article, &page, now).await? {
+                    return Ok(report);
+                }
+                update.address = self.address_check(&article, &page);
+                update.etag = page.validators.etag;
+                update.last_modified = page.validators.last_modified;
+                let extracted = Extracted {
+                    copy: page.copy,
+                    provenance: page.provenance,
+                };
+                fresh = Some((extracted.clone(), update.clone()));
+                self.compare(
+                    &article,
+                    latest.clone(),
+                    &recent,
+                    extracted,
+                    &mut update,
+                    now,
+                );
             }
             Err(CheckError::Gone) => {
-                tracing::info!(article = article.id, url = %article.url, "article removed (404/410)");
-                update.state = "removed".into();
-                update.next_check = None;
-                if latest.is_some() {
-                    update.alert = Some(("removed".into(), self.recipients(&article)));
-                }
+                self.gone(&article, latest.is_some(), &mut update, &mut report, now);
             }
             Err(e) => {
                 tracing::warn!(article = article.id, url = %article.url, error = %e, "article check failed; will retry");
                 report.article_errors = 1;
                 update.error = Some(e.to_string());
                 update.suspect_at = article.suspect_at;
+                update.address.gone_at = article.gone_at;
                 ladder.retry(&mut update, now);
             }
         }
