@@ -135,6 +135,10 @@ pub struct HttpConfig {
     /// Address for `/healthz` and `/metrics`; off when absent.
     #[serde(default)]
     pub listen: Option<Spanned<String>>,
+    /// Send every request through this HTTP(S) proxy. Proxy environment variables are
+    /// ignored.
+    #[serde(default)]
+    pub proxy: Option<Spanned<String>>,
 }
 
 impl Default for HttpConfig {
@@ -147,6 +151,7 @@ impl Default for HttpConfig {
             max_concurrent: default_max_concurrent(),
             allow_private: false,
             listen: None,
+            proxy: None,
         }
     }
 }
@@ -599,6 +604,20 @@ impl Config {
                         ),
                     )
                 })?;
+        }
+        if let Some(proxy) = &self.http.proxy {
+            let ok = url::Url::parse(proxy.get_ref())
+                .is_ok_and(|u| matches!(u.scheme(), "http" | "https") && u.host().is_some());
+            if !ok {
+                return Err(self.err(
+                    Some(proxy.span()),
+                    "http.proxy".into(),
+                    format!(
+                        "{:?} is not a proxy URL like http://proxy.example:3128",
+                        proxy.get_ref()
+                    ),
+                ));
+            }
         }
         let mut topic_names = std::collections::HashSet::new();
         for (i, topic) in self.topics.iter().enumerate() {

@@ -181,20 +181,25 @@ fn batches(
     out
 }
 
-/// Sends every due delivery once; returns what happened. `now` decides what is due.
+/// Sends every due delivery once with a mailer built for this pass; returns what
+/// happened. `now` decides what is due.
 pub async fn deliver_due(
     config: &Config,
     db: &Db,
     now: DateTime<Utc>,
 ) -> anyhow::Result<DeliveryReport> {
-    deliver_due_until(config, db, now, &CancellationToken::new()).await
+    let mailer = Mailer::from_config(config).map_err(|e| e.to_string());
+    deliver_due_until(config, db, mailer.as_ref(), now, &CancellationToken::new()).await
 }
 
-/// Like [`deliver_due`], but takes no new message once `stop` is cancelled (the one in
-/// hand is finished and recorded).
+/// Like [`deliver_due`], with the caller's `mailer` (the daemon builds it once per
+/// config), taking no new message once `stop` is cancelled (the one in hand is finished
+/// and recorded). A mailer that could not be built (`Err` says why) keeps everything
+/// queued.
 pub async fn deliver_due_until(
     config: &Config,
     db: &Db,
+    mailer: Result<&Mailer, &String>,
     now: DateTime<Utc>,
     stop: &CancellationToken,
 ) -> anyhow::Result<DeliveryReport> {
@@ -212,7 +217,7 @@ pub async fn deliver_due_until(
         }
         let batches = batches(due, &alerts, config.email.digest.map(|d| d.0), now);
         if !batches.is_empty() {
-            match Mailer::from_config(config) {
+            match mailer {
                 Ok(mailer) => {
                     for b in batches {
                         if stop.is_cancelled() {
@@ -222,7 +227,7 @@ pub async fn deliver_due_until(
                             continue;
                         };
                         report.attempted += 1;
-                        report.sent += send_batch(config, db, &mailer, b, now).await?;
+                        report.sent += send_batch(config, db, mailer, b, now).await?;
                     }
                 }
                 Err(e) => {
@@ -231,7 +236,7 @@ pub async fn deliver_due_until(
                     tracing::error!("cannot set up mail delivery: {e}");
                     for b in batches {
                         if let Some(b) = claim(config, db, b, now).await? {
-                            retry(db, &b, &e.to_string(), now).await?;
+                            retry(db, &b, e, now).await?;
                         }
                     }
                 }

@@ -14,11 +14,28 @@ fn or_dash<T: ToString>(v: Option<T>) -> String {
     v.map_or_else(|| "-".to_string(), |v| v.to_string())
 }
 
+/// `redline feeds`: each configured feed's last fetch, its own last error, since when it
+/// has been failing, the backoff that earned it, a pause its host asked for, and when it
+/// is due again.
 pub async fn feeds(ctx: &Ctx, json: bool) -> anyhow::Result<()> {
     let config = ctx.config()?;
     let db = ctx.db(&config)?;
     let rows = db.call(|s| s.feeds()).await?;
+    let now = Utc::now();
     let mut listed = Vec::new();
+    let mut t = Table::new(&[
+        "NAME",
+        "LAST FETCH",
+        "STATUS",
+        "ENTRIES",
+        "ERRORS",
+        "FAILING SINCE",
+        "BACKOFF",
+        "PAUSED UNTIL",
+        "NEXT DUE",
+        "URL",
+    ]);
+    let mut errors = String::new();
     for f in &config.feeds {
         let url = f.url.get_ref();
         let row = rows.iter().find(|r| &r.url == url);
@@ -26,6 +43,8 @@ pub async fn feeds(ctx: &Ctx, json: bool) -> anyhow::Result<()> {
         let backoff = row
             .filter(|r| r.error_streak > 0)
             .map(|r| crate::watch::backoff(config.feed_interval(f), r.error_streak));
+        // A pause that is over is no longer a state worth showing.
+        let paused = row.and_then(|r| r.paused_until).filter(|t| *t > now);
         listed.push(json!({
             "name": f.name,
             "url": url,
@@ -34,43 +53,36 @@ pub async fn feeds(ctx: &Ctx, json: bool) -> anyhow::Result<()> {
             "last_error": row.and_then(|r| r.last_error.clone()),
             "entries": row.and_then(|r| r.entries),
             "error_streak": row.map_or(0, |r| r.error_streak),
+            "failing_since": row.and_then(|r| r.failing_since),
             "backoff_seconds": backoff.map(|b| b.as_secs()),
+            "paused_until": paused,
             "next_due": row.and_then(|r| r.next_due),
         }));
-    }
-    if json {
-        return emit_json(&listed);
-    }
-    let mut t = Table::new(&[
-        "NAME",
-        "LAST FETCH",
-        "STATUS",
-        "ENTRIES",
-        "ERRORS",
-        "BACKOFF",
-        "NEXT DUE",
-        "URL",
-    ]);
-    let mut errors = String::new();
-    for (f, v) in config.feeds.iter().zip(&listed) {
-        let row = rows.iter().find(|r| &r.url == f.url.get_ref());
         t.row(vec![
             f.name.clone(),
             or_dash(row.and_then(|r| r.last_fetch).map(human_time)),
             or_dash(row.and_then(|r| r.last_status.clone())),
             or_dash(row.and_then(|r| r.entries)),
-            v["error_streak"].to_string(),
-            v["backoff_seconds"].as_u64().map_or_else(
-                || "-".to_string(),
-                |s| super::act::humanize(std::time::Duration::from_secs(s)),
-            ),
+            row.map_or(0, |r| r.error_streak).to_string(),
+            or_dash(row.and_then(|r| r.failing_since).map(human_time)),
+            or_dash(backoff.map(super::act::humanize)),
+            or_dash(paused.map(human_time)),
             row.and_then(|r| r.next_due)
                 .map_or_else(|| "now".to_string(), human_time),
-            f.url.get_ref().clone(),
+            url.clone(),
         ]);
-        if let Some(e) = row.and_then(|r| r.last_error.as_ref()) {
-            errors.push_str(&format!("{}: {e}\n", f.name));
+        if let Some(r) = row
+            && let Some(e) = &r.last_error
+        {
+            let since = r
+                .failing_since
+                .map(|t| format!(" (failing since {})", human_time(t)))
+                .unwrap_or_default();
+            errors.push_str(&format!("{}: {e}{since}\n", f.name));
         }
+    }
+    if json {
+        return emit_json(&listed);
     }
     let mut out = t.to_string();
     if !errors.is_empty() {

@@ -796,9 +796,11 @@ pub(crate) mod tests {
         assert_eq!((d.words_removed, d.words_added), (3, 2));
     }
 
-    /// Two 100,000-word copies that differ everywhere: the deadline must bound the work.
-    /// Without it the small-vocabulary case (many partial matches, the hard case for
-    /// Myers) takes over 6 s in a test build; with it, about the 500 ms of the deadline.
+    /// Two 100,000-word copies that differ everywhere: past the deadline the work is
+    /// coarse (whole runs replaced) yet the diff stays correct. Without a deadline the
+    /// small-vocabulary case (many partial matches, the hard case for Myers) takes over
+    /// 6 s in a test build. The test gives a deadline that has already passed and checks
+    /// the shape of the result, not the wall time, so a busy machine cannot fail it.
     #[test]
     fn deadline_bounds_a_huge_diff() {
         // Distinct words, so only the spaces match.
@@ -835,14 +837,17 @@ pub(crate) mod tests {
                 headline: "new".to_string(),
                 paragraphs: paragraphs(&new_words),
             };
-            let started = Instant::now();
-            let d = diff(&old, &new);
-            let took = started.elapsed();
-            // The deadline plus tokenising and copying, with room for a busy machine.
-            assert!(took < TIMEOUT + Duration::from_secs(3), "took {took:?}");
+            let d = diff_with_deadline(&old, &new, Instant::now());
             assert_reconstructs(&d, &old, &new);
             assert_eq!(d.words_removed, d.words_added);
             assert!(d.words_added > 1_000);
+            // Coarse: each changed paragraph is at most a kept prefix, a removed run, an
+            // added run and a kept suffix, where a minimal diff has thousands of spans.
+            for b in &d.blocks {
+                if let Block::Changed { spans, .. } = b {
+                    assert!(spans.len() <= 4, "{} spans past the deadline", spans.len());
+                }
+            }
         }
     }
 }

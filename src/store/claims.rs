@@ -184,7 +184,6 @@ mod tests {
         CheckUpdate {
             article_id: id,
             based_on,
-            address: Default::default(),
             at: now,
             etag: None,
             last_modified: None,
@@ -204,6 +203,7 @@ mod tests {
             ladder_start: now,
             error: None,
             suspect_at: None,
+            address: Default::default(),
         }
     }
 

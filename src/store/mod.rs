@@ -181,7 +181,13 @@ const MIGRATIONS: &[&str] = &[
     ALTER TABLE articles ADD COLUMN gone_at TEXT;
     UPDATE articles SET feed_link = url, in_feed = 1 WHERE feed_id IS NOT NULL;
     "#,
-    // 4: (issue 17) what each version's page said about itself: the source of the copy
+    // 4: (issue 9) when a feed started failing, and a host's Retry-After pause kept apart
+    // from the feed's own last error.
+    r#"
+    ALTER TABLE feeds ADD COLUMN failing_since TEXT;
+    ALTER TABLE feeds ADD COLUMN paused_until TEXT;
+    "#,
+    // 5: (issue 17) what each version's page said about itself: the source of the copy
     // (`html` or `json-ld`), its declared publication and modification times, its visible
     // "Updated" time, its marked-up correction note and its author.
     r#"

@@ -203,6 +203,15 @@ impl Watcher {
             .map_err(|e| WatchError::Other(format!("feed {}: {e}", feed.url.get_ref())))?;
         let now = self.clock.now();
         let result = self.http.get(&url, &validators).await;
+        if let Err(FetchError::Paused { until, .. }) = result {
+            // Not this feed's failure: its host asked us to wait, and we did not ask.
+            // The feed's own last status and error stay as they were.
+            tracing::debug!(feed = %feed.name, %until, "host paused; feed not fetched");
+            self.db
+                .call(move |s| s.record_feed_paused(feed_id, until, until))
+                .await?;
+            return Ok(report);
+        }
         let outcome = match result {
             Ok(Fetched::NotModified) => {
                 tracing::debug!(feed = %feed.name, "feed not modified");
@@ -214,6 +223,7 @@ impl Watcher {
                         entries: None,
                         etag: None,
                         last_modified: None,
+                        paused_until: None,
                         next_due: now
                             + jittered(interval, self.config.schedule.jitter.0, &feed.name),
                     },
@@ -239,6 +249,7 @@ impl Watcher {
                             entries: Some(parsed.entries.len() as i64),
                             etag: page.validators.etag.clone(),
                             last_modified: page.validators.last_modified.clone(),
+                            paused_until: None,
                             next_due: now + wait,
                         },
                         parsed.entries,
@@ -260,7 +271,8 @@ impl Watcher {
             Err((status, error, retry)) => {
                 tracing::warn!(feed = %feed.name, url = %url, error = %error, "feed failed; will retry");
                 report.feeds_failed = 1;
-                let wait = backoff(interval, streak + 1).max(retry.unwrap_or_default());
+                let wait = backoff(interval, streak + 1)
+                    .max(retry.unwrap_or_default().min(crate::fetch::MAX_PAUSE));
                 (
                     FeedFetch {
                         at: now,
@@ -269,6 +281,7 @@ impl Watcher {
                         entries: None,
                         etag: None,
                         last_modified: None,
+                        paused_until: self.http.paused_until(url.host_str().unwrap_or("")),
                         next_due: now + wait,
                     },
                     Vec::new(),

@@ -130,7 +130,6 @@ impl Watcher {
             u.next_check = None;
             if has_version {
                 u.alert = Some(("removed".into(), self.recipients(article)));
-                report.alerts = 1;
             }
             return;
         }
