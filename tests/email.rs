@@ -110,6 +110,7 @@ fn seed_alert() -> AlertMail {
         text_diff: SEED_TEXT_DIFF.into(),
         html_diff: SEED_HTML_DIFF.into(),
         thread_root: None,
+        declared: None,
     }
 }
 

@@ -146,6 +146,7 @@ async fn an_extractor_upgrade_rebaselines_silently() {
         note: Some("baseline".into()),
         labels: Default::default(),
         diff: None,
+        provenance: Default::default(),
     };
     let new = NewArticle {
         key: url.clone(),

@@ -230,6 +230,9 @@ fn meta(mail: &AlertMail) -> Vec<(&'static str, String)> {
             count(mail.words_removed, "word")
         ),
     ));
+    if let Some(declared) = &mail.declared {
+        rows.push(("Declared", one_line(declared)));
+    }
     rows
 }
 
@@ -321,6 +324,7 @@ mod tests {
             text_diff: "a [-b-]{+c+}\n".into(),
             html_diff: "<p>a <span>c</span></p>".into(),
             thread_root: None,
+            declared: Some("no update declared".into()),
         }
     }
 
@@ -352,6 +356,17 @@ mod tests {
         m.headline_new = "New".into();
         assert!(text_body(&m).starts_with("Old\n→ New\n\n"));
         assert!(html_body(&m).contains("\">Old</span>→ New</h1>"));
+    }
+
+    #[test]
+    fn what_the_outlet_declared_is_shown() {
+        let mut m = mail();
+        assert!(text_body(&m).contains("Declared: no update declared\n"));
+        m.declared = Some("the outlet marked it updated at 10:41".into());
+        assert!(text_body(&m).contains("Declared: the outlet marked it updated at 10:41\n"));
+        assert!(html_body(&m).contains(">the outlet marked it updated at 10:41</td>"));
+        m.declared = None;
+        assert!(!text_body(&m).contains("Declared:"));
     }
 
     #[test]

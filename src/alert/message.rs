@@ -59,6 +59,9 @@ pub struct AlertMail {
     pub html_diff: String,
     /// The alert id of this article's first alert; `None` when this one is the first.
     pub thread_root: Option<i64>,
+    /// What the outlet declared about the new version ("the outlet marked it updated at
+    /// T" or "no update declared"); `None` for a removal.
+    pub declared: Option<String>,
 }
 
 const LIST_ID: HeaderName = HeaderName::new_from_ascii_str("List-Id");
@@ -275,6 +278,7 @@ mod tests {
             text_diff: "a [-b-]{+c+}".into(),
             html_diff: "<p>a</p>".into(),
             thread_root: None,
+            declared: None,
         }
     }
 

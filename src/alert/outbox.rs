@@ -121,6 +121,7 @@ pub async fn alert_mail(db: &Db, alert_id: i64) -> anyhow::Result<AlertMail> {
         text_diff,
         html_diff,
         thread_root: root.filter(|r| *r != alert_id),
+        declared: (kind != AlertKind::Removed).then(|| new.provenance.update_phrase()),
     })
 }
 

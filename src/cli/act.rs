@@ -234,6 +234,7 @@ pub async fn track(
                 note: Some(format!("baseline from {}", path.display())),
                 labels: Default::default(),
                 diff: None,
+                provenance: Default::default(),
             })
         }
     };

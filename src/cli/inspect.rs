@@ -218,7 +218,9 @@ pub async fn history(ctx: &Ctx, reference: &str, json: bool) -> anyhow::Result<(
 /// The versions (each with its note) and, between them in time order, the checks of a
 /// changed page that made no version, each saying why.
 fn history_table(versions: &[VersionRow], notes: &[String], quiet: &[QuietCheck]) -> Table {
-    let mut t = Table::new(&["VERSION", "TIME", "ADDED", "REMOVED", "LABELS", "NOTE"]);
+    let mut t = Table::new(&[
+        "VERSION", "TIME", "ADDED", "REMOVED", "LABELS", "SOURCE", "DECLARED", "NOTE",
+    ]);
     let mut quiet = quiet.iter().peekable();
     let quiet_row = |q: &QuietCheck| {
         let note = match &q.detail {
@@ -231,6 +233,8 @@ fn history_table(versions: &[VersionRow], notes: &[String], quiet: &[QuietCheck]
             String::new(),
             String::new(),
             "-".to_string(),
+            String::new(),
+            String::new(),
             note,
         ]
     };
@@ -248,6 +252,8 @@ fn history_table(versions: &[VersionRow], notes: &[String], quiet: &[QuietCheck]
             } else {
                 v.labels.to_string()
             },
+            v.provenance.source.to_string(),
+            v.provenance.update_phrase(),
             note.clone(),
         ]);
     }

@@ -19,6 +19,11 @@
 //!    drop the ones that are boilerplate after all (link lists, "ALSO READ" boxes, datelines);
 //! 6. normalise each block with [`crate::text::normalize`] into a [`Copy`](struct@crate::text::Copy).
 //!
+//! Beside these, [`structured`] reads what the page says about itself before it is
+//! cleaned (JSON-LD, `<meta>` tags, a visible "Updated" line, correction notes): the
+//! copy comes from the JSON-LD `articleBody` when the HTML holds only a placeholder, and
+//! [`extract_page`] returns that [`Provenance`] with the copy.
+//!
 //! [`EXTRACTOR`] names this exact behaviour and is stored with every version: when a change
 //! here alters the output for the same page, bump it, so that a difference caused by a new
 //! extractor is never mistaken for an edit by the outlet.
@@ -27,18 +32,29 @@ mod blocks;
 mod boiler;
 mod boxes;
 mod clean;
+mod declared;
 mod depth;
 mod gaps;
 mod headline;
+mod structured;
 #[cfg(test)]
 mod tests;
 
 use dom_query::{Document, Matcher};
 
-use crate::text::Copy;
+pub use declared::{canonical as canonical_time, is_correction};
+
+use crate::text::{Copy, Provenance};
 
 /// The name and version of the extractor, recorded with every stored version.
-pub const EXTRACTOR: &str = "redline-extract/3";
+pub const EXTRACTOR: &str = "redline-extract/4";
+
+/// A page's stored copy and what the page said about it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Extracted {
+    pub copy: Copy,
+    pub provenance: Provenance,
+}
 
 /// Per-feed extraction settings.
 #[derive(Debug, Clone, Default)]
@@ -72,6 +88,16 @@ pub enum ExtractError {
 /// [`ExtractError::BadSelector`] when a `drop` selector does not parse (checked before the
 /// page is looked at), [`ExtractError::NoArticle`] when no article text is found.
 pub fn extract(html: &str, opts: &Options) -> Result<Copy, ExtractError> {
+    extract_page(html, opts).map(|page| page.copy)
+}
+
+/// Extracts the article of an HTML page with its [`Provenance`]: which source the copy
+/// came from, the times the page declared, its correction notes.
+///
+/// # Errors
+///
+/// As [`extract`].
+pub fn extract_page(html: &str, opts: &Options) -> Result<Extracted, ExtractError> {
     let drop = opts
         .drop
         .iter()
@@ -82,6 +108,7 @@ pub fn extract(html: &str, opts: &Options) -> Result<Copy, ExtractError> {
     for matcher in &drop {
         doc.select_matcher(matcher).remove();
     }
+    let structured = structured::read(&doc);
     let headline = headline::find(&doc);
     clean::remove_boilerplate(&doc);
     boxes::remove_link_boxes(&doc);
@@ -89,10 +116,9 @@ pub fn extract(html: &str, opts: &Options) -> Result<Copy, ExtractError> {
     let paragraphs = main_content(doc, opts.url.as_deref())
         .map(|blocks| blocks::finish(blocks, &headline))
         .unwrap_or_default();
-    if paragraphs.is_empty() {
-        return Err(ExtractError::NoArticle);
-    }
-    Ok(Copy::new(&headline, paragraphs))
+    let (copy, provenance) =
+        structured::choose(headline, paragraphs, structured).ok_or(ExtractError::NoArticle)?;
+    Ok(Extracted { copy, provenance })
 }
 
 /// Runs Readability over the cleaned page and walks the content it chose into blocks.

@@ -12,7 +12,7 @@ use super::addresses::{self, AddressCheck, Upserted, Via};
 use super::kinds::{AlertKind, ArticleState, Quiet};
 use super::{Result, Store, opt_ts, parse_ts, ts};
 use crate::diff::{CopyDiff, Labels};
-use crate::text::Copy;
+use crate::text::{Copy, Provenance, Source};
 
 /// How many quiet checks (see [`QuietCheck`]) are kept per article: the newest ones.
 pub const QUIET_KEPT: i64 = 20;
@@ -134,6 +134,9 @@ pub struct VersionRow {
     /// masked); `None` for a baseline or a version stored before diffs were kept.
     #[serde(skip)]
     pub diff: Option<CopyDiff>,
+    /// Where the copy came from and what the page declared (times, correction note).
+    #[serde(flatten)]
+    pub provenance: Provenance,
 }
 
 impl VersionRow {
@@ -159,6 +162,14 @@ impl VersionRow {
             diff: r
                 .get::<_, Option<String>>("diff")?
                 .and_then(|d| serde_json::from_str(&d).ok()),
+            provenance: Provenance {
+                source: Source::from_name(&r.get::<_, String>("source")?),
+                published: r.get("declared_published")?,
+                modified: r.get("declared_modified")?,
+                updated_line: r.get("declared_updated")?,
+                note: r.get("declared_note")?,
+                author: r.get("declared_author")?,
+            },
         })
     }
 }
@@ -174,6 +185,8 @@ pub struct NewVersion {
     pub labels: Labels,
     /// The diff the decision saw, kept so that alerts and `redline diff` show it.
     pub diff: Option<CopyDiff>,
+    /// What the page said about itself when this version was taken.
+    pub provenance: Provenance,
 }
 
 /// A check of a page that changed but made no version, and why.
@@ -571,8 +584,9 @@ fn insert_version(
     v: &NewVersion,
 ) -> Result<()> {
     tx.execute(
-        "INSERT INTO versions (article_id, number, fetched_at, headline, body, extractor, words_added, words_removed, note, labels, diff)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+        "INSERT INTO versions (article_id, number, fetched_at, headline, body, extractor, words_added, words_removed, note, labels, diff,
+                               source, declared_published, declared_modified, declared_updated, declared_note, declared_author)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)",
         rusqlite::params![
             article_id,
             number,
@@ -585,6 +599,12 @@ fn insert_version(
             v.note,
             v.labels,
             v.diff.as_ref().and_then(|d| serde_json::to_string(d).ok()),
+            v.provenance.source.as_str(),
+            v.provenance.published,
+            v.provenance.modified,
+            v.provenance.updated_line,
+            v.provenance.note,
+            v.provenance.author,
         ],
     )?;
     Ok(())
@@ -614,6 +634,7 @@ mod tests {
             note: None,
             labels: Labels::new(),
             diff: None,
+            provenance: Provenance::default(),
         }
     }
 
@@ -630,6 +651,32 @@ mod tests {
         assert_eq!(a, b);
         let row = s.article(a).expect("q").expect("row");
         assert_eq!(row.topics, vec!["t1", "t2"]);
+    }
+
+    #[test]
+    fn provenance_is_kept_with_each_version() {
+        let mut s = Store::open_in_memory().expect("open");
+        let a = new_article("k", "https://x.example/a", &[]);
+        let declared = Provenance {
+            source: Source::JsonLd,
+            published: Some("2026-11-29T08:00:00Z".into()),
+            modified: Some("2026-11-29T09:00:00Z".into()),
+            updated_line: Some("10:41".into()),
+            note: Some("Correction: we misspelt a name.".into()),
+            author: Some("A. Writer".into()),
+        };
+        let v = NewVersion {
+            provenance: declared.clone(),
+            ..version("one")
+        };
+        let (id, _) = s.track(&a, Some(&v)).expect("track");
+        s.track(&a, Some(&version("two"))).expect("track");
+        let versions = s.versions(id).expect("versions");
+        assert_eq!(versions[0].provenance, declared);
+        assert_eq!(versions[1].provenance, Provenance::default());
+        let json = serde_json::to_value(&versions[0]).expect("json");
+        assert_eq!(json["source"], "json-ld");
+        assert_eq!(json["updated_line"], "10:41");
     }
 
     #[test]

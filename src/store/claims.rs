@@ -198,6 +198,7 @@ mod tests {
                 note: None,
                 labels: Default::default(),
                 diff: None,
+                provenance: Default::default(),
             }),
             alert: based_on.map(|_| (AlertKind::Reworded, vec!["a@x.example".to_string()])),
             state: ArticleState::Active,

@@ -205,6 +205,17 @@ const MIGRATIONS: &[&str] = &[
     );
     CREATE INDEX quiet_checks_article ON quiet_checks(article_id, checked_at);
     "#,
+    // 6: (issue 17) what each version's page said about itself: the source of the copy
+    // (`html` or `json-ld`), its declared publication and modification times, its visible
+    // "Updated" time, its marked-up correction note and its author.
+    r#"
+    ALTER TABLE versions ADD COLUMN source TEXT NOT NULL DEFAULT 'html';
+    ALTER TABLE versions ADD COLUMN declared_published TEXT;
+    ALTER TABLE versions ADD COLUMN declared_modified TEXT;
+    ALTER TABLE versions ADD COLUMN declared_updated TEXT;
+    ALTER TABLE versions ADD COLUMN declared_note TEXT;
+    ALTER TABLE versions ADD COLUMN declared_author TEXT;
+    "#,
 ];
 
 /// How long a connection waits for another process's write lock before giving up. Write

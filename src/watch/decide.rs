@@ -196,6 +196,7 @@ pub fn version(number: i64, copy: Copy, extractor: &str) -> VersionRow {
         note: None,
         labels: Labels::new(),
         diff: None,
+        provenance: Default::default(),
     }
 }
 

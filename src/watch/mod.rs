@@ -14,8 +14,8 @@ use url::Url;
 
 use crate::clock::Clock;
 use crate::config::{Config, FeedConfig};
-use crate::diff::{CopyDiff, Labels};
-use crate::extract;
+use crate::diff::{CopyDiff, Label, Labels};
+use crate::extract::{self, Extracted};
 use crate::feed::{self, Entry};
 use crate::fetch::{FetchError, Fetched, Fetcher, Validators};
 use crate::metrics::Metrics;
@@ -27,10 +27,12 @@ use crate::text::Copy;
 use crate::topic::{MatchText, Query};
 
 mod decide;
+mod disclosure;
 mod ladder;
 mod moves;
 
 pub use decide::{Check, Decision, Verdict, decide, judge};
+pub use disclosure::{Disclosure, assess as assess_disclosure};
 pub use ladder::{Ladder, backoff, jittered};
 pub use moves::PageFetch;
 
@@ -427,14 +429,15 @@ impl Watcher {
             url: Some(page.final_url.to_string()),
         };
         let html = page.text();
-        let copy =
-            extract::extract(&html, &opts).map_err(|e| CheckError::Extract(e.to_string()))?;
+        let extract::Extracted { copy, provenance } =
+            extract::extract_page(&html, &opts).map_err(|e| CheckError::Extract(e.to_string()))?;
         Ok(Some(PageFetch {
             canonical: feed::declared_canonical(&html, &page.final_url),
             final_url: feed::canonical_url(page.final_url.as_str(), None)
                 .unwrap_or_else(|| page.final_url.to_string()),
             moved_permanently: page.moved_permanently(),
             copy,
+            provenance,
             validators: page.validators,
             page_hash: page_hash(&html),
         }))
@@ -518,13 +521,16 @@ impl Watcher {
                     .as_ref()
                     .is_some_and(|h| *h != page.page_hash);
                 update.page_hash = Some(page.page_hash);
-                let copy = page.copy;
-                fresh = Some((copy.clone(), page_changed, update.clone()));
+                let extracted = Extracted {
+                    copy: page.copy,
+                    provenance: page.provenance,
+                };
+                fresh = Some((extracted.clone(), page_changed, update.clone()));
                 self.compare(
                     &article,
                     latest.clone(),
                     &recent,
-                    copy,
+                    extracted,
                     page_changed,
                     &mut update,
                     now,
@@ -544,7 +550,7 @@ impl Watcher {
         }
         let mut recorded = self.db.call(move |s| s.record_check(&update)).await?;
         if recorded.stale
-            && let Some((copy, page_changed, mut update)) = fresh
+            && let Some((page, page_changed, mut update)) = fresh
         {
             // Another process recorded a version of this article while we fetched it:
             // decide once more against that version. Losing again means yet another
@@ -559,7 +565,7 @@ impl Watcher {
                 &article,
                 latest,
                 &recent,
-                copy,
+                page,
                 page_changed,
                 &mut update,
                 now,
@@ -605,11 +611,12 @@ impl Watcher {
         article: &ArticleRow,
         latest: Option<VersionRow>,
         recent: &[VersionRow],
-        copy: Copy,
+        page: Extracted,
         page_changed: bool,
         u: &mut CheckUpdate,
         now: DateTime<Utc>,
     ) {
+        let Extracted { copy, provenance } = page;
         let ladder = Ladder::new(&self.config);
         if !copy.headline.is_empty() {
             u.title = Some(copy.headline.clone());
@@ -639,6 +646,7 @@ impl Watcher {
             note,
             labels: diff.as_ref().map(|d| d.labels.clone()).unwrap_or_default(),
             diff,
+            provenance: provenance.clone(),
         };
         match decision {
             Decision::Baseline => {
@@ -706,7 +714,18 @@ impl Watcher {
                 u.version = Some(version(Some(diff), Some(note)));
                 ladder.advance(u, now);
             }
-            Decision::Changed { diff, labels } => {
+            Decision::Changed { diff, mut labels } => {
+                // What the page said about itself: an edit with no declared update and no
+                // correction note is undisclosed.
+                if let Some(prev) = latest.as_ref() {
+                    let d = assess_disclosure(&prev.copy, &prev.provenance, &copy, &provenance);
+                    if d.undisclosed() {
+                        labels.insert(Label::Undisclosed);
+                    }
+                    if d.correction {
+                        labels.insert(Label::Correction);
+                    }
+                }
                 let wanted = article.topics.is_empty()
                     || article
                         .topics

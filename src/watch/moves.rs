@@ -18,7 +18,7 @@ use super::{CycleReport, Ladder, WatchError, Watcher};
 use crate::feed::{self, Entry};
 use crate::fetch::Validators;
 use crate::store::{AddressCheck, ArticleRow, CheckUpdate};
-use crate::text::Copy;
+use crate::text::{Copy, Provenance};
 
 /// A page that answered 404/410 must still do so this long after the first time before
 /// the article counts as removed.
@@ -28,6 +28,8 @@ pub const GONE_CONFIRM: Duration = Duration::from_secs(3600);
 #[derive(Debug, Clone)]
 pub struct PageFetch {
     pub copy: Copy,
+    /// What the page said about itself (source of the copy, declared times, notes).
+    pub provenance: Provenance,
     pub validators: Validators,
     /// Where the page was found, after redirects (canonicalised).
     pub final_url: String,
