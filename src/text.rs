@@ -76,7 +76,9 @@ pub struct Provenance {
     /// The time of a visible "Updated …" line ("Mis à jour le …", "Aktualisiert am …").
     pub updated_line: Option<String>,
     /// The text of the page's elements marked up as a correction or editor's note
-    /// (a `correction` class, say), when there are any.
+    /// (a `correction` class, say), when there are any. (In JSON `correction_note`, apart
+    /// from a version's own `note`.)
+    #[serde(rename = "correction_note", alias = "note")]
     pub note: Option<String>,
     /// The author(s) the page names (JSON-LD `author`, `article:author`, `author` meta).
     pub author: Option<String>,

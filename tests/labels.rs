@@ -46,8 +46,9 @@ async fn alert_on_stores_an_unwanted_change_without_alerting_it() {
     let history = env.run(&["history", "1", "--json"]).await.expect_code(0);
     let doc = history.json();
     let v2 = &doc["versions"][1];
-    assert_eq!(v2["labels"], serde_json::json!(["wording"]));
-    assert_eq!(v2["note"], "not in alert_on: wording");
+    // The page's "Updated" line did not move: the rewording is also undisclosed.
+    assert_eq!(v2["labels"], serde_json::json!(["wording", "undisclosed"]));
+    assert_eq!(v2["note"], "not in alert_on: wording, undisclosed");
     let table = env.run(&["history", "1"]).await.expect_code(0).stdout;
     assert!(table.contains("LABELS"), "{table}");
     assert!(table.contains("not in alert_on: wording"), "{table}");
@@ -62,27 +63,35 @@ async fn alert_on_stores_an_unwanted_change_without_alerting_it() {
     assert_eq!(all.len(), 1);
     assert_eq!(
         all[0].labels,
-        [Label::Figures, Label::Quotes].into_iter().collect()
+        [Label::Figures, Label::Quotes, Label::Undisclosed]
+            .into_iter()
+            .collect()
     );
     assert_eq!((all[0].from_version, all[0].to_version), (2, 3));
 
     let replay = env.run(&["replay", "--json"]).await.expect_code(0).json();
     assert_eq!(
         replay[0]["alert"]["labels"],
-        serde_json::json!(["figures", "quotes"])
+        serde_json::json!(["figures", "quotes", "undisclosed"])
     );
     assert_eq!(
         replay[0]["diff"]["labels"],
         serde_json::json!(["figures", "quotes"])
     );
     let replay = env.run(&["replay"]).await.expect_code(0).stdout;
-    assert!(replay.contains("v2 → v3  figures, quotes  ["), "{replay}");
+    assert!(
+        replay.contains("v2 → v3  figures, quotes, undisclosed  ["),
+        "{replay}"
+    );
 
     let mail = redline::alert::alert_mail(&w.db, all[0].id)
         .await
         .expect("mail");
     let subject = redline::alert::subject(&mail, redline::config::defaults::SUBJECT);
-    assert!(subject.ends_with("— figures, quotes (World)"), "{subject}");
+    assert!(
+        subject.ends_with("— figures, quotes, undisclosed (World)"),
+        "{subject}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -157,7 +166,11 @@ async fn ignored_text_is_absent_from_the_alert_diff_and_counts() {
     assert!(!mail.text_diff.contains("Updated"), "{}", mail.text_diff);
     assert!(!mail.html_diff.contains("Updated"), "{}", mail.html_diff);
     assert_eq!((mail.words_added, mail.words_removed), (1, 1));
-    assert_eq!(mail.labels, [Label::Wording].into_iter().collect());
+    // A relative "Updated N minutes ago" stamp declares no time: the edit is undisclosed.
+    assert_eq!(
+        mail.labels,
+        [Label::Wording, Label::Undisclosed].into_iter().collect()
+    );
 
     let diff = env.run(&["diff", "1"]).await.expect_code(0).stdout;
     assert!(diff.contains("+1 -1 words (wording)"), "{diff}");
@@ -197,7 +210,11 @@ async fn a_moved_paragraph_alerts_as_a_move() {
     let r = w.check_articles(true).await.expect("check");
     assert_eq!((r.versions, r.alerts), (1, 1));
     let alert = alerts(&w).await.pop().expect("an alert");
-    assert_eq!(alert.labels, [Label::Move].into_iter().collect());
+    // The page declares no update time: the move is undisclosed too.
+    assert_eq!(
+        alert.labels,
+        [Label::Move, Label::Undisclosed].into_iter().collect()
+    );
     let mail = redline::alert::alert_mail(&w.db, alert.id)
         .await
         .expect("mail");
