@@ -126,6 +126,15 @@ async fn a_new_slug_under_the_same_guid_is_the_same_story() {
         .map(|a| a["alert"]["kind"].as_str().expect("kind"))
         .collect();
     assert_eq!(kinds, vec!["reworded"], "no \"removed\" alert");
+    let labels = &replay[0]["alert"]["labels"];
+    assert!(
+        labels
+            .as_array()
+            .expect("labels")
+            .iter()
+            .any(|l| l == "url"),
+        "the address change is labelled: {labels}"
+    );
 
     let mails = mails(&env);
     assert_eq!(mails.len(), 1);

@@ -715,6 +715,11 @@ impl Watcher {
                 ladder.advance(u, now);
             }
             Decision::Changed { diff, mut labels } => {
+                // The story reached at a new address (a new slug under its guid, or a
+                // permanent redirect in this check).
+                if article.moved_from.is_some() || u.address.moved_to.is_some() {
+                    labels.insert(Label::Url);
+                }
                 // What the page said about itself: an edit with no declared update and no
                 // correction note is undisclosed.
                 if let Some(prev) = latest.as_ref() {
