@@ -119,7 +119,7 @@ fn assert_narration(stdout: &str) {
         "2. The outlet changes the page around the story",
         "Re-checked: the same text, so no new version and no alert.",
         "3. The outlet rewords the story.",
-        "Re-checked: version 2 stored (+16 -6 words), 1 alert.",
+        "Re-checked: version 2 stored (+16 -6 words), 1 alert, labelled: headline, figures, quotes, addition.",
         "What changed, word by word",
         "Explore what the demo stored:",
     ] {

@@ -273,12 +273,13 @@ async fn rewording(
     }
     .context("the alert's version vanished")?;
     emit(&format!(
-        "   Re-checked: version {} stored (+{} -{} words), {} alert{}.\n",
+        "   Re-checked: version {} stored (+{} -{} words), {} alert{}, labelled: {}.\n",
         alert.to_version,
         v2.words_added,
         v2.words_removed,
         look.alerts.len(),
         if look.alerts.len() == 1 { "" } else { "s" },
+        alert.labels,
     ))?;
     if let Some(failed) = alert
         .deliveries
