@@ -380,27 +380,13 @@ mod tests {
             .expect("upsert");
         let now = Utc::now();
         let u = CheckUpdate {
-            article_id: a.id,
-            based_on: None,
-            at: now,
-            etag: None,
-            last_modified: None,
-            title: None,
-            version: None,
-            alert: None,
-            state: crate::store::ArticleState::Active,
             next_check: Some(now),
-            revisit_step: 0,
-            ladder_start: now,
-            error: None,
-            suspect_at: None,
-            quiet: None,
-            page_hash: None,
             address: AddressCheck {
                 moved_to: Some("https://x.example/a/new-slug".into()),
                 reached: true,
                 ..Default::default()
             },
+            ..CheckUpdate::new(a.id, now)
         };
         s.record_check(&u).expect("record");
         let again = s

@@ -227,6 +227,33 @@ pub struct CheckUpdate {
     pub address: AddressCheck,
 }
 
+impl CheckUpdate {
+    /// A check of article `article_id` at `at` that changes nothing yet: no version, no
+    /// alert, the article active on a ladder starting at `at`; the caller fills in what
+    /// the check found.
+    pub fn new(article_id: i64, at: DateTime<Utc>) -> CheckUpdate {
+        CheckUpdate {
+            article_id,
+            based_on: None,
+            at,
+            etag: None,
+            last_modified: None,
+            title: None,
+            version: None,
+            alert: None,
+            state: ArticleState::Active,
+            next_check: None,
+            revisit_step: 0,
+            ladder_start: at,
+            error: None,
+            suspect_at: None,
+            quiet: None,
+            page_hash: None,
+            address: AddressCheck::default(),
+        }
+    }
+}
+
 /// What [`Store::record_check`] wrote.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct CheckRecorded {
@@ -687,23 +714,9 @@ mod tests {
             .expect("upsert");
         let now = Utc::now();
         let mut u = CheckUpdate {
-            article_id: id,
-            based_on: None,
-            at: now,
-            etag: None,
-            last_modified: None,
-            title: None,
             version: Some(version("one")),
-            alert: None,
-            state: ArticleState::Active,
             next_check: Some(now),
-            revisit_step: 0,
-            ladder_start: now,
-            error: None,
-            suspect_at: None,
-            quiet: None,
-            page_hash: None,
-            address: Default::default(),
+            ..CheckUpdate::new(id, now)
         };
         let first = s.record_check(&u).expect("record");
         assert_eq!(first.version, Some(1));

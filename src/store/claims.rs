@@ -155,9 +155,7 @@ impl Store {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::store::{
-        AlertKind, ArticleState, CheckRecorded, CheckUpdate, NewArticle, NewVersion,
-    };
+    use crate::store::{AlertKind, CheckRecorded, CheckUpdate, NewArticle, NewVersion};
     use crate::text::Copy;
 
     fn two_processes() -> (tempfile::TempDir, Store, Store) {
@@ -184,12 +182,7 @@ mod tests {
 
     fn update(id: i64, based_on: Option<i64>, text: &str, now: DateTime<Utc>) -> CheckUpdate {
         CheckUpdate {
-            article_id: id,
             based_on,
-            at: now,
-            etag: None,
-            last_modified: None,
-            title: None,
             version: Some(NewVersion {
                 copy: Copy::new("Head", [text]),
                 extractor: "test/1".into(),
@@ -201,15 +194,8 @@ mod tests {
                 provenance: Default::default(),
             }),
             alert: based_on.map(|_| (AlertKind::Reworded, vec!["a@x.example".to_string()])),
-            state: ArticleState::Active,
             next_check: Some(now),
-            revisit_step: 0,
-            ladder_start: now,
-            error: None,
-            suspect_at: None,
-            quiet: None,
-            page_hash: None,
-            address: Default::default(),
+            ..CheckUpdate::new(id, now)
         }
     }
 

@@ -20,8 +20,8 @@ use crate::feed::{self, Entry};
 use crate::fetch::{FetchError, Fetched, Fetcher, Validators};
 use crate::metrics::Metrics;
 use crate::store::{
-    AlertKind, ArticleRow, ArticleState, CheckUpdate, Claim, Db, FeedFetch, FeedRow, NewArticle,
-    NewVersion, Quiet, QuietCheck, StoreError, VersionRow,
+    AlertKind, ArticleRow, CheckUpdate, Claim, Db, FeedFetch, FeedRow, NewArticle, NewVersion,
+    Quiet, QuietCheck, StoreError, VersionRow,
 };
 use crate::text::Copy;
 use crate::topic::{MatchText, Query};
@@ -485,23 +485,10 @@ impl Watcher {
         };
         let ladder = Ladder::new(&self.config);
         let mut update = CheckUpdate {
-            article_id: article.id,
             based_on: latest.as_ref().map(|v| v.number),
-            at: now,
-            etag: None,
-            last_modified: None,
-            title: None,
-            version: None,
-            alert: None,
-            state: ArticleState::Active,
-            next_check: None,
             revisit_step: article.revisit_step,
             ladder_start: article.ladder_start,
-            error: None,
-            suspect_at: None,
-            quiet: None,
-            page_hash: None,
-            address: Default::default(),
+            ..CheckUpdate::new(article.id, now)
         };
         let fetched = self
             .fetch_page(&article.url, article.feed.as_deref(), &validators)
