@@ -14,12 +14,14 @@
 //!   moved.
 //!
 //! Each variant and its baseline are extracted alike and judged by
-//! [`redline::watch::judge`], the function the watcher alerts by. An edit must alert and
-//! its diff must show the edit; a furniture change must not alert. It prints figures per
-//! kind, every furniture alert with the diff that leaked, the first failures of each
-//! edit kind, the extraction F1 of the baseline pages (the shared scorer) and the
-//! extraction speed over every extraction made, in pages per CPU-second. It asserts
-//! nothing.
+//! [`redline::watch::decide`], the function the watcher decides by, with the baseline as
+//! the latest stored version: a [`Decision::Changed`] is an alert. An edit must alert,
+//! its diff must show the edit, and its labels should name the edit's kind (each kind
+//! expects the label product.md's "Change labels" gives it, see [`edits::expected`]); a
+//! furniture change must not alert. It prints figures per kind, label accuracy per edit
+//! kind, every furniture alert with the diff that leaked, the first failures of each edit
+//! kind, the extraction F1 of the baseline pages (the shared scorer) and the extraction
+//! speed over every extraction made, in pages per CPU-second. It asserts nothing.
 //!
 //! `cargo bench --bench churn -- KEY` runs only the pages whose key starts with `KEY`
 //! and lists every failure.
@@ -42,10 +44,11 @@ use std::time::Duration;
 use cpu_time::ProcessTime;
 
 use dom_query::Document;
-use redline::diff::{self, render};
-use redline::extract::{Options, extract};
+use redline::diff::{self, Labels, render};
+use redline::extract::{EXTRACTOR, Options, extract};
+use redline::store::VersionRow;
 use redline::text::Copy;
-use redline::watch::{Verdict, judge};
+use redline::watch::{Check, Decision, decide};
 
 use page::{Rng, Truth};
 
@@ -72,6 +75,12 @@ struct Tally {
     skipped: usize,
     /// Furniture variants that changed ground-truth text (a generator bug; not counted).
     dishonest: usize,
+    /// Edit variants only: alerted with the label the kind expects among its labels.
+    label_has: usize,
+    /// Edit variants only: alerted with exactly the label the kind expects.
+    label_exact: usize,
+    /// Edit variants only: how often each set of labels was given.
+    label_sets: BTreeMap<String, usize>,
     /// Pages (short keys) this kind alerted on, in order.
     pages: Vec<String>,
     failures: Vec<String>,
@@ -162,7 +171,7 @@ fn run() -> Result<(), String> {
             tally.total += 1;
             let old = ex.extract(&old_doc.html());
             let new = ex.extract(&new_doc.html());
-            if judge(&old, &new, &[]) == Verdict::Wording {
+            if matches!(judge(&old, &new), Decision::Changed { .. }) {
                 tally.alerted += 1;
                 tally.pages.push(short.to_string());
                 leaky_pages.insert(short.to_string());
@@ -184,11 +193,18 @@ fn run() -> Result<(), String> {
             };
             tally.total += 1;
             let new = ex.extract(&doc.html());
-            let verdict = judge(&base_copy, &new, &[]);
-            let alerted = verdict == Verdict::Wording;
-            let shown = alerted && edits::shows(&diff::diff(&base_copy, &new), &edit);
+            let verdict = judge(&base_copy, &new);
+            let alerted = matches!(verdict, Decision::Changed { .. });
+            let shown = alerted && verdict.diff().is_some_and(|d| edits::shows(d, &edit));
             tally.alerted += usize::from(alerted);
             tally.shown += usize::from(shown);
+            if let Decision::Changed { labels, .. } = &verdict {
+                let expected = edits::expected(kind);
+                tally.label_has += usize::from(labels.contains(expected));
+                tally.label_exact +=
+                    usize::from(labels.contains(expected) && labels.iter().count() == 1);
+                *tally.label_sets.entry(label_names(labels)).or_default() += 1;
+            }
             if !shown {
                 tally.pages.push(short.to_string());
                 dump(&format!("{short}-{kind}"), &base.html(), &doc.html());
@@ -199,7 +215,7 @@ fn run() -> Result<(), String> {
                         (true, _) => {
                             &format!("recall miss: not in the old copy: {}", cut(&edit.para, 120))
                         }
-                        (false, false) => &format!("no alert: {verdict:?}"),
+                        (false, false) => &format!("no alert: {}", decision_name(&verdict)),
                         (false, true) => "alert, but the diff does not show the edit",
                     };
                     tally.failures.push(format!(
@@ -230,6 +246,25 @@ fn run() -> Result<(), String> {
         e_shown += t.shown;
     }
     println!(
+        "\nlabel accuracy per edit kind (alerted variants whose labels include the expected one; \
+         exactly that one; the label sets given)"
+    );
+    let (mut l_has, mut l_alerted) = (0, 0);
+    for (kind, t) in &edit_tally {
+        let sets: Vec<String> = t.label_sets.iter().map(|(k, n)| format!("{k}×{n}")).collect();
+        println!(
+            "  {kind:<17} expects {:<12} {:>3}/{:<3} ({:>5.1} %)  exactly {:>3}  [{}]",
+            edits::expected(kind).as_str(),
+            t.label_has,
+            t.alerted,
+            100.0 * t.label_has as f64 / t.alerted.max(1) as f64,
+            t.label_exact,
+            sets.join(" ")
+        );
+        l_has += t.label_has;
+        l_alerted += t.alerted;
+    }
+    println!(
         "\nfurniture-only variants (pages alerted / total; pages skipped; dishonest, excluded)"
     );
     let (mut f_total, mut f_alerted) = (0, 0);
@@ -247,6 +282,10 @@ fn run() -> Result<(), String> {
     }
     println!();
     println!("edit variants alerted: {e_alerted} of {e_total} (diff shows the edit in {e_shown})");
+    println!(
+        "labels: the expected label among the labels in {l_has} of {l_alerted} alerted edits ({:.1} %)",
+        100.0 * l_has as f64 / l_alerted.max(1) as f64
+    );
     println!(
         "furniture-only variants alerted: {f_alerted} of {f_total} ({:.2} %); pages with a furniture-only alert: {} of {pages_run} ({:.2} %)",
         100.0 * f_alerted as f64 / f_total.max(1) as f64,
@@ -271,6 +310,47 @@ fn run() -> Result<(), String> {
         }
     }
     Ok(())
+}
+
+/// Decides `new` against `old` as the watcher does when `old` is the latest stored version
+/// (no earlier versions, no `ignore` patterns).
+fn judge(old: &Copy, new: &Copy) -> Decision {
+    let latest = VersionRow {
+        number: 1,
+        time: chrono::DateTime::default(),
+        copy: old.clone(),
+        extractor: EXTRACTOR.to_string(),
+        words_added: 0,
+        words_removed: 0,
+        note: None,
+        labels: Labels::new(),
+        diff: None,
+        provenance: Default::default(),
+    };
+    decide(&Check {
+        latest: Some(&latest),
+        recent: &[],
+        new,
+        ignore: &[],
+        extractor: EXTRACTOR,
+    })
+}
+
+fn decision_name(d: &Decision) -> String {
+    match d {
+        Decision::Suspect { old_len, new_len } => format!("suspect (shrink {old_len} → {new_len})"),
+        Decision::Changed { .. } => "changed".to_string(),
+        other => format!("{other:?}").split([' ', '{']).next().unwrap_or("").to_lowercase(),
+    }
+}
+
+fn label_names(labels: &Labels) -> String {
+    let names: Vec<&str> = labels.iter().map(|l| l.as_str()).collect();
+    if names.is_empty() {
+        "none".to_string()
+    } else {
+        names.join("+")
+    }
 }
 
 /// With `CHURN_DUMP=DIR`, writes the two versions of a failing variant there.

@@ -32,7 +32,7 @@ pub mod defaults {
     ];
     pub const STOP_AFTER_SECS: u64 = 14 * 24 * 3600;
     pub const FLIP_FLOP_SECS: u64 = 2 * 24 * 3600;
-    pub const SUBJECT: &str = "[redline] {headline} — reworded ({feed})";
+    pub const SUBJECT: &str = "[redline] {headline} — {change} ({feed})";
     pub const SENDMAIL: &str = "sendmail";
 }
 
@@ -135,6 +135,10 @@ pub struct HttpConfig {
     /// Address for `/healthz` and `/metrics`; off when absent.
     #[serde(default)]
     pub listen: Option<Spanned<String>>,
+    /// Send every request through this HTTP(S) proxy. Proxy environment variables are
+    /// ignored.
+    #[serde(default)]
+    pub proxy: Option<Spanned<String>>,
 }
 
 impl Default for HttpConfig {
@@ -147,6 +151,7 @@ impl Default for HttpConfig {
             max_concurrent: default_max_concurrent(),
             allow_private: false,
             listen: None,
+            proxy: None,
         }
     }
 }
@@ -251,6 +256,10 @@ pub struct TopicConfig {
     /// Recipients for this topic's alerts; absent means `[email].to`.
     #[serde(default)]
     pub notify: Option<Vec<String>>,
+    /// The change labels that alert for this topic; absent means every label. A version
+    /// whose labels are all outside the list is stored and listed, not alerted.
+    #[serde(default)]
+    pub alert_on: Option<Vec<crate::diff::Label>>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Default)]
@@ -600,6 +609,20 @@ impl Config {
                     )
                 })?;
         }
+        if let Some(proxy) = &self.http.proxy {
+            let ok = url::Url::parse(proxy.get_ref())
+                .is_ok_and(|u| matches!(u.scheme(), "http" | "https") && u.host().is_some());
+            if !ok {
+                return Err(self.err(
+                    Some(proxy.span()),
+                    "http.proxy".into(),
+                    format!(
+                        "{:?} is not a proxy URL like http://proxy.example:3128",
+                        proxy.get_ref()
+                    ),
+                ));
+            }
+        }
         let mut topic_names = std::collections::HashSet::new();
         for (i, topic) in self.topics.iter().enumerate() {
             let key = format!("topic[{}]", i + 1);
@@ -779,6 +802,20 @@ impl Config {
     /// The configured feed with this URL, if any.
     pub fn feed_by_url(&self, url: &str) -> Option<&FeedConfig> {
         self.feeds.iter().find(|f| f.url.get_ref() == url)
+    }
+
+    /// Whether a change with these labels alerts for `topic`: its `alert_on` holds one
+    /// of them (or it has no `alert_on`, or the change has no label at all).
+    pub fn alerts_on(&self, topic: &str, labels: &crate::diff::Labels) -> bool {
+        match self
+            .topics
+            .iter()
+            .find(|t| t.name.get_ref() == topic)
+            .and_then(|t| t.alert_on.as_deref())
+        {
+            Some(wanted) => labels.is_empty() || labels.any_in(wanted),
+            None => true,
+        }
     }
 
     /// Recipients for alerts of a topic: its `notify`, else `[email].to`.

@@ -10,10 +10,11 @@
 //! ```
 //!
 //! - [`config`]: the TOML config, its validation and defaults.
-//! - [`fetch`]: the one HTTP client: politeness, conditional GET, body cap, private
-//!   addresses refused for feed links.
+//! - [`fetch`]: the one HTTP client: politeness, conditional GET, body cap, redirects
+//!   followed hop by hop, non-global addresses refused for feed links ([`fetch::guard`]).
 //! - [`charset`]: bytes → UTF-8 by BOM, HTTP charset, in-document declaration, sniffing.
-//! - [`feed`]: feed bytes → entries; link canonicalisation and article identity.
+//! - [`feed`]: feed bytes → entries; link canonicalisation and article identity, and the
+//!   canonical address a page declares (which joins AMP/mobile copies to their article).
 //! - [`topic`]: the topic query language: parser and matcher.
 //! - [`extract`]: an HTML page → the stored copy (headline and paragraphs).
 //! - [`text`]: the stored-copy format and text normalisation.
@@ -21,8 +22,9 @@
 //! - [`store`]: SQLite: schema, migrations, and every SQL statement.
 //! - [`watch`]: one cycle of work: poll due feeds, check due articles, record versions.
 //! - [`alert`]: the outbox → email messages → transports.
-//! - [`daemon`]: the long-running service around [`watch`]: signals, reload, systemd.
-//! - [`metrics`]: counters, `/healthz` and Prometheus `/metrics`.
+//! - [`daemon`]: the long-running service around [`watch`]: signals, reload, systemd,
+//!   the mailer it owns, and the `/healthz` + `/metrics` endpoint ([`daemon::endpoint`]).
+//! - [`metrics`]: in-memory counters and their Prometheus text (no I/O, no store).
 //! - [`clock`]: "now" that follows tokio's clock, so schedules can be tested in virtual time.
 //! - [`cli`]: the `redline` command line.
 

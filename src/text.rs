@@ -19,6 +19,99 @@ pub struct Copy {
     pub paragraphs: Vec<String>,
 }
 
+/// Where a stored copy's text came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+pub enum Source {
+    /// The page's HTML, as a reader sees it.
+    #[default]
+    #[serde(rename = "html")]
+    Html,
+    /// The `articleBody` of the page's JSON-LD (a page that builds its text with
+    /// JavaScript shows only a placeholder in its HTML).
+    #[serde(rename = "json-ld")]
+    JsonLd,
+}
+
+impl Source {
+    /// The name stored with each version and shown by `history`: `html` or `json-ld`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Source::Html => "html",
+            Source::JsonLd => "json-ld",
+        }
+    }
+
+    /// Reads a stored name; anything unknown is `html`, what every version was before
+    /// the source was recorded.
+    pub fn from_name(name: &str) -> Source {
+        if name == "json-ld" {
+            Source::JsonLd
+        } else {
+            Source::Html
+        }
+    }
+}
+
+impl fmt::Display for Source {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// What a page said about itself when a version was taken: where the copy came from,
+/// the times it declared, and the correction or editor's note it marked up as such.
+/// Kept with each version, so that an edit can be told disclosed or not.
+///
+/// Times are kept as the page gave them, made canonical: `2026-11-29T10:41:00Z` when the
+/// page gave a date, a time and a zone; `2026-11-29 10:41` without a zone; `2026-11-29`
+/// for a date alone; `10:41` for a time alone (a visible "Updated 10:41").
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+pub struct Provenance {
+    /// Which part of the page the copy came from.
+    pub source: Source,
+    /// `datePublished` (JSON-LD) or `article:published_time`.
+    pub published: Option<String>,
+    /// `dateModified` (JSON-LD), `article:modified_time` or `og:updated_time`.
+    pub modified: Option<String>,
+    /// The time of a visible "Updated …" line ("Mis à jour le …", "Aktualisiert am …").
+    pub updated_line: Option<String>,
+    /// The text of the page's elements marked up as a correction or editor's note
+    /// (a `correction` class, say), when there are any. (In JSON `correction_note`, apart
+    /// from a version's own `note`.)
+    #[serde(rename = "correction_note", alias = "note")]
+    pub note: Option<String>,
+    /// The author(s) the page names (JSON-LD `author`, `article:author`, `author` meta).
+    pub author: Option<String>,
+}
+
+impl Provenance {
+    /// The update time the outlet declared, if it declared one: the visible line first
+    /// (what a reader sees), then the metadata; a modification time equal to the
+    /// publication time declares nothing.
+    pub fn declared_update(&self) -> Option<&str> {
+        self.updated_line.as_deref().or_else(|| {
+            self.modified
+                .as_deref()
+                .filter(|m| Some(*m) != self.published.as_deref())
+        })
+    }
+
+    /// "the outlet marked it updated at T", or "no update declared"; a full time is
+    /// shown as `2026-11-29 10:41 UTC`, a partial one as the page gave it.
+    pub fn update_phrase(&self) -> String {
+        match self.declared_update() {
+            Some(t) => {
+                let shown = chrono::DateTime::parse_from_rfc3339(t).map_or_else(
+                    |_| t.to_string(),
+                    |d| d.to_utc().format("%Y-%m-%d %H:%M UTC").to_string(),
+                );
+                format!("the outlet marked it updated at {shown}")
+            }
+            None => "no update declared".to_string(),
+        }
+    }
+}
+
 /// A headline longer than this is more likely a lead paragraph: see [`Copy::parse`].
 const MAX_HEADLINE_CHARS: usize = 250;
 

@@ -192,11 +192,11 @@ async fn sigkill_at_any_point_loses_and_repeats_nothing() {
     assert_eq!(store.integrity_check().expect("check"), "ok");
     let alerts = store.alerts(&Default::default()).expect("alerts");
     assert_eq!(alerts.len(), 2 * STORIES);
-    assert!(
-        alerts
+    assert!(alerts.iter().all(|a| {
+        a.deliveries
             .iter()
-            .all(|a| a.deliveries.iter().all(|d| d.status == "sent"))
-    );
+            .all(|d| d.status == redline::store::DeliveryStatus::Sent)
+    }));
     for a in store.articles(&Default::default()).expect("articles") {
         assert_eq!(a.versions, 3, "baseline and two edits for {}", a.url);
     }

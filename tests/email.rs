@@ -13,6 +13,7 @@ use redline::alert::{
     self, AlertKind, AlertMail, Mailer, SendError, html_body, message_id, text_body,
 };
 use redline::config::Config;
+use redline::diff::Label;
 use support::mime::Mime;
 use support::smtp::{Stage, TestSmtp};
 
@@ -78,11 +79,20 @@ fn seed_alert() -> AlertMail {
         alert_id: 42,
         article_id: 7,
         kind: AlertKind::Reworded,
+        labels: [
+            Label::Headline,
+            Label::Figures,
+            Label::Quotes,
+            Label::Addition,
+        ]
+        .into_iter()
+        .collect(),
         headline_old: SEED_HEADLINE_V1.into(),
         headline_new: SEED_HEADLINE_V2.into(),
         url:
             "https://example.org/world-news/putin-russia-china-jointly-developing-high-tech-weapons"
                 .into(),
+        moved_from: None,
         feed: "World News".into(),
         topics: vec!["russia-china".into()],
         from_version: 1,
@@ -100,6 +110,7 @@ fn seed_alert() -> AlertMail {
         text_diff: SEED_TEXT_DIFF.into(),
         html_diff: SEED_HTML_DIFF.into(),
         thread_root: None,
+        declared: None,
     }
 }
 
@@ -207,7 +218,7 @@ async fn alert_arrives_with_both_parts_and_the_right_headers() {
         parsed.header_decoded("Subject").as_deref(),
         Some(
             "[redline] Putin says Russia and China are 'jointly developing advanced weapons'; \
-             calls NATO expansion unacceptable — reworded (World News)"
+             calls NATO expansion unacceptable — headline, figures, quotes, addition (World News)"
         )
     );
     assert!(
@@ -483,7 +494,7 @@ async fn implicit_tls_delivers_when_the_ca_is_trusted() {
     assert!(
         subject
             .as_deref()
-            .is_some_and(|s| s.ends_with("reworded (World News)")),
+            .is_some_and(|s| s.ends_with("headline, figures, quotes, addition (World News)")),
         "{subject:?}"
     );
     let test = server.wait_for_message(2).await;
@@ -691,7 +702,10 @@ async fn subjects_in_any_script_are_rfc2047_encoded() {
     assert!(raw_subject.contains("=?utf-8?b?"), "{raw_subject}");
     assert_eq!(
         parsed.header_decoded("Subject").as_deref(),
-        Some(format!("[redline] {headline} — reworded (Новости мира)").as_str())
+        Some(
+            format!("[redline] {headline} — headline, figures, quotes, addition (Новости мира)")
+                .as_str()
+        )
     );
     assert_eq!(
         parsed.part("text/plain").expect("text part").text(),

@@ -144,6 +144,9 @@ async fn an_extractor_upgrade_rebaselines_silently() {
         words_added: 0,
         words_removed: 0,
         note: Some("baseline".into()),
+        labels: Default::default(),
+        diff: None,
+        provenance: Default::default(),
     };
     let new = NewArticle {
         key: url.clone(),

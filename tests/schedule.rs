@@ -42,7 +42,7 @@ async fn revisit_ladder_is_followed_until_stop_after() {
     loop {
         let a = story().await;
         let Some(next) = a.next_check else {
-            assert_eq!(a.state, "stopped");
+            assert_eq!(a.state, redline::store::ArticleState::Stopped);
             break;
         };
         let last = a.last_check.expect("checked");
@@ -191,7 +191,17 @@ async fn retry_after_pauses_the_host_for_the_stated_time() {
     w.poll_feeds(true).await.expect("poll");
     assert_eq!(server.seen("/feeds/world.xml").len(), 1, "host paused");
     let f = w.db.call(|s| s.feeds()).await.expect("feeds").remove(0);
-    assert_eq!(f.last_status.as_deref(), Some("paused"));
+    // The pause is its own state; the feed's own last answer and error stay.
+    assert_eq!(f.last_status.as_deref(), Some("429"));
+    assert_eq!(f.last_error.as_deref(), Some("HTTP 429"));
+    assert_eq!(f.error_streak, 1);
+    assert_eq!(
+        secs(
+            f.last_fetch.expect("fetched"),
+            f.paused_until.expect("paused")
+        ),
+        120
+    );
 
     serve_seed(&server);
     jump(Duration::from_secs(2)).await;

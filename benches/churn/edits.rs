@@ -10,7 +10,7 @@
 
 use dom_query::{Document, NodeRef};
 use redline::diff::tokenize::{TokenKind, kind, tokenize};
-use redline::diff::{Block, CopyDiff, SpanKind};
+use redline::diff::{Block, CopyDiff, Label, SpanKind};
 use redline::text::normalize;
 
 use super::page::{Rng, Truth, article_paragraphs, in_link};
@@ -26,6 +26,20 @@ pub const KINDS: &[&str] = &[
     "para-remove",
     "para-move",
 ];
+
+/// The label product.md's "Change labels" gives an edit of `kind`: a changed word is
+/// `wording`, a changed number `figures`, a changed mark `punctuation`, a sentence or
+/// paragraph added `addition`, removed `removal`, moved unchanged `move`.
+pub fn expected(kind: &str) -> Label {
+    match kind {
+        "word" => Label::Wording,
+        "figure" => Label::Figures,
+        "punct" => Label::Punctuation,
+        "para-remove" => Label::Removal,
+        "para-move" => Label::Move,
+        _ => Label::Addition,
+    }
+}
 
 /// One edit made to a page.
 #[derive(Debug)]
@@ -73,7 +87,7 @@ pub fn apply(kind_name: &str, doc: &Document, truth: &Truth, rng: &mut Rng) -> O
         return None;
     }
     match kind_name {
-        "word" => replace_token(&paras, rng, is_long_word, |tok, rng| {
+        "word" => replace_token(&paras, rng, is_plain_word, |tok, rng| {
             let mut w = WORDS[rng.below(WORDS.len())];
             if w.eq_ignore_ascii_case(tok) {
                 w = "notably";
@@ -213,6 +227,11 @@ fn words_of(s: &str) -> Vec<String> {
 
 fn is_long_word(tok: &str) -> bool {
     tok.chars().count() >= 4 && tok.chars().all(char::is_alphabetic)
+}
+
+/// A long word in lower case: replacing it changes no name.
+fn is_plain_word(tok: &str) -> bool {
+    is_long_word(tok) && tok.chars().all(char::is_lowercase)
 }
 
 fn is_number(tok: &str) -> bool {

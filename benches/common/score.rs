@@ -20,6 +20,9 @@ pub fn score(
         .collect();
     let out = Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("target/{name}-predictions.json"));
     let json = serde_json::to_string_pretty(&predictions).map_err(|e| e.to_string())?;
+    if let Some(dir) = out.parent() {
+        std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+    }
     std::fs::write(&out, json).map_err(|e| format!("{}: {e}", out.display()))?;
     let scorer = Command::new("python3")
         .arg(shared.join("tools/score_extraction.py"))

@@ -1,7 +1,7 @@
 //! The two bodies of an alert: plain text and HTML, carrying the same content.
 //!
 //! Layout, in both: the headline (old → new when it changed), the link, feed, topics,
-//! versions with their times and the word counts, then the diff fragment the differ
+//! versions with their times, the change labels and the word counts, then the diff fragment the differ
 //! rendered, and last the command that shows the diff again. The HTML uses inline styles
 //! only, because many mail clients drop `<style>` blocks.
 //!
@@ -193,10 +193,14 @@ fn html_document(title: &str, inner: &str) -> String {
 
 /// The labelled lines between the headline and the diff, shared by both bodies.
 fn meta(mail: &AlertMail) -> Vec<(&'static str, String)> {
-    let mut rows = vec![
-        ("Link", one_line(&mail.url)),
-        ("Feed", one_line(&mail.feed)),
-    ];
+    let mut rows = vec![("Link", one_line(&mail.url))];
+    if let Some(from) = &mail.moved_from {
+        rows.push((
+            "Moved",
+            format!("{} → {}", one_line(from), one_line(&mail.url)),
+        ));
+    }
+    rows.push(("Feed", one_line(&mail.feed)));
     if !mail.topics.is_empty() {
         let key = if mail.topics.len() == 1 {
             "Topic"
@@ -215,6 +219,9 @@ fn meta(mail: &AlertMail) -> Vec<(&'static str, String)> {
             time(mail.to_time)
         ),
     ));
+    if !mail.labels.is_empty() {
+        rows.push(("Labels", mail.labels.to_string()));
+    }
     rows.push((
         "Changes",
         format!(
@@ -223,6 +230,9 @@ fn meta(mail: &AlertMail) -> Vec<(&'static str, String)> {
             count(mail.words_removed, "word")
         ),
     ));
+    if let Some(declared) = &mail.declared {
+        rows.push(("Declared", one_line(declared)));
+    }
     rows
 }
 
@@ -298,9 +308,11 @@ mod tests {
             alert_id: 3,
             article_id: 9,
             kind: AlertKind::Reworded,
+            labels: [crate::diff::Label::Figures].into_iter().collect(),
             headline_old: "Old".into(),
             headline_new: "Old".into(),
             url: "https://example.org/a?x=1&y=2".into(),
+            moved_from: None,
             feed: "Feed".into(),
             topics: vec!["t".into()],
             from_version: 1,
@@ -312,6 +324,7 @@ mod tests {
             text_diff: "a [-b-]{+c+}\n".into(),
             html_diff: "<p>a <span>c</span></p>".into(),
             thread_root: None,
+            declared: Some("no update declared".into()),
         }
     }
 
@@ -346,6 +359,17 @@ mod tests {
     }
 
     #[test]
+    fn what_the_outlet_declared_is_shown() {
+        let mut m = mail();
+        assert!(text_body(&m).contains("Declared: no update declared\n"));
+        m.declared = Some("the outlet marked it updated at 10:41".into());
+        assert!(text_body(&m).contains("Declared: the outlet marked it updated at 10:41\n"));
+        assert!(html_body(&m).contains(">the outlet marked it updated at 10:41</td>"));
+        m.declared = None;
+        assert!(!text_body(&m).contains("Declared:"));
+    }
+
+    #[test]
     fn singular_and_plural() {
         let text = text_body(&mail());
         assert!(
@@ -353,6 +377,20 @@ mod tests {
             "{text}"
         );
         assert!(text.contains("Topic:    t\n"), "{text}");
+    }
+
+    #[test]
+    fn labels_are_listed_in_both_bodies() {
+        let text = text_body(&mail());
+        assert!(text.contains("Labels:   figures\n"), "{text}");
+        assert!(
+            html_body(&mail()).contains(
+                ">Labels</td><td style=\"padding:2px 0;vertical-align:top\">figures</td>"
+            )
+        );
+        let mut m = mail();
+        m.labels = crate::diff::Labels::new();
+        assert!(!text_body(&m).contains("Labels:"));
     }
 
     #[test]
@@ -375,6 +413,22 @@ mod tests {
     #[test]
     fn no_style_block() {
         assert!(!html_body(&mail()).contains("<style"));
+    }
+
+    #[test]
+    fn a_move_shows_the_old_and_new_address() {
+        let mut m = mail();
+        assert!(!text_body(&m).contains("Moved:"));
+        m.moved_from = Some("https://example.org/old-slug".into());
+        let text = text_body(&m);
+        assert!(
+            text.contains("Moved:    https://example.org/old-slug → https://example.org/a?x=1&y=2"),
+            "{text}"
+        );
+        assert!(
+            html_body(&m)
+                .contains("https://example.org/old-slug → https://example.org/a?x=1&amp;y=2")
+        );
     }
 
     #[test]

@@ -23,25 +23,8 @@ use lettre::message::{Mailbox, MessageBuilder, MultiPart};
 use super::AlertError;
 use super::body::{digest_html, digest_text, html_body, one_line, text_body};
 use crate::config::EmailConfig;
-
-/// What happened to the article.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum AlertKind {
-    /// A new version changed the wording.
-    Reworded,
-    /// The article disappeared from its link.
-    Removed,
-}
-
-impl AlertKind {
-    /// The word used in subjects: `reworded` or `removed`.
-    pub fn verb(self) -> &'static str {
-        match self {
-            AlertKind::Reworded => "reworded",
-            AlertKind::Removed => "removed",
-        }
-    }
-}
+use crate::diff::Labels;
+pub use crate::store::AlertKind;
 
 /// Everything one alert message shows, as plain data from the store and the differ.
 #[derive(Debug, Clone)]
@@ -49,11 +32,16 @@ pub struct AlertMail {
     pub alert_id: i64,
     pub article_id: i64,
     pub kind: AlertKind,
+    /// What kind of change the new version is (empty for a removal).
+    pub labels: Labels,
     /// The headline of the `from` version.
     pub headline_old: String,
     /// The headline of the `to` version; equal to `headline_old` when it did not change.
     pub headline_new: String,
     pub url: String,
+    /// The address the article moved from on its way to this version (a new slug, a
+    /// permanent redirect), when it moved.
+    pub moved_from: Option<String>,
     /// The feed's name.
     pub feed: String,
     /// The names of the topics the article matched.
@@ -71,6 +59,9 @@ pub struct AlertMail {
     pub html_diff: String,
     /// The alert id of this article's first alert; `None` when this one is the first.
     pub thread_root: Option<i64>,
+    /// What the outlet declared about the new version ("the outlet marked it updated at
+    /// T" or "no update declared"); `None` for a removal.
+    pub declared: Option<String>,
 }
 
 const LIST_ID: HeaderName = HeaderName::new_from_ascii_str("List-Id");
@@ -158,8 +149,9 @@ pub(crate) fn message_id_for(kind: &str, id: i64, email: &EmailConfig) -> String
 /// The subject for an alert, from the `email.subject` template.
 ///
 /// Placeholders: `{headline}` (the new headline), `{feed}`, `{topic}` (all topics, comma
-/// separated), `{words_added}`, `{words_removed}` and `{change}` (`reworded` or
-/// `removed`). Unknown placeholders are left as written. For a removed article the word
+/// separated), `{words_added}`, `{words_removed}` and `{change}`: the version's change
+/// labels (`figures, addition`), `reworded` for a change without labels, or `removed`.
+/// Unknown placeholders are left as written. For a removed article the word
 /// `reworded` in the template itself reads `removed`, so the default template works for
 /// both kinds. Substitution is one pass: a headline containing `{feed}` stays as it is.
 pub fn subject(mail: &AlertMail, template: &str) -> String {
@@ -175,7 +167,7 @@ pub fn subject(mail: &AlertMail, template: &str) -> String {
             "topic" => mail.topics.join(", "),
             "words_added" => mail.words_added.to_string(),
             "words_removed" => mail.words_removed.to_string(),
-            "change" => mail.kind.verb().to_string(),
+            "change" => change(mail),
             _ => return None,
         })
     };
@@ -206,6 +198,14 @@ pub fn subject(mail: &AlertMail, template: &str) -> String {
     }
     out.push_str(&literal(rest));
     one_line(&out)
+}
+
+/// What `{change}` stands for: the labels of a rewording, else the alert kind.
+pub(crate) fn change(mail: &AlertMail) -> String {
+    match mail.kind {
+        AlertKind::Reworded if !mail.labels.is_empty() => mail.labels.to_string(),
+        kind => kind.verb().to_string(),
+    }
 }
 
 /// From, List-Id and Auto-Submitted: the headers every redline message carries.
@@ -254,6 +254,7 @@ fn make_id(kind: &str, id: i64, domain: &str) -> String {
 mod tests {
     use super::*;
     use crate::config::defaults;
+    use crate::diff::Label;
     use chrono::TimeZone;
 
     fn mail() -> AlertMail {
@@ -261,9 +262,11 @@ mod tests {
             alert_id: 42,
             article_id: 7,
             kind: AlertKind::Reworded,
+            labels: [Label::Figures, Label::Addition].into_iter().collect(),
             headline_old: "Old headline".into(),
             headline_new: "New headline".into(),
             url: "https://example.org/a".into(),
+            moved_from: None,
             feed: "World".into(),
             topics: vec!["russia-china".into(), "nato".into()],
             from_version: 1,
@@ -275,6 +278,7 @@ mod tests {
             text_diff: "a [-b-]{+c+}".into(),
             html_diff: "<p>a</p>".into(),
             thread_root: None,
+            declared: None,
         }
     }
 
@@ -293,6 +297,13 @@ mod tests {
     fn default_subject() {
         assert_eq!(
             subject(&mail(), defaults::SUBJECT),
+            "[redline] New headline — figures, addition (World)"
+        );
+        // A version stored before labels existed says what it is in one word.
+        let mut m = mail();
+        m.labels = Labels::new();
+        assert_eq!(
+            subject(&m, defaults::SUBJECT),
             "[redline] New headline — reworded (World)"
         );
     }
@@ -314,7 +325,7 @@ mod tests {
                 &mail(),
                 "{topic}: {headline} +{words_added} -{words_removed} {change} {nope} {"
             ),
-            "russia-china, nato: New headline +3 -1 reworded {nope} {"
+            "russia-china, nato: New headline +3 -1 figures, addition {nope} {"
         );
     }
 

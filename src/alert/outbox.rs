@@ -25,7 +25,7 @@ use tokio_util::sync::CancellationToken;
 use super::{AlertKind, AlertMail, Mailer, SendError, build, build_digest};
 use crate::config::Config;
 use crate::diff::{self, render};
-use crate::store::{AlertRow, Db, OutboxRow};
+use crate::store::{AlertRow, Db, OutboxRow, VersionRow};
 
 /// The first retry waits this long; each further one twice as long …
 const RETRY_FIRST: Duration = Duration::from_secs(30);
@@ -53,36 +53,33 @@ pub fn retry_delay(attempts: i64) -> Duration {
 
 /// Builds the message data for one alert: versions, diff, threading.
 pub async fn alert_mail(db: &Db, alert_id: i64) -> anyhow::Result<AlertMail> {
-    let (alert, article, old, new, root) = db
+    let (alert, article, old, new, root, moves) = db
         .call(move |s| {
             let Some(alert) = s.alert(alert_id)? else {
-                return Ok((None, None, None, None, None));
+                return Ok((None, None, None, None, None, Vec::new()));
             };
             let article = s.article(alert.article_id)?;
             let old = s.version(alert.article_id, alert.from_version)?;
             let new = s.version(alert.article_id, alert.to_version)?;
             let root = s.first_alert(alert.article_id)?;
-            Ok((Some(alert), article, old, new, root))
+            let moves = s.addresses(alert.article_id)?;
+            Ok((Some(alert), article, old, new, root, moves))
         })
         .await?;
     let (Some(alert), Some(article), Some(old), Some(new)) = (alert, article, old, new) else {
         anyhow::bail!("alert {alert_id} is missing, or refers to a missing article or version");
     };
-    let kind = if alert.kind == "removed" {
-        AlertKind::Removed
-    } else {
-        AlertKind::Reworded
-    };
+    let kind = alert.kind;
     let (text_diff, html_diff, added, removed) = if kind == AlertKind::Removed {
         (
-            "The page is gone (it answered 404/410); redline stopped revisiting it.\n".to_string(),
-            "<p>The page is gone (it answered 404/410); redline stopped revisiting it.</p>"
+            "The page is gone (it answered 404/410 on two checks an hour apart, and its feed no longer carries it); redline stopped revisiting it.\n".to_string(),
+            "<p>The page is gone (it answered 404/410 on two checks an hour apart, and its feed no longer carries it); redline stopped revisiting it.</p>"
                 .to_string(),
             0,
             0,
         )
     } else {
-        let d = diff::diff(&old.copy, &new.copy);
+        let d = decided_diff(&old, &new);
         let opts = render::RenderOptions { context: 1 };
         (
             render::word(&d, &opts),
@@ -95,9 +92,17 @@ pub async fn alert_mail(db: &Db, alert_id: i64) -> anyhow::Result<AlertMail> {
         alert_id,
         article_id: article.id,
         kind,
+        labels: alert.labels.clone(),
         headline_old: old.copy.headline.clone(),
         headline_new: new.copy.headline.clone(),
         url: article.url.clone(),
+        // The first address the article left on its way to this version.
+        moved_from: moves
+            .iter()
+            .find(|m| {
+                m.kind == "moved" && kind == AlertKind::Reworded && m.version == Some(new.number)
+            })
+            .map(|m| m.url.clone()),
         feed: article
             .feed
             .clone()
@@ -116,7 +121,17 @@ pub async fn alert_mail(db: &Db, alert_id: i64) -> anyhow::Result<AlertMail> {
         text_diff,
         html_diff,
         thread_root: root.filter(|r| *r != alert_id),
+        declared: (kind != AlertKind::Removed).then(|| new.provenance.update_phrase()),
     })
+}
+
+/// The diff from `old` to `new` as the watcher decided on it (ignored text masked), when
+/// `new` is the version right after `old` and the diff was kept; else computed afresh.
+pub fn decided_diff(old: &VersionRow, new: &VersionRow) -> diff::CopyDiff {
+    new.diff
+        .clone()
+        .filter(|_| new.number == old.number + 1)
+        .unwrap_or_else(|| diff::diff(&old.copy, &new.copy))
 }
 
 fn mailbox(addr: &str) -> Result<Mailbox, SendError> {
@@ -172,20 +187,25 @@ fn batches(
     out
 }
 
-/// Sends every due delivery once; returns what happened. `now` decides what is due.
+/// Sends every due delivery once with a mailer built for this pass; returns what
+/// happened. `now` decides what is due.
 pub async fn deliver_due(
     config: &Config,
     db: &Db,
     now: DateTime<Utc>,
 ) -> anyhow::Result<DeliveryReport> {
-    deliver_due_until(config, db, now, &CancellationToken::new()).await
+    let mailer = Mailer::from_config(config).map_err(|e| e.to_string());
+    deliver_due_until(config, db, mailer.as_ref(), now, &CancellationToken::new()).await
 }
 
-/// Like [`deliver_due`], but takes no new message once `stop` is cancelled (the one in
-/// hand is finished and recorded).
+/// Like [`deliver_due`], with the caller's `mailer` (the daemon builds it once per
+/// config), taking no new message once `stop` is cancelled (the one in hand is finished
+/// and recorded). A mailer that could not be built (`Err` says why) keeps everything
+/// queued.
 pub async fn deliver_due_until(
     config: &Config,
     db: &Db,
+    mailer: Result<&Mailer, &String>,
     now: DateTime<Utc>,
     stop: &CancellationToken,
 ) -> anyhow::Result<DeliveryReport> {
@@ -203,7 +223,7 @@ pub async fn deliver_due_until(
         }
         let batches = batches(due, &alerts, config.email.digest.map(|d| d.0), now);
         if !batches.is_empty() {
-            match Mailer::from_config(config) {
+            match mailer {
                 Ok(mailer) => {
                     for b in batches {
                         if stop.is_cancelled() {
@@ -213,7 +233,7 @@ pub async fn deliver_due_until(
                             continue;
                         };
                         report.attempted += 1;
-                        report.sent += send_batch(config, db, &mailer, b, now).await?;
+                        report.sent += send_batch(config, db, mailer, b, now).await?;
                     }
                 }
                 Err(e) => {
@@ -222,7 +242,7 @@ pub async fn deliver_due_until(
                     tracing::error!("cannot set up mail delivery: {e}");
                     for b in batches {
                         if let Some(b) = claim(config, db, b, now).await? {
-                            retry(db, &b, &e.to_string(), now).await?;
+                            retry(db, &b, e, now).await?;
                         }
                     }
                 }

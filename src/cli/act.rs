@@ -232,6 +232,9 @@ pub async fn track(
                 words_added: 0,
                 words_removed: 0,
                 note: Some(format!("baseline from {}", path.display())),
+                labels: Default::default(),
+                diff: None,
+                provenance: Default::default(),
             })
         }
     };
@@ -277,8 +280,16 @@ pub async fn track(
             );
         }
     }
+    let key = canonical.clone();
     let article = db
-        .call(move |s| s.article(id))
+        .call(move |s| match s.article(id)? {
+            Some(a) => Ok(Some(a)),
+            // A copy (its canonical link names a tracked article) was joined to that one.
+            None => match s.find_article(&key, &key)? {
+                Some(joined) => s.article(joined),
+                None => Ok(None),
+            },
+        })
         .await?
         .context("the article vanished")?;
     emit(&format!(

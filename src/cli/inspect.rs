@@ -7,18 +7,39 @@ use serde_json::json;
 
 use super::table::Table;
 use super::{Ctx, DiffFormat, UsageError, emit, emit_json, human_time, parse_when};
-use crate::diff::{self, render};
-use crate::store::{AlertFilter, AlertRow, ArticleFilter, ArticleRow, Db, VersionRow};
+use crate::alert::outbox::decided_diff;
+use crate::diff::render;
+use crate::store::{
+    AlertFilter, AlertKind, AlertRow, ArticleFilter, ArticleRow, Db, DeliveryStatus, QuietCheck,
+    VersionRow,
+};
 
 fn or_dash<T: ToString>(v: Option<T>) -> String {
     v.map_or_else(|| "-".to_string(), |v| v.to_string())
 }
 
+/// `redline feeds`: each configured feed's last fetch, its own last error, since when it
+/// has been failing, the backoff that earned it, a pause its host asked for, and when it
+/// is due again.
 pub async fn feeds(ctx: &Ctx, json: bool) -> anyhow::Result<()> {
     let config = ctx.config()?;
     let db = ctx.db(&config)?;
     let rows = db.call(|s| s.feeds()).await?;
+    let now = Utc::now();
     let mut listed = Vec::new();
+    let mut t = Table::new(&[
+        "NAME",
+        "LAST FETCH",
+        "STATUS",
+        "ENTRIES",
+        "ERRORS",
+        "FAILING SINCE",
+        "BACKOFF",
+        "PAUSED UNTIL",
+        "NEXT DUE",
+        "URL",
+    ]);
+    let mut errors = String::new();
     for f in &config.feeds {
         let url = f.url.get_ref();
         let row = rows.iter().find(|r| &r.url == url);
@@ -26,6 +47,8 @@ pub async fn feeds(ctx: &Ctx, json: bool) -> anyhow::Result<()> {
         let backoff = row
             .filter(|r| r.error_streak > 0)
             .map(|r| crate::watch::backoff(config.feed_interval(f), r.error_streak));
+        // A pause that is over is no longer a state worth showing.
+        let paused = row.and_then(|r| r.paused_until).filter(|t| *t > now);
         listed.push(json!({
             "name": f.name,
             "url": url,
@@ -34,43 +57,36 @@ pub async fn feeds(ctx: &Ctx, json: bool) -> anyhow::Result<()> {
             "last_error": row.and_then(|r| r.last_error.clone()),
             "entries": row.and_then(|r| r.entries),
             "error_streak": row.map_or(0, |r| r.error_streak),
+            "failing_since": row.and_then(|r| r.failing_since),
             "backoff_seconds": backoff.map(|b| b.as_secs()),
+            "paused_until": paused,
             "next_due": row.and_then(|r| r.next_due),
         }));
-    }
-    if json {
-        return emit_json(&listed);
-    }
-    let mut t = Table::new(&[
-        "NAME",
-        "LAST FETCH",
-        "STATUS",
-        "ENTRIES",
-        "ERRORS",
-        "BACKOFF",
-        "NEXT DUE",
-        "URL",
-    ]);
-    let mut errors = String::new();
-    for (f, v) in config.feeds.iter().zip(&listed) {
-        let row = rows.iter().find(|r| &r.url == f.url.get_ref());
         t.row(vec![
             f.name.clone(),
             or_dash(row.and_then(|r| r.last_fetch).map(human_time)),
             or_dash(row.and_then(|r| r.last_status.clone())),
             or_dash(row.and_then(|r| r.entries)),
-            v["error_streak"].to_string(),
-            v["backoff_seconds"].as_u64().map_or_else(
-                || "-".to_string(),
-                |s| super::act::humanize(std::time::Duration::from_secs(s)),
-            ),
+            row.map_or(0, |r| r.error_streak).to_string(),
+            or_dash(row.and_then(|r| r.failing_since).map(human_time)),
+            or_dash(backoff.map(super::act::humanize)),
+            or_dash(paused.map(human_time)),
             row.and_then(|r| r.next_due)
                 .map_or_else(|| "now".to_string(), human_time),
-            f.url.get_ref().clone(),
+            url.clone(),
         ]);
-        if let Some(e) = row.and_then(|r| r.last_error.as_ref()) {
-            errors.push_str(&format!("{}: {e}\n", f.name));
+        if let Some(r) = row
+            && let Some(e) = &r.last_error
+        {
+            let since = r
+                .failing_since
+                .map(|t| format!(" (failing since {})", human_time(t)))
+                .unwrap_or_default();
+            errors.push_str(&format!("{}: {e}{since}\n", f.name));
         }
+    }
+    if json {
+        return emit_json(&listed);
     }
     let mut out = t.to_string();
     if !errors.is_empty() {
@@ -108,7 +124,7 @@ pub async fn articles(
             a.id.to_string(),
             a.versions.to_string(),
             or_dash(a.last_change.map(human_time)),
-            a.state.clone(),
+            a.state.to_string(),
             truncate(&a.title, 70),
             a.url.clone(),
         ]);
@@ -147,25 +163,104 @@ pub async fn history(ctx: &Ctx, reference: &str, json: bool) -> anyhow::Result<(
     let config = ctx.config()?;
     let db = ctx.db(&config)?;
     let (article, versions) = article_and_versions(&db, reference).await?;
+    let id = article.id;
+    let quiet = db.call(move |s| s.quiet_checks(id)).await?;
+    let addresses = db.call(move |s| s.addresses(id)).await?;
+    let moves: Vec<_> = addresses.iter().filter(|a| a.kind == "moved").collect();
     if json {
-        return emit_json(&json!({ "article": article, "versions": versions }));
+        return emit_json(&json!({
+            "article": article,
+            "versions": versions,
+            "quiet_checks": quiet,
+            "moves": moves,
+        }));
     }
     let mut out = format!(
         "article {}: {}\n{}\n\n",
         article.id, article.title, article.url
     );
-    let mut t = Table::new(&["VERSION", "TIME", "ADDED", "REMOVED", "NOTE"]);
-    for v in &versions {
+    let notes: Vec<String> = versions
+        .iter()
+        .map(|v| {
+            let mut note = v.note.clone().unwrap_or_default();
+            for m in moves.iter().filter(|m| m.version == Some(v.number)) {
+                if !note.is_empty() {
+                    note.push_str("; ");
+                }
+                note.push_str(&format!("moved from {}", m.url));
+            }
+            note
+        })
+        .collect();
+    out.push_str(&history_table(&versions, &notes, &quiet).to_string());
+    if !moves.is_empty() {
+        out.push_str("\naddress changes:\n");
+        for m in &moves {
+            let why = match m.reason.as_str() {
+                "feed" => "the feed links a new address",
+                "redirect" => "permanent redirect",
+                _ => "canonical link",
+            };
+            let version = m
+                .version
+                .map_or_else(|| "no new version".to_string(), |v| format!("version {v}"));
+            out.push_str(&format!(
+                "{}  {} → {}  ({why}; {version})\n",
+                human_time(m.at),
+                m.url,
+                m.new_url.as_deref().unwrap_or("?"),
+            ));
+        }
+    }
+    emit(&out)
+}
+
+/// The versions (each with its note) and, between them in time order, the checks of a
+/// changed page that made no version, each saying why.
+fn history_table(versions: &[VersionRow], notes: &[String], quiet: &[QuietCheck]) -> Table {
+    let mut t = Table::new(&[
+        "VERSION", "TIME", "ADDED", "REMOVED", "LABELS", "SOURCE", "DECLARED", "NOTE",
+    ]);
+    let mut quiet = quiet.iter().peekable();
+    let quiet_row = |q: &QuietCheck| {
+        let note = match &q.detail {
+            Some(d) => format!("no version: {}: {d}", q.outcome),
+            None => format!("no version: {}", q.outcome),
+        };
+        vec![
+            "-".to_string(),
+            human_time(q.time),
+            String::new(),
+            String::new(),
+            "-".to_string(),
+            String::new(),
+            String::new(),
+            note,
+        ]
+    };
+    for (v, note) in versions.iter().zip(notes) {
+        while let Some(q) = quiet.next_if(|q| q.time < v.time) {
+            t.row(quiet_row(q));
+        }
         t.row(vec![
             v.number.to_string(),
             human_time(v.time),
             format!("+{}", v.words_added),
             format!("-{}", v.words_removed),
-            v.note.clone().unwrap_or_default(),
+            if v.labels.is_empty() {
+                "-".to_string()
+            } else {
+                v.labels.to_string()
+            },
+            v.provenance.source.to_string(),
+            v.provenance.update_phrase(),
+            note.clone(),
         ]);
     }
-    out.push_str(&t.to_string());
-    emit(&out)
+    for q in quiet {
+        t.row(quiet_row(q));
+    }
+    t
 }
 
 /// Picks the two versions to compare: `--from`/`--to`, else the last two.
@@ -210,7 +305,7 @@ pub async fn diff(
     let db = ctx.db(&config)?;
     let (article, versions) = article_and_versions(&db, reference).await?;
     let (old, new) = pick(&article, &versions, from, to)?;
-    let d = diff::diff(&old.copy, &new.copy);
+    let d = decided_diff(old, new);
     let opts = render::RenderOptions { context: 0 };
     let out = match format {
         DiffFormat::Json => {
@@ -242,8 +337,13 @@ pub async fn diff(
             } else {
                 render::word(&d, &opts)
             };
+            let labels = if d.labels.is_empty() {
+                String::new()
+            } else {
+                format!(" ({})", d.labels)
+            };
             format!(
-                "article {}: {}\n{}\nversion {} ({}) → version {} ({}): +{} -{} words\n\n{}",
+                "article {}: {}\n{}\nversion {} ({}) → version {} ({}): +{} -{} words{labels}\n\n{}",
                 article.id,
                 new.copy.headline,
                 article.url,
@@ -344,23 +444,28 @@ pub async fn replay(ctx: &Ctx, args: ReplayArgs) -> anyhow::Result<()> {
     let mut out = String::new();
     for a in &alerts {
         let (old, new) = alert_versions(&db, a).await?;
-        let d = diff::diff(&old.copy, &new.copy);
+        let d = decided_diff(&old, &new);
         if args.json {
             docs.push(json!({ "alert": a, "diff": render::json(&d) }));
             continue;
         }
+        let what = if a.kind == AlertKind::Reworded && !a.labels.is_empty() {
+            a.labels.to_string()
+        } else {
+            a.kind.to_string()
+        };
         out.push_str(&format!(
             "== {}  article {}  v{} → v{}  {}  [{}]\n{}\n{}\n\n",
             human_time(a.created),
             a.article_id,
             a.from_version,
             a.to_version,
-            a.kind,
+            what,
             delivery_summary(a),
             new.copy.headline,
             a.url
         ));
-        if a.kind == "removed" {
+        if a.kind == AlertKind::Removed {
             out.push_str("the page is gone (404/410); redline stopped revisiting it\n\n");
         } else {
             let opts = render::RenderOptions { context: 0 };
@@ -400,9 +505,11 @@ fn delivery_summary(a: &AlertRow) -> String {
     }
     a.deliveries
         .iter()
-        .map(|d| match (&d.status[..], &d.last_error) {
-            ("failed", Some(e)) => format!("{}: failed: {e}", d.recipient),
-            ("queued", Some(e)) => format!("{}: queued, last error: {e}", d.recipient),
+        .map(|d| match (d.status, &d.last_error) {
+            (DeliveryStatus::Failed, Some(e)) => format!("{}: failed: {e}", d.recipient),
+            (DeliveryStatus::Queued, Some(e)) => {
+                format!("{}: queued, last error: {e}", d.recipient)
+            }
             (s, _) => format!("{}: {s}", d.recipient),
         })
         .collect::<Vec<_>>()

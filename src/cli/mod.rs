@@ -1,8 +1,10 @@
 //! The `redline` command line: argument parsing (clap derive), one function per
 //! subcommand, and all output formatting. Commands that inspect the store live in
-//! [`inspect`]; commands that act (run, poll, track, …) in [`act`].
+//! [`inspect`]; commands that act (run, poll, track, …) in [`act`]; the self-contained
+//! `demo` in [`demo`].
 
 mod act;
+mod demo;
 mod inspect;
 mod table;
 
@@ -74,6 +76,12 @@ pub enum DiffFormat {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Play the seed story end to end on this machine: a local feed, a furniture change, a rewording, one alert
+    Demo {
+        /// Keep the demo's state (database, alert email, config) in DIR, not a new temporary directory
+        #[arg(long, value_name = "DIR")]
+        state: Option<PathBuf>,
+    },
     /// Run as a service: poll, revisit, alert, until SIGTERM/SIGINT; SIGHUP reloads the config
     Run,
     /// Run one cycle of everything that is due, then exit
@@ -88,7 +96,7 @@ pub enum Command {
     },
     /// Validate the config and print what it would watch (exit 2 on errors)
     Check,
-    /// List the feeds: last fetch, status, entries, error streak, next due
+    /// List the feeds: last fetch, status, entries, errors and since when, backoff, host pause, next due
     Feeds {
         /// Print one JSON document on stdout
         #[arg(long)]
@@ -238,6 +246,7 @@ pub fn main() -> ExitCode {
 
 async fn run(command: Command, ctx: Ctx) -> anyhow::Result<ExitCode> {
     match command {
+        Command::Demo { state } => demo::demo(&ctx, state).await,
         Command::Run => act::run(&ctx).await,
         Command::Poll { all, json } => act::poll(&ctx, all, json).await,
         Command::Check => act::check(&ctx),
@@ -319,9 +328,9 @@ pub fn emit_json<T: serde::Serialize>(value: &T) -> anyhow::Result<()> {
     emit(&s)
 }
 
-/// A time for people: `2026-11-29 10:04 UTC`.
+/// A time for people, to the second: `2026-11-29 10:04:07 UTC`.
 pub fn human_time(t: DateTime<Utc>) -> String {
-    t.format("%Y-%m-%d %H:%M UTC").to_string()
+    t.format("%Y-%m-%d %H:%M:%S UTC").to_string()
 }
 
 /// Parses `--since`/`--until`: RFC 3339, or a duration back from now (`2h`, `3d`).

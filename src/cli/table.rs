@@ -1,5 +1,8 @@
 //! Plain-text tables for listing commands: left-aligned columns sized to their widest
-//! cell, two spaces apart, the last column never padded.
+//! cell, two spaces apart, the last column never padded. Widths are display widths, so
+//! Chinese and Japanese titles (two columns a character) line up too.
+
+use unicode_width::UnicodeWidthStr;
 
 /// A table with a header row.
 #[derive(Debug, Default)]
@@ -32,7 +35,7 @@ impl std::fmt::Display for Table {
                 self.rows
                     .iter()
                     .filter_map(|r| r.get(c))
-                    .map(|s| s.chars().count())
+                    .map(|s| s.width())
                     .max()
                     .unwrap_or(0)
             })
@@ -44,7 +47,7 @@ impl std::fmt::Display for Table {
                     line.push_str(cell);
                 } else {
                     line.push_str(cell);
-                    let pad = widths[c] - cell.chars().count() + 2;
+                    let pad = widths[c].saturating_sub(cell.width()) + 2;
                     line.extend(std::iter::repeat_n(' ', pad));
                 }
             }
@@ -64,5 +67,26 @@ mod tests {
         t.row(vec!["1".into(), "Short".into()]);
         t.row(vec!["100".into(), "Longer one".into()]);
         assert_eq!(t.to_string(), "ID   TITLE\n1    Short\n100  Longer one\n");
+    }
+
+    #[test]
+    fn wide_characters_take_two_columns() {
+        let mut t = Table::new(&["TITLE", "URL"]);
+        t.row(vec!["普京称中俄".into(), "http://a".into()]);
+        t.row(vec!["Putin".into(), "http://b".into()]);
+        t.row(vec!["プーチン".into(), "http://c".into()]);
+        let out = t.to_string();
+        // Every URL starts at the same display column.
+        let columns: Vec<usize> = out
+            .lines()
+            .map(|l| {
+                let at = l
+                    .find("http")
+                    .or_else(|| l.find("URL"))
+                    .expect("url column");
+                l[..at].width()
+            })
+            .collect();
+        assert_eq!(columns, vec![12; 4], "{out}");
     }
 }

@@ -4,25 +4,34 @@
 //! like a reader comparing two printouts: first it lines the paragraphs up (a paragraph
 //! changed by a few words pairs with its old self; an inserted or deleted paragraph is
 //! reported as added or removed, never as one giant change), then it diffs the words of
-//! each pair, and of the headline, with `similar`. The result, a [`CopyDiff`], is plain
-//! data; turning it into text, HTML or JSON is [`render`]'s job, deciding whether it is
-//! worth an alert is [`classify`](fn@classify)'s, and what a "word" is belongs to [`tokenize`](mod@tokenize).
+//! each pair, and of the headline, with `similar`. Within a reworded paragraph the
+//! sentences are lined up the same way before their words are diffed, so an added or
+//! removed sentence is one run, and a sentence split in two pairs with its old self. A
+//! paragraph that moved unchanged is reported as moved, not as removed and added. The
+//! result, a [`CopyDiff`], is plain data and carries the change's [`Labels`] (see
+//! [`labels`](mod@labels)); turning it into text, HTML or JSON is [`render`]'s job,
+//! deciding whether it is worth an alert is [`classify`](fn@classify)'s, and what a
+//! "word" is belongs to [`tokenize`](mod@tokenize).
 //!
 //! Every diff runs under a deadline ([`TIMEOUT`] by default): past it `similar` gives up
 //! on finding the smallest edit and returns a coarser but still correct one, so a huge or
 //! pathological page can never hang a watch cycle.
 
 pub mod classify;
+pub mod labels;
 pub mod render;
 pub mod tokenize;
 
 use std::collections::HashMap;
 use std::fmt;
+use std::ops::Range;
 use std::time::{Duration, Instant};
 
 use similar::{Algorithm, DiffTag, capture_diff_slices_deadline};
 
 pub use self::classify::{Class, classify, strip_ignored};
+use self::labels::Notes;
+pub use self::labels::{Label, Labels, UnknownLabel, labels};
 use self::tokenize::{TokenKind, is_word, tokenize};
 use crate::text::Copy;
 
@@ -39,7 +48,7 @@ const PAIR_THRESHOLD: f64 = 0.5;
 const MAX_PAIRING_CELLS: usize = 10_000;
 
 /// What a piece of a word diff is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum SpanKind {
     /// In both versions.
@@ -51,7 +60,7 @@ pub enum SpanKind {
 }
 
 /// A run of text with the same fate in a word diff.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Span {
     /// Whether the text was kept, removed or added.
     pub kind: SpanKind,
@@ -61,8 +70,8 @@ pub struct Span {
 
 /// One paragraph of the aligned article. Indices are 0-based positions in the old and new
 /// copies' `paragraphs`.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
-#[serde(tag = "kind", rename_all = "lowercase")]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Block {
     /// The paragraph is in both versions, unchanged.
     Same {
@@ -80,6 +89,19 @@ pub enum Block {
     Added { new: usize, text: String },
     /// The paragraph was removed.
     Removed { old: usize, text: String },
+    /// Where a paragraph that moved unchanged used to be (old paragraph `old`, now new
+    /// paragraph `new`).
+    MovedOut {
+        old: usize,
+        new: usize,
+        text: String,
+    },
+    /// Where a paragraph that moved unchanged is now.
+    MovedIn {
+        old: usize,
+        new: usize,
+        text: String,
+    },
 }
 
 impl Block {
@@ -91,24 +113,28 @@ impl Block {
     /// The paragraph as it was, or `None` for an added one.
     pub fn old_text(&self) -> Option<String> {
         match self {
-            Block::Same { text, .. } | Block::Removed { text, .. } => Some(text.clone()),
+            Block::Same { text, .. }
+            | Block::Removed { text, .. }
+            | Block::MovedOut { text, .. } => Some(text.clone()),
             Block::Changed { spans, .. } => Some(old_text(spans)),
-            Block::Added { .. } => None,
+            Block::Added { .. } | Block::MovedIn { .. } => None,
         }
     }
 
     /// The paragraph as it is now, or `None` for a removed one.
     pub fn new_text(&self) -> Option<String> {
         match self {
-            Block::Same { text, .. } | Block::Added { text, .. } => Some(text.clone()),
+            Block::Same { text, .. } | Block::Added { text, .. } | Block::MovedIn { text, .. } => {
+                Some(text.clone())
+            }
             Block::Changed { spans, .. } => Some(new_text(spans)),
-            Block::Removed { .. } => None,
+            Block::Removed { .. } | Block::MovedOut { .. } => None,
         }
     }
 }
 
 /// The difference between two versions of an article.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct CopyDiff {
     /// The headline's word diff; `None` when the headline did not change.
     pub headline: Option<Vec<Span>>,
@@ -118,6 +144,9 @@ pub struct CopyDiff {
     pub words_added: usize,
     /// Word tokens only in the old version.
     pub words_removed: usize,
+    /// What kind of change this is; empty when nothing changed.
+    #[serde(default)]
+    pub labels: Labels,
 }
 
 impl CopyDiff {
@@ -166,9 +195,15 @@ pub fn diff(old: &Copy, new: &Copy) -> CopyDiff {
 /// (whole runs replaced) rather than minimally, but the result is always a correct diff.
 pub fn diff_with_deadline(old: &Copy, new: &Copy, deadline: Instant) -> CopyDiff {
     let mut counts = Counts::default();
-    let headline = (old.headline != new.headline)
-        .then(|| word_diff(&old.headline, &new.headline, deadline, &mut counts));
-    let blocks = align(&old.paragraphs, &new.paragraphs, deadline)
+    let mut notes = Notes::new(deadline);
+    let headline = (old.headline != new.headline).then(|| {
+        let spans = word_diff(&old.headline, &new.headline, deadline, &mut counts);
+        if old_text(&spans).trim() != new_text(&spans).trim() {
+            notes.headline(&spans);
+        }
+        spans
+    });
+    let mut blocks: Vec<Block> = align(&old.paragraphs, &new.paragraphs, deadline)
         .into_iter()
         .map(|step| match step {
             Step::Pair(o, n) if old.paragraphs[o] == new.paragraphs[n] => Block::Same {
@@ -179,35 +214,211 @@ pub fn diff_with_deadline(old: &Copy, new: &Copy, deadline: Instant) -> CopyDiff
             Step::Pair(o, n) => Block::Changed {
                 old: o,
                 new: n,
-                spans: word_diff(
+                spans: sentence_diff(
                     &old.paragraphs[o],
                     &new.paragraphs[n],
                     deadline,
                     &mut counts,
+                    &mut notes,
                 ),
             },
-            Step::Removed(o) => {
-                counts.removed += tokenize::count_words(&old.paragraphs[o]);
-                Block::Removed {
-                    old: o,
-                    text: old.paragraphs[o].clone(),
-                }
-            }
-            Step::Added(n) => {
-                counts.added += tokenize::count_words(&new.paragraphs[n]);
-                Block::Added {
-                    new: n,
-                    text: new.paragraphs[n].clone(),
-                }
-            }
+            Step::Removed(o) => Block::Removed {
+                old: o,
+                text: old.paragraphs[o].clone(),
+            },
+            Step::Added(n) => Block::Added {
+                new: n,
+                text: new.paragraphs[n].clone(),
+            },
         })
         .collect();
+    mark_moves(&mut blocks);
+    // Past the deadline, whole paragraphs are enough to tell a move from an addition.
+    let split = Instant::now() < deadline;
+    for block in &blocks {
+        match block {
+            Block::Removed { text, .. } => {
+                counts.removed += tokenize::count_words(text);
+                notes.removed(text, split);
+            }
+            Block::Added { text, .. } => {
+                counts.added += tokenize::count_words(text);
+                notes.added(text, split);
+            }
+            Block::MovedIn { .. } => notes.moved(),
+            _ => {}
+        }
+    }
     CopyDiff {
         headline,
         blocks,
         words_added: counts.added,
         words_removed: counts.removed,
+        labels: notes.finish(),
     }
+}
+
+/// Turns a removed paragraph and an added one with the same text into a move: the pair
+/// becomes [`Block::MovedOut`] at the old place and [`Block::MovedIn`] at the new one.
+fn mark_moves(blocks: &mut [Block]) {
+    let mut removed: HashMap<String, Vec<(usize, usize)>> = HashMap::new();
+    for (i, b) in blocks.iter().enumerate() {
+        if let Block::Removed { old, text } = b {
+            removed.entry(text.clone()).or_default().push((i, *old));
+        }
+    }
+    if removed.is_empty() {
+        return;
+    }
+    let mut moves = Vec::new();
+    for (i, b) in blocks.iter().enumerate() {
+        if let Block::Added { new, text } = b
+            && let Some(candidates) = removed.get_mut(text)
+            && !candidates.is_empty()
+        {
+            let (j, old) = candidates.remove(0);
+            moves.push((j, i, old, *new, text.clone()));
+        }
+    }
+    for (j, i, old, new, text) in moves {
+        blocks[j] = Block::MovedOut {
+            old,
+            new,
+            text: text.clone(),
+        };
+        blocks[i] = Block::MovedIn { old, new, text };
+    }
+}
+
+/// One step of the sentence alignment within a paragraph: runs of old and new sentences
+/// that pair up (one to one, or one split in two, or two merged into one), or a sentence
+/// removed or added whole.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Unit {
+    Pair(Range<usize>, Range<usize>),
+    Removed(usize),
+    Added(usize),
+}
+
+/// The word diff of a reworded paragraph, sentence by sentence: sentences are lined up
+/// first (as paragraphs are), then each pair is diffed word by word, and a sentence
+/// without a partner is one removed or added run. Records the labels' evidence.
+fn sentence_diff(
+    old: &str,
+    new: &str,
+    deadline: Instant,
+    counts: &mut Counts,
+    notes: &mut Notes,
+) -> Vec<Span> {
+    let whole = old.len().max(new.len()) > labels::MAX_SENTENCE_SPLIT || Instant::now() >= deadline;
+    let (a, b) = if whole {
+        (vec![old], vec![new])
+    } else {
+        (labels::sentences(old), labels::sentences(new))
+    };
+    if a.len() <= 1 && b.len() <= 1 {
+        let spans = word_diff(old, new, deadline, counts);
+        notes.pair(&spans);
+        return spans;
+    }
+    let a_keys: Vec<String> = a.iter().map(|s| s.trim_end().to_string()).collect();
+    let b_keys: Vec<String> = b.iter().map(|s| s.trim_end().to_string()).collect();
+    let units = join_splits(align(&a_keys, &b_keys, deadline), &a_keys, &b_keys);
+    let mut spans: Vec<Span> = Vec::new();
+    for unit in units {
+        match unit {
+            Unit::Pair(ra, rb) => {
+                let (o, n) = (a[ra].concat(), b[rb].concat());
+                if o == n {
+                    push_span(&mut spans, SpanKind::Equal, o);
+                    continue;
+                }
+                let pair = word_diff(&o, &n, deadline, counts);
+                notes.pair(&pair);
+                for s in pair {
+                    push_span(&mut spans, s.kind, s.text);
+                }
+            }
+            Unit::Removed(i) => {
+                counts.removed += tokenize::count_words(a[i]);
+                notes.removed(a[i], false);
+                push_span(&mut spans, SpanKind::Delete, a[i].to_string());
+            }
+            Unit::Added(j) => {
+                counts.added += tokenize::count_words(b[j]);
+                notes.added(b[j], false);
+                push_span(&mut spans, SpanKind::Insert, b[j].to_string());
+            }
+        }
+    }
+    spans
+}
+
+/// Turns an aligned sentence that was split in two (or two merged into one) into one
+/// pair, when the joined sentences resemble their partner more than the half alone, or
+/// when only the joined ones resemble it at all.
+fn join_splits(steps: Vec<Step>, a: &[String], b: &[String]) -> Vec<Unit> {
+    let joined = |r: &Range<usize>, side: &[String]| side[r.clone()].join(" ");
+    let sim = |ra: &Range<usize>, rb: &Range<usize>| {
+        let (o, n) = (joined(ra, a), joined(rb, b));
+        Bag::new(&o).similarity(&Bag::new(&n))
+    };
+    let mut out: Vec<Unit> = Vec::new();
+    for step in steps {
+        let unit = match step {
+            Step::Pair(i, j) => Unit::Pair(i..i + 1, j..j + 1),
+            Step::Removed(i) => Unit::Removed(i),
+            Step::Added(j) => Unit::Added(j),
+        };
+        let merged = match (out.last(), &unit) {
+            (Some(Unit::Pair(ra, rb)), Unit::Added(j)) if rb.end == *j => {
+                let wider = rb.start..j + 1;
+                (sim(ra, &wider) > sim(ra, rb)).then(|| Unit::Pair(ra.clone(), wider))
+            }
+            (Some(Unit::Pair(ra, rb)), Unit::Removed(i)) if ra.end == *i => {
+                let wider = ra.start..i + 1;
+                (sim(&wider, rb) > sim(ra, rb)).then(|| Unit::Pair(wider, rb.clone()))
+            }
+            (Some(Unit::Added(j)), Unit::Pair(ra, rb)) if j + 1 == rb.start => {
+                let wider = *j..rb.end;
+                (sim(ra, &wider) > sim(ra, rb)).then(|| Unit::Pair(ra.clone(), wider))
+            }
+            (Some(Unit::Removed(i)), Unit::Pair(ra, rb)) if i + 1 == ra.start => {
+                let wider = *i..ra.end;
+                (sim(&wider, rb) > sim(ra, rb)).then(|| Unit::Pair(wider, rb.clone()))
+            }
+            _ => None,
+        };
+        match merged {
+            Some(m) => {
+                out.pop();
+                out.push(m);
+            }
+            None => out.push(unit),
+        }
+    }
+    // A sentence that resembles neither half of its split alone: removed i, added j and
+    // j + 1 (or removed i and i + 1, added j) that pair once joined.
+    let mut i = 0;
+    while i + 2 < out.len() {
+        let window = (&out[i], &out[i + 1], &out[i + 2]);
+        let pair = match window {
+            (Unit::Removed(x), Unit::Added(y), Unit::Added(z)) if y + 1 == *z => {
+                Some(Unit::Pair(*x..x + 1, *y..z + 1))
+            }
+            (Unit::Removed(x), Unit::Removed(y), Unit::Added(z)) if x + 1 == *y => {
+                Some(Unit::Pair(*x..y + 1, *z..z + 1))
+            }
+            _ => None,
+        };
+        match pair {
+            Some(Unit::Pair(ra, rb)) if sim(&ra, &rb) >= PAIR_THRESHOLD => {
+                out.splice(i..i + 3, [Unit::Pair(ra, rb)]);
+            }
+            _ => i += 1,
+        }
+    }
+    out
 }
 
 #[derive(Debug, Default)]
@@ -541,6 +752,8 @@ pub(crate) mod tests {
                 Block::Changed { old, new, .. } => format!("changed {old}-{new}"),
                 Block::Added { new, .. } => format!("added {new}"),
                 Block::Removed { old, .. } => format!("removed {old}"),
+                Block::MovedOut { old, new, .. } => format!("moved_out {old}-{new}"),
+                Block::MovedIn { old, new, .. } => format!("moved_in {old}-{new}"),
             })
             .collect()
     }
@@ -688,15 +901,179 @@ pub(crate) mod tests {
     }
 
     #[test]
-    fn moved_paragraph_is_removed_in_one_place_and_added_in_another() {
+    fn moved_paragraph_is_a_move_not_a_removal_and_an_addition() {
         let old = copy(&[P1, P2, P3, P4]);
         let new = copy(&[P2, P3, P1, P4]);
         let d = diff(&old, &new);
         assert_reconstructs(&d, &old, &new);
         assert_eq!(
             shape(&d),
-            vec!["removed 0", "same 1-0", "same 2-1", "added 2", "same 3-3"]
+            vec![
+                "moved_out 0-2",
+                "same 1-0",
+                "same 2-1",
+                "moved_in 0-2",
+                "same 3-3"
+            ]
         );
+        assert_eq!((d.words_added, d.words_removed), (0, 0));
+        assert_eq!(d.labels, set(&[Label::Move]));
+        let shown = render::word(&d, &render::RenderOptions { context: 0 });
+        assert!(shown.contains("[moved to paragraph 3]"), "{shown}");
+        assert!(
+            shown.contains(&format!("[moved from paragraph 1] {P1}")),
+            "{shown}"
+        );
+        assert!(!shown.contains("{+") && !shown.contains("[-"), "{shown}");
+    }
+
+    fn set(labels: &[Label]) -> Labels {
+        labels.iter().copied().collect()
+    }
+
+    /// The labels of changing one paragraph `old` into `new`.
+    fn labels_of(old: &str, new: &str) -> Labels {
+        let d = diff(&copy(&[P1, old]), &copy(&[P1, new]));
+        assert_reconstructs(&d, &copy(&[P1, old]), &copy(&[P1, new]));
+        d.labels
+    }
+
+    #[test]
+    fn seed_edit_is_headline_figures_quotes_addition() {
+        let (v1, v2) = seed();
+        assert_eq!(
+            labels(&v1, &v2),
+            set(&[
+                Label::Headline,
+                Label::Figures,
+                Label::Quotes,
+                Label::Addition
+            ])
+        );
+        assert!(labels(&v1, &v1).is_empty());
+    }
+
+    #[test]
+    fn each_label_of_an_in_sentence_edit() {
+        let base = "Officials in Moscow said the talks with Xi went well and lasted 44 minutes.";
+        let cases: &[(&str, &[Label])] = &[
+            (
+                "Officials in Moscow said the talks with Xi went well and lasted 48 minutes.",
+                &[Label::Figures],
+            ),
+            (
+                "Officials in Moscow said the talks with Xi went well and lasted forty minutes.",
+                &[Label::Figures],
+            ),
+            (
+                "Officials in Beijing said the talks with Xi went well and lasted 44 minutes.",
+                &[Label::Names],
+            ),
+            (
+                "Officials in Moscow said the talks with Xi went badly and lasted 44 minutes.",
+                &[Label::Wording],
+            ),
+            (
+                "Officials in Moscow said the talks with Xi went well, and lasted 44 minutes.",
+                &[Label::Punctuation],
+            ),
+        ];
+        for (new, want) in cases {
+            assert_eq!(labels_of(base, new), set(want), "{new}");
+        }
+        let quoted = "He said the talks were “a great success for both sides” on Friday.";
+        assert_eq!(
+            labels_of(
+                quoted,
+                "He said the talks were “a modest success for both sides” on Friday."
+            ),
+            set(&[Label::Quotes])
+        );
+        // A day or a month is a date: figures, not a name.
+        assert_eq!(
+            labels_of(
+                quoted,
+                "He said the talks were “a great success for both sides” on Saturday."
+            ),
+            set(&[Label::Figures])
+        );
+        let mut h = copy(&[P1]);
+        h.headline = "Putin meets Xi".into();
+        let mut h2 = h.clone();
+        h2.headline = "Putin greets Xi".into();
+        assert_eq!(labels(&h, &h2), set(&[Label::Headline, Label::Wording]));
+    }
+
+    #[test]
+    fn sentences_added_removed_and_moved_within_a_paragraph() {
+        let p = "The talks lasted an hour. Both sides called them useful. No date was set for the next round.";
+        assert_eq!(
+            labels_of(
+                p,
+                &format!("{p} The Kremlin later confirmed the meeting took place.")
+            ),
+            set(&[Label::Addition])
+        );
+        assert_eq!(
+            labels_of(
+                p,
+                "The talks lasted an hour. No date was set for the next round."
+            ),
+            set(&[Label::Removal])
+        );
+        let moved = "Both sides called them useful. The talks lasted an hour. No date was set for the next round.";
+        assert_eq!(labels_of(p, moved), set(&[Label::Move]));
+        // A whole sentence added reads as one run, not as scattered words.
+        let d = diff(
+            &copy(&[p]),
+            &copy(&[
+                "The talks lasted an hour. A new sentence sits here. Both sides called them useful. No date was set for the next round.",
+            ]),
+        );
+        let Some(Block::Changed { spans, .. }) = d.blocks.first() else {
+            panic!("{d:?}")
+        };
+        let inserted: Vec<&str> = spans
+            .iter()
+            .filter(|s| s.kind == SpanKind::Insert)
+            .map(|s| s.text.as_str())
+            .collect();
+        assert_eq!(inserted, vec!["A new sentence sits here. "]);
+    }
+
+    #[test]
+    fn a_sentence_split_in_two_is_an_edit_not_a_rewrite() {
+        let old = "Putin met Xi in Beijing on Friday, and the two leaders agreed to expand trade in energy and grain.";
+        let new = "Putin met Xi in Beijing on Friday. The two leaders agreed to expand trade in energy and grain.";
+        let l = labels_of(old, new);
+        assert!(!l.contains(Label::Addition), "{l}");
+        assert!(!l.contains(Label::Removal), "{l}");
+        let d = diff(&copy(&[old]), &copy(&[new]));
+        let Some(Block::Changed { spans, .. }) = d.blocks.first() else {
+            panic!("{d:?}")
+        };
+        // Only the joint changed: most of both sentences is common text.
+        let changed: usize = spans
+            .iter()
+            .filter(|s| s.kind != SpanKind::Equal)
+            .map(|s| s.text.len())
+            .sum();
+        assert!(changed < 20, "{spans:?}");
+        // And the reverse, two sentences merged into one.
+        let l = labels_of(new, old);
+        assert!(
+            !l.contains(Label::Addition) && !l.contains(Label::Removal),
+            "{l}"
+        );
+    }
+
+    #[test]
+    fn stored_diffs_read_back() {
+        let (v1, v2) = seed();
+        let d = diff(&v1, &v2);
+        let json = serde_json::to_string(&d).expect("serialises");
+        let back: CopyDiff = serde_json::from_str(&json).expect("reads back");
+        assert_eq!(back, d);
     }
 
     #[test]
@@ -796,9 +1173,11 @@ pub(crate) mod tests {
         assert_eq!((d.words_removed, d.words_added), (3, 2));
     }
 
-    /// Two 100,000-word copies that differ everywhere: the deadline must bound the work.
-    /// Without it the small-vocabulary case (many partial matches, the hard case for
-    /// Myers) takes over 6 s in a test build; with it, about the 500 ms of the deadline.
+    /// Two 100,000-word copies that differ everywhere: past the deadline the work is
+    /// coarse (whole runs replaced) yet the diff stays correct. Without a deadline the
+    /// small-vocabulary case (many partial matches, the hard case for Myers) takes over
+    /// 6 s in a test build. The test gives a deadline that has already passed and checks
+    /// the shape of the result, not the wall time, so a busy machine cannot fail it.
     #[test]
     fn deadline_bounds_a_huge_diff() {
         // Distinct words, so only the spaces match.
@@ -835,14 +1214,17 @@ pub(crate) mod tests {
                 headline: "new".to_string(),
                 paragraphs: paragraphs(&new_words),
             };
-            let started = Instant::now();
-            let d = diff(&old, &new);
-            let took = started.elapsed();
-            // The deadline plus tokenising and copying, with room for a busy machine.
-            assert!(took < TIMEOUT + Duration::from_secs(3), "took {took:?}");
+            let d = diff_with_deadline(&old, &new, Instant::now());
             assert_reconstructs(&d, &old, &new);
             assert_eq!(d.words_removed, d.words_added);
             assert!(d.words_added > 1_000);
+            // Coarse: each changed paragraph is at most a kept prefix, a removed run, an
+            // added run and a kept suffix, where a minimal diff has thousands of spans.
+            for b in &d.blocks {
+                if let Block::Changed { spans, .. } = b {
+                    assert!(spans.len() <= 4, "{} spans past the deadline", spans.len());
+                }
+            }
         }
     }
 }

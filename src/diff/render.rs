@@ -34,12 +34,15 @@ impl Default for RenderOptions {
 struct Markup {
     del: (&'static str, &'static str),
     ins: (&'static str, &'static str),
+    /// Around the note that says where a paragraph moved.
+    moved: (&'static str, &'static str),
     escape: fn(&str) -> Cow<'_, str>,
 }
 
 const WORD: Markup = Markup {
     del: ("[-", "-]"),
     ins: ("{+", "+}"),
+    moved: ("", ""),
     escape: no_escape,
 };
 
@@ -48,6 +51,7 @@ const ANSI: Markup = Markup {
     // not the only cue.
     del: ("\x1b[31;9m", "\x1b[0m"),
     ins: ("\x1b[32;4m", "\x1b[0m"),
+    moved: ("\x1b[36m", "\x1b[0m"),
     escape: escape_control,
 };
 
@@ -58,6 +62,10 @@ const HTML: Markup = Markup {
     ),
     ins: (
         "<span style=\"color:#22863a;background-color:#e6ffed;text-decoration:underline\">",
+        "</span>",
+    ),
+    moved: (
+        "<span style=\"color:#0550ae;font-style:italic\">",
         "</span>",
     ),
     escape: escape_html,
@@ -144,8 +152,10 @@ fn copy_lines(copy: &Copy) -> String {
 
 /// The diff as a stable JSON document:
 /// `{"headline": {"old", "new", "spans"} | null, "changes": [...], "words_added",
-/// "words_removed"}`, where `changes` holds only the changed, added and removed
-/// paragraphs, each tagged with its `kind` and 0-based `old`/`new` indices.
+/// "words_removed", "labels"}`, where `changes` holds only the changed, added, removed
+/// and moved paragraphs, each tagged with its `kind` (`changed`, `added`, `removed`,
+/// `moved_out`, `moved_in`) and 0-based `old`/`new` indices, and `labels` lists the
+/// change labels.
 pub fn json(d: &CopyDiff) -> serde_json::Value {
     let changes: Vec<&Block> = d.blocks.iter().filter(|b| !b.is_same()).collect();
     json!({
@@ -157,6 +167,7 @@ pub fn json(d: &CopyDiff) -> serde_json::Value {
         "changes": changes,
         "words_added": d.words_added,
         "words_removed": d.words_removed,
+        "labels": d.labels,
     })
 }
 
@@ -189,6 +200,16 @@ fn render_block(block: &Block, m: &Markup) -> String {
         Block::Changed { spans, .. } => render_spans(spans, m),
         Block::Added { text, .. } => format!("{}{}{}", m.ins.0, (m.escape)(text), m.ins.1),
         Block::Removed { text, .. } => format!("{}{}{}", m.del.0, (m.escape)(text), m.del.1),
+        Block::MovedOut { new, .. } => {
+            format!("{}[moved to paragraph {}]{}", m.moved.0, new + 1, m.moved.1)
+        }
+        Block::MovedIn { old, text, .. } => format!(
+            "{}[moved from paragraph {}]{} {}",
+            m.moved.0,
+            old + 1,
+            m.moved.1,
+            (m.escape)(text)
+        ),
     }
 }
 
@@ -333,7 +354,7 @@ mod tests {
         assert_eq!(unified(&v1, &v1, "a", "b"), "");
         assert_eq!(
             json(&d),
-            json!({"headline": null, "changes": [], "words_added": 0, "words_removed": 0})
+            json!({"headline": null, "changes": [], "words_added": 0, "words_removed": 0, "labels": []})
         );
     }
 

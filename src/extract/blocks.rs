@@ -214,7 +214,7 @@ pub(super) fn finish(
             continue;
         }
         // The title of a box of links ("Most read", "Leia também").
-        if link_box.get(i + 1) == Some(&true) && super::roles::is_box_title(text) {
+        if !super::ablate::off("boxtitle") && link_box.get(i + 1) == Some(&true) && super::roles::is_box_title(text) {
             continue;
         }
         if super::boiler::is_boilerplate(text) {

@@ -203,7 +203,7 @@ fn verdict(node: &NodeRef<'_>) -> Verdict {
         Mark::None => false,
         // A paragraph of the body is kept whatever its class: one between two paragraphs
         // of prose is the story's, not a caption beside it.
-        Mark::Junk if name == local_name!("p") && between_prose(node) => false,
+        Mark::Junk if !super::ablate::off("between") && name == local_name!("p") && between_prose(node) => false,
         // Comments are many paragraphs long: only a page wrapper (one that holds the
         // headline) is spared.
         Mark::Comments => !holds_headline(node),
@@ -228,7 +228,12 @@ fn classify(marks: &str) -> Mark {
         return Mark::None;
     }
     let words = split_words(marks);
-    let has = |list: &[&str]| words.iter().any(|w| list.contains(&w.as_str()));
+    let has = |list: &[&str]| {
+        words.iter().any(|w| {
+            list.contains(&w.as_str())
+                && !super::ablate::word_group(w).is_some_and(super::ablate::off)
+        }) || (super::ablate::off("w_author") && list == WEAK_WORDS && words.iter().any(|w| w == "author"))
+    };
     if words
         .iter()
         .any(|w| w.starts_with("comment") || w == "disqus" || w == "replies")
@@ -238,7 +243,7 @@ fn classify(marks: &str) -> Mark {
     let pair = words.windows(2).any(|pair| {
         JUNK_PAIRS
             .iter()
-            .any(|(a, b)| pair[0] == *a && pair[1] == *b)
+            .any(|(a, b)| pair[0] == *a && pair[1] == *b && !(super::ablate::off("w_readtime") && *b == "time"))
     }) || words.iter().any(|w| {
         // Run together, as in `alsoread` or `mostread`.
         JUNK_PAIRS

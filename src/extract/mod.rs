@@ -27,17 +27,25 @@
 //!    other articles;
 //! 6. normalise each block with [`crate::text::normalize`] into a [`Copy`](struct@crate::text::Copy).
 //!
+//! Beside these, [`structured`] reads what the page says about itself before it is
+//! cleaned (JSON-LD, `<meta>` tags, a visible "Updated" line, correction notes): the
+//! copy comes from the JSON-LD `articleBody` when the HTML holds only a placeholder, and
+//! [`extract_page`] returns that [`Provenance`] with the copy.
+//!
 //! [`EXTRACTOR`] names this exact behaviour and is stored with every version: when a change
 //! here alters the output for the same page, bump it, so that a difference caused by a new
 //! extractor is never mistaken for an edit by the outlet.
 
 mod blocks;
+mod ablate;
 mod boiler;
 mod boxes;
 mod clean;
+mod declared;
 mod depth;
 mod gaps;
 mod headline;
+mod structured;
 #[cfg(test)]
 mod role_tests;
 mod roles;
@@ -47,12 +55,25 @@ mod tests;
 
 use dom_query::{Document, Matcher};
 
-use crate::text::Copy;
+pub use declared::{canonical as canonical_time, is_correction};
+
+use crate::text::{Copy, Provenance};
 
 pub use template::{Template, shape};
 
 /// The name and version of the extractor, recorded with every stored version.
 pub const EXTRACTOR: &str = "redline-extract/4";
+
+/// A page's stored copy, what the page said about it, and what the site's template learns
+/// from it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Extracted {
+    pub copy: Copy,
+    pub provenance: Provenance,
+    /// The [`shape`] of every block the rules kept (including those the template then
+    /// dropped), for learning the site's template.
+    pub shapes: Vec<String>,
+}
 
 /// Per-feed extraction settings.
 #[derive(Debug, Clone, Default)]
@@ -63,16 +84,6 @@ pub struct Options {
     pub url: Option<String>,
     /// The furniture learned from the site's other articles ([`template`]).
     pub template: Template,
-}
-
-/// A page's extraction, with what the site's template learns from it.
-#[derive(Debug, Clone)]
-pub struct Page {
-    /// The stored copy.
-    pub copy: Copy,
-    /// The [`shape`] of every block the rules kept (including those the template then
-    /// dropped), for learning the site's template.
-    pub shapes: Vec<String>,
 }
 
 /// Why a page gave no stored copy.
@@ -101,13 +112,14 @@ pub fn extract(html: &str, opts: &Options) -> Result<Copy, ExtractError> {
     extract_page(html, opts).map(|page| page.copy)
 }
 
-/// Extracts the article of an HTML page, and the block shapes the site's template learns
-/// from.
+/// Extracts the article of an HTML page with its [`Provenance`]: which source the copy
+/// came from, the times the page declared, its correction notes; and the block shapes the
+/// site's template learns from.
 ///
 /// # Errors
 ///
 /// As [`extract`].
-pub fn extract_page(html: &str, opts: &Options) -> Result<Page, ExtractError> {
+pub fn extract_page(html: &str, opts: &Options) -> Result<Extracted, ExtractError> {
     let drop = opts
         .drop
         .iter()
@@ -118,6 +130,7 @@ pub fn extract_page(html: &str, opts: &Options) -> Result<Page, ExtractError> {
     for matcher in &drop {
         doc.select_matcher(matcher).remove();
     }
+    let structured = structured::read(&doc);
     let headline = headline::find(&doc);
     clean::remove_boilerplate(&doc);
     roles::remove_furniture(&doc);
@@ -126,11 +139,11 @@ pub fn extract_page(html: &str, opts: &Options) -> Result<Page, ExtractError> {
     let (paragraphs, shapes) = main_content(doc, opts.url.as_deref())
         .map(|blocks| blocks::finish(blocks, &headline, &opts.template))
         .unwrap_or_default();
-    if paragraphs.is_empty() {
-        return Err(ExtractError::NoArticle);
-    }
-    Ok(Page {
-        copy: Copy::new(&headline, paragraphs),
+    let (copy, provenance) =
+        structured::choose(headline, paragraphs, structured).ok_or(ExtractError::NoArticle)?;
+    Ok(Extracted {
+        copy,
+        provenance,
         shapes,
     })
 }

@@ -50,9 +50,9 @@ const MAX_ROLE_PARAGRAPHS: usize = 2;
 
 /// Removes figures, images with their captions, and metadata blocks (see the module doc).
 pub(super) fn remove_furniture(doc: &Document) {
-    let mut doomed: Vec<NodeRef<'_>> = Vec::new();
+    let mut doomed: Vec<NodeRef<'_>> = other_stories(doc);
     for node in doc.select("figure, picture, address").nodes() {
-        if paragraphs(node) <= MAX_ROLE_PARAGRAPHS * 2 {
+        if !super::ablate::off("figure") && paragraphs(node) <= MAX_ROLE_PARAGRAPHS * 2 {
             doomed.push(*node);
         }
     }
@@ -68,6 +68,10 @@ pub(super) fn remove_furniture(doc: &Document) {
         if !is_meta {
             continue;
         }
+        let kind = if node.has_name("img") { "img" } else if node.has_name("time") { "time" } else if node.has_attr("itemprop") { "itemprop" } else { "relauthor" };
+        if super::ablate::off(kind) {
+            continue;
+        }
         if let Some(holder) = holder(node) {
             doomed.push(holder);
         }
@@ -75,6 +79,31 @@ pub(super) fn remove_furniture(doc: &Document) {
     for node in doomed {
         node.remove_from_parent();
     }
+}
+
+/// The `<article>` elements of other stories: when an `<article>` holds the page's first
+/// `<h1>`, every `<article>` that neither holds it nor lies inside it is another story (a
+/// teaser, a "you may also like" list, the next story of an endless page).
+fn other_stories<'a>(doc: &'a Document) -> Vec<NodeRef<'a>> {
+    if super::ablate::off("others") {
+        return Vec::new();
+    }
+    let Some(h1) = doc.select("h1").nodes().first().copied() else {
+        return Vec::new();
+    };
+    let Some(story) = h1.ancestors_it(None).find(|a| a.has_name("article")) else {
+        return Vec::new();
+    };
+    doc.select("article")
+        .nodes()
+        .iter()
+        .filter(|a| {
+            a.id != story.id
+                && !story.ancestors_it(None).any(|s| s.id == a.id)
+                && !a.ancestors_it(None).any(|s| s.id == story.id)
+        })
+        .copied()
+        .collect()
 }
 
 /// A metadata element (`itemprop`, `rel=author`) longer than this is no metadata.
@@ -194,13 +223,13 @@ pub(super) fn is_meta_line(text: &str, block: &Block, at_edge: bool) -> bool {
         alnum += 1;
         digits += usize::from(c.is_ascii_digit());
     }
-    if figure && words <= MAX_FIGURE_LINE_WORDS && !block.heading {
+    if !super::ablate::off("figline") && figure && words <= MAX_FIGURE_LINE_WORDS && !block.heading {
         return true;
     }
-    if alnum > 0 && digits * 3 >= alnum && words <= MAX_EDGE_LINE_WORDS * 2 {
+    if !super::ablate::off("digits") && alnum > 0 && digits * 3 >= alnum && words <= MAX_EDGE_LINE_WORDS * 2 {
         return true;
     }
-    at_edge && !block.heading && words <= MAX_EDGE_LINE_WORDS
+    !super::ablate::off("edge") && at_edge && !block.heading && words <= MAX_EDGE_LINE_WORDS
 }
 
 #[cfg(test)]

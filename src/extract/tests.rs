@@ -134,7 +134,16 @@ const SNAPSHOT_PAGES: &[&str] = &[
 #[test]
 fn corpus_snapshots() {
     let Some(shared) = shared_dir() else {
-        eprintln!("shared/corpus not found beside the repository; skipping corpus snapshots");
+        // CI must check these snapshots; elsewhere a clone without the corpus beside it
+        // says so loudly.
+        assert!(
+            std::env::var("CI").as_deref() != Ok("true"),
+            "CI=true but the extraction corpus is missing: expected shared/corpus/aeb-dev \
+             beside the repository (<clone>/../shared) or at /work/shared"
+        );
+        eprintln!(
+            "WARNING: shared/corpus not found beside the repository; corpus snapshots NOT checked"
+        );
         return;
     };
     for key in SNAPSHOT_PAGES {

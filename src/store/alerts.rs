@@ -5,7 +5,9 @@
 use chrono::{DateTime, Utc};
 use rusqlite::{OptionalExtension, Row};
 
+use super::kinds::{AlertKind, DeliveryStatus};
 use super::{Result, Store, opt_ts, parse_ts, ts};
+use crate::diff::Labels;
 
 /// One detected change (or removal) of an article.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
@@ -15,10 +17,11 @@ pub struct AlertRow {
     pub title: String,
     pub url: String,
     pub feed: Option<String>,
-    /// `reworded` or `removed`.
-    pub kind: String,
+    pub kind: AlertKind,
     pub from_version: i64,
     pub to_version: i64,
+    /// The labels of the version the alert reports (empty for a removal).
+    pub labels: Labels,
     pub created: DateTime<Utc>,
     pub deliveries: Vec<OutboxRow>,
 }
@@ -31,8 +34,7 @@ pub struct OutboxRow {
     #[serde(skip)]
     pub alert_id: i64,
     pub recipient: String,
-    /// `queued`, `sent` or `failed`.
-    pub status: String,
+    pub status: DeliveryStatus,
     pub attempts: i64,
     pub next_attempt: DateTime<Utc>,
     pub last_error: Option<String>,
@@ -66,7 +68,8 @@ pub struct AlertFilter {
     pub article_id: Option<i64>,
 }
 
-const ALERT_SELECT: &str = "SELECT al.*, a.title, a.url, f.name AS feed_name
+const ALERT_SELECT: &str = "SELECT al.*, a.title, a.url, f.name AS feed_name,
+        (SELECT v.labels FROM versions v WHERE v.article_id = al.article_id AND v.number = al.to_version) AS version_labels
     FROM alerts al JOIN articles a ON a.id = al.article_id LEFT JOIN feeds f ON f.id = a.feed_id";
 
 impl Store {
@@ -80,6 +83,12 @@ impl Store {
             kind: r.get("kind")?,
             from_version: r.get("from_version")?,
             to_version: r.get("to_version")?,
+            labels: match r.get("kind")? {
+                AlertKind::Reworded => r
+                    .get::<_, Option<Labels>>("version_labels")?
+                    .unwrap_or_default(),
+                AlertKind::Removed => Labels::new(),
+            },
             created: parse_ts(&r.get::<_, String>("created_at")?),
             deliveries: Vec::new(),
         })

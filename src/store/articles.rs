@@ -8,8 +8,14 @@
 use chrono::{DateTime, Utc};
 use rusqlite::{OptionalExtension, Row, Transaction};
 
+use super::addresses::{self, AddressCheck, Upserted, Via};
+use super::kinds::{AlertKind, ArticleState, Quiet};
 use super::{Result, Store, opt_ts, parse_ts, ts};
-use crate::text::Copy;
+use crate::diff::{CopyDiff, Labels};
+use crate::text::{Copy, Provenance, Source};
+
+/// How many quiet checks (see [`QuietCheck`]) are kept per article: the newest ones.
+pub const QUIET_KEPT: i64 = 20;
 
 /// A tracked article.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
@@ -26,8 +32,9 @@ pub struct ArticleRow {
     pub last_check: Option<DateTime<Utc>>,
     pub next_check: Option<DateTime<Utc>>,
     pub last_change: Option<DateTime<Utc>>,
-    /// `active` (being revisited), `stopped` (past `stop_after`) or `removed` (404/410).
-    pub state: String,
+    /// `active` (being revisited), `stopped` (past `stop_after`), `removed` (404/410,
+    /// confirmed) or `joined` (a copy joined to another article after it had versions).
+    pub state: ArticleState,
     pub last_error: Option<String>,
     #[serde(skip)]
     pub error_streak: i64,
@@ -42,12 +49,26 @@ pub struct ArticleRow {
     /// When a sharp drop in extracted text was first seen and awaits confirmation.
     #[serde(skip)]
     pub suspect_at: Option<DateTime<Utc>>,
+    /// A hash of the page as last fetched, to tell a changed page from an unchanged one.
+    #[serde(skip)]
+    pub page_hash: Option<String>,
+    /// Whether a feed carried the article at its last successful parse.
+    #[serde(skip)]
+    pub in_feed: bool,
+    /// When its page first answered 404/410, in the current run of such answers.
+    #[serde(skip)]
+    pub gone_at: Option<DateTime<Utc>>,
+    /// The address it moved from, while the move waits for its first check.
+    #[serde(skip)]
+    pub moved_from: Option<String>,
 }
 
 pub(super) const ARTICLE_SELECT: &str = "SELECT a.*, f.name AS feed_name,
         (SELECT COUNT(*) FROM versions v WHERE v.article_id = a.id) AS n_versions,
         (SELECT group_concat(topic, char(31)) FROM
-            (SELECT topic FROM article_topics t WHERE t.article_id = a.id ORDER BY topic)) AS topic_list
+            (SELECT topic FROM article_topics t WHERE t.article_id = a.id ORDER BY topic)) AS topic_list,
+        (SELECT m.url FROM article_addresses m WHERE m.article_id = a.id AND m.kind = 'moved'
+            AND m.settled = 0 ORDER BY m.id DESC LIMIT 1) AS moved_from
     FROM articles a LEFT JOIN feeds f ON f.id = a.feed_id";
 
 impl ArticleRow {
@@ -75,6 +96,10 @@ impl ArticleRow {
             revisit_step: r.get("revisit_step")?,
             ladder_start: parse_ts(&r.get::<_, String>("ladder_start_at")?),
             suspect_at: opt_ts(r.get("suspect_at")?),
+            page_hash: r.get("page_hash")?,
+            in_feed: r.get("in_feed")?,
+            gone_at: opt_ts(r.get("gone_at")?),
+            moved_from: r.get("moved_from")?,
         })
     }
 }
@@ -103,6 +128,15 @@ pub struct VersionRow {
     /// Why this version raised no alert, when it did not (`baseline`, `flip-flop`,
     /// `extractor changed`, …).
     pub note: Option<String>,
+    /// What kind of change this version is (empty for a baseline).
+    pub labels: Labels,
+    /// The diff from the previous version as the watcher decided on it (ignored text
+    /// masked); `None` for a baseline or a version stored before diffs were kept.
+    #[serde(skip)]
+    pub diff: Option<CopyDiff>,
+    /// Where the copy came from and what the page declared (times, correction note).
+    #[serde(flatten)]
+    pub provenance: Provenance,
 }
 
 impl VersionRow {
@@ -123,6 +157,19 @@ impl VersionRow {
             words_added: r.get("words_added")?,
             words_removed: r.get("words_removed")?,
             note: r.get("note")?,
+            labels: r.get("labels")?,
+            // A diff this redline cannot read is recomputed by whoever needs it.
+            diff: r
+                .get::<_, Option<String>>("diff")?
+                .and_then(|d| serde_json::from_str(&d).ok()),
+            provenance: Provenance {
+                source: Source::from_name(&r.get::<_, String>("source")?),
+                published: r.get("declared_published")?,
+                modified: r.get("declared_modified")?,
+                updated_line: r.get("declared_updated")?,
+                note: r.get("declared_note")?,
+                author: r.get("declared_author")?,
+            },
         })
     }
 }
@@ -135,6 +182,19 @@ pub struct NewVersion {
     pub words_added: i64,
     pub words_removed: i64,
     pub note: Option<String>,
+    pub labels: Labels,
+    /// The diff the decision saw, kept so that alerts and `redline diff` show it.
+    pub diff: Option<CopyDiff>,
+    /// What the page said about itself when this version was taken.
+    pub provenance: Provenance,
+}
+
+/// A check of a page that changed but made no version, and why.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct QuietCheck {
+    pub time: DateTime<Utc>,
+    pub outcome: Quiet,
+    pub detail: Option<String>,
 }
 
 /// Everything one check of an article changes, written in one transaction.
@@ -150,15 +210,48 @@ pub struct CheckUpdate {
     pub last_modified: Option<String>,
     pub title: Option<String>,
     pub version: Option<NewVersion>,
-    /// An alert of this kind (`reworded`, `removed`) to queue for these recipients. A
-    /// `reworded` alert goes from the previous version to the one recorded here.
-    pub alert: Option<(String, Vec<String>)>,
-    pub state: String,
+    /// An alert of this kind to queue for these recipients. A `reworded` alert goes from
+    /// the previous version to the one recorded here.
+    pub alert: Option<(AlertKind, Vec<String>)>,
+    pub state: ArticleState,
     pub next_check: Option<DateTime<Utc>>,
     pub revisit_step: i64,
     pub ladder_start: DateTime<Utc>,
     pub error: Option<String>,
     pub suspect_at: Option<DateTime<Utc>>,
+    /// Why a changed page made no version, to show in `history`.
+    pub quiet: Option<QuietCheck>,
+    /// The fetched page's hash; `None` keeps the stored one.
+    pub page_hash: Option<String>,
+    /// A move, the first check at a new address, the first 404/410.
+    pub address: AddressCheck,
+}
+
+impl CheckUpdate {
+    /// A check of article `article_id` at `at` that changes nothing yet: no version, no
+    /// alert, the article active on a ladder starting at `at`; the caller fills in what
+    /// the check found.
+    pub fn new(article_id: i64, at: DateTime<Utc>) -> CheckUpdate {
+        CheckUpdate {
+            article_id,
+            based_on: None,
+            at,
+            etag: None,
+            last_modified: None,
+            title: None,
+            version: None,
+            alert: None,
+            state: ArticleState::Active,
+            next_check: None,
+            revisit_step: 0,
+            ladder_start: at,
+            error: None,
+            suspect_at: None,
+            quiet: None,
+            page_hash: None,
+            address: AddressCheck::default(),
+        }
+    }
 }
 
 /// What [`Store::record_check`] wrote.
@@ -180,50 +273,64 @@ pub struct ArticleFilter {
 }
 
 impl Store {
-    /// Finds the article with this identity key or canonical URL.
+    /// Finds the article with this identity key or address (current, alias or past).
     pub fn find_article(&self, key: &str, url: &str) -> Result<Option<i64>> {
-        Ok(self
-            .conn
-            .query_row(
-                "SELECT id FROM articles WHERE key = ?1 OR url = ?2 ORDER BY id LIMIT 1",
-                (key, url),
-                |r| r.get(0),
-            )
-            .optional()?)
+        self.article_for(key, url)
     }
 
     /// Records an article seen in a feed: a new one is due for its first fetch now; a
     /// known one gains any new topics. Returns its id and whether it is new.
     pub fn upsert_article(&mut self, a: &NewArticle) -> Result<(i64, bool)> {
+        let u = self.upsert_entry(a)?;
+        Ok((u.id, u.created))
+    }
+
+    /// [`Store::upsert_article`], and when the entry's guid is known and its own feed now
+    /// links a new address, the article moves there (see `addresses`).
+    pub fn upsert_entry(&mut self, a: &NewArticle) -> Result<Upserted> {
         let tx = self.write()?;
-        let existing: Option<i64> = tx
-            .query_row(
-                "SELECT id FROM articles WHERE key = ?1 OR url = ?2 ORDER BY id LIMIT 1",
-                (&a.key, &a.url),
-                |r| r.get(0),
-            )
-            .optional()?;
-        let (id, created) = match existing {
-            Some(id) => {
+        let existing = addresses::resolve(&tx, &a.key, &a.url)?;
+        let (id, created, moved_from) = match existing {
+            Some((id, via)) => {
                 tx.execute(
                     "UPDATE articles SET title = ?2 WHERE id = ?1 AND title = ''",
                     (id, &a.title),
                 )?;
-                (id, false)
+                let moved = match (via, a.feed_id) {
+                    (Via::Key, Some(feed)) => {
+                        addresses::follow_feed_link(&tx, id, feed, &a.url, a.now)?
+                    }
+                    _ => None,
+                };
+                (id, false, moved)
             }
             None => {
                 let now = ts(a.now);
+                let feed_link = a.feed_id.map(|_| &a.url);
                 tx.execute(
-                    "INSERT INTO articles (key, url, title, feed_id, first_seen_at, next_check_at, ladder_start_at)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?5, ?5)",
-                    (&a.key, &a.url, &a.title, a.feed_id, &now),
+                    "INSERT INTO articles (key, url, title, feed_id, first_seen_at, next_check_at, ladder_start_at,
+                         feed_link, in_feed)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?5, ?5, ?6, ?7)",
+                    rusqlite::params![
+                        &a.key,
+                        &a.url,
+                        &a.title,
+                        a.feed_id,
+                        &now,
+                        feed_link,
+                        a.feed_id.is_some()
+                    ],
                 )?;
-                (tx.last_insert_rowid(), true)
+                (tx.last_insert_rowid(), true, None)
             }
         };
         add_topics(&tx, id, &a.topics)?;
         tx.commit()?;
-        Ok((id, created))
+        Ok(Upserted {
+            id,
+            created,
+            moved_from,
+        })
     }
 
     /// One article by id.
@@ -337,7 +444,7 @@ impl Store {
                 |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
             )
             .optional()?;
-        let state: Option<String> = tx
+        let state: Option<ArticleState> = tx
             .query_row(
                 "SELECT state FROM articles WHERE id = ?1",
                 [u.article_id],
@@ -358,8 +465,8 @@ impl Store {
         let version = u.version.as_ref().filter(|v| !same_text(v));
         let alert = match &u.alert {
             // The text did not change after all: nothing to report.
-            Some((kind, _)) if kind == "reworded" && version.is_none() => None,
-            Some((kind, _)) if kind == "removed" && state.as_deref() == Some("removed") => None,
+            Some((AlertKind::Reworded, _)) if version.is_none() => None,
+            Some((AlertKind::Removed, _)) if state == Some(ArticleState::Removed) => None,
             other => other.as_ref(),
         };
         let latest = latest.map(|l| l.0);
@@ -389,6 +496,7 @@ impl Store {
             }
             out.alert = Some(alert_id);
         }
+        addresses::apply(&tx, u, out.version)?;
         let changed = out.alert.is_some();
         tx.execute(
             "UPDATE articles SET
@@ -401,7 +509,8 @@ impl Store {
                 last_change_at = CASE WHEN ?11 THEN ?2 ELSE last_change_at END,
                 suspect_at = ?12,
                 claimed_by = CASE WHEN claimed_by = ?13 THEN NULL ELSE claimed_by END,
-                claimed_until = CASE WHEN claimed_by = ?13 THEN NULL ELSE claimed_until END
+                claimed_until = CASE WHEN claimed_by = ?13 THEN NULL ELSE claimed_until END,
+                page_hash = COALESCE(?14, page_hash)
              WHERE id = ?1",
             rusqlite::params![
                 u.article_id,
@@ -417,10 +526,38 @@ impl Store {
                 changed,
                 u.suspect_at.map(ts),
                 owner,
+                u.page_hash,
             ],
         )?;
+        if let Some(q) = &u.quiet {
+            tx.execute(
+                "INSERT INTO quiet_checks (article_id, checked_at, outcome, detail) VALUES (?1, ?2, ?3, ?4)",
+                (u.article_id, ts(q.time), q.outcome, &q.detail),
+            )?;
+            tx.execute(
+                "DELETE FROM quiet_checks WHERE article_id = ?1 AND id NOT IN
+                    (SELECT id FROM quiet_checks WHERE article_id = ?1 ORDER BY id DESC LIMIT ?2)",
+                (u.article_id, QUIET_KEPT),
+            )?;
+        }
         tx.commit()?;
         Ok(out)
+    }
+
+    /// The checks of an article's changed page that made no version (the newest
+    /// [`QUIET_KEPT`]), oldest first.
+    pub fn quiet_checks(&self, article_id: i64) -> Result<Vec<QuietCheck>> {
+        let mut stmt = self.conn.prepare(
+            "SELECT checked_at, outcome, detail FROM quiet_checks WHERE article_id = ?1 ORDER BY id",
+        )?;
+        let rows = stmt.query_map([article_id], |r| {
+            Ok(QuietCheck {
+                time: parse_ts(&r.get::<_, String>(0)?),
+                outcome: r.get(1)?,
+                detail: r.get(2)?,
+            })
+        })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
     /// Starts tracking a URL directly (`redline track`), optionally with a baseline.
@@ -474,8 +611,9 @@ fn insert_version(
     v: &NewVersion,
 ) -> Result<()> {
     tx.execute(
-        "INSERT INTO versions (article_id, number, fetched_at, headline, body, extractor, words_added, words_removed, note)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+        "INSERT INTO versions (article_id, number, fetched_at, headline, body, extractor, words_added, words_removed, note, labels, diff,
+                               source, declared_published, declared_modified, declared_updated, declared_note, declared_author)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)",
         rusqlite::params![
             article_id,
             number,
@@ -486,6 +624,14 @@ fn insert_version(
             v.words_added,
             v.words_removed,
             v.note,
+            v.labels,
+            v.diff.as_ref().and_then(|d| serde_json::to_string(d).ok()),
+            v.provenance.source.as_str(),
+            v.provenance.published,
+            v.provenance.modified,
+            v.provenance.updated_line,
+            v.provenance.note,
+            v.provenance.author,
         ],
     )?;
     Ok(())
@@ -513,6 +659,9 @@ mod tests {
             words_added: 0,
             words_removed: 0,
             note: None,
+            labels: Labels::new(),
+            diff: None,
+            provenance: Provenance::default(),
         }
     }
 
@@ -532,6 +681,32 @@ mod tests {
     }
 
     #[test]
+    fn provenance_is_kept_with_each_version() {
+        let mut s = Store::open_in_memory().expect("open");
+        let a = new_article("k", "https://x.example/a", &[]);
+        let declared = Provenance {
+            source: Source::JsonLd,
+            published: Some("2026-11-29T08:00:00Z".into()),
+            modified: Some("2026-11-29T09:00:00Z".into()),
+            updated_line: Some("10:41".into()),
+            note: Some("Correction: we misspelt a name.".into()),
+            author: Some("A. Writer".into()),
+        };
+        let v = NewVersion {
+            provenance: declared.clone(),
+            ..version("one")
+        };
+        let (id, _) = s.track(&a, Some(&v)).expect("track");
+        s.track(&a, Some(&version("two"))).expect("track");
+        let versions = s.versions(id).expect("versions");
+        assert_eq!(versions[0].provenance, declared);
+        assert_eq!(versions[1].provenance, Provenance::default());
+        let json = serde_json::to_value(&versions[0]).expect("json");
+        assert_eq!(json["source"], "json-ld");
+        assert_eq!(json["updated_line"], "10:41");
+    }
+
+    #[test]
     fn record_check_writes_version_alert_and_outbox_together() {
         let mut s = Store::open_in_memory().expect("open");
         let (id, _) = s
@@ -539,27 +714,16 @@ mod tests {
             .expect("upsert");
         let now = Utc::now();
         let mut u = CheckUpdate {
-            article_id: id,
-            based_on: None,
-            at: now,
-            etag: None,
-            last_modified: None,
-            title: None,
             version: Some(version("one")),
-            alert: None,
-            state: "active".into(),
             next_check: Some(now),
-            revisit_step: 0,
-            ladder_start: now,
-            error: None,
-            suspect_at: None,
+            ..CheckUpdate::new(id, now)
         };
         let first = s.record_check(&u).expect("record");
         assert_eq!(first.version, Some(1));
         u.based_on = Some(1);
         u.version = Some(version("two"));
         u.alert = Some((
-            "reworded".into(),
+            AlertKind::Reworded,
             vec!["a@x.example".into(), "b@x.example".into()],
         ));
         let second = s.record_check(&u).expect("record");

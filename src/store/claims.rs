@@ -155,7 +155,7 @@ impl Store {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::store::{CheckRecorded, CheckUpdate, NewArticle, NewVersion};
+    use crate::store::{AlertKind, CheckRecorded, CheckUpdate, NewArticle, NewVersion};
     use crate::text::Copy;
 
     fn two_processes() -> (tempfile::TempDir, Store, Store) {
@@ -182,26 +182,20 @@ mod tests {
 
     fn update(id: i64, based_on: Option<i64>, text: &str, now: DateTime<Utc>) -> CheckUpdate {
         CheckUpdate {
-            article_id: id,
             based_on,
-            at: now,
-            etag: None,
-            last_modified: None,
-            title: None,
             version: Some(NewVersion {
                 copy: Copy::new("Head", [text]),
                 extractor: "test/1".into(),
                 words_added: 1,
                 words_removed: 1,
                 note: None,
+                labels: Default::default(),
+                diff: None,
+                provenance: Default::default(),
             }),
-            alert: based_on.map(|_| ("reworded".to_string(), vec!["a@x.example".to_string()])),
-            state: "active".into(),
+            alert: based_on.map(|_| (AlertKind::Reworded, vec!["a@x.example".to_string()])),
             next_check: Some(now),
-            revisit_step: 0,
-            ladder_start: now,
-            error: None,
-            suspect_at: None,
+            ..CheckUpdate::new(id, now)
         }
     }
 

@@ -1,4 +1,7 @@
 //! Feed rows: what the last fetch of each feed found and when it is due again.
+//!
+//! A feed's own last error, how long it has been failing, and a pause its host asked
+//! for (`Retry-After`) are kept apart, so `redline feeds` can show each of them.
 
 use chrono::{DateTime, Utc};
 use rusqlite::{OptionalExtension, Row};
@@ -20,6 +23,10 @@ pub struct FeedRow {
     pub last_error: Option<String>,
     pub entries: Option<i64>,
     pub error_streak: i64,
+    /// The first failure of the current error streak.
+    pub failing_since: Option<DateTime<Utc>>,
+    /// Until when the feed's host asked us to wait (`Retry-After`).
+    pub paused_until: Option<DateTime<Utc>>,
     pub next_due: Option<DateTime<Utc>>,
 }
 
@@ -36,6 +43,8 @@ impl FeedRow {
             last_error: r.get("last_error")?,
             entries: r.get("last_entries")?,
             error_streak: r.get("error_streak")?,
+            failing_since: opt_ts(r.get("failing_since")?),
+            paused_until: opt_ts(r.get("paused_until")?),
             next_due: opt_ts(r.get("next_due_at")?),
         })
     }
@@ -54,6 +63,8 @@ pub struct FeedFetch {
     /// New validators; `None` keeps the stored ones.
     pub etag: Option<String>,
     pub last_modified: Option<String>,
+    /// Set when the server answered with `Retry-After` (429/503).
+    pub paused_until: Option<DateTime<Utc>>,
     pub next_due: DateTime<Utc>,
 }
 
@@ -96,8 +107,9 @@ impl Store {
             .optional()?)
     }
 
-    /// Records a fetch: status, error streak, validators and the next due time; releases
-    /// this process's claim on the feed.
+    /// Records a fetch: status, error streak and since when it fails, validators, a
+    /// pause the server asked for, and the next due time; releases this process's claim
+    /// on the feed.
     pub fn record_feed_fetch(&mut self, feed_id: i64, f: &FeedFetch) -> Result<()> {
         let failed = f.error.is_some();
         self.conn.execute(
@@ -105,8 +117,9 @@ impl Store {
                 last_fetch_at = ?2, last_status = ?3, last_error = ?4,
                 last_entries = COALESCE(?5, last_entries),
                 error_streak = CASE WHEN ?6 THEN error_streak + 1 ELSE 0 END,
+                failing_since = CASE WHEN ?6 THEN COALESCE(failing_since, ?2) ELSE NULL END,
                 etag = COALESCE(?7, etag), last_modified = COALESCE(?8, last_modified),
-                next_due_at = ?9,
+                next_due_at = ?9, paused_until = ?11,
                 claimed_by = CASE WHEN claimed_by = ?10 THEN NULL ELSE claimed_by END,
                 claimed_until = CASE WHEN claimed_by = ?10 THEN NULL ELSE claimed_until END
              WHERE id = ?1",
@@ -121,7 +134,27 @@ impl Store {
                 &f.last_modified,
                 ts(f.next_due),
                 &self.owner,
+                f.paused_until.map(ts),
             ),
+        )?;
+        Ok(())
+    }
+
+    /// Records that the feed was not fetched because its host asked us to wait: the
+    /// pause and the next due time change; the feed's last status and error stay. The
+    /// claim of this process on the feed is released.
+    pub fn record_feed_paused(
+        &mut self,
+        feed_id: i64,
+        until: DateTime<Utc>,
+        next_due: DateTime<Utc>,
+    ) -> Result<()> {
+        self.conn.execute(
+            "UPDATE feeds SET paused_until = ?2, next_due_at = ?3,
+                claimed_by = CASE WHEN claimed_by = ?4 THEN NULL ELSE claimed_by END,
+                claimed_until = CASE WHEN claimed_by = ?4 THEN NULL ELSE claimed_until END
+             WHERE id = ?1",
+            (feed_id, ts(until), ts(next_due), &self.owner),
         )?;
         Ok(())
     }
@@ -145,6 +178,7 @@ mod tests {
             entries: Some(5),
             etag: Some("\"v1\"".into()),
             last_modified: None,
+            paused_until: None,
             next_due: now,
         };
         s.record_feed_fetch(ids[0], &ok).expect("record");
@@ -156,15 +190,37 @@ mod tests {
             ..ok.clone()
         };
         s.record_feed_fetch(ids[0], &bad).expect("record");
-        s.record_feed_fetch(ids[0], &bad).expect("record");
+        let later = FeedFetch {
+            at: now + chrono::Duration::seconds(600),
+            ..bad.clone()
+        };
+        s.record_feed_fetch(ids[0], &later).expect("record");
         let row = s.feed("https://a.example/feed").expect("q").expect("row");
         assert_eq!(row.error_streak, 2);
+        assert_eq!(
+            row.failing_since.map(|t| t.timestamp()),
+            Some(now.timestamp()),
+            "since the first failure of the streak"
+        );
+        // A pause the host asked for keeps the feed's own error.
+        let until = now + chrono::Duration::seconds(3600);
+        s.record_feed_paused(ids[0], until, until).expect("pause");
+        let row = s.feed("https://a.example/feed").expect("q").expect("row");
+        assert_eq!(row.last_error.as_deref(), Some("HTTP 500"));
+        assert_eq!(row.last_status.as_deref(), Some("500"));
+        assert_eq!(row.error_streak, 2);
+        assert_eq!(
+            row.paused_until.map(|t| t.timestamp()),
+            Some(until.timestamp())
+        );
         assert_eq!(row.entries, Some(5));
         assert_eq!(row.etag.as_deref(), Some("\"v1\""));
         s.record_feed_fetch(ids[0], &ok).expect("record");
         let row = s.feed("https://a.example/feed").expect("q").expect("row");
         assert_eq!(row.error_streak, 0);
         assert_eq!(row.last_error, None);
+        assert_eq!(row.failing_since, None);
+        assert_eq!(row.paused_until, None);
         // Renaming keeps the id.
         let again = s
             .sync_feeds(&[("https://a.example/feed".into(), "A2".into())])

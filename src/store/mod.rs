@@ -18,10 +18,12 @@
 //! recorded against the latest version its decision was based on (see
 //! [`Store::record_check`]).
 
+mod addresses;
 mod alerts;
 mod articles;
 mod claims;
 mod feeds;
+mod kinds;
 mod templates;
 
 use std::path::{Path, PathBuf};
@@ -30,12 +32,15 @@ use std::sync::{Arc, Mutex};
 use chrono::{DateTime, SecondsFormat, Utc};
 use rusqlite::{Connection, OptionalExtension, Transaction, TransactionBehavior};
 
+pub use addresses::{AddressCheck, AddressRow, Upserted};
 pub use alerts::{AlertFilter, AlertRow, OutboxRow};
 pub use articles::{
     ArticleFilter, ArticleRow, CheckRecorded, CheckUpdate, NewArticle, NewVersion, VersionRow,
 };
+pub use articles::{QUIET_KEPT, QuietCheck};
 pub use claims::Claim;
 pub use feeds::{FeedFetch, FeedRow};
+pub use kinds::{AlertKind, ArticleState, DeliveryStatus, Quiet, UnknownWord};
 
 /// What can go wrong in the store.
 #[derive(Debug, thiserror::Error)]
@@ -157,7 +162,62 @@ const MIGRATIONS: &[&str] = &[
     ALTER TABLE outbox ADD COLUMN claimed_by TEXT;
     ALTER TABLE outbox ADD COLUMN claimed_until TEXT;
     "#,
-    // 3: (issue 8) each site's learned template: the block shapes of its articles.
+    // 3: (issue 16) an article's past addresses and aliases, the feed link it follows, and
+    // what "removed" waits for (a first 404/410, whether the feed still carries it).
+    r#"
+    CREATE TABLE article_addresses (
+        id              INTEGER PRIMARY KEY,
+        article_id      INTEGER NOT NULL REFERENCES articles(id),
+        kind            TEXT NOT NULL,
+        url             TEXT NOT NULL,
+        key             TEXT,
+        new_url         TEXT,
+        reason          TEXT NOT NULL,
+        at              TEXT NOT NULL,
+        version         INTEGER,
+        settled         INTEGER NOT NULL DEFAULT 0
+    );
+    CREATE INDEX article_addresses_article ON article_addresses(article_id);
+    CREATE INDEX article_addresses_url ON article_addresses(url);
+    CREATE INDEX article_addresses_key ON article_addresses(key);
+    ALTER TABLE articles ADD COLUMN feed_link TEXT;
+    ALTER TABLE articles ADD COLUMN in_feed INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE articles ADD COLUMN gone_at TEXT;
+    UPDATE articles SET feed_link = url, in_feed = 1 WHERE feed_id IS NOT NULL;
+    "#,
+    // 4: (issue 9) when a feed started failing, and a host's Retry-After pause kept apart
+    // from the feed's own last error.
+    r#"
+    ALTER TABLE feeds ADD COLUMN failing_since TEXT;
+    ALTER TABLE feeds ADD COLUMN paused_until TEXT;
+    "#,
+    // 5: (issue 8) change labels and the decided diff on each version; the checks of a
+    // changed page that made no version (bounded per article), and the page's hash.
+    r#"
+    ALTER TABLE versions ADD COLUMN labels TEXT NOT NULL DEFAULT '';
+    ALTER TABLE versions ADD COLUMN diff TEXT;
+    ALTER TABLE articles ADD COLUMN page_hash TEXT;
+    CREATE TABLE quiet_checks (
+        id              INTEGER PRIMARY KEY,
+        article_id      INTEGER NOT NULL REFERENCES articles(id),
+        checked_at      TEXT NOT NULL,
+        outcome         TEXT NOT NULL,
+        detail          TEXT
+    );
+    CREATE INDEX quiet_checks_article ON quiet_checks(article_id, checked_at);
+    "#,
+    // 6: (issue 17) what each version's page said about itself: the source of the copy
+    // (`html` or `json-ld`), its declared publication and modification times, its visible
+    // "Updated" time, its marked-up correction note and its author.
+    r#"
+    ALTER TABLE versions ADD COLUMN source TEXT NOT NULL DEFAULT 'html';
+    ALTER TABLE versions ADD COLUMN declared_published TEXT;
+    ALTER TABLE versions ADD COLUMN declared_modified TEXT;
+    ALTER TABLE versions ADD COLUMN declared_updated TEXT;
+    ALTER TABLE versions ADD COLUMN declared_note TEXT;
+    ALTER TABLE versions ADD COLUMN declared_author TEXT;
+    "#,
+    // 7: (issue 8) each site's learned template: the block shapes of its articles.
     r#"
     CREATE TABLE templates (
         host    TEXT NOT NULL,
@@ -398,14 +458,19 @@ impl Store {
             Err(_) => {
                 let canonical = crate::feed::canonical_url(reference, None);
                 let url = canonical.as_deref().unwrap_or(reference);
-                let id: Option<i64> = self
+                let id: Option<i64> = match self
                     .conn
                     .query_row(
                         "SELECT id FROM articles WHERE url = ?1 OR key = ?1 OR url = ?2 ORDER BY id LIMIT 1",
                         (url, reference),
                         |r| r.get(0),
                     )
-                    .optional()?;
+                    .optional()?
+                {
+                    // A past address or an alias (an AMP copy) names the article too.
+                    None => self.article_for(url, url)?,
+                    found => found,
+                };
                 match id {
                     Some(id) => self.article(id)?,
                     None => None,

@@ -41,7 +41,7 @@ impl Ladder {
         let next = now + chrono::Duration::from_std(self.interval(step)).unwrap_or_default();
         let stop = u.ladder_start + chrono::Duration::from_std(self.stop_after).unwrap_or_default();
         if next > stop {
-            u.state = "stopped".into();
+            u.state = crate::store::ArticleState::Stopped;
             u.next_check = None;
         } else {
             u.next_check = Some(next);

@@ -85,6 +85,11 @@ pub struct HttpServer {
 
 impl HttpServer {
     pub async fn start() -> HttpServer {
+        HttpServer::start_on("127.0.0.1").await
+    }
+
+    /// A server on `ip`, port 0 (an address the test gave the loopback interface, say).
+    pub async fn start_on(ip: &str) -> HttpServer {
         let inner = Arc::new(Mutex::new(Inner {
             routes: HashMap::new(),
             seen: Vec::new(),
@@ -95,9 +100,9 @@ impl HttpServer {
             max_in_flight: 0,
         }));
         let app = Router::new().fallback(serve).with_state(inner.clone());
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        let listener = tokio::net::TcpListener::bind((ip, 0))
             .await
-            .expect("bind 127.0.0.1:0");
+            .unwrap_or_else(|e| panic!("bind {ip}:0: {e}"));
         let addr = listener.local_addr().expect("local addr");
         tokio::spawn(async move {
             axum::serve(listener, app).await.expect("serve");
@@ -105,7 +110,7 @@ impl HttpServer {
         HttpServer { addr, inner }
     }
 
-    /// The base URL, `http://127.0.0.1:PORT`.
+    /// The base URL, `http://127.0.0.1:PORT` (or the address it was started on).
     pub fn base(&self) -> String {
         format!("http://{}", self.addr)
     }

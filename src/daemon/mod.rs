@@ -4,6 +4,10 @@
 //! [`run`] takes its shutdown signal and its reload requests as arguments, so tests drive
 //! the real loop; [`run_with_signals`] wires them to SIGTERM/SIGINT and SIGHUP. A reload
 //! that finds a broken config logs why and keeps the old one.
+//!
+//! The daemon owns the long-lived resources: the counters, the `/metrics` endpoint
+//! ([`endpoint`]), and the [`Mailer`] (built once per config, rebuilt at a reload, so the
+//! SMTP pool and the password file are not set up again for every pass).
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -14,11 +18,24 @@ use sd_notify::NotifyState;
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
+use crate::alert::Mailer;
 use crate::clock::Clock;
 use crate::config::Config;
 use crate::metrics::Metrics;
 use crate::store::{Db, Store};
 use crate::watch::Watcher;
+
+pub mod endpoint;
+
+/// The mailer for a config, or why there is none (delivery then keeps mail queued and
+/// records this as the reason).
+fn mailer_for(config: &Config) -> Result<Mailer, String> {
+    Mailer::from_config(config).map_err(|e| {
+        let e = e.to_string();
+        tracing::error!("cannot set up mail delivery: {e}");
+        e
+    })
+}
 
 /// The longest the loop sleeps between looks at the schedule.
 const MAX_NAP: Duration = Duration::from_secs(60);
@@ -39,6 +56,7 @@ pub async fn run(
     let metrics = Arc::new(Metrics::default());
     let clock = Clock::new();
     let mut watcher = Watcher::with_clock(config.clone(), db.clone(), clock, metrics.clone())?;
+    let mut mailer = mailer_for(&config);
     if let Some(listen) = &config.http.listen {
         // Validation checked the address; binding can still fail (in use).
         let addr: std::net::SocketAddr = listen.get_ref().parse()?;
@@ -47,7 +65,7 @@ pub async fn run(
             .map_err(|e| anyhow::anyhow!("cannot listen on {addr} (http.listen): {e}"))?;
         let bound = listener.local_addr()?;
         tracing::info!(addr = %bound, "serving /healthz and /metrics");
-        tokio::spawn(crate::metrics::serve(
+        tokio::spawn(endpoint::serve(
             listener,
             metrics.clone(),
             db.clone(),
@@ -105,8 +123,14 @@ pub async fn run(
         // A send is never cut in half: a message the server accepted must be marked sent
         // before we go, or the next start would send it again. At a stop the sender
         // finishes the message in hand and takes no new one.
-        match crate::alert::deliver_due_until(&watcher.config, &db, watcher.clock.now(), &shutdown)
-            .await
+        match crate::alert::deliver_due_until(
+            &watcher.config,
+            &db,
+            mailer.as_ref(),
+            watcher.clock.now(),
+            &shutdown,
+        )
+        .await
         {
             Ok(mail) if mail.attempted > 0 => tracing::info!(?mail, "mail delivered"),
             Ok(_) => {}
@@ -129,6 +153,7 @@ pub async fn run(
                             if w.config.http.listen.as_ref().map(|l| l.get_ref()) != watcher.config.http.listen.as_ref().map(|l| l.get_ref()) {
                                 tracing::warn!("http.listen changed: it takes effect at the next restart");
                             }
+                            mailer = mailer_for(&w.config);
                             watcher = w;
                         }
                         Err(e) => tracing::error!("config reload failed, keeping the old one: {e}"),

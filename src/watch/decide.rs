@@ -1,0 +1,396 @@
+//! What one check of an article means, decided once, without I/O.
+//!
+//! [`decide`] takes what the store knows (the latest version and the recent ones) and
+//! the freshly extracted copy, and returns one [`Decision`]; the watcher records it and
+//! the alert shows the diff in it. Nothing here reads the clock, the network or the
+//! database, so every branch is unit-tested below.
+//!
+//! The order of the questions matters:
+//!
+//! 1. no stored version: the copy is the baseline;
+//! 2. byte for byte the same: nothing to do; whitespace and invisible characters only:
+//!    cosmetic;
+//! 3. the same once the feed's `ignore` patterns are masked out of both copies: furniture
+//!    only. From here on only the masked copies are compared, and the one diff of the
+//!    check is computed from them, so ignored text never shows in an alert or its counts;
+//! 4. a version stored by another extractor: re-baseline quietly (the page did not
+//!    change, our reading of it did);
+//! 5. most of the text gone at once: suspect (a paywall, an error or consent page), not
+//!    an edit, unless what is left is the old paragraphs with some cut from the middle
+//!    or the start, which is what an editor does and no paywall does;
+//! 6. the same text as a version seen shortly before the latest (A → B → A): flip-flop,
+//!    stored but not alerted again;
+//! 7. otherwise a change, with its diff and labels.
+
+use regex::Regex;
+
+use crate::diff::{self, Class, CopyDiff, Labels};
+use crate::store::VersionRow;
+use crate::text::Copy;
+
+/// An extraction that keeps less than this share of the previous text is suspect.
+const SHRINK_RATIO: f64 = 0.4;
+/// Texts shorter than this are too small to judge a shrink by.
+const SHRINK_MIN_CHARS: usize = 400;
+
+/// Everything one decision looks at.
+#[derive(Debug, Clone, Copy)]
+pub struct Check<'a> {
+    /// The latest stored version, if any.
+    pub latest: Option<&'a VersionRow>,
+    /// Versions stored within the flip-flop window (any order); may include `latest`.
+    pub recent: &'a [VersionRow],
+    /// The copy just extracted.
+    pub new: &'a Copy,
+    /// The feed's `ignore` patterns.
+    pub ignore: &'a [Regex],
+    /// The extractor that produced `new`.
+    pub extractor: &'a str,
+}
+
+/// What a check found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Decision {
+    /// The first copy of the article.
+    Baseline,
+    /// Byte for byte the latest version.
+    Same,
+    /// Different only in whitespace or invisible characters.
+    Cosmetic,
+    /// Different only in text the feed's `ignore` patterns match.
+    FurnitureOnly,
+    /// Most of the text vanished at once: to be confirmed, never alerted.
+    Suspect { old_len: usize, new_len: usize },
+    /// The same text as an earlier version (`version`) seen shortly before the latest.
+    FlipFlop { version: i64, diff: CopyDiff },
+    /// The latest version was extracted by `from`: store the new reading, no alert.
+    Rebaseline { from: String, diff: CopyDiff },
+    /// The wording changed.
+    Changed { diff: CopyDiff, labels: Labels },
+}
+
+impl Decision {
+    /// Whether the decision stores a new version.
+    pub fn makes_version(&self) -> bool {
+        matches!(
+            self,
+            Decision::Baseline
+                | Decision::FlipFlop { .. }
+                | Decision::Rebaseline { .. }
+                | Decision::Changed { .. }
+        )
+    }
+
+    /// The diff the decision was made on, when there is one.
+    pub fn diff(&self) -> Option<&CopyDiff> {
+        match self {
+            Decision::FlipFlop { diff, .. }
+            | Decision::Rebaseline { diff, .. }
+            | Decision::Changed { diff, .. } => Some(diff),
+            _ => None,
+        }
+    }
+}
+
+/// Decides what `check.new` is, measured against the stored versions.
+pub fn decide(check: &Check<'_>) -> Decision {
+    let Some(latest) = check.latest else {
+        return Decision::Baseline;
+    };
+    let old = with_headline(latest.copy.clone(), check.new);
+    match diff::classify(&old, check.new) {
+        Class::Identical => return Decision::Same,
+        Class::Cosmetic => return Decision::Cosmetic,
+        Class::Wording => {}
+    }
+    let old = diff::strip_ignored(&old, check.ignore);
+    let new = diff::strip_ignored(check.new, check.ignore);
+    if diff::classify(&old, &new) != Class::Wording {
+        return Decision::FurnitureOnly;
+    }
+    let d = diff::diff(&old, &new);
+    if latest.extractor != check.extractor {
+        return Decision::Rebaseline {
+            from: latest.extractor.clone(),
+            diff: d,
+        };
+    }
+    let (old_len, new_len) = (old.char_len(), new.char_len());
+    if old_len >= SHRINK_MIN_CHARS
+        && (new_len as f64) < SHRINK_RATIO * old_len as f64
+        && !paragraphs_cut(&old.paragraphs, &new.paragraphs)
+    {
+        return Decision::Suspect { old_len, new_len };
+    }
+    let mut earlier: Vec<&VersionRow> = check
+        .recent
+        .iter()
+        .filter(|v| v.number < latest.number)
+        .collect();
+    earlier.sort_by_key(|v| std::cmp::Reverse(v.number));
+    if let Some(same) = earlier.into_iter().find(|v| {
+        let v = diff::strip_ignored(&with_headline(v.copy.clone(), &new), check.ignore);
+        diff::classify(&v, &new) != Class::Wording
+    }) {
+        return Decision::FlipFlop {
+            version: same.number,
+            diff: d,
+        };
+    }
+    Decision::Changed {
+        labels: d.labels.clone(),
+        diff: d,
+    }
+}
+
+/// A baseline from `track --file` may lack the headline: it takes the page's quietly.
+fn with_headline(old: Copy, new: &Copy) -> Copy {
+    if old.headline.is_empty() {
+        Copy {
+            headline: new.headline.clone(),
+            ..old
+        }
+    } else {
+        old
+    }
+}
+
+/// What one comparison of two copies amounts to, for callers that have no stored
+/// versions (the churn benchmark): [`decide`] with `old` as the only version.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Verdict {
+    /// Identical, cosmetic, or different only in ignored text.
+    Same,
+    /// The wording changed.
+    Wording,
+    /// Most of the text is gone at once.
+    Shrunk { old_len: usize, new_len: usize },
+}
+
+/// Judges `new` against `old` as the watcher would, ignoring text that `ignore` matches.
+pub fn judge(old: &Copy, new: &Copy, ignore: &[Regex]) -> Verdict {
+    let latest = version(1, old.clone(), crate::extract::EXTRACTOR);
+    let check = Check {
+        latest: Some(&latest),
+        recent: &[],
+        new,
+        ignore,
+        extractor: crate::extract::EXTRACTOR,
+    };
+    match decide(&check) {
+        Decision::Suspect { old_len, new_len } => Verdict::Shrunk { old_len, new_len },
+        Decision::Changed { .. } => Verdict::Wording,
+        _ => Verdict::Same,
+    }
+}
+
+/// A stored version as [`decide`] sees it (for [`judge`] and tests).
+pub fn version(number: i64, copy: Copy, extractor: &str) -> VersionRow {
+    VersionRow {
+        number,
+        time: chrono::DateTime::default(),
+        copy,
+        extractor: extractor.to_string(),
+        words_added: 0,
+        words_removed: 0,
+        note: None,
+        labels: Labels::new(),
+        diff: None,
+        provenance: Default::default(),
+    }
+}
+
+/// Whether `new` is `old` with paragraphs cut, not only from the end: every new paragraph
+/// is an old one, in order, and the new copy is not just the old one's opening.
+fn paragraphs_cut(old: &[String], new: &[String]) -> bool {
+    if new.is_empty() || old.starts_with(new) {
+        return false;
+    }
+    let mut rest = old.iter();
+    new.iter().all(|p| rest.any(|o| o == p))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::diff::{Block, Label};
+
+    const EX: &str = "test/1";
+
+    fn copy(paragraphs: &[&str]) -> Copy {
+        Copy::new("Headline", paragraphs.iter().copied())
+    }
+
+    fn decide_one(old: &Copy, new: &Copy, ignore: &[Regex]) -> Decision {
+        let latest = version(1, old.clone(), EX);
+        decide(&Check {
+            latest: Some(&latest),
+            recent: &[],
+            new,
+            ignore,
+            extractor: EX,
+        })
+    }
+
+    #[test]
+    fn no_version_is_a_baseline() {
+        let new = copy(&["Body."]);
+        let d = decide(&Check {
+            latest: None,
+            recent: &[],
+            new: &new,
+            ignore: &[],
+            extractor: EX,
+        });
+        assert_eq!(d, Decision::Baseline);
+        assert!(d.makes_version());
+        assert!(d.diff().is_none());
+    }
+
+    #[test]
+    fn identical_is_same() {
+        let a = copy(&["Putin and Xi met."]);
+        assert_eq!(decide_one(&a, &a, &[]), Decision::Same);
+        assert!(!Decision::Same.makes_version());
+    }
+
+    #[test]
+    fn whitespace_and_invisibles_are_cosmetic() {
+        let a = copy(&["Putin and Xi met."]);
+        let b = Copy {
+            headline: "Headline".into(),
+            paragraphs: vec!["Putin and\u{200b} Xi  met.".into()],
+        };
+        assert_eq!(decide_one(&a, &b, &[]), Decision::Cosmetic);
+    }
+
+    #[test]
+    fn ignored_text_only_is_furniture() {
+        let re = Regex::new(r"Updated \d+ minutes ago").expect("regex");
+        let a = copy(&["Updated 5 minutes ago", "Body text."]);
+        let b = copy(&["Updated 9 minutes ago", "Body text."]);
+        assert!(matches!(decide_one(&a, &b, &[]), Decision::Changed { .. }));
+        assert_eq!(
+            decide_one(&a, &b, std::slice::from_ref(&re)),
+            Decision::FurnitureOnly
+        );
+    }
+
+    #[test]
+    fn ignored_text_is_absent_from_the_diff_and_its_counts() {
+        let re = Regex::new(r"Updated \d+ minutes ago\.").expect("regex");
+        let a = copy(&["Talks went well. Updated 5 minutes ago.", "Body text."]);
+        let b = copy(&["Talks went badly. Updated 9 minutes ago.", "Body text."]);
+        let Decision::Changed { diff, labels } = decide_one(&a, &b, &[re]) else {
+            panic!("a change")
+        };
+        let shown = crate::diff::render::word(&diff, &Default::default());
+        assert!(!shown.contains("Updated"), "{shown}");
+        assert_eq!((diff.words_added, diff.words_removed), (1, 1));
+        assert_eq!(labels, [Label::Wording].into_iter().collect());
+    }
+
+    #[test]
+    fn another_extractor_rebaselines() {
+        let a = copy(&["Body text."]);
+        let b = copy(&["Body text, read differently."]);
+        let latest = version(1, a, "old/0");
+        let d = decide(&Check {
+            latest: Some(&latest),
+            recent: &[],
+            new: &b,
+            ignore: &[],
+            extractor: EX,
+        });
+        let Decision::Rebaseline { from, diff } = &d else {
+            panic!("{d:?}")
+        };
+        assert_eq!(from, "old/0");
+        assert!(!diff.is_empty());
+        assert!(d.makes_version());
+    }
+
+    #[test]
+    fn a_collapse_is_suspect() {
+        let long = "A sentence of the article that goes on for a while. ".repeat(20);
+        let a = copy(&[&long, &long]);
+        let b = copy(&["Subscribe to read."]);
+        assert!(matches!(decide_one(&a, &b, &[]), Decision::Suspect { .. }));
+        assert!(
+            !Decision::Suspect {
+                old_len: 1,
+                new_len: 0
+            }
+            .makes_version()
+        );
+        let c = copy(&[&long]);
+        assert!(
+            matches!(decide_one(&a, &c, &[]), Decision::Changed { .. }),
+            "half the text is an edit"
+        );
+    }
+
+    #[test]
+    fn a_cut_paragraph_is_an_edit_but_a_teaser_is_suspect() {
+        let long = "A sentence of the article that goes on for a while. ".repeat(20);
+        let a = copy(&[&long, "The short last paragraph."]);
+        let cut = copy(&["The short last paragraph."]);
+        let Decision::Changed { labels, .. } = decide_one(&a, &cut, &[]) else {
+            panic!("an edit")
+        };
+        assert!(labels.contains(Label::Removal), "{labels}");
+        let b = copy(&["The lead.", &long, "The short last paragraph."]);
+        let teaser = copy(&["The lead."]);
+        assert!(matches!(
+            decide_one(&b, &teaser, &[]),
+            Decision::Suspect { .. }
+        ));
+    }
+
+    #[test]
+    fn a_return_to_an_earlier_text_is_a_flip_flop() {
+        let a = copy(&["The talks went well."]);
+        let b = copy(&["The talks went badly."]);
+        let recent = vec![version(1, a.clone(), EX), version(2, b.clone(), EX)];
+        let d = decide(&Check {
+            latest: Some(&recent[1]),
+            recent: &recent,
+            new: &a,
+            ignore: &[],
+            extractor: EX,
+        });
+        let Decision::FlipFlop { version, diff } = &d else {
+            panic!("{d:?}")
+        };
+        assert_eq!(*version, 1);
+        assert!(!diff.is_empty());
+        // Outside the window (not among the recent versions) it is a change again.
+        let d = decide(&Check {
+            latest: Some(&recent[1]),
+            recent: &recent[1..],
+            new: &a,
+            ignore: &[],
+            extractor: EX,
+        });
+        assert!(matches!(d, Decision::Changed { .. }), "{d:?}");
+    }
+
+    #[test]
+    fn a_change_carries_its_diff_and_labels() {
+        let a = copy(&["Turnover reached 100 billion.", "Second paragraph."]);
+        let b = copy(&["Turnover reached 140 billion.", "Second paragraph."]);
+        let Decision::Changed { diff, labels } = decide_one(&a, &b, &[]) else {
+            panic!("a change")
+        };
+        assert_eq!(labels, [Label::Figures].into_iter().collect());
+        assert_eq!(diff.labels, labels);
+        assert!(matches!(diff.blocks[0], Block::Changed { .. }));
+    }
+
+    #[test]
+    fn judge_follows_decide() {
+        let a = copy(&["Body text."]);
+        assert_eq!(judge(&a, &a, &[]), Verdict::Same);
+        assert_eq!(judge(&a, &copy(&["Body text!"]), &[]), Verdict::Wording);
+    }
+}
