@@ -375,8 +375,9 @@ fn changed_tokens(d: &CopyDiff) -> (Vec<String>, Vec<String>) {
     }
     for b in &d.blocks {
         match b {
-            Block::Added { text, .. } => add(&mut ins, text),
-            Block::Removed { text, .. } => add(&mut del, text),
+            // A paragraph that moved shows where it left and where it arrived.
+            Block::Added { text, .. } | Block::MovedIn { text, .. } => add(&mut ins, text),
+            Block::Removed { text, .. } | Block::MovedOut { text, .. } => add(&mut del, text),
             _ => {}
         }
     }

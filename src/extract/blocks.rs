@@ -209,24 +209,11 @@ pub(super) fn finish(
         .iter()
         .map(|(_, b)| super::boxes::is_link_box(b.text.trim(), b.link_bytes, b.non_link_words))
         .collect();
-    for (i, (text, block)) in texts.iter().enumerate() {
+    for (i, (text, _)) in texts.iter().enumerate() {
         if link_box[i] {
             continue;
         }
-        // The title of a box of links ("Most read", "Leia também").
-        if !super::ablate::off("boxtitle") && link_box.get(i + 1) == Some(&true) && super::roles::is_box_title(text) {
-            continue;
-        }
         if super::boiler::is_boilerplate(text) {
-            continue;
-        }
-        let at_edge = texts[..i]
-            .iter()
-            .all(|(t, b)| !super::roles::is_prose_block(t, b))
-            || texts[i + 1..]
-                .iter()
-                .all(|(t, b)| !super::roles::is_prose_block(t, b));
-        if super::roles::is_meta_line(text, block, at_edge) {
             continue;
         }
         kept.push(text.clone());

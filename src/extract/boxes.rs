@@ -45,8 +45,8 @@ fn reads_as_sentence(text: &str, non_link_words: usize) -> bool {
             .ends_with(['.', '!', '?', '"', '”', '’', '»', '。'])
 }
 
-/// Removes the paragraphs that are link boxes from the page. Only link boxes, and only
-/// `<p>`s: removing more (lists, copyright lines) before Readability tips its choice of
+/// Removes the paragraphs that are link boxes from the page, with the title just before
+/// a box (a few words that are no sentence). Only link boxes, and only `<p>`s: removing more (lists, copyright lines) before Readability tips its choice of
 /// block on some pages and loses story paragraphs; [`super::blocks`] drops those later.
 pub(super) fn remove_link_boxes(doc: &Document) {
     let mut doomed: Vec<NodeRef<'_>> = Vec::new();
@@ -64,6 +64,28 @@ pub(super) fn remove_link_boxes(doc: &Document) {
             doomed.push(*node);
         }
     }
+    // The title of a box ("Leia também", "Lire aussi"): a few words that are no sentence,
+    // in a `<p>` or heading of their own just before the box's first link.
+    let mut titles = Vec::new();
+    for node in &doomed {
+        let Some(prev) = node.prev_element_sibling() else {
+            continue;
+        };
+        let is_title_tag = ["p", "h2", "h3", "h4", "h5", "h6", "strong", "b"]
+            .iter()
+            .any(|t| prev.has_name(t));
+        if !is_title_tag || doomed.iter().any(|d| d.id == prev.id) {
+            continue;
+        }
+        let text = normalize(&prev.text());
+        if text.chars().any(char::is_alphabetic)
+            && super::roles::is_box_title(&text)
+            && !prev.descendants_it().any(|d| d.has_name("a"))
+        {
+            titles.push(prev);
+        }
+    }
+    doomed.extend(titles);
     for node in doomed {
         node.remove_from_parent();
     }

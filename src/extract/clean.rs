@@ -63,10 +63,8 @@ const JUNK_WORDS: &[&str] = &[
     "advert",
     "advertisement",
     "advertising",
-    "auteur",
     "author",
     "authors",
-    "autor",
     "bio",
     "biography",
     "breadcrumb",
@@ -83,8 +81,6 @@ const JUNK_WORDS: &[&str] = &[
     "date",
     "dateline",
     "gallery",
-    "legenda",
-    "leyenda",
     "meta",
     "newsletter",
     "outbrain",
@@ -203,7 +199,7 @@ fn verdict(node: &NodeRef<'_>) -> Verdict {
         Mark::None => false,
         // A paragraph of the body is kept whatever its class: one between two paragraphs
         // of prose is the story's, not a caption beside it.
-        Mark::Junk if !super::ablate::off("between") && name == local_name!("p") && between_prose(node) => false,
+        Mark::Junk if name == local_name!("p") && between_prose(node) => false,
         // Comments are many paragraphs long: only a page wrapper (one that holds the
         // headline) is spared.
         Mark::Comments => !holds_headline(node),
@@ -228,12 +224,7 @@ fn classify(marks: &str) -> Mark {
         return Mark::None;
     }
     let words = split_words(marks);
-    let has = |list: &[&str]| {
-        words.iter().any(|w| {
-            list.contains(&w.as_str())
-                && !super::ablate::word_group(w).is_some_and(super::ablate::off)
-        }) || (super::ablate::off("w_author") && list == WEAK_WORDS && words.iter().any(|w| w == "author"))
-    };
+    let has = |list: &[&str]| words.iter().any(|w| list.contains(&w.as_str()));
     if words
         .iter()
         .any(|w| w.starts_with("comment") || w == "disqus" || w == "replies")
@@ -243,7 +234,7 @@ fn classify(marks: &str) -> Mark {
     let pair = words.windows(2).any(|pair| {
         JUNK_PAIRS
             .iter()
-            .any(|(a, b)| pair[0] == *a && pair[1] == *b && !(super::ablate::off("w_readtime") && *b == "time"))
+            .any(|(a, b)| pair[0] == *a && pair[1] == *b)
     }) || words.iter().any(|w| {
         // Run together, as in `alsoread` or `mostread`.
         JUNK_PAIRS

@@ -13,18 +13,17 @@
 //!    caption, credit, byline, author, dateline, bio, meta … (a `<p>` between two
 //!    paragraphs of prose is kept whatever its class); [`roles`]: figures, images with the
 //!    text beside them, schema.org metadata (`itemprop` author, dates …), `rel=author`,
-//!    and `<time>` with the short block that holds it; then [`boxes`]: paragraphs that are
-//!    mostly links ("Also read: …", a bare link to another story), so that one appearing
-//!    mid-story cannot shift what Readability picks;
+//!    and `<time>` with the short block that holds it, the `<article>`s of other stories;
+//!    then [`boxes`]: paragraphs that are mostly links ("Also read: …", a bare link to
+//!    another story) and the title just before them, so that one appearing mid-story
+//!    cannot shift what Readability picks;
 //! 4. find the main content with `dom_smoothie` (a port of Mozilla's Readability), then
 //!    [`gaps`]: put back the prose paragraphs its final clean-up removed from between two
 //!    paragraphs it kept (a short paragraph with a link, wrapped in a `<div>` of its own);
 //! 5. [`blocks`]: walk that content into blocks (paragraphs, subheadings, list items) and
-//!    drop the ones that are boilerplate after all: link lists and their titles, "ALSO
-//!    READ" boxes, by their words ([`boiler`]) or by the shape of their text ([`roles`]:
-//!    short lines with figures, lines mostly of digits, short lines that are no sentence
-//!    at the article's edges), and the blocks the site's [`template`] learned from its
-//!    other articles;
+//!    drop the ones that are boilerplate after all: link lists, "ALSO READ" boxes by their
+//!    words ([`boiler`]), and the blocks the site's [`template`] learned from its other
+//!    articles;
 //! 6. normalise each block with [`crate::text::normalize`] into a [`Copy`](struct@crate::text::Copy).
 //!
 //! Beside these, [`structured`] reads what the page says about itself before it is
@@ -37,7 +36,6 @@
 //! extractor is never mistaken for an edit by the outlet.
 
 mod blocks;
-mod ablate;
 mod boiler;
 mod boxes;
 mod clean;
@@ -62,7 +60,7 @@ use crate::text::{Copy, Provenance};
 pub use template::{Template, shape};
 
 /// The name and version of the extractor, recorded with every stored version.
-pub const EXTRACTOR: &str = "redline-extract/4";
+pub const EXTRACTOR: &str = "redline-extract/5";
 
 /// A page's stored copy, what the page said about it, and what the site's template learns
 /// from it.

@@ -118,8 +118,10 @@ fn bylines_with_a_date() {
     assert_dropped(
         PT,
         At::Top,
-        "<p>Por Ana Lima</p><p>22/01/2018 às 10h13</p>",
-        "<p>Por Rui Costa e Ana Lima</p><p>23/01/2018 às 11h14</p>",
+        "<p>Por <a rel=\"author\" href=\"/a\">Ana Lima</a></p>\
+         <p><time datetime=\"2018-01-22\">22/01/2018 às 10h13</time></p>",
+        "<p>Por <a rel=\"author\" href=\"/r\">Rui Costa</a> e Ana Lima</p>\
+         <p><time datetime=\"2018-01-23\">23/01/2018 às 11h14</time></p>",
     );
     // Marked up as schema.org metadata, in German.
     let meta = |who: &str, when: &str| {
@@ -158,18 +160,24 @@ fn bios() {
 
 #[test]
 fn reading_time_lines() {
-    assert_dropped(EN, At::Top, "<p>5 min read</p>", "<p>6 min read</p>");
     assert_dropped(
-        PT,
+        EN,
         At::Top,
-        "<p>Leitura: 4 min</p>",
-        "<p>Leitura: 5 min</p>",
+        "<p class=\"reading-time\">5 min read</p>",
+        "<p class=\"reading-time\">6 min read</p>",
     );
     assert_dropped(
         PT,
+        At::Top,
+        "<span class=\"readTime\">Leitura: 4 min</span>",
+        "<span class=\"readTime\">Leitura: 5 min</span>",
+    );
+    // In German, as schema.org's `timeRequired`.
+    assert_dropped(
+        PT,
         At::Inside,
-        "<p>Lesezeit: 4 Minuten</p>",
-        "<p>Lesezeit: 5 Minuten</p>",
+        "<div><span itemprop=\"timeRequired\">Lesezeit: 4 Minuten</span></div>",
+        "<div><span itemprop=\"timeRequired\">Lesezeit: 5 Minuten</span></div>",
     );
 }
 
@@ -181,7 +189,12 @@ fn gallery_counters() {
         "<div><img src=\"/1.jpg\"><span>Image 3 of 12</span></div>",
         "<div><img src=\"/1.jpg\"><span>Image 4 of 13</span></div>",
     );
-    assert_dropped(PT, At::Inside, "<p>Foto 3 de 12</p>", "<p>Foto 4 de 13</p>");
+    assert_dropped(
+        PT,
+        At::Inside,
+        "<div class=\"gallery-counter\">Foto 3 de 12</div>",
+        "<div class=\"gallery-counter\">Foto 4 de 13</div>",
+    );
 }
 
 #[test]
@@ -220,6 +233,79 @@ fn teaser_lists() {
             &["Banco central mantém juros em 4,5%", "Ferries elétricos"],
         ),
     );
+}
+
+#[test]
+fn a_box_title_goes_with_its_links() {
+    let boxed = |title: &str, a: &str, b: &str| {
+        format!(
+            "<div><p><b>{title}</b></p><p><a href=\"/a\">{a}</a></p>\
+             <p><a href=\"/b\">{b}</a></p></div>"
+        )
+    };
+    assert_dropped(
+        EN,
+        At::Inside,
+        &boxed("Read more", "Tech giant signs deal", "Ferry fleet goes electric"),
+        &boxed("Read more", "Central bank holds rates", "Bakery to close"),
+    );
+    assert_dropped(
+        PT,
+        At::Inside,
+        &boxed("Leia também", "Banco central mantém juros", "Padaria fecha"),
+        &boxed("Lire aussi", "Ferries elétricos", "Vereadores aprovam plano"),
+    );
+}
+
+#[test]
+fn other_stories_in_their_own_articles_go() {
+    let teaser = |title: &str, text: &str| {
+        format!(
+            "<article class=\"post\"><h3><a href=\"/t\">{title}</a></h3>\
+             <p>{text}</p></article>"
+        )
+    };
+    for (paras, teasers) in [
+        (
+            EN,
+            [
+                teaser(
+                    "Rail fares",
+                    "Passengers will pay more for weekend tickets from the spring, the \
+                     operator said on Monday after a year of losses.",
+                ),
+                teaser(
+                    "Ferries",
+                    "The island ferries will run on electricity by the end of the decade \
+                     under a plan approved by the regional government.",
+                ),
+            ],
+        ),
+        (
+            PT,
+            [
+                teaser(
+                    "Passes",
+                    "Os passageiros vão pagar mais pelos bilhetes de fim de semana a \
+                     partir da primavera, disse a operadora na segunda-feira.",
+                ),
+                teaser(
+                    "Ferries",
+                    "Os ferries das ilhas vão funcionar a eletricidade até ao fim da \
+                     década, segundo um plano aprovado pelo governo regional.",
+                ),
+            ],
+        ),
+    ] {
+        let body: String = paras.iter().map(|p| format!("<p>{p}</p>")).collect();
+        let html = format!(
+            "<html><body><main><article><h1>Harbour bridge</h1>{body}</article>\
+             <section><h2>More</h2>{}</section></main></body></html>",
+            teasers.concat()
+        );
+        let copy = extract(&html, &Options::default()).unwrap();
+        assert_eq!(copy.paragraphs, paras);
+    }
 }
 
 #[test]

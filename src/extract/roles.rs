@@ -9,18 +9,22 @@
 //!    ([`remove_furniture`]): `<figure>`, `<picture>` and `<address>`; an image and the
 //!    short text around it; schema.org `itemprop` metadata (`author`, `datePublished` …),
 //!    `rel=author` links and `<time>`, each with the short block that holds it (a `<time>`
-//!    inside a sentence stays, it is the story's);
-//! 2. by language-independent text signals, in the final sieve ([`is_meta_line`]): a short
-//!    line with a figure in it that is no sentence, a line made mostly of digits, and a
-//!    short line that is no sentence at the article's edges (before its first or after
-//!    its last paragraph of prose), where bylines, credits and datelines sit.
+//!    inside a sentence stays, it is the story's); and, when an `<article>` holds the
+//!    headline, every other `<article>` of the page, which is another story;
+//! 2. by the shape of a box of links: the few words that are no sentence just before one
+//!    are its title ([`is_box_title`], used by [`super::boxes`]).
+//!
+//! Rules on the shape of a line alone (a short line with a figure, a line mostly of
+//! digits, a short line at the article's edges) were measured on the extraction corpus and
+//! left out: they drop as many lines of the story (scores, prices, short paragraphs) as
+//! lines of furniture. What such rules would catch, a site's [`super::template`] learns
+//! from its other articles instead.
 //!
 //! Class and id words (`caption`, `credit`, `byline`, `author`, `dateline`, `bio`, `meta`
 //! …) are judged with the other boilerplate classes in [`super::clean`].
 
 use dom_query::{Document, NodeRef};
 
-use super::blocks::Block;
 use crate::text::normalize;
 
 /// `itemprop` values of metadata about the article rather than the article itself.
@@ -52,7 +56,7 @@ const MAX_ROLE_PARAGRAPHS: usize = 2;
 pub(super) fn remove_furniture(doc: &Document) {
     let mut doomed: Vec<NodeRef<'_>> = other_stories(doc);
     for node in doc.select("figure, picture, address").nodes() {
-        if !super::ablate::off("figure") && paragraphs(node) <= MAX_ROLE_PARAGRAPHS * 2 {
+        if paragraphs(node) <= MAX_ROLE_PARAGRAPHS * 2 {
             doomed.push(*node);
         }
     }
@@ -68,10 +72,6 @@ pub(super) fn remove_furniture(doc: &Document) {
         if !is_meta {
             continue;
         }
-        let kind = if node.has_name("img") { "img" } else if node.has_name("time") { "time" } else if node.has_attr("itemprop") { "itemprop" } else { "relauthor" };
-        if super::ablate::off(kind) {
-            continue;
-        }
         if let Some(holder) = holder(node) {
             doomed.push(holder);
         }
@@ -85,9 +85,6 @@ pub(super) fn remove_furniture(doc: &Document) {
 /// `<h1>`, every `<article>` that neither holds it nor lies inside it is another story (a
 /// teaser, a "you may also like" list, the next story of an endless page).
 fn other_stories<'a>(doc: &'a Document) -> Vec<NodeRef<'a>> {
-    if super::ablate::off("others") {
-        return Vec::new();
-    }
     let Some(h1) = doc.select("h1").nodes().first().copied() else {
         return Vec::new();
     };
@@ -178,58 +175,14 @@ fn ends_like_sentence(text: &str) -> bool {
         .ends_with(['.', '!', '?', '"', '”', '’', '»', '。', '…', ':', ';'])
 }
 
-/// Whether a block reads as a paragraph of prose (the story's body).
-pub(super) fn is_prose_block(text: &str, block: &Block) -> bool {
-    !block.heading
-        && super::boxes::is_prose(text, block.link_bytes, block.non_link_words)
-        && text.split_whitespace().count() >= 10
-}
-
 /// A box title has at most this many words.
 const MAX_TITLE_WORDS: usize = 6;
 
-/// Whether a block followed by a box of links is that box's title: a few words, no
+/// Whether a block just before a box of links is that box's title: a few words, no
 /// sentence.
 pub(super) fn is_box_title(text: &str) -> bool {
     text.split_whitespace().count() <= MAX_TITLE_WORDS
         && !(ends_like_sentence(text) && !text.ends_with(':'))
-}
-
-/// A line with a figure in it and at most this many words, not a sentence, is metadata
-/// (a reading time, a gallery counter, a date).
-const MAX_FIGURE_LINE_WORDS: usize = 8;
-
-/// A line at the article's edges with at most this many words, not a sentence, is a
-/// byline, credit or dateline.
-const MAX_EDGE_LINE_WORDS: usize = 12;
-
-/// Whether a block is metadata by the shape of its text; `at_edge` when no prose
-/// paragraph precedes it or none follows it.
-pub(super) fn is_meta_line(text: &str, block: &Block, at_edge: bool) -> bool {
-    if ends_like_sentence(text) && !text.ends_with(':') {
-        return false;
-    }
-    let words = text.split_whitespace().count();
-    // A figure of its own (`5`, `3/12`, `10:15`), not digits inside a name (`RAV4`).
-    let figure = text.split_whitespace().any(|w| {
-        let w = w.trim_matches(|c: char| !c.is_alphanumeric());
-        !w.is_empty() && w.starts_with(|c: char| c.is_ascii_digit()) && {
-            let digits = w.chars().filter(char::is_ascii_digit).count();
-            digits * 2 >= w.chars().count()
-        }
-    });
-    let (mut digits, mut alnum) = (0usize, 0usize);
-    for c in text.chars().filter(|c| c.is_alphanumeric()) {
-        alnum += 1;
-        digits += usize::from(c.is_ascii_digit());
-    }
-    if !super::ablate::off("figline") && figure && words <= MAX_FIGURE_LINE_WORDS && !block.heading {
-        return true;
-    }
-    if !super::ablate::off("digits") && alnum > 0 && digits * 3 >= alnum && words <= MAX_EDGE_LINE_WORDS * 2 {
-        return true;
-    }
-    !super::ablate::off("edge") && at_edge && !block.heading && words <= MAX_EDGE_LINE_WORDS
 }
 
 #[cfg(test)]
