@@ -31,6 +31,8 @@ pub enum AlertKind {
     Reworded,
     /// The article disappeared from its link.
     Removed,
+    /// A "like this article" topic matched a new article: it is set against the copy.
+    Coverage,
 }
 
 impl AlertKind {
@@ -39,6 +41,7 @@ impl AlertKind {
         match self {
             AlertKind::Reworded => "reworded",
             AlertKind::Removed => "removed",
+            AlertKind::Coverage => "coverage",
         }
     }
 }
@@ -158,10 +161,10 @@ pub(crate) fn message_id_for(kind: &str, id: i64, email: &EmailConfig) -> String
 /// The subject for an alert, from the `email.subject` template.
 ///
 /// Placeholders: `{headline}` (the new headline), `{feed}`, `{topic}` (all topics, comma
-/// separated), `{words_added}`, `{words_removed}` and `{change}` (`reworded` or
-/// `removed`). Unknown placeholders are left as written. For a removed article the word
-/// `reworded` in the template itself reads `removed`, so the default template works for
-/// both kinds. Substitution is one pass: a headline containing `{feed}` stays as it is.
+/// separated), `{words_added}`, `{words_removed}` and `{change}` (`reworded`, `removed`
+/// or `coverage`). Unknown placeholders are left as written. For a removed article the
+/// word `reworded` in the template itself reads `removed` (for a coverage alert,
+/// `coverage`), so the default template works for every kind. Substitution is one pass: a headline containing `{feed}` stays as it is.
 pub fn subject(mail: &AlertMail, template: &str) -> String {
     let headline = [&mail.headline_new, &mail.headline_old, &mail.url]
         .into_iter()
@@ -183,6 +186,7 @@ pub fn subject(mail: &AlertMail, template: &str) -> String {
         match mail.kind {
             AlertKind::Reworded => s.to_string(),
             AlertKind::Removed => s.replace("reworded", "removed"),
+            AlertKind::Coverage => s.replace("reworded", "coverage"),
         }
     };
     let mut out = String::new();

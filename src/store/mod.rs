@@ -11,6 +11,7 @@
 
 mod alerts;
 mod articles;
+mod coverage;
 mod feeds;
 
 use std::path::{Path, PathBuf};
@@ -21,6 +22,7 @@ use rusqlite::{Connection, OptionalExtension};
 
 pub use alerts::{AlertFilter, AlertRow, OutboxRow};
 pub use articles::{ArticleFilter, ArticleRow, CheckUpdate, NewArticle, NewVersion, VersionRow};
+pub use coverage::{CoverageRow, NewCoverage};
 pub use feeds::{FeedFetch, FeedRow};
 
 /// What can go wrong in the store.
@@ -132,6 +134,19 @@ const MIGRATIONS: &[&str] = &[
         UNIQUE (alert_id, recipient)
     );
     CREATE INDEX outbox_queue ON outbox(status, next_attempt_at);
+    "#,
+    // 2: (issue 12) coverage: per article and `like` topic, the similarity and the copy it matched
+    r#"
+    CREATE TABLE coverage (
+        article_id      INTEGER NOT NULL REFERENCES articles(id),
+        topic           TEXT NOT NULL,
+        similarity      REAL NOT NULL,
+        copy_name       TEXT NOT NULL,
+        copy_text       TEXT NOT NULL,
+        matched_at      TEXT NOT NULL,
+        PRIMARY KEY (article_id, topic)
+    );
+    CREATE INDEX coverage_topic ON coverage(topic, similarity);
     "#,
 ];
 

@@ -25,6 +25,7 @@ use crate::store::{
 use crate::text::Copy;
 use crate::topic::{MatchText, Query};
 
+mod coverage;
 mod judge;
 mod ladder;
 
@@ -78,7 +79,8 @@ pub struct Watcher {
     pub config: Arc<Config>,
     pub db: Db,
     pub http: Arc<Fetcher>,
-    queries: Arc<Vec<(String, Query)>>,
+    queries: Arc<Vec<(String, Option<Query>)>>,
+    like: Arc<coverage::LikeState>,
     ignore: Arc<Vec<(String, Vec<regex::Regex>)>>,
     pub clock: Clock,
 }
@@ -112,6 +114,7 @@ impl Watcher {
             })
             .collect();
         Ok(Watcher {
+            like: coverage::LikeState::new(&config),
             config,
             db,
             http,
@@ -260,6 +263,7 @@ impl Watcher {
                 )
             }
         };
+        self.observe_entries(&entries);
         for entry in entries {
             if self.track_entry(feed, feed_id, &entry, now).await? {
                 report.new_articles += 1;
@@ -271,12 +275,17 @@ impl Watcher {
         Ok(report)
     }
 
-    /// The topics of this feed that an entry matches.
+    /// The query topics of this feed that an entry matches (`like` topics are matched
+    /// by `like_matches`).
     pub fn matching_topics(&self, feed: &FeedConfig, entry: &Entry) -> Vec<String> {
         let text = MatchText::new(&entry.match_text());
         self.queries
             .iter()
-            .filter(|(name, q)| feed.reaches(name) && q.matches(&text))
+            .filter(|(name, q)| {
+                feed.reaches(name)
+                    && self.config.like_topic(name).is_none()
+                    && q.as_ref().is_some_and(|q| q.matches(&text))
+            })
             .map(|(name, _)| name.clone())
             .collect()
     }
@@ -289,7 +298,9 @@ impl Watcher {
         entry: &Entry,
         now: DateTime<Utc>,
     ) -> Result<bool, WatchError> {
-        let topics = self.matching_topics(feed, entry);
+        let mut topics = self.matching_topics(feed, entry);
+        let covered = self.like_matches(feed, entry).await;
+        topics.extend(covered.iter().map(|c| c.topic.clone()));
         if topics.is_empty() {
             return Ok(false);
         }
@@ -305,7 +316,14 @@ impl Watcher {
             topics,
             now,
         };
-        let (id, created) = self.db.call(move |s| s.upsert_article(&new)).await?;
+        let (id, created) = self
+            .db
+            .call(move |s| {
+                let (id, created) = s.upsert_article(&new)?;
+                s.record_coverage(id, &covered, now)?;
+                Ok((id, created))
+            })
+            .await?;
         if created {
             tracing::info!(article = id, title = %entry.title, "tracking a new article");
         }
@@ -465,6 +483,12 @@ impl Watcher {
                 update.suspect_at = article.suspect_at;
                 ladder.retry(&mut update, now);
             }
+        }
+        if self
+            .coverage_alert(&article, latest.is_none(), &mut update)
+            .await?
+        {
+            report.alerts = 1;
         }
         self.db.call(move |s| s.record_check(&update)).await?;
         Ok(report)
