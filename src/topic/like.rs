@@ -25,6 +25,7 @@
 //! entry is one pass over its tokens plus a binary search per feature.
 
 use std::collections::{HashMap, HashSet};
+use std::hash::{BuildHasherDefault, Hasher};
 use std::path::Path;
 
 use super::fold::{self, Kind};
@@ -103,8 +104,29 @@ impl Features {
 #[derive(Debug, Clone, Default)]
 pub struct Background {
     docs: u32,
-    df: HashMap<u64, u32>,
-    seen: HashSet<u64>,
+    df: HashMap<u64, u32, BuildHasherDefault<Prehashed>>,
+    seen: HashSet<u64, BuildHasherDefault<Prehashed>>,
+}
+
+/// Feature ids are hashes already: the maps keyed by them use them as they are.
+#[derive(Debug, Clone, Copy, Default)]
+struct Prehashed(u64);
+
+impl Hasher for Prehashed {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        // Only `write_u64` is used by `u64` keys; fold anything else in for safety.
+        for b in bytes {
+            self.0 = (self.0 << 8) ^ u64::from(*b);
+        }
+    }
+
+    fn write_u64(&mut self, n: u64) {
+        self.0 = n;
+    }
 }
 
 /// Past this many documents the counts are halved, so the background follows the news
@@ -532,8 +554,14 @@ fn tokens(text: &str) -> Vec<Tok<'_>> {
         }
         pos = start + t.len();
         prev_end_char = t.chars().next_back();
+        // Plain ASCII needs no accent or compatibility folding, only lower case.
+        let folded = if t.is_ascii() {
+            t.to_ascii_lowercase()
+        } else {
+            fold::fold(t)
+        };
         out.push(Tok {
-            folded: fold::fold(t),
+            folded,
             kind,
             original: t,
             sentence_start,
