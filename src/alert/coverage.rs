@@ -16,7 +16,7 @@ use crate::text::Copy;
 use crate::topic::like::{Features, overlap};
 
 /// Sentences closer than this are "the same sentence, reworded".
-const SENTENCE_MATCH: f64 = 0.4;
+const SENTENCE_MATCH: f64 = 0.45;
 /// Quotations closer than this are "the same quotation".
 const QUOTE_MATCH: f64 = 0.34;
 /// At most this many aligned sentences are shown; the rest are counted.
@@ -31,6 +31,8 @@ const LISTED_CHARS: usize = 160;
 pub struct Pair {
     pub copy: String,
     pub article: String,
+    /// For a quotation: false when the article has the words without quotation marks.
+    pub quoted: bool,
 }
 
 /// How an article compares with the copy it matched.
@@ -51,11 +53,29 @@ pub fn compare(copy: &Copy, article: &Copy) -> Comparison {
     let article_sentences = sentences(article);
     let (sentence_pairs, copy_used, article_used) =
         align(&copy_sentences, &article_sentences, SENTENCE_MATCH);
-    let (quote_pairs, _, _) = align(
-        &quotations(&copy.paragraphs),
-        &quotations(&article.paragraphs),
+    let with_headline = |c: &Copy| -> Vec<String> {
+        std::iter::once(&c.headline)
+            .chain(&c.paragraphs)
+            .cloned()
+            .collect()
+    };
+    let copy_quotes = dedup(quotations(&with_headline(copy)));
+    let (mut quote_pairs, quotes_used, _) = align(
+        &copy_quotes,
+        &dedup(quotations(&with_headline(article))),
         QUOTE_MATCH,
     );
+    // A quotation the article does not quote may still be there in its own words.
+    let article_text = with_headline(article);
+    for (q, used) in copy_quotes.iter().zip(&quotes_used) {
+        if !used && let Some(echo) = echo(q, &article_text) {
+            quote_pairs.push(Pair {
+                copy: q.clone(),
+                article: echo,
+                quoted: false,
+            });
+        }
+    }
     let unused = |all: &[String], used: &[bool]| -> Vec<String> {
         all.iter()
             .zip(used)
@@ -67,6 +87,7 @@ pub fn compare(copy: &Copy, article: &Copy) -> Comparison {
         headline: (!copy.headline.is_empty() && !article.headline.is_empty()).then(|| Pair {
             copy: copy.headline.clone(),
             article: article.headline.clone(),
+            quoted: true,
         }),
         quotes: quote_pairs,
         sentences: sentence_pairs,
@@ -107,6 +128,7 @@ fn align(copy: &[String], article: &[String], min: f64) -> (Vec<Pair>, Vec<bool>
         .map(|(j, i)| Pair {
             copy: copy[i].clone(),
             article: article[j].clone(),
+            quoted: true,
         })
         .collect();
     (pairs, copy_used, article_used)
@@ -151,6 +173,59 @@ fn push_trimmed(out: &mut Vec<String>, s: &str) {
     if s.chars().any(char::is_alphanumeric) {
         out.push(s.to_string());
     }
+}
+
+/// Quotations longer than this many words are not looked for unquoted.
+const MAX_ECHO_WORDS: usize = 12;
+/// How close a run of the article's words must come to a quotation to be its echo.
+const ECHO_MATCH: f64 = 0.6;
+
+/// The run of the article's words that best echoes a quotation it did not quote
+/// (`jointly developing advanced weapons` for “jointly developing high-tech weapons”):
+/// windows of about the quotation's length, scored by the Dice coefficient of their
+/// folded words. Only for scripts written with spaces.
+fn echo(quote: &str, paragraphs: &[String]) -> Option<String> {
+    let norm = |w: &str| -> String {
+        w.chars()
+            .filter(|c| c.is_alphanumeric() || *c == '-')
+            .flat_map(char::to_lowercase)
+            .collect()
+    };
+    let want: Vec<String> = quote.split_whitespace().map(norm).collect();
+    let n = want.len();
+    if !(2..=MAX_ECHO_WORDS).contains(&n) {
+        return None;
+    }
+    let want_set: std::collections::HashSet<&str> = want.iter().map(String::as_str).collect();
+    let mut best: Option<(f64, String)> = None;
+    for p in paragraphs {
+        let words: Vec<&str> = p.split_whitespace().collect();
+        let folded: Vec<String> = words.iter().map(|w| norm(w)).collect();
+        for len in n.saturating_sub(1).max(2)..=n + 1 {
+            for start in 0..words.len().saturating_sub(len - 1) {
+                let window: std::collections::HashSet<&str> = folded[start..start + len]
+                    .iter()
+                    .map(String::as_str)
+                    .collect();
+                let shared = window.intersection(&want_set).count();
+                let score = 2.0 * shared as f64 / (window.len() + want_set.len()) as f64;
+                if score >= ECHO_MATCH && best.as_ref().is_none_or(|(b, _)| score > *b) {
+                    let text = words[start..start + len].join(" ");
+                    let text = text.trim_matches(|c: char| !c.is_alphanumeric()).to_string();
+                    best = Some((score, text));
+                }
+            }
+        }
+    }
+    best.map(|(_, text)| text)
+}
+
+/// Drops repeated passages (a headline quoting the same words as the lead), keeping the
+/// first.
+fn dedup(mut items: Vec<String>) -> Vec<String> {
+    let mut seen = std::collections::HashSet::new();
+    items.retain(|q| seen.insert(q.to_lowercase()));
+    items
 }
 
 /// The passages inside quotation marks, in order. Apostrophes inside words (`NATO's`)
@@ -201,9 +276,13 @@ fn pair_text(pair: &Pair) -> String {
         return format!("{} (same words)", pair.article);
     }
     let d = diff::diff(&Copy::new("", [&pair.copy]), &Copy::new("", [&pair.article]));
+    // A pair reworded throughout comes back as a removed and an added paragraph: keep
+    // them on consecutive, indented lines.
     render::word(&d, &render::RenderOptions { context: 0 })
         .trim()
-        .to_string()
+        .split("\n\n")
+        .collect::<Vec<_>>()
+        .join("\n     ")
 }
 
 /// The same pair as an HTML fragment, escaped and styled by the differ.
@@ -246,7 +325,8 @@ pub fn text(c: &Comparison, copy_name: &str, similarity: f64) -> String {
     if !c.quotes.is_empty() {
         out.push_str(&format!("\nQuotes they share ({}):\n", c.quotes.len()));
         for (i, q) in c.quotes.iter().enumerate() {
-            out.push_str(&format!("  {}. “{}”\n", i + 1, pair_text(q)));
+            let note = if q.quoted { "" } else { " (not quoted here)" };
+            out.push_str(&format!("  {}. “{}”{note}\n", i + 1, pair_text(q)));
         }
     }
     if !c.sentences.is_empty() {
@@ -300,6 +380,9 @@ pub fn html(c: &Comparison, copy_name: &str, similarity: f64) -> String {
         out.push_str(&heading(&format!("Quotes they share ({})", c.quotes.len())));
         for q in &c.quotes {
             out.push_str(&pair_html(q));
+            if !q.quoted {
+                out.push_str("<p style=\"margin:0 0 8px;font-size:13px\"><em>(not quoted here)</em></p>");
+            }
             out.push('\n');
         }
     }
@@ -386,6 +469,22 @@ mod tests {
         assert!(c.sentences[0].article.contains("NATO"));
         assert_eq!(c.left_out, ["He spoke at an annual press conference."]);
         assert_eq!(c.added, ["The <b>ruble</b> fell."]);
+    }
+
+    #[test]
+    fn a_quotation_put_in_other_words_is_found_unquoted() {
+        let article = Copy::new(
+            "Putin hails partnership",
+            ["The two countries were jointly developing advanced weapons such as aircraft, Putin said."],
+        );
+        let c = compare(&copy(), &article);
+        assert_eq!(c.quotes.len(), 1, "{:?}", c.quotes);
+        assert!(!c.quotes[0].quoted);
+        assert_eq!(
+            pair_text(&c.quotes[0]),
+            "jointly developing [-high-tech-]{+advanced+} weapons"
+        );
+        assert!(text(&c, "c.txt", 0.4).contains("(not quoted here)"));
     }
 
     #[test]
