@@ -29,12 +29,18 @@ struct Item {
     page: String,
 }
 
-fn load(dir: &Path) -> Result<(Vec<(String, LikeCopy)>, Vec<Item>), String> {
+/// The copies, each with its language.
+type Copies = Vec<(String, LikeCopy)>;
+
+fn load(dir: &Path) -> Result<(Copies, Vec<Item>), String> {
     let read = |p: &Path| std::fs::read_to_string(p).map_err(|e| format!("{}: {e}", p.display()));
     let mut copies = Vec::new();
     for lang in ["en", "ru", "zh"] {
         let path = dir.join("copies").join(format!("{lang}.txt"));
-        copies.push((lang.to_string(), LikeCopy::new(&format!("{lang}.txt"), &read(&path)?)));
+        copies.push((
+            lang.to_string(),
+            LikeCopy::new(&format!("{lang}.txt"), &read(&path)?),
+        ));
     }
     let mut items = Vec::new();
     let mut names: Vec<_> = std::fs::read_dir(dir.join("set"))
@@ -197,8 +203,7 @@ fn main() {
     for _ in 0..rounds {
         for item in &items {
             let entry = Features::new(&item.entry);
-            if let Some(s) = like::score_entry(&entry, std::slice::from_ref(&copies[0].1), &bg)
-            {
+            if let Some(s) = like::score_entry(&entry, std::slice::from_ref(&copies[0].1), &bg) {
                 sink += s.similarity;
             }
         }

@@ -802,7 +802,10 @@ impl Config {
         self.topics
             .iter()
             .map(|t| {
-                let q = t.query.as_ref().and_then(|q| Query::parse(q.get_ref()).ok());
+                let q = t
+                    .query
+                    .as_ref()
+                    .and_then(|q| Query::parse(q.get_ref()).ok());
                 (t.name.get_ref().clone(), q)
             })
             .collect()

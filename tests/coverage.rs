@@ -144,17 +144,24 @@ async fn only_the_rewrites_are_tracked_and_each_alerts_once_against_the_copy() {
     assert_eq!(tracked(&env).await, rewrites);
 
     let mails = mails(&env);
-    assert_eq!(mails.len(), rewrites.len(), "one coverage alert per rewrite");
+    assert_eq!(
+        mails.len(),
+        rewrites.len(),
+        "one coverage alert per rewrite"
+    );
     let removed = regex::Regex::new(r"\[-[^\]]*high-tech[^\]]*-\]").expect("re");
     let added = regex::Regex::new(r"\{\+[^}]*advanced[^}]*\+\}").expect("re");
     for text in &mails {
-        assert!(text.contains("Compared with the stored copy copies/en.txt"), "{text}");
+        assert!(
+            text.contains("Compared with the stored copy copies/en.txt"),
+            "{text}"
+        );
         // One aligned pair (one line, or a replaced line and its replacement) sets the
         // copy's "high-tech" against the outlet's "advanced".
         let lines: Vec<&str> = text.lines().chain([""]).collect();
-        let paired = lines.windows(2).any(|w| {
-            removed.is_match(w[0]) && (added.is_match(w[0]) || added.is_match(w[1]))
-        });
+        let paired = lines
+            .windows(2)
+            .any(|w| removed.is_match(w[0]) && (added.is_match(w[0]) || added.is_match(w[1])));
         assert!(paired, "high-tech → advanced in one aligned pair:\n{text}");
         assert!(text.contains("leaves out"), "{text}");
     }
@@ -179,15 +186,29 @@ async fn only_the_rewrites_are_tracked_and_each_alerts_once_against_the_copy() {
         assert!((0.3..=1.0).contains(&sim), "{row}");
         assert!(!row["title"].as_str().expect("title").is_empty());
     }
-    let sims: Vec<f64> = rows.iter().filter_map(|r| r["similarity"].as_f64()).collect();
-    assert!(sims.windows(2).all(|w| w[0] >= w[1]), "closest first: {sims:?}");
+    let sims: Vec<f64> = rows
+        .iter()
+        .filter_map(|r| r["similarity"].as_f64())
+        .collect();
+    assert!(
+        sims.windows(2).all(|w| w[0] >= w[1]),
+        "closest first: {sims:?}"
+    );
 
     let explained = env
         .run(&["coverage", "putin-china-weapons", "--explain"])
         .await
         .expect_code(0);
-    assert!(explained.stdout.contains("SIMILARITY"), "{}", explained.stdout);
-    assert!(explained.stdout.contains("names    "), "{}", explained.stdout);
+    assert!(
+        explained.stdout.contains("SIMILARITY"),
+        "{}",
+        explained.stdout
+    );
+    assert!(
+        explained.stdout.contains("names    "),
+        "{}",
+        explained.stdout
+    );
     assert!(explained.stdout.contains("beijing"), "{}", explained.stdout);
     let json = env
         .run(&["coverage", "putin-china-weapons", "--explain", "--json"])
@@ -228,7 +249,13 @@ async fn query_and_like_must_both_hold() {
 #[tokio::test]
 async fn copies_in_russian_and_chinese_match_their_own_rewrites() {
     let server = HttpServer::start().await;
-    let all = stories(&["same-ru-", "other-ru-", "same-zh-", "other-zh-", "unrelated-"]);
+    let all = stories(&[
+        "same-ru-",
+        "other-ru-",
+        "same-zh-",
+        "other-zh-",
+        "unrelated-",
+    ]);
     serve(&server, &all);
     let env = env(
         &server,
@@ -300,5 +327,9 @@ async fn a_missing_or_empty_copy_is_a_config_error_naming_it() {
         .replace(", \"copies/empty.txt\"", "");
     std::fs::write(env.config_path(), config).expect("write");
     let run = env.run(&["check"]).await.expect_code(0);
-    assert!(run.stdout.contains("like: copies/en.txt (similarity 0.3)"), "{}", run.stdout);
+    assert!(
+        run.stdout.contains("like: copies/en.txt (similarity 0.3)"),
+        "{}",
+        run.stdout
+    );
 }

@@ -70,11 +70,7 @@ pub async fn coverage(ctx: &Ctx, topic: &str, json: bool, explain: bool) -> anyh
     for (r, shared) in rows.iter().zip(&explained) {
         out.push_str(&format!(
             "\n{} {} — similarity {:.2} to {}\n{}\n",
-            r.article_id,
-            r.title,
-            r.similarity,
-            r.copy,
-            r.url
+            r.article_id, r.title, r.similarity, r.copy, r.url
         ));
         for (label, items) in [
             ("names", &shared.names),
@@ -98,7 +94,12 @@ fn explain_row(row: &CoverageRow, text: &str) -> Shared {
 }
 
 fn list(items: &[String], max: usize) -> String {
-    let mut out = items.iter().take(max).cloned().collect::<Vec<_>>().join(", ");
+    let mut out = items
+        .iter()
+        .take(max)
+        .cloned()
+        .collect::<Vec<_>>()
+        .join(", ");
     if items.len() > max {
         out.push_str(&format!(", … ({} more)", items.len() - max));
     }

@@ -36,7 +36,10 @@ impl LikeState {
         let mut bg = Background::default();
         for topic in config.likes.iter() {
             for copy in &topic.copies {
-                bg.observe(&format!("copy:{}:{}", topic.name, copy.name), copy.features());
+                bg.observe(
+                    &format!("copy:{}:{}", topic.name, copy.name),
+                    copy.features(),
+                );
             }
         }
         Arc::new(LikeState {

@@ -11,9 +11,14 @@
 //! The rendering reuses the differ's word and HTML renderers, so article text is
 //! escaped there exactly as in a `reworded` alert.
 
-use crate::diff::{self, render};
 use crate::text::Copy;
 use crate::topic::like::{Features, overlap};
+
+mod render;
+#[cfg(test)]
+mod tests;
+
+pub use render::{html, text};
 
 /// Sentences closer than this are "the same sentence, reworded".
 const SENTENCE_MATCH: f64 = 0.45;
@@ -211,7 +216,9 @@ fn echo(quote: &str, paragraphs: &[String]) -> Option<String> {
                 let score = 2.0 * shared as f64 / (window.len() + want_set.len()) as f64;
                 if score >= ECHO_MATCH && best.as_ref().is_none_or(|(b, _)| score > *b) {
                     let text = words[start..start + len].join(" ");
-                    let text = text.trim_matches(|c: char| !c.is_alphanumeric()).to_string();
+                    let text = text
+                        .trim_matches(|c: char| !c.is_alphanumeric())
+                        .to_string();
                     best = Some((score, text));
                 }
             }
@@ -268,235 +275,4 @@ fn quotations(paragraphs: &[String]) -> Vec<String> {
         }
     }
     out
-}
-
-/// A word diff of one aligned pair, copy → article, in the differ's plain-text markup.
-fn pair_text(pair: &Pair) -> String {
-    if pair.copy == pair.article {
-        return format!("{} (same words)", pair.article);
-    }
-    let d = diff::diff(&Copy::new("", [&pair.copy]), &Copy::new("", [&pair.article]));
-    // A pair reworded throughout comes back as a removed and an added paragraph: keep
-    // them on consecutive, indented lines.
-    render::word(&d, &render::RenderOptions { context: 0 })
-        .trim()
-        .split("\n\n")
-        .collect::<Vec<_>>()
-        .join("\n     ")
-}
-
-/// The same pair as an HTML fragment, escaped and styled by the differ.
-fn pair_html(pair: &Pair) -> String {
-    if pair.copy == pair.article {
-        return format!(
-            "<p style=\"margin:0 0 8px\">{} <em>(same words)</em></p>",
-            render::escape_html(&pair.article)
-        );
-    }
-    let d = diff::diff(&Copy::new("", [&pair.copy]), &Copy::new("", [&pair.article]));
-    render::html(&d, &render::RenderOptions { context: 0 })
-}
-
-fn shorten(s: &str) -> String {
-    if s.chars().count() <= LISTED_CHARS {
-        return s.to_string();
-    }
-    let cut: String = s.chars().take(LISTED_CHARS).collect();
-    format!("{}…", cut.trim_end())
-}
-
-fn sentences_count(n: usize) -> String {
-    if n == 1 {
-        "1 sentence".into()
-    } else {
-        format!("{n} sentences")
-    }
-}
-
-/// The plain-text body part: headline, quotes, sentences, then what is left out and added.
-pub fn text(c: &Comparison, copy_name: &str, similarity: f64) -> String {
-    let mut out = format!(
-        "Compared with the stored copy {copy_name} (similarity {similarity:.2}); \
-         [-copy's words-] {{+this article's words+}}\n"
-    );
-    if let Some(h) = &c.headline {
-        out.push_str(&format!("\nHeadline:\n  {}\n", pair_text(h)));
-    }
-    if !c.quotes.is_empty() {
-        out.push_str(&format!("\nQuotes they share ({}):\n", c.quotes.len()));
-        for (i, q) in c.quotes.iter().enumerate() {
-            let note = if q.quoted { "" } else { " (not quoted here)" };
-            out.push_str(&format!("  {}. “{}”{note}\n", i + 1, pair_text(q)));
-        }
-    }
-    if !c.sentences.is_empty() {
-        out.push_str(&format!(
-            "\nSentences they share ({}):\n",
-            c.sentences.len()
-        ));
-        for (i, s) in c.sentences.iter().take(MAX_PAIRS).enumerate() {
-            out.push_str(&format!("  {}. {}\n", i + 1, pair_text(s)));
-        }
-        if c.sentences.len() > MAX_PAIRS {
-            out.push_str(&format!("  … and {} more\n", c.sentences.len() - MAX_PAIRS));
-        }
-    }
-    let list = |out: &mut String, title: &str, items: &[String]| {
-        if items.is_empty() {
-            return;
-        }
-        out.push_str(&format!("\n{title} ({}):\n", sentences_count(items.len())));
-        for s in items.iter().take(MAX_LISTED) {
-            out.push_str(&format!("  - {}\n", shorten(s)));
-        }
-        if items.len() > MAX_LISTED {
-            out.push_str(&format!("  … and {} more\n", items.len() - MAX_LISTED));
-        }
-    };
-    list(
-        &mut out,
-        "What the copy says that this article leaves out",
-        &c.left_out,
-    );
-    list(&mut out, "What this article adds", &c.added);
-    out
-}
-
-/// The HTML body part, with the same content as [`text`].
-pub fn html(c: &Comparison, copy_name: &str, similarity: f64) -> String {
-    let esc = |s: &str| render::escape_html(s).into_owned();
-    let heading = |t: &str| format!("<h3 style=\"margin:16px 0 8px;font-size:15px\">{}</h3>\n", esc(t));
-    let mut out = format!(
-        "<p style=\"margin:0 0 8px\">Compared with the stored copy <code>{}</code> (similarity {:.2}): the copy's words struck through, this article's underlined.</p>\n",
-        esc(copy_name),
-        similarity
-    );
-    if let Some(h) = &c.headline {
-        out.push_str(&heading("Headline"));
-        out.push_str(&pair_html(h));
-        out.push('\n');
-    }
-    if !c.quotes.is_empty() {
-        out.push_str(&heading(&format!("Quotes they share ({})", c.quotes.len())));
-        for q in &c.quotes {
-            out.push_str(&pair_html(q));
-            if !q.quoted {
-                out.push_str("<p style=\"margin:0 0 8px;font-size:13px\"><em>(not quoted here)</em></p>");
-            }
-            out.push('\n');
-        }
-    }
-    if !c.sentences.is_empty() {
-        out.push_str(&heading(&format!("Sentences they share ({})", c.sentences.len())));
-        for s in c.sentences.iter().take(MAX_PAIRS) {
-            out.push_str(&pair_html(s));
-            out.push('\n');
-        }
-        if c.sentences.len() > MAX_PAIRS {
-            out.push_str(&format!(
-                "<p style=\"margin:0 0 8px\">… and {} more</p>\n",
-                c.sentences.len() - MAX_PAIRS
-            ));
-        }
-    }
-    for (title, items) in [
-        ("What the copy says that this article leaves out", &c.left_out),
-        ("What this article adds", &c.added),
-    ] {
-        if items.is_empty() {
-            continue;
-        }
-        out.push_str(&heading(&format!("{title} ({})", sentences_count(items.len()))));
-        out.push_str("<ul style=\"margin:0 0 8px;padding-left:24px\">\n");
-        for s in items.iter().take(MAX_LISTED) {
-            out.push_str(&format!("<li>{}</li>\n", esc(&shorten(s))));
-        }
-        if items.len() > MAX_LISTED {
-            out.push_str(&format!("<li>… and {} more</li>\n", items.len() - MAX_LISTED));
-        }
-        out.push_str("</ul>\n");
-    }
-    out
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn copy() -> Copy {
-        Copy::new(
-            "Putin says Russia and China are 'jointly developing high-tech weapons'",
-            [
-                "Russian President Vladimir Putin on Thursday said Moscow and Beijing are “jointly developing high-tech weapons”. He spoke at an annual press conference.",
-                "He said NATO's expansion to the east is unacceptable.",
-            ],
-        )
-    }
-
-    fn article() -> Copy {
-        Copy::new(
-            "Moscow and Beijing building advanced weapons together, Putin says",
-            [
-                "Putin said NATO's expansion to the east is unacceptable.",
-                "Russian President Vladimir Putin said on Thursday that Moscow and Beijing are “jointly developing advanced weapons”. The <b>ruble</b> fell.",
-            ],
-        )
-    }
-
-    #[test]
-    fn splits_sentences_and_quotes() {
-        let c = copy();
-        assert_eq!(sentences(&c).len(), 3);
-        assert_eq!(
-            quotations(&c.paragraphs),
-            ["jointly developing high-tech weapons"]
-        );
-        let q = quotations(&["He called it 'unacceptable', NATO's line.".to_string()]);
-        assert_eq!(q, ["unacceptable"]);
-        let zh = Copy::new("", ["普京表示，俄中“联合研发高科技武器”。两国举行演习。"]);
-        assert_eq!(sentences(&zh).len(), 2);
-        assert_eq!(quotations(&zh.paragraphs), ["联合研发高科技武器"]);
-    }
-
-    #[test]
-    fn aligns_quotes_and_sentences_and_sums_up_the_rest() {
-        let c = compare(&copy(), &article());
-        assert_eq!(c.quotes.len(), 1);
-        let q = pair_text(&c.quotes[0]);
-        assert_eq!(q, "jointly developing [-high-tech-]{+advanced+} weapons");
-        assert_eq!(c.sentences.len(), 2, "{:?}", c.sentences);
-        // In the article's order: the NATO sentence first.
-        assert!(c.sentences[0].article.contains("NATO"));
-        assert_eq!(c.left_out, ["He spoke at an annual press conference."]);
-        assert_eq!(c.added, ["The <b>ruble</b> fell."]);
-    }
-
-    #[test]
-    fn a_quotation_put_in_other_words_is_found_unquoted() {
-        let article = Copy::new(
-            "Putin hails partnership",
-            ["The two countries were jointly developing advanced weapons such as aircraft, Putin said."],
-        );
-        let c = compare(&copy(), &article);
-        assert_eq!(c.quotes.len(), 1, "{:?}", c.quotes);
-        assert!(!c.quotes[0].quoted);
-        assert_eq!(
-            pair_text(&c.quotes[0]),
-            "jointly developing [-high-tech-]{+advanced+} weapons"
-        );
-        assert!(text(&c, "c.txt", 0.4).contains("(not quoted here)"));
-    }
-
-    #[test]
-    fn renders_text_and_escaped_html() {
-        let c = compare(&copy(), &article());
-        let t = text(&c, "copies/en.txt", 0.5);
-        assert!(t.contains("[-high-tech-]{+advanced+}"), "{t}");
-        assert!(t.contains("Quotes they share (1)"), "{t}");
-        assert!(t.contains("leaves out (1 sentence)"), "{t}");
-        let h = html(&c, "copies/en.txt", 0.5);
-        assert!(h.contains("&lt;b&gt;ruble&lt;/b&gt;"), "{h}");
-        assert!(!h.contains("<b>ruble"), "{h}");
-        assert!(h.contains("advanced"), "{h}");
-    }
 }
