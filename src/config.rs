@@ -16,6 +16,7 @@ use crate::topic::like::{self, LikeTopic};
 /// Defaults, kept together so the example config and the docs can be checked against them.
 pub mod defaults {
     pub const STATE_DIR: &str = "state";
+    pub const LEASE_SECS: u64 = 2 * 60;
     pub const USER_AGENT: &str = concat!(
         "redline/",
         env!("CARGO_PKG_VERSION"),
@@ -95,14 +96,23 @@ pub struct Config {
 pub struct StateConfig {
     #[serde(default = "default_state_dir")]
     pub dir: PathBuf,
+    /// How long a process's claim on a feed poll, an article check or a message lasts
+    /// when the process dies before finishing it.
+    #[serde(default = "default_lease")]
+    pub lease: Dur,
 }
 
 impl Default for StateConfig {
     fn default() -> Self {
         StateConfig {
             dir: default_state_dir(),
+            lease: default_lease(),
         }
     }
+}
+
+fn default_lease() -> Dur {
+    Dur(Duration::from_secs(defaults::LEASE_SECS))
 }
 
 fn default_state_dir() -> PathBuf {
@@ -576,6 +586,13 @@ impl Config {
                 None,
                 "schedule".into(),
                 "intervals must be longer than zero".into(),
+            ));
+        }
+        if self.state.lease.0.is_zero() {
+            return Err(self.err(
+                None,
+                "state.lease".into(),
+                "must be longer than zero, like \"2m\"".into(),
             ));
         }
         if self.http.per_host == 0 || self.http.max_concurrent == 0 {

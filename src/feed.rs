@@ -2,11 +2,17 @@
 //!
 //! feed-rs parses RSS 0.9x/1.0/2.0, Atom and JSON Feed; this module turns its model into
 //! the few fields redline needs, as plain text, and decides what identifies an article:
-//! the entry's id/guid, else its canonical link ([`canonical_url`]).
+//! the entry's id/guid, else its canonical link ([`canonical_url`]). An article keeps its
+//! identity when it moves: [`canonical`] reads the address a page declares for itself,
+//! which joins AMP and mobile copies to the main page.
+
+mod canonical;
 
 use std::time::Duration;
 
 use url::Url;
+
+pub use canonical::{article_like, declared_canonical, same_site};
 
 /// Query parameters that only track where a click came from; they never make a
 /// different article.

@@ -37,6 +37,8 @@ pub struct Page {
     pub validators: Validators,
     /// Where the redirects ended.
     pub final_url: Url,
+    /// The status of each redirect followed on the way to `final_url`, in order.
+    pub redirects: Vec<u16>,
     /// `Cache-Control: max-age` or `Expires`, a hint of how long the document stays fresh.
     pub fresh_for: Option<Duration>,
 }
@@ -46,6 +48,31 @@ impl Page {
     pub fn text(&self) -> String {
         crate::charset::decode(&self.bytes, self.content_type.as_deref()).0
     }
+
+    /// Whether the request was redirected, and only ever permanently (301/308): the
+    /// document now lives at `final_url`.
+    pub fn moved_permanently(&self) -> bool {
+        !self.redirects.is_empty() && self.redirects.iter().all(|s| matches!(s, 301 | 308))
+    }
+}
+
+tokio::task_local! {
+    /// The redirect statuses of the request being sent on this task, noted by the
+    /// redirect policy (which runs inside the request's own future).
+    static REDIRECTS: std::cell::RefCell<Vec<u16>>;
+}
+
+/// Follows up to 10 redirects, noting each one's status for [`Page::redirects`].
+fn redirect_policy() -> reqwest::redirect::Policy {
+    reqwest::redirect::Policy::custom(|attempt| {
+        if attempt.previous().len() > 10 {
+            return attempt.error("too many redirects (more than 10)");
+        }
+        let status = attempt.status().as_u16();
+        // Outside a scope (never, in this module) there is nothing to note it in.
+        let _ = REDIRECTS.try_with(|r| r.borrow_mut().push(status));
+        attempt.follow()
+    })
 }
 
 /// The outcome of a GET that did not fail.
@@ -144,7 +171,7 @@ impl Fetcher {
                 .user_agent(cfg.user_agent.clone())
                 .timeout(cfg.timeout.0)
                 .connect_timeout(cfg.timeout.0.min(Duration::from_secs(10)))
-                .redirect(reqwest::redirect::Policy::limited(10))
+                .redirect(redirect_policy())
                 .gzip(true)
                 .brotli(true)
                 .deflate(true)
@@ -284,7 +311,13 @@ impl Fetcher {
         if let Some(lm) = &v.last_modified {
             req = req.header(header::IF_MODIFIED_SINCE, lm);
         }
-        let mut resp = req.send().await.map_err(classify)?;
+        let (sent, redirects) = REDIRECTS
+            .scope(Default::default(), async {
+                let sent = req.send().await;
+                (sent, REDIRECTS.with(|r| r.take()))
+            })
+            .await;
+        let mut resp = sent.map_err(classify)?;
         let status = resp.status();
         if status == StatusCode::NOT_MODIFIED {
             return Ok(Fetched::NotModified);
@@ -334,6 +367,7 @@ impl Fetcher {
                 last_modified: header_str(header::LAST_MODIFIED),
             },
             final_url,
+            redirects,
             fresh_for: fresh_for(&headers),
         })))
     }

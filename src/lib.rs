@@ -13,7 +13,8 @@
 //! - [`fetch`]: the one HTTP client: politeness, conditional GET, body cap, private
 //!   addresses refused for feed links.
 //! - [`charset`]: bytes → UTF-8 by BOM, HTTP charset, in-document declaration, sniffing.
-//! - [`feed`]: feed bytes → entries; link canonicalisation and article identity.
+//! - [`feed`]: feed bytes → entries; link canonicalisation and article identity, and the
+//!   canonical address a page declares (which joins AMP/mobile copies to their article).
 //! - [`topic`]: the topic query language: parser and matcher; and "like this article"
 //!   topics ([`topic::like`]): matching entries against stored copies of a story.
 //! - [`extract`]: an HTML page → the stored copy (headline and paragraphs).

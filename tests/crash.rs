@@ -97,13 +97,16 @@ async fn sigkill_at_any_point_loses_and_repeats_nothing() {
     );
     set_pages(&server, 0);
     let smtp = TestSmtp::start().await;
+    // A killed process's claims (on a check, on a message) run out after `lease`; then
+    // the next start takes the work over.
     let env = Env::with_config(&format!(
         "[http]\nallow_private = true\n[schedule]\nfeed_interval = \"1s\"\njitter = \"0%\"\nrevisit = [\"1s\"]\n\
          {}{TOPICS}\n[email]\nfrom = \"redline <redline@example.org>\"\nto = [\"desk@example.org\"]\n\
          transport = \"smtp\"\n[email.smtp]\nhost = \"127.0.0.1\"\nport = {}\ntls = \"none\"\ntimeout = \"5s\"\n",
         feed_toml("World", &format!("{}/feeds/world.xml", server.base())),
         smtp.port()
-    ));
+    ))
+    .with_lease("1s");
     let mut kills = 0;
 
     // 1. Killed while fetching: a page request hangs, and the process dies.

@@ -393,15 +393,37 @@ fn redline_base64(s: &str) -> String {
     out
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+// Current-thread, so that tokio's clock (which redline's follows) can jump an hour.
+#[tokio::test(flavor = "current_thread")]
 async fn a_removed_article_alerts_once_in_its_thread_and_is_not_revisited() {
     let (server, smtp, env, w) = setup("").await;
     seed_edit(&server, &w).await;
-    deliver(&w, Utc::now()).await;
+    deliver(&w, w.clock.now()).await;
+    // The story is deleted: its page answers 410 and the feed drops it.
     server.set(STORY1_PATH, Canned::status(410));
+    let feed = fixture("feed.rss.xml").replace("{base}", &server.base());
+    let items = regex::Regex::new(r"(?s)<item>.*?</item>").expect("regex");
+    let without = items.replace_all(&feed, |c: &regex::Captures<'_>| {
+        if c[0].contains(STORY1_PATH) {
+            String::new()
+        } else {
+            c[0].to_string()
+        }
+    });
+    assert_ne!(without, feed);
+    server.set(
+        "/feeds/world.xml",
+        Canned::ok("application/rss+xml; charset=utf-8", without.into_owned()),
+    );
+    w.poll_feeds(true).await.expect("poll");
+    let r = w.check_articles(true).await.expect("check");
+    assert_eq!(r.alerts, 0, "one 410 is not yet a deletion");
+    tokio::time::pause();
+    tokio::time::advance(std::time::Duration::from_secs(3601)).await;
+    tokio::time::resume();
     let r = w.check_articles(true).await.expect("check");
     assert_eq!(r.alerts, 1);
-    deliver(&w, Utc::now()).await;
+    deliver(&w, w.clock.now()).await;
     let first = Mime::parse(&smtp.wait_for_message(1).await.data);
     let removed = Mime::parse(&smtp.wait_for_message(2).await.data);
     let subject = removed.header_decoded("Subject").expect("subject");
@@ -423,7 +445,7 @@ async fn a_removed_article_alerts_once_in_its_thread_and_is_not_revisited() {
         .expect("story");
     assert_eq!(story["state"], "removed");
     assert_eq!(
-        deliver(&w, Utc::now() + chrono::Duration::days(1))
+        deliver(&w, w.clock.now() + chrono::Duration::days(1))
             .await
             .attempted,
         0

@@ -83,6 +83,7 @@ fn seed_alert() -> AlertMail {
         url:
             "https://example.org/world-news/putin-russia-china-jointly-developing-high-tech-weapons"
                 .into(),
+        moved_from: None,
         feed: "World News".into(),
         topics: vec!["russia-china".into()],
         from_version: 1,

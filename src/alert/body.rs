@@ -193,10 +193,14 @@ fn html_document(title: &str, inner: &str) -> String {
 
 /// The labelled lines between the headline and the diff, shared by both bodies.
 fn meta(mail: &AlertMail) -> Vec<(&'static str, String)> {
-    let mut rows = vec![
-        ("Link", one_line(&mail.url)),
-        ("Feed", one_line(&mail.feed)),
-    ];
+    let mut rows = vec![("Link", one_line(&mail.url))];
+    if let Some(from) = &mail.moved_from {
+        rows.push((
+            "Moved",
+            format!("{} → {}", one_line(from), one_line(&mail.url)),
+        ));
+    }
+    rows.push(("Feed", one_line(&mail.feed)));
     if !mail.topics.is_empty() {
         let key = if mail.topics.len() == 1 {
             "Topic"
@@ -312,6 +316,7 @@ mod tests {
             headline_old: "Old".into(),
             headline_new: "Old".into(),
             url: "https://example.org/a?x=1&y=2".into(),
+            moved_from: None,
             feed: "Feed".into(),
             topics: vec!["t".into()],
             from_version: 1,
@@ -386,6 +391,22 @@ mod tests {
     #[test]
     fn no_style_block() {
         assert!(!html_body(&mail()).contains("<style"));
+    }
+
+    #[test]
+    fn a_move_shows_the_old_and_new_address() {
+        let mut m = mail();
+        assert!(!text_body(&m).contains("Moved:"));
+        m.moved_from = Some("https://example.org/old-slug".into());
+        let text = text_body(&m);
+        assert!(
+            text.contains("Moved:    https://example.org/old-slug → https://example.org/a?x=1&y=2"),
+            "{text}"
+        );
+        assert!(
+            html_body(&m)
+                .contains("https://example.org/old-slug → https://example.org/a?x=1&amp;y=2")
+        );
     }
 
     #[test]

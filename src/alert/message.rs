@@ -57,6 +57,9 @@ pub struct AlertMail {
     /// The headline of the `to` version; equal to `headline_old` when it did not change.
     pub headline_new: String,
     pub url: String,
+    /// The address the article moved from on its way to this version (a new slug, a
+    /// permanent redirect), when it moved.
+    pub moved_from: Option<String>,
     /// The feed's name.
     pub feed: String,
     /// The names of the topics the article matched.
@@ -268,6 +271,7 @@ mod tests {
             headline_old: "Old headline".into(),
             headline_new: "New headline".into(),
             url: "https://example.org/a".into(),
+            moved_from: None,
             feed: "World".into(),
             topics: vec!["russia-china".into(), "nato".into()],
             from_version: 1,

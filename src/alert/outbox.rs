@@ -8,6 +8,11 @@
 //! the mark can at worst send a message twice with the same `Message-ID`, which mail
 //! clients fold together; it can never lose one.
 //!
+//! Several processes may drain one outbox (the service and a `redline poll`): each
+//! message's rows are claimed (`Store::claim_outbox`) right before it is built and sent,
+//! so only one process sends it. A process that dies holding a claim keeps it for
+//! `[state] lease`; then the rows are queued for everyone again.
+//!
 //! With `[email].digest`, a recipient's alerts are batched into one message per window.
 
 use std::collections::BTreeMap;
@@ -49,16 +54,17 @@ pub fn retry_delay(attempts: i64) -> Duration {
 
 /// Builds the message data for one alert: versions, diff, threading.
 pub async fn alert_mail(db: &Db, alert_id: i64) -> anyhow::Result<AlertMail> {
-    let (alert, article, old, new, root) = db
+    let (alert, article, old, new, root, moves) = db
         .call(move |s| {
             let Some(alert) = s.alert(alert_id)? else {
-                return Ok((None, None, None, None, None));
+                return Ok((None, None, None, None, None, Vec::new()));
             };
             let article = s.article(alert.article_id)?;
             let old = s.version(alert.article_id, alert.from_version)?;
             let new = s.version(alert.article_id, alert.to_version)?;
             let root = s.first_alert(alert.article_id)?;
-            Ok((Some(alert), article, old, new, root))
+            let moves = s.addresses(alert.article_id)?;
+            Ok((Some(alert), article, old, new, root, moves))
         })
         .await?;
     let (Some(alert), Some(article), Some(old), Some(new)) = (alert, article, old, new) else {
@@ -76,8 +82,8 @@ pub async fn alert_mail(db: &Db, alert_id: i64) -> anyhow::Result<AlertMail> {
         (text, html, 0, 0)
     } else if kind == AlertKind::Removed {
         (
-            "The page is gone (it answered 404/410); redline stopped revisiting it.\n".to_string(),
-            "<p>The page is gone (it answered 404/410); redline stopped revisiting it.</p>"
+            "The page is gone (it answered 404/410 on two checks an hour apart, and its feed no longer carries it); redline stopped revisiting it.\n".to_string(),
+            "<p>The page is gone (it answered 404/410 on two checks an hour apart, and its feed no longer carries it); redline stopped revisiting it.</p>"
                 .to_string(),
             0,
             0,
@@ -99,6 +105,13 @@ pub async fn alert_mail(db: &Db, alert_id: i64) -> anyhow::Result<AlertMail> {
         headline_old: old.copy.headline.clone(),
         headline_new: new.copy.headline.clone(),
         url: article.url.clone(),
+        // The first address the article left on its way to this version.
+        moved_from: moves
+            .iter()
+            .find(|m| {
+                m.kind == "moved" && kind == AlertKind::Reworded && m.version == Some(new.number)
+            })
+            .map(|m| m.url.clone()),
         feed: article
             .feed
             .clone()
@@ -228,6 +241,9 @@ pub async fn deliver_due_until(
                         if stop.is_cancelled() {
                             break;
                         }
+                        let Some(b) = claim(config, db, b, now).await? else {
+                            continue;
+                        };
                         report.attempted += 1;
                         report.sent += send_batch(config, db, &mailer, b, now).await?;
                     }
@@ -237,7 +253,9 @@ pub async fn deliver_due_until(
                     // keeps everything queued; the error shows in `redline replay`.
                     tracing::error!("cannot set up mail delivery: {e}");
                     for b in batches {
-                        retry(db, &b, &e.to_string(), now).await?;
+                        if let Some(b) = claim(config, db, b, now).await? {
+                            retry(db, &b, &e.to_string(), now).await?;
+                        }
                     }
                 }
             }
@@ -247,6 +265,21 @@ pub async fn deliver_due_until(
     report.queued = queued as usize;
     report.failed = failed as usize;
     Ok(report)
+}
+
+/// Claims a batch's rows for this process; the rows another process claimed first (or
+/// sent meanwhile) are left out, and a batch left with none is `None`.
+async fn claim(
+    config: &Config,
+    db: &Db,
+    mut b: Batch,
+    now: DateTime<Utc>,
+) -> anyhow::Result<Option<Batch>> {
+    let ids: Vec<i64> = b.rows.iter().map(|r| r.id).collect();
+    let until = now + chrono::Duration::from_std(config.state.lease.0)?;
+    let won = db.call(move |s| s.claim_outbox(&ids, now, until)).await?;
+    b.rows.retain(|r| won.contains(&r.id));
+    Ok((!b.rows.is_empty()).then_some(b))
 }
 
 async fn retry(db: &Db, b: &Batch, error: &str, now: DateTime<Utc>) -> anyhow::Result<()> {

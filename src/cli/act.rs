@@ -14,7 +14,7 @@ use crate::feed::canonical_url;
 use crate::fetch::{Fetched, Fetcher, Validators};
 use crate::store::{AlertRow, Db, NewArticle, NewVersion};
 use crate::text::Copy;
-use crate::watch::Watcher;
+use crate::watch::{CycleReport, Watcher};
 
 pub async fn run(ctx: &Ctx) -> anyhow::Result<()> {
     let config = ctx.config()?;
@@ -30,7 +30,7 @@ pub async fn poll(ctx: &Ctx, all: bool, json: bool) -> anyhow::Result<()> {
     if json {
         return emit_json(&serde_json::json!({ "cycle": report, "mail": mail }));
     }
-    emit(&format!(
+    let mut out = format!(
         "polled {} feed{} ({} failed), {} new article{}; checked {} article{} ({} failed): {} new version{}, {} alert{}; mail: {} sent, {} queued, {} failed\n",
         report.feeds_polled,
         plural(report.feeds_polled),
@@ -47,7 +47,41 @@ pub async fn poll(ctx: &Ctx, all: bool, json: bool) -> anyhow::Result<()> {
         mail.sent,
         mail.queued,
         mail.failed,
-    ))
+    );
+    out.push_str(&busy_note(&report));
+    emit(&out)
+}
+
+/// The line `poll` adds when another redline process (the service, say) was already
+/// polling some of the feeds or checking some of the articles.
+fn busy_note(report: &CycleReport) -> String {
+    let mut parts = Vec::new();
+    if report.feeds_busy > 0 {
+        parts.push(format!(
+            "{} feed{}",
+            report.feeds_busy,
+            plural(report.feeds_busy)
+        ));
+    }
+    if report.articles_busy > 0 {
+        parts.push(format!(
+            "{} article{}",
+            report.articles_busy,
+            plural(report.articles_busy)
+        ));
+    }
+    if parts.is_empty() {
+        return String::new();
+    }
+    format!(
+        "left {} to another redline process that was already on {}\n",
+        parts.join(" and "),
+        if report.feeds_busy + report.articles_busy == 1 {
+            "it"
+        } else {
+            "them"
+        }
+    )
 }
 
 fn plural(n: usize) -> &'static str {
@@ -254,8 +288,16 @@ pub async fn track(
             );
         }
     }
+    let key = canonical.clone();
     let article = db
-        .call(move |s| s.article(id))
+        .call(move |s| match s.article(id)? {
+            Some(a) => Ok(Some(a)),
+            // A copy (its canonical link names a tracked article) was joined to that one.
+            None => match s.find_article(&key, &key)? {
+                Some(joined) => s.article(joined),
+                None => Ok(None),
+            },
+        })
         .await?
         .context("the article vanished")?;
     emit(&format!(

@@ -147,8 +147,11 @@ pub async fn history(ctx: &Ctx, reference: &str, json: bool) -> anyhow::Result<(
     let config = ctx.config()?;
     let db = ctx.db(&config)?;
     let (article, versions) = article_and_versions(&db, reference).await?;
+    let id = article.id;
+    let addresses = db.call(move |s| s.addresses(id)).await?;
+    let moves: Vec<_> = addresses.iter().filter(|a| a.kind == "moved").collect();
     if json {
-        return emit_json(&json!({ "article": article, "versions": versions }));
+        return emit_json(&json!({ "article": article, "versions": versions, "moves": moves }));
     }
     let mut out = format!(
         "article {}: {}\n{}\n\n",
@@ -156,15 +159,41 @@ pub async fn history(ctx: &Ctx, reference: &str, json: bool) -> anyhow::Result<(
     );
     let mut t = Table::new(&["VERSION", "TIME", "ADDED", "REMOVED", "NOTE"]);
     for v in &versions {
+        let mut note = v.note.clone().unwrap_or_default();
+        for m in moves.iter().filter(|m| m.version == Some(v.number)) {
+            if !note.is_empty() {
+                note.push_str("; ");
+            }
+            note.push_str(&format!("moved from {}", m.url));
+        }
         t.row(vec![
             v.number.to_string(),
             human_time(v.time),
             format!("+{}", v.words_added),
             format!("-{}", v.words_removed),
-            v.note.clone().unwrap_or_default(),
+            note,
         ]);
     }
     out.push_str(&t.to_string());
+    if !moves.is_empty() {
+        out.push_str("\naddress changes:\n");
+        for m in &moves {
+            let why = match m.reason.as_str() {
+                "feed" => "the feed links a new address",
+                "redirect" => "permanent redirect",
+                _ => "canonical link",
+            };
+            let version = m
+                .version
+                .map_or_else(|| "no new version".to_string(), |v| format!("version {v}"));
+            out.push_str(&format!(
+                "{}  {} → {}  ({why}; {version})\n",
+                human_time(m.at),
+                m.url,
+                m.new_url.as_deref().unwrap_or("?"),
+            ));
+        }
+    }
     emit(&out)
 }
 

@@ -42,7 +42,7 @@ pub struct OutboxRow {
 }
 
 impl OutboxRow {
-    fn from_row(r: &Row<'_>) -> rusqlite::Result<OutboxRow> {
+    pub(super) fn from_row(r: &Row<'_>) -> rusqlite::Result<OutboxRow> {
         Ok(OutboxRow {
             id: r.get("id")?,
             alert_id: r.get("alert_id")?,
@@ -137,10 +137,13 @@ impl Store {
         )?)
     }
 
-    /// Queued outbox rows due by `now`, oldest alert first.
+    /// Queued outbox rows due by `now` and claimed by no live process, oldest alert
+    /// first. A row must still be claimed ([`Store::claim_outbox`]) before it is sent.
     pub fn due_outbox(&self, now: DateTime<Utc>) -> Result<Vec<OutboxRow>> {
         let mut stmt = self.conn.prepare(
-            "SELECT * FROM outbox WHERE status = 'queued' AND next_attempt_at <= ?1 ORDER BY alert_id, id",
+            "SELECT * FROM outbox WHERE status = 'queued' AND next_attempt_at <= ?1
+               AND (claimed_until IS NULL OR claimed_until <= ?1)
+             ORDER BY alert_id, id",
         )?;
         let rows = stmt.query_map([ts(now)], OutboxRow::from_row)?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
@@ -149,7 +152,8 @@ impl Store {
     /// The earliest retry time of a queued outbox row, if any.
     pub fn next_outbox_due(&self) -> Result<Option<DateTime<Utc>>> {
         let t: Option<String> = self.conn.query_row(
-            "SELECT MIN(next_attempt_at) FROM outbox WHERE status = 'queued'",
+            "SELECT MIN(MAX(next_attempt_at, COALESCE(claimed_until, next_attempt_at)))
+             FROM outbox WHERE status = 'queued'",
             [],
             |r| r.get(0),
         )?;
@@ -165,12 +169,14 @@ impl Store {
         )?)
     }
 
-    /// Marks outbox rows delivered, with the server's answer.
+    /// Marks outbox rows delivered, with the server's answer, and releases their claims.
     pub fn mark_sent(&mut self, ids: &[i64], answer: &str, at: DateTime<Utc>) -> Result<()> {
-        let tx = self.conn.transaction()?;
+        let tx = self.write()?;
         for id in ids {
             tx.execute(
-                "UPDATE outbox SET status = 'sent', attempts = attempts + 1, answer = ?2, sent_at = ?3, last_error = NULL WHERE id = ?1",
+                "UPDATE outbox SET status = 'sent', attempts = attempts + 1, answer = ?2, sent_at = ?3, last_error = NULL,
+                    claimed_by = NULL, claimed_until = NULL
+                 WHERE id = ?1",
                 (id, answer, ts(at)),
             )?;
         }
@@ -178,12 +184,14 @@ impl Store {
         Ok(())
     }
 
-    /// Records a temporary failure: the rows stay queued until `next`.
+    /// Records a temporary failure: the rows stay queued until `next`, unclaimed.
     pub fn mark_retry(&mut self, ids: &[i64], error: &str, next: DateTime<Utc>) -> Result<()> {
-        let tx = self.conn.transaction()?;
+        let tx = self.write()?;
         for id in ids {
             tx.execute(
-                "UPDATE outbox SET attempts = attempts + 1, last_error = ?2, next_attempt_at = ?3 WHERE id = ?1",
+                "UPDATE outbox SET attempts = attempts + 1, last_error = ?2, next_attempt_at = ?3,
+                    claimed_by = NULL, claimed_until = NULL
+                 WHERE id = ?1",
                 (id, error, ts(next)),
             )?;
         }
@@ -193,10 +201,12 @@ impl Store {
 
     /// Records a permanent failure: the rows are never tried again.
     pub fn mark_failed(&mut self, ids: &[i64], error: &str) -> Result<()> {
-        let tx = self.conn.transaction()?;
+        let tx = self.write()?;
         for id in ids {
             tx.execute(
-                "UPDATE outbox SET status = 'failed', attempts = attempts + 1, last_error = ?2 WHERE id = ?1",
+                "UPDATE outbox SET status = 'failed', attempts = attempts + 1, last_error = ?2,
+                    claimed_by = NULL, claimed_until = NULL
+                 WHERE id = ?1",
                 (id, error),
             )?;
         }

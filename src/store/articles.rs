@@ -1,8 +1,14 @@
 //! Article rows, their topics and versions, and the one transaction that records a check.
+//!
+//! A check is recorded by compare-and-set: the update names the latest version its
+//! decision was made against, and nothing of it is written when another process has
+//! recorded a version since. The loser is told so and decides again against the new
+//! latest version (see `watch::Watcher::check_article`).
 
 use chrono::{DateTime, Utc};
 use rusqlite::{OptionalExtension, Row, Transaction};
 
+use super::addresses::{self, AddressCheck, Upserted, Via};
 use super::{Result, Store, opt_ts, parse_ts, ts};
 use crate::text::Copy;
 
@@ -21,7 +27,8 @@ pub struct ArticleRow {
     pub last_check: Option<DateTime<Utc>>,
     pub next_check: Option<DateTime<Utc>>,
     pub last_change: Option<DateTime<Utc>>,
-    /// `active` (being revisited), `stopped` (past `stop_after`) or `removed` (404/410).
+    /// `active` (being revisited), `stopped` (past `stop_after`), `removed` (404/410,
+    /// confirmed) or `joined` (a copy joined to another article after it had versions).
     pub state: String,
     pub last_error: Option<String>,
     #[serde(skip)]
@@ -37,16 +44,27 @@ pub struct ArticleRow {
     /// When a sharp drop in extracted text was first seen and awaits confirmation.
     #[serde(skip)]
     pub suspect_at: Option<DateTime<Utc>>,
+    /// Whether a feed carried the article at its last successful parse.
+    #[serde(skip)]
+    pub in_feed: bool,
+    /// When its page first answered 404/410, in the current run of such answers.
+    #[serde(skip)]
+    pub gone_at: Option<DateTime<Utc>>,
+    /// The address it moved from, while the move waits for its first check.
+    #[serde(skip)]
+    pub moved_from: Option<String>,
 }
 
-const ARTICLE_SELECT: &str = "SELECT a.*, f.name AS feed_name,
+pub(super) const ARTICLE_SELECT: &str = "SELECT a.*, f.name AS feed_name,
         (SELECT COUNT(*) FROM versions v WHERE v.article_id = a.id) AS n_versions,
         (SELECT group_concat(topic, char(31)) FROM
-            (SELECT topic FROM article_topics t WHERE t.article_id = a.id ORDER BY topic)) AS topic_list
+            (SELECT topic FROM article_topics t WHERE t.article_id = a.id ORDER BY topic)) AS topic_list,
+        (SELECT m.url FROM article_addresses m WHERE m.article_id = a.id AND m.kind = 'moved'
+            AND m.settled = 0 ORDER BY m.id DESC LIMIT 1) AS moved_from
     FROM articles a LEFT JOIN feeds f ON f.id = a.feed_id";
 
 impl ArticleRow {
-    fn from_row(r: &Row<'_>) -> rusqlite::Result<ArticleRow> {
+    pub(super) fn from_row(r: &Row<'_>) -> rusqlite::Result<ArticleRow> {
         let topics: Option<String> = r.get("topic_list")?;
         Ok(ArticleRow {
             id: r.get("id")?,
@@ -70,6 +88,9 @@ impl ArticleRow {
             revisit_step: r.get("revisit_step")?,
             ladder_start: parse_ts(&r.get::<_, String>("ladder_start_at")?),
             suspect_at: opt_ts(r.get("suspect_at")?),
+            in_feed: r.get("in_feed")?,
+            gone_at: opt_ts(r.get("gone_at")?),
+            moved_from: r.get("moved_from")?,
         })
     }
 }
@@ -136,6 +157,9 @@ pub struct NewVersion {
 #[derive(Debug, Clone)]
 pub struct CheckUpdate {
     pub article_id: i64,
+    /// The number of the latest version when the check read it (`None`: there was none).
+    /// The check is recorded only if that is still the latest version.
+    pub based_on: Option<i64>,
     pub at: DateTime<Utc>,
     /// New validators; `None` keeps the stored ones.
     pub etag: Option<String>,
@@ -151,6 +175,8 @@ pub struct CheckUpdate {
     pub ladder_start: DateTime<Utc>,
     pub error: Option<String>,
     pub suspect_at: Option<DateTime<Utc>>,
+    /// A move, the first check at a new address, the first 404/410.
+    pub address: AddressCheck,
 }
 
 /// What [`Store::record_check`] wrote.
@@ -158,6 +184,9 @@ pub struct CheckUpdate {
 pub struct CheckRecorded {
     pub version: Option<i64>,
     pub alert: Option<i64>,
+    /// Another process recorded a version after this check read the latest one: nothing
+    /// was written, and the check should be decided again against the new latest.
+    pub stale: bool,
 }
 
 /// Which articles `redline articles` lists.
@@ -169,50 +198,64 @@ pub struct ArticleFilter {
 }
 
 impl Store {
-    /// Finds the article with this identity key or canonical URL.
+    /// Finds the article with this identity key or address (current, alias or past).
     pub fn find_article(&self, key: &str, url: &str) -> Result<Option<i64>> {
-        Ok(self
-            .conn
-            .query_row(
-                "SELECT id FROM articles WHERE key = ?1 OR url = ?2 ORDER BY id LIMIT 1",
-                (key, url),
-                |r| r.get(0),
-            )
-            .optional()?)
+        self.article_for(key, url)
     }
 
     /// Records an article seen in a feed: a new one is due for its first fetch now; a
     /// known one gains any new topics. Returns its id and whether it is new.
     pub fn upsert_article(&mut self, a: &NewArticle) -> Result<(i64, bool)> {
-        let tx = self.conn.transaction()?;
-        let existing: Option<i64> = tx
-            .query_row(
-                "SELECT id FROM articles WHERE key = ?1 OR url = ?2 ORDER BY id LIMIT 1",
-                (&a.key, &a.url),
-                |r| r.get(0),
-            )
-            .optional()?;
-        let (id, created) = match existing {
-            Some(id) => {
+        let u = self.upsert_entry(a)?;
+        Ok((u.id, u.created))
+    }
+
+    /// [`Store::upsert_article`], and when the entry's guid is known and its own feed now
+    /// links a new address, the article moves there (see `addresses`).
+    pub fn upsert_entry(&mut self, a: &NewArticle) -> Result<Upserted> {
+        let tx = self.write()?;
+        let existing = addresses::resolve(&tx, &a.key, &a.url)?;
+        let (id, created, moved_from) = match existing {
+            Some((id, via)) => {
                 tx.execute(
                     "UPDATE articles SET title = ?2 WHERE id = ?1 AND title = ''",
                     (id, &a.title),
                 )?;
-                (id, false)
+                let moved = match (via, a.feed_id) {
+                    (Via::Key, Some(feed)) => {
+                        addresses::follow_feed_link(&tx, id, feed, &a.url, a.now)?
+                    }
+                    _ => None,
+                };
+                (id, false, moved)
             }
             None => {
                 let now = ts(a.now);
+                let feed_link = a.feed_id.map(|_| &a.url);
                 tx.execute(
-                    "INSERT INTO articles (key, url, title, feed_id, first_seen_at, next_check_at, ladder_start_at)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?5, ?5)",
-                    (&a.key, &a.url, &a.title, a.feed_id, &now),
+                    "INSERT INTO articles (key, url, title, feed_id, first_seen_at, next_check_at, ladder_start_at,
+                         feed_link, in_feed)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?5, ?5, ?6, ?7)",
+                    rusqlite::params![
+                        &a.key,
+                        &a.url,
+                        &a.title,
+                        a.feed_id,
+                        &now,
+                        feed_link,
+                        a.feed_id.is_some()
+                    ],
                 )?;
-                (tx.last_insert_rowid(), true)
+                (tx.last_insert_rowid(), true, None)
             }
         };
         add_topics(&tx, id, &a.topics)?;
         tx.commit()?;
-        Ok((id, created))
+        Ok(Upserted {
+            id,
+            created,
+            moved_from,
+        })
     }
 
     /// One article by id.
@@ -238,10 +281,12 @@ impl Store {
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
-    /// The earliest time an active article is due, if any.
+    /// The earliest time an active article is due, if any (one claimed by a process is
+    /// due for the others when the claim runs out).
     pub fn next_article_due(&self) -> Result<Option<DateTime<Utc>>> {
         let t: Option<String> = self.conn.query_row(
-            "SELECT MIN(next_check_at) FROM articles WHERE state = 'active'",
+            "SELECT MIN(MAX(next_check_at, COALESCE(claimed_until, next_check_at)))
+             FROM articles WHERE state = 'active'",
             [],
             |r| r.get(0),
         )?;
@@ -306,21 +351,56 @@ impl Store {
     }
 
     /// Records one check: the optional new version, its alert and outbox rows, and the
-    /// article's bookkeeping, all or nothing.
+    /// article's bookkeeping, all or nothing, and releases this process's claim on it.
+    ///
+    /// Compare-and-set: when the latest version is no longer `u.based_on` (another
+    /// process recorded one meanwhile), nothing is written and the result says `stale`.
+    /// A version whose text is exactly the latest one's is never recorded, and an article
+    /// already recorded as removed is not alerted as removed again.
     pub fn record_check(&mut self, u: &CheckUpdate) -> Result<CheckRecorded> {
-        let tx = self.conn.transaction()?;
+        let owner = self.owner.clone();
+        let tx = self.write()?;
         let mut out = CheckRecorded::default();
-        let latest: Option<i64> = tx.query_row(
-            "SELECT MAX(number) FROM versions WHERE article_id = ?1",
-            [u.article_id],
-            |r| r.get(0),
-        )?;
-        if let Some(v) = &u.version {
+        let latest: Option<(i64, String, String)> = tx
+            .query_row(
+                "SELECT number, headline, body FROM versions WHERE article_id = ?1
+                 ORDER BY number DESC LIMIT 1",
+                [u.article_id],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+            )
+            .optional()?;
+        let state: Option<String> = tx
+            .query_row(
+                "SELECT state FROM articles WHERE id = ?1",
+                [u.article_id],
+                |r| r.get(0),
+            )
+            .optional()?;
+        if latest.as_ref().map(|l| l.0) != u.based_on {
+            release_article(&tx, u.article_id, &owner)?;
+            tx.commit()?;
+            out.stale = true;
+            return Ok(out);
+        }
+        let same_text = |v: &NewVersion| {
+            latest.as_ref().is_some_and(|(_, headline, body)| {
+                *headline == v.copy.headline && *body == v.copy.paragraphs.join("\n\n")
+            })
+        };
+        let version = u.version.as_ref().filter(|v| !same_text(v));
+        let alert = match &u.alert {
+            // The text did not change after all: nothing to report.
+            Some((kind, _)) if kind == "reworded" && version.is_none() => None,
+            Some((kind, _)) if kind == "removed" && state.as_deref() == Some("removed") => None,
+            other => other.as_ref(),
+        };
+        let latest = latest.map(|l| l.0);
+        if let Some(v) = version {
             let number = latest.unwrap_or(0) + 1;
             insert_version(&tx, u.article_id, number, u.at, v)?;
             out.version = Some(number);
         }
-        if let Some((kind, recipients)) = &u.alert {
+        if let Some((kind, recipients)) = alert {
             let to = out.version.or(latest).unwrap_or(0);
             let from = if out.version.is_some() {
                 latest.unwrap_or(to)
@@ -341,7 +421,8 @@ impl Store {
             }
             out.alert = Some(alert_id);
         }
-        let changed = u.alert.is_some();
+        addresses::apply(&tx, u, out.version)?;
+        let changed = out.alert.is_some();
         tx.execute(
             "UPDATE articles SET
                 last_check_at = ?2,
@@ -351,7 +432,9 @@ impl Store {
                 last_error = ?10,
                 error_streak = CASE WHEN ?10 IS NULL THEN 0 ELSE error_streak + 1 END,
                 last_change_at = CASE WHEN ?11 THEN ?2 ELSE last_change_at END,
-                suspect_at = ?12
+                suspect_at = ?12,
+                claimed_by = CASE WHEN claimed_by = ?13 THEN NULL ELSE claimed_by END,
+                claimed_until = CASE WHEN claimed_by = ?13 THEN NULL ELSE claimed_until END
              WHERE id = ?1",
             rusqlite::params![
                 u.article_id,
@@ -366,6 +449,7 @@ impl Store {
                 u.error,
                 changed,
                 u.suspect_at.map(ts),
+                owner,
             ],
         )?;
         tx.commit()?;
@@ -377,7 +461,7 @@ impl Store {
     pub fn track(&mut self, a: &NewArticle, baseline: Option<&NewVersion>) -> Result<(i64, bool)> {
         let (id, created) = self.upsert_article(a)?;
         if let Some(v) = baseline {
-            let tx = self.conn.transaction()?;
+            let tx = self.write()?;
             let latest: Option<i64> = tx.query_row(
                 "SELECT MAX(number) FROM versions WHERE article_id = ?1",
                 [id],
@@ -394,6 +478,15 @@ impl Store {
         }
         Ok((id, created))
     }
+}
+
+/// Gives up this process's claim on an article (see `claims`).
+fn release_article(tx: &Transaction<'_>, id: i64, owner: &str) -> Result<()> {
+    tx.execute(
+        "UPDATE articles SET claimed_by = NULL, claimed_until = NULL WHERE id = ?1 AND claimed_by = ?2",
+        (id, owner),
+    )?;
+    Ok(())
 }
 
 fn add_topics(tx: &Transaction<'_>, id: i64, topics: &[String]) -> Result<()> {
@@ -480,6 +573,7 @@ mod tests {
         let now = Utc::now();
         let mut u = CheckUpdate {
             article_id: id,
+            based_on: None,
             at: now,
             etag: None,
             last_modified: None,
@@ -492,9 +586,11 @@ mod tests {
             ladder_start: now,
             error: None,
             suspect_at: None,
+            address: Default::default(),
         };
         let first = s.record_check(&u).expect("record");
         assert_eq!(first.version, Some(1));
+        u.based_on = Some(1);
         u.version = Some(version("two"));
         u.alert = Some((
             "reworded".into(),

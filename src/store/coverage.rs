@@ -67,7 +67,10 @@ impl Store {
         matches: &[NewCoverage],
         at: DateTime<Utc>,
     ) -> Result<()> {
-        let tx = self.conn.transaction()?;
+        if matches.is_empty() {
+            return Ok(());
+        }
+        let tx = self.write()?;
         for m in matches {
             tx.execute(
                 "INSERT OR IGNORE INTO coverage (article_id, topic, similarity, copy_name, copy_text, matched_at)

@@ -24,7 +24,7 @@ pub struct FeedRow {
 }
 
 impl FeedRow {
-    fn from_row(r: &Row<'_>) -> rusqlite::Result<FeedRow> {
+    pub(super) fn from_row(r: &Row<'_>) -> rusqlite::Result<FeedRow> {
         Ok(FeedRow {
             id: r.get("id")?,
             url: r.get("url")?,
@@ -61,7 +61,7 @@ impl Store {
     /// Makes sure a row exists for each configured feed and that its name is current;
     /// returns the feed ids in the order given.
     pub fn sync_feeds(&mut self, feeds: &[(String, String)]) -> Result<Vec<i64>> {
-        let tx = self.conn.transaction()?;
+        let tx = self.write()?;
         let mut ids = Vec::with_capacity(feeds.len());
         for (url, name) in feeds {
             tx.execute(
@@ -96,7 +96,8 @@ impl Store {
             .optional()?)
     }
 
-    /// Records a fetch: status, error streak, validators and the next due time.
+    /// Records a fetch: status, error streak, validators and the next due time; releases
+    /// this process's claim on the feed.
     pub fn record_feed_fetch(&mut self, feed_id: i64, f: &FeedFetch) -> Result<()> {
         let failed = f.error.is_some();
         self.conn.execute(
@@ -105,7 +106,9 @@ impl Store {
                 last_entries = COALESCE(?5, last_entries),
                 error_streak = CASE WHEN ?6 THEN error_streak + 1 ELSE 0 END,
                 etag = COALESCE(?7, etag), last_modified = COALESCE(?8, last_modified),
-                next_due_at = ?9
+                next_due_at = ?9,
+                claimed_by = CASE WHEN claimed_by = ?10 THEN NULL ELSE claimed_by END,
+                claimed_until = CASE WHEN claimed_by = ?10 THEN NULL ELSE claimed_until END
              WHERE id = ?1",
             (
                 feed_id,
@@ -117,6 +120,7 @@ impl Store {
                 &f.etag,
                 &f.last_modified,
                 ts(f.next_due),
+                &self.owner,
             ),
         )?;
         Ok(())

@@ -8,9 +8,20 @@
 //!
 //! The store is synchronous; async code reaches it through [`Db`], which runs each call
 //! on the blocking thread pool.
+//!
+//! Several processes may share one database (the service and a `redline poll`, two
+//! overlapping cron runs). Every connection waits for a lock rather than failing
+//! (a busy timeout), every write transaction takes the write lock up front (`BEGIN
+//! IMMEDIATE`, so it never has to upgrade a read snapshot another writer made stale), and
+//! who does what is settled by the claims of [`claims`]: a feed poll, an article check
+//! and an outbox row are each leased to one process at a time, and a version is only
+//! recorded against the latest version its decision was based on (see
+//! [`Store::record_check`]).
 
+mod addresses;
 mod alerts;
 mod articles;
+mod claims;
 mod coverage;
 mod feeds;
 
@@ -18,10 +29,14 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
 use chrono::{DateTime, SecondsFormat, Utc};
-use rusqlite::{Connection, OptionalExtension};
+use rusqlite::{Connection, OptionalExtension, Transaction, TransactionBehavior};
 
+pub use addresses::{AddressCheck, AddressRow, Upserted};
 pub use alerts::{AlertFilter, AlertRow, OutboxRow};
-pub use articles::{ArticleFilter, ArticleRow, CheckUpdate, NewArticle, NewVersion, VersionRow};
+pub use articles::{
+    ArticleFilter, ArticleRow, CheckRecorded, CheckUpdate, NewArticle, NewVersion, VersionRow,
+};
+pub use claims::Claim;
 pub use coverage::{CoverageRow, NewCoverage};
 pub use feeds::{FeedFetch, FeedRow};
 
@@ -135,7 +150,40 @@ const MIGRATIONS: &[&str] = &[
     );
     CREATE INDEX outbox_queue ON outbox(status, next_attempt_at);
     "#,
-    // 2: (issue 12) coverage: per article and `like` topic, the similarity and the copy it matched
+    // 2: (issue 15) leases: which process is polling a feed, checking an article or
+    // sending an outbox row, and until when.
+    r#"
+    ALTER TABLE feeds ADD COLUMN claimed_by TEXT;
+    ALTER TABLE feeds ADD COLUMN claimed_until TEXT;
+    ALTER TABLE articles ADD COLUMN claimed_by TEXT;
+    ALTER TABLE articles ADD COLUMN claimed_until TEXT;
+    ALTER TABLE outbox ADD COLUMN claimed_by TEXT;
+    ALTER TABLE outbox ADD COLUMN claimed_until TEXT;
+    "#,
+    // 3: (issue 16) an article's past addresses and aliases, the feed link it follows, and
+    // what "removed" waits for (a first 404/410, whether the feed still carries it).
+    r#"
+    CREATE TABLE article_addresses (
+        id              INTEGER PRIMARY KEY,
+        article_id      INTEGER NOT NULL REFERENCES articles(id),
+        kind            TEXT NOT NULL,
+        url             TEXT NOT NULL,
+        key             TEXT,
+        new_url         TEXT,
+        reason          TEXT NOT NULL,
+        at              TEXT NOT NULL,
+        version         INTEGER,
+        settled         INTEGER NOT NULL DEFAULT 0
+    );
+    CREATE INDEX article_addresses_article ON article_addresses(article_id);
+    CREATE INDEX article_addresses_url ON article_addresses(url);
+    CREATE INDEX article_addresses_key ON article_addresses(key);
+    ALTER TABLE articles ADD COLUMN feed_link TEXT;
+    ALTER TABLE articles ADD COLUMN in_feed INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE articles ADD COLUMN gone_at TEXT;
+    UPDATE articles SET feed_link = url, in_feed = 1 WHERE feed_id IS NOT NULL;
+    "#,
+    // 4: (issue 12) coverage: per article and `like` topic, the similarity and the copy it matched
     r#"
     CREATE TABLE coverage (
         article_id      INTEGER NOT NULL REFERENCES articles(id),
@@ -149,6 +197,10 @@ const MIGRATIONS: &[&str] = &[
     CREATE INDEX coverage_topic ON coverage(topic, similarity);
     "#,
 ];
+
+/// How long a connection waits for another process's write lock before giving up. Write
+/// transactions last milliseconds; this only runs out when a process hangs holding one.
+const BUSY_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(30);
 
 /// What `/metrics` reads from the database.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -167,6 +219,23 @@ pub struct Figures {
 #[derive(Debug)]
 pub struct Store {
     conn: Connection,
+    /// Who this process is in the claims it takes: unique among the processes sharing
+    /// the database.
+    owner: String,
+}
+
+/// A name for this process in its claims: its pid and the moment it opened the store,
+/// so a later process that reuses the pid is still someone else.
+fn owner_name() -> String {
+    let started = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap_or_default();
+    format!(
+        "pid {} at {}.{:09}",
+        std::process::id(),
+        started.as_secs(),
+        started.subsec_nanos()
+    )
 }
 
 /// Times are stored as RFC 3339 text in UTC with milliseconds, which sorts as it reads.
@@ -185,6 +254,14 @@ fn opt_ts(s: Option<String>) -> Option<DateTime<Utc>> {
     s.as_deref().map(parse_ts)
 }
 
+/// Whether an error is SQLite's "busy"/"locked" (another process holds the lock).
+fn is_busy(e: &rusqlite::Error) -> bool {
+    matches!(
+        e.sqlite_error_code(),
+        Some(rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked)
+    )
+}
+
 impl Store {
     /// Opens (creating if needed) the database at `path`, in WAL mode, migrated to the
     /// current schema.
@@ -199,7 +276,10 @@ impl Store {
             path: path.to_path_buf(),
             source,
         })?;
-        let mut store = Store { conn };
+        let mut store = Store {
+            conn,
+            owner: owner_name(),
+        };
         store.configure(path)?;
         Ok(store)
     }
@@ -208,46 +288,87 @@ impl Store {
     pub fn open_in_memory() -> Result<Store> {
         let mut store = Store {
             conn: Connection::open_in_memory()?,
+            owner: owner_name(),
         };
         store.configure(Path::new(":memory:"))?;
         Ok(store)
     }
 
     fn configure(&mut self, path: &Path) -> Result<()> {
+        // First, so that everything after it waits for another process's lock.
+        self.conn.busy_timeout(BUSY_TIMEOUT)?;
         // WAL lets the CLI read while the daemon writes; NORMAL sync is safe in WAL (a
         // power cut may lose the last transaction, never corrupt the file).
-        self.conn
-            .pragma_update(None, "journal_mode", "WAL")
-            .map_err(|source| StoreError::Open {
-                path: path.to_path_buf(),
-                source,
-            })?;
+        self.set_wal().map_err(|source| StoreError::Open {
+            path: path.to_path_buf(),
+            source,
+        })?;
         self.conn.pragma_update(None, "synchronous", "NORMAL")?;
         self.conn.pragma_update(None, "foreign_keys", "ON")?;
-        self.conn.busy_timeout(std::time::Duration::from_secs(10))?;
         self.migrate(path)
     }
 
+    /// Switches the file to WAL. Two processes opening a new file at once both try; the
+    /// switch can report "locked" without waiting, so it is retried for as long as the
+    /// busy timeout would have waited.
+    fn set_wal(&self) -> rusqlite::Result<()> {
+        let deadline = std::time::Instant::now() + BUSY_TIMEOUT;
+        loop {
+            let mode: rusqlite::Result<String> =
+                self.conn
+                    .pragma_update_and_check(None, "journal_mode", "WAL", |r| r.get(0));
+            match mode {
+                Err(e) if is_busy(&e) && std::time::Instant::now() < deadline => {
+                    std::thread::sleep(std::time::Duration::from_millis(20));
+                }
+                Err(e) => return Err(e),
+                Ok(_) => return Ok(()),
+            }
+        }
+    }
+
+    /// Applies the missing migrations. Each runs in a write transaction that re-reads the
+    /// schema version first, so two processes opening an old file at once apply each
+    /// migration once.
     fn migrate(&mut self, path: &Path) -> Result<()> {
-        let version: i64 = self
-            .conn
-            .pragma_query_value(None, "user_version", |r| r.get(0))?;
         let known = MIGRATIONS.len() as i64;
-        if version > known {
-            return Err(StoreError::TooNew {
-                path: path.to_path_buf(),
-                found: version,
-                known,
-            });
+        loop {
+            let version: i64 = self
+                .conn
+                .pragma_query_value(None, "user_version", |r| r.get(0))?;
+            if version > known {
+                return Err(StoreError::TooNew {
+                    path: path.to_path_buf(),
+                    found: version,
+                    known,
+                });
+            }
+            if version == known {
+                return Ok(());
+            }
+            let tx = self.write()?;
+            let now: i64 = tx.pragma_query_value(None, "user_version", |r| r.get(0))?;
+            if now == version {
+                tx.execute_batch(MIGRATIONS[version as usize])?;
+                tx.pragma_update(None, "user_version", version + 1)?;
+                tx.commit()?;
+                tracing::debug!(version = version + 1, "database migrated");
+            }
         }
-        for (i, sql) in MIGRATIONS.iter().enumerate().skip(version as usize) {
-            let tx = self.conn.transaction()?;
-            tx.execute_batch(sql)?;
-            tx.pragma_update(None, "user_version", (i + 1) as i64)?;
-            tx.commit()?;
-            tracing::debug!(version = i + 1, "database migrated");
-        }
-        Ok(())
+    }
+
+    /// A write transaction, with the write lock taken up front (`BEGIN IMMEDIATE`): it
+    /// waits for another writer instead of failing half-way, and what it reads cannot be
+    /// changed by anyone else before it commits.
+    fn write(&mut self) -> Result<Transaction<'_>> {
+        Ok(self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?)
+    }
+
+    /// This process's name in the claims it takes.
+    pub fn owner(&self) -> &str {
+        &self.owner
     }
 
     /// The schema version of the open database.
@@ -305,14 +426,19 @@ impl Store {
             Err(_) => {
                 let canonical = crate::feed::canonical_url(reference, None);
                 let url = canonical.as_deref().unwrap_or(reference);
-                let id: Option<i64> = self
+                let id: Option<i64> = match self
                     .conn
                     .query_row(
                         "SELECT id FROM articles WHERE url = ?1 OR key = ?1 OR url = ?2 ORDER BY id LIMIT 1",
                         (url, reference),
                         |r| r.get(0),
                     )
-                    .optional()?;
+                    .optional()?
+                {
+                    // A past address or an alias (an AMP copy) names the article too.
+                    None => self.article_for(url, url)?,
+                    found => found,
+                };
                 match id {
                     Some(id) => self.article(id)?,
                     None => None,

@@ -169,10 +169,10 @@ impl Watcher {
     async fn page_features(&self, feed: &FeedConfig, entry: &Entry) -> Option<Features> {
         let link = entry.link.as_deref()?;
         match self
-            .fetch_copy(link, Some(&feed.name), &Validators::default())
+            .fetch_page(link, Some(&feed.name), &Validators::default())
             .await
         {
-            Ok(Some((copy, _))) => Some(Features::new(&copy.to_string())),
+            Ok(Some(page)) => Some(Features::new(&page.copy.to_string())),
             Ok(None) => None,
             Err(e @ (CheckError::Gone | CheckError::Fetch(_) | CheckError::Extract(_))) => {
                 tracing::warn!(url = link, error = %e, "could not fetch a page to match it against a like topic");
@@ -188,16 +188,15 @@ impl Watcher {
         article: &ArticleRow,
         first: bool,
         update: &mut CheckUpdate,
-    ) -> Result<bool, WatchError> {
+    ) -> Result<(), WatchError> {
         if !first || update.version.is_none() || update.alert.is_some() {
-            return Ok(false);
+            return Ok(());
         }
         let id = article.id;
         let covered = self.db.call(move |s| s.coverage_of(id)).await?;
-        if covered.is_empty() {
-            return Ok(false);
+        if !covered.is_empty() {
+            update.alert = Some(("coverage".into(), self.recipients(article)));
         }
-        update.alert = Some(("coverage".into(), self.recipients(article)));
-        Ok(true)
+        Ok(())
     }
 }

@@ -20,7 +20,8 @@ use crate::feed::{self, Entry};
 use crate::fetch::{FetchError, Fetched, Fetcher, Validators};
 use crate::metrics::Metrics;
 use crate::store::{
-    ArticleRow, CheckUpdate, Db, FeedFetch, FeedRow, NewArticle, NewVersion, StoreError, VersionRow,
+    ArticleRow, CheckUpdate, Claim, Db, FeedFetch, FeedRow, NewArticle, NewVersion, StoreError,
+    VersionRow,
 };
 use crate::text::Copy;
 use crate::topic::{MatchText, Query};
@@ -28,9 +29,11 @@ use crate::topic::{MatchText, Query};
 mod coverage;
 mod judge;
 mod ladder;
+mod moves;
 
 pub use judge::{Verdict, judge};
 pub use ladder::{Ladder, backoff, jittered};
+pub use moves::PageFetch;
 
 /// A feed's own freshness hints may slow polling down, but not below this rate.
 const MAX_FEED_HINT: Duration = Duration::from_secs(24 * 3600);
@@ -47,6 +50,9 @@ pub struct CycleReport {
     pub article_errors: usize,
     pub versions: usize,
     pub alerts: usize,
+    /// Due feeds and articles left to another process that was already on them.
+    pub feeds_busy: usize,
+    pub articles_busy: usize,
 }
 
 impl CycleReport {
@@ -58,6 +64,8 @@ impl CycleReport {
         self.article_errors += o.article_errors;
         self.versions += o.versions;
         self.alerts += o.alerts;
+        self.feeds_busy += o.feeds_busy;
+        self.articles_busy += o.articles_busy;
     }
 }
 
@@ -142,22 +150,27 @@ impl Watcher {
             .collect();
         let ids = self.db.call(move |s| s.sync_feeds(&pairs)).await?;
         let now = self.clock.now();
+        let until = self.lease_end(now);
         let mut tasks = JoinSet::new();
+        let mut report = CycleReport::default();
         for (feed, id) in self.config.feeds.iter().zip(ids) {
-            let url = feed.url.get_ref().clone();
-            let row = self.db.call(move |s| s.feed(&url)).await?;
-            let due = row
-                .as_ref()
-                .and_then(|r| r.next_due)
-                .is_none_or(|t| t <= now);
-            if !(all || due) {
-                continue;
-            }
+            // Another process polling this feed right now is left to it.
+            let row = match self
+                .db
+                .call(move |s| s.claim_feed(id, now, all, until))
+                .await?
+            {
+                Claim::Won(row) => Some(row),
+                Claim::NotDue => continue,
+                Claim::Busy => {
+                    report.feeds_busy += 1;
+                    continue;
+                }
+            };
             let this = self.clone();
             let feed = feed.clone();
             tasks.spawn(async move { this.poll_feed(&feed, id, row).await });
         }
-        let mut report = CycleReport::default();
         while let Some(done) = tasks.join_next().await {
             match done {
                 Ok(Ok(r)) => report.add(&r),
@@ -264,10 +277,13 @@ impl Watcher {
             }
         };
         self.observe_entries(&entries);
-        for entry in entries {
-            if self.track_entry(feed, feed_id, &entry, now).await? {
+        for entry in &entries {
+            if self.track_entry(feed, feed_id, entry, now).await? {
                 report.new_articles += 1;
             }
+        }
+        if fetch.entries.is_some() {
+            self.mark_in_feed(feed_id, &entries).await?;
         }
         self.db
             .call(move |s| s.record_feed_fetch(feed_id, &fetch))
@@ -316,30 +332,47 @@ impl Watcher {
             topics,
             now,
         };
-        let (id, created) = self
+        let up = self
             .db
             .call(move |s| {
-                let (id, created) = s.upsert_article(&new)?;
-                s.record_coverage(id, &covered, now)?;
-                Ok((id, created))
+                let up = s.upsert_entry(&new)?;
+                s.record_coverage(up.id, &covered, now)?;
+                Ok(up)
             })
             .await?;
-        if created {
-            tracing::info!(article = id, title = %entry.title, "tracking a new article");
+        if up.created {
+            tracing::info!(article = up.id, title = %entry.title, "tracking a new article");
         }
-        Ok(created)
+        if let (Some(from), Some(to)) = (&up.moved_from, &entry.link) {
+            tracing::info!(article = up.id, from = %from, to = %to, "the feed links the article at a new address; following it");
+        }
+        Ok(up.created)
     }
 
-    /// Checks the articles that are due (every active one with `all`), concurrently.
+    /// The end of a claim taken at `now` (`[state] lease`).
+    fn lease_end(&self, now: DateTime<Utc>) -> DateTime<Utc> {
+        now + chrono::Duration::from_std(self.config.state.lease.0)
+            .unwrap_or_else(|_| chrono::Duration::minutes(2))
+    }
+
+    /// Checks the articles that are due (every active one with `all`), concurrently;
+    /// those another process is checking are left to it.
     pub async fn check_articles(&self, all: bool) -> Result<CycleReport, WatchError> {
         let now = self.clock.now();
-        let due = self.db.call(move |s| s.due_articles(now, all)).await?;
+        let until = self.lease_end(now);
+        let (due, busy) = self
+            .db
+            .call(move |s| s.claim_due_articles(now, all, until))
+            .await?;
         let mut tasks = JoinSet::new();
         for article in due {
             let this = self.clone();
             tasks.spawn(async move { this.check_article(article).await });
         }
-        let mut report = CycleReport::default();
+        let mut report = CycleReport {
+            articles_busy: busy,
+            ..Default::default()
+        };
         while let Some(done) = tasks.join_next().await {
             match done {
                 Ok(Ok(r)) => report.add(&r),
@@ -361,6 +394,18 @@ impl Watcher {
         feed: Option<&str>,
         validators: &Validators,
     ) -> Result<Option<(Copy, Validators)>, CheckError> {
+        let page = self.fetch_page(url, feed, validators).await?;
+        Ok(page.map(|p| (p.copy, p.validators)))
+    }
+
+    /// Fetches and extracts one article's page as it is now, with where it was found
+    /// (after redirects) and the canonical address it declares.
+    pub async fn fetch_page(
+        &self,
+        url: &str,
+        feed: Option<&str>,
+        validators: &Validators,
+    ) -> Result<Option<PageFetch>, CheckError> {
         let url = Url::parse(url).map_err(|e| CheckError::Fetch(format!("bad URL {url}: {e}")))?;
         let page = match self.http.get_public(&url, validators).await {
             Ok(Fetched::NotModified) => return Ok(None),
@@ -370,6 +415,13 @@ impl Watcher {
             }) => return Err(CheckError::Gone),
             Err(e) => return Err(CheckError::Fetch(e.to_string())),
         };
+        // A story redirected for good to the home page or a section is gone.
+        if page.moved_permanently()
+            && feed::article_like(&url)
+            && !feed::article_like(&page.final_url)
+        {
+            return Err(CheckError::Gone);
+        }
         let opts = extract::Options {
             drop: self
                 .feed_config(feed)
@@ -380,7 +432,14 @@ impl Watcher {
         let html = page.text();
         let copy =
             extract::extract(&html, &opts).map_err(|e| CheckError::Extract(e.to_string()))?;
-        Ok(Some((copy, page.validators)))
+        Ok(Some(PageFetch {
+            canonical: feed::declared_canonical(&html, &page.final_url),
+            final_url: feed::canonical_url(page.final_url.as_str(), None)
+                .unwrap_or_else(|| page.final_url.to_string()),
+            moved_permanently: page.moved_permanently(),
+            copy,
+            validators: page.validators,
+        }))
     }
 
     /// Recipients for an article's alerts: each of its topics' recipients, once.
@@ -411,21 +470,7 @@ impl Watcher {
             ..Default::default()
         };
         let now = self.clock.now();
-        let (latest, recent) = {
-            let id = article.id;
-            let window = self.config.schedule.flip_flop.0;
-            let since = now - chrono::Duration::from_std(window).unwrap_or_default();
-            self.db
-                .call(move |s| {
-                    let recent = if window.is_zero() {
-                        Vec::new()
-                    } else {
-                        s.versions_since(id, since)?
-                    };
-                    Ok((s.latest_version(id)?, recent))
-                })
-                .await?
-        };
+        let (latest, recent) = self.previous(article.id, now).await?;
         // Without a stored version a 304 would leave us with nothing to compare.
         let validators = if latest.is_some() {
             Validators {
@@ -438,6 +483,7 @@ impl Watcher {
         let ladder = Ladder::new(&self.config);
         let mut update = CheckUpdate {
             article_id: article.id,
+            based_on: latest.as_ref().map(|v| v.number),
             at: now,
             etag: None,
             last_modified: None,
@@ -450,48 +496,87 @@ impl Watcher {
             ladder_start: article.ladder_start,
             error: None,
             suspect_at: None,
+            address: Default::default(),
         };
         let fetched = self
-            .fetch_copy(&article.url, article.feed.as_deref(), &validators)
+            .fetch_page(&article.url, article.feed.as_deref(), &validators)
             .await;
+        let mut fresh = None;
         match fetched {
             Ok(None) => ladder.advance(&mut update, now),
-            Ok(Some((copy, v))) => {
-                update.etag = v.etag;
-                update.last_modified = v.last_modified;
+            Ok(Some(page)) => {
+                if self.join_copy(&article, &page, now).await? {
+                    return Ok(report);
+                }
+                update.address = self.address_check(&article, &page);
+                update.etag = page.validators.etag;
+                update.last_modified = page.validators.last_modified;
+                let copy = page.copy;
+                fresh = Some((copy.clone(), update.clone()));
                 self.compare(&article, latest.clone(), &recent, copy, &mut update, now);
-                if update.version.is_some() {
-                    report.versions = 1;
-                }
-                if update.alert.is_some() {
-                    report.alerts = 1;
-                }
             }
             Err(CheckError::Gone) => {
-                tracing::info!(article = article.id, url = %article.url, "article removed (404/410)");
-                update.state = "removed".into();
-                update.next_check = None;
-                if latest.is_some() {
-                    update.alert = Some(("removed".into(), self.recipients(&article)));
-                    report.alerts = 1;
-                }
+                self.gone(&article, latest.is_some(), &mut update, &mut report, now);
             }
             Err(e) => {
                 tracing::warn!(article = article.id, url = %article.url, error = %e, "article check failed; will retry");
                 report.article_errors = 1;
                 update.error = Some(e.to_string());
                 update.suspect_at = article.suspect_at;
+                update.address.gone_at = article.gone_at;
                 ladder.retry(&mut update, now);
             }
         }
-        if self
-            .coverage_alert(&article, latest.is_none(), &mut update)
-            .await?
+        self.coverage_alert(&article, latest.is_none(), &mut update)
+            .await?;
+        let mut recorded = self.db.call(move |s| s.record_check(&update)).await?;
+        if recorded.stale
+            && let Some((copy, mut update)) = fresh
         {
-            report.alerts = 1;
+            // Another process recorded a version of this article while we fetched it:
+            // decide once more against that version. Losing again means yet another
+            // process is on it, and our copy adds nothing to what they record.
+            let id = article.id;
+            let (article, (latest, recent)) = match self.db.call(move |s| s.article(id)).await? {
+                Some(a) => (a, self.previous(id, now).await?),
+                None => return Ok(report),
+            };
+            update.based_on = latest.as_ref().map(|v| v.number);
+            let first = latest.is_none();
+            self.compare(&article, latest, &recent, copy, &mut update, now);
+            self.coverage_alert(&article, first, &mut update).await?;
+            recorded = self.db.call(move |s| s.record_check(&update)).await?;
         }
-        self.db.call(move |s| s.record_check(&update)).await?;
+        if recorded.stale {
+            tracing::debug!(
+                article = article.id,
+                "another process recorded this check first"
+            );
+        }
+        report.versions = usize::from(recorded.version.is_some());
+        report.alerts = usize::from(recorded.alert.is_some());
         Ok(report)
+    }
+
+    /// An article's latest version and those within the flip-flop window before `now`.
+    async fn previous(
+        &self,
+        id: i64,
+        now: DateTime<Utc>,
+    ) -> Result<(Option<VersionRow>, Vec<VersionRow>), WatchError> {
+        let window = self.config.schedule.flip_flop.0;
+        let since = now - chrono::Duration::from_std(window).unwrap_or_default();
+        Ok(self
+            .db
+            .call(move |s| {
+                let recent = if window.is_zero() {
+                    Vec::new()
+                } else {
+                    s.versions_since(id, since)?
+                };
+                Ok((s.latest_version(id)?, recent))
+            })
+            .await?)
     }
 
     /// Compares a fresh copy with the latest stored version and fills in what to record.

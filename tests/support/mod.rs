@@ -126,6 +126,14 @@ impl Env {
         Env { dir }
     }
 
+    /// Sets `[state] lease`: how long a killed process's claims outlive it.
+    pub fn with_lease(self, lease: &str) -> Env {
+        let config = std::fs::read_to_string(self.config_path()).expect("read config");
+        let config = config.replacen("[state]\n", &format!("[state]\nlease = {lease:?}\n"), 1);
+        std::fs::write(self.config_path(), config).expect("write config");
+        self
+    }
+
     pub fn config_path(&self) -> PathBuf {
         self.dir.path().join("redline.toml")
     }

@@ -1,0 +1,295 @@
+//! Claims: which process is polling a feed, checking an article or sending an outbox row.
+//!
+//! Several processes may work on one state at once (the service and a `redline poll`,
+//! two cron runs). Before it polls a feed, checks an article or sends a message, a
+//! process claims the row: a conditional `UPDATE` in a write transaction sets
+//! `claimed_by` and `claimed_until`, and only the process whose update matched goes on;
+//! the others leave that row to it. Finishing the work (`record_feed_fetch`,
+//! `record_check`, `mark_sent` …) releases the claim. A process that dies keeps its
+//! claims only until `claimed_until` (`[state] lease`), when the rows go back to
+//! everyone.
+//!
+//! Claims spare work and keep a message from being sent twice; they are not what keeps
+//! a version from being recorded twice, which is `record_check`'s compare-and-set, so a
+//! claim that runs out while its holder still works costs a repeated fetch, never a
+//! doubled alert. A PostgreSQL store would take the same claims with `SELECT … FOR
+//! UPDATE SKIP LOCKED` and the same expiry.
+
+use chrono::{DateTime, Utc};
+use rusqlite::OptionalExtension;
+
+use super::articles::ARTICLE_SELECT;
+use super::{ArticleRow, FeedRow, Result, Store, ts};
+
+/// The outcome of trying to claim one row.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Claim<T> {
+    /// This process holds the claim; do the work.
+    Won(T),
+    /// Nothing to do: the row is not due.
+    NotDue,
+    /// Another process holds a live claim on it.
+    Busy,
+}
+
+impl Store {
+    /// Claims every active article due at `now` (every active one with `all`) that no
+    /// other process has claimed, until `until`. Returns the claimed articles, soonest
+    /// due first, and how many due ones another process holds.
+    pub fn claim_due_articles(
+        &mut self,
+        now: DateTime<Utc>,
+        all: bool,
+        until: DateTime<Utc>,
+    ) -> Result<(Vec<ArticleRow>, usize)> {
+        let owner = self.owner.clone();
+        let tx = self.write()?;
+        let due: Vec<(i64, bool)> = {
+            let mut stmt = tx.prepare(
+                "SELECT id, claimed_until IS NOT NULL AND claimed_until > ?1 AND claimed_by <> ?3
+                 FROM articles WHERE state = 'active' AND (?2 OR next_check_at <= ?1)
+                 ORDER BY next_check_at, id",
+            )?;
+            let rows = stmt.query_map((ts(now), all, &owner), |r| Ok((r.get(0)?, r.get(1)?)))?;
+            rows.collect::<rusqlite::Result<_>>()?
+        };
+        let busy = due.iter().filter(|(_, busy)| *busy).count();
+        let mut won = Vec::new();
+        {
+            let mut claim = tx
+                .prepare("UPDATE articles SET claimed_by = ?2, claimed_until = ?3 WHERE id = ?1")?;
+            let mut read = tx.prepare(&format!("{ARTICLE_SELECT} WHERE a.id = ?1"))?;
+            for (id, _) in due.iter().filter(|(_, busy)| !*busy) {
+                claim.execute((id, &owner, ts(until)))?;
+                if let Some(a) = read.query_row([id], ArticleRow::from_row).optional()? {
+                    won.push(a);
+                }
+            }
+        }
+        tx.commit()?;
+        Ok((won, busy))
+    }
+
+    /// Claims a feed for a poll until `until`, when it is due at `now` (or always with
+    /// `all`) and no other process holds it.
+    pub fn claim_feed(
+        &mut self,
+        feed_id: i64,
+        now: DateTime<Utc>,
+        all: bool,
+        until: DateTime<Utc>,
+    ) -> Result<Claim<FeedRow>> {
+        let owner = self.owner.clone();
+        let tx = self.write()?;
+        let Some(row) = tx
+            .query_row(
+                "SELECT *, claimed_until IS NOT NULL AND claimed_until > ?2 AND claimed_by <> ?3 AS busy
+                 FROM feeds WHERE id = ?1",
+                (feed_id, ts(now), &owner),
+                |r| Ok((FeedRow::from_row(r)?, r.get::<_, bool>("busy")?)),
+            )
+            .optional()?
+        else {
+            return Ok(Claim::NotDue);
+        };
+        let (feed, busy) = row;
+        let due = feed.next_due.is_none_or(|t| t <= now);
+        let claim = if !(all || due) {
+            Claim::NotDue
+        } else if busy {
+            Claim::Busy
+        } else {
+            tx.execute(
+                "UPDATE feeds SET claimed_by = ?2, claimed_until = ?3 WHERE id = ?1",
+                (feed_id, &owner, ts(until)),
+            )?;
+            Claim::Won(feed)
+        };
+        tx.commit()?;
+        Ok(claim)
+    }
+
+    /// Claims outbox rows for sending until `until`: only rows still queued, due at
+    /// `now`, and claimed by no live process. Returns the ids this process won; a row
+    /// whose id is missing is another process's to send (or already sent).
+    pub fn claim_outbox(
+        &mut self,
+        ids: &[i64],
+        now: DateTime<Utc>,
+        until: DateTime<Utc>,
+    ) -> Result<Vec<i64>> {
+        let owner = self.owner.clone();
+        let tx = self.write()?;
+        let mut won = Vec::new();
+        {
+            let mut claim = tx.prepare(
+                "UPDATE outbox SET claimed_by = ?2, claimed_until = ?3
+                 WHERE id = ?1 AND status = 'queued' AND next_attempt_at <= ?4
+                   AND (claimed_until IS NULL OR claimed_until <= ?4 OR claimed_by = ?2)",
+            )?;
+            for id in ids {
+                if claim.execute((id, &owner, ts(until), ts(now)))? == 1 {
+                    won.push(*id);
+                }
+            }
+        }
+        tx.commit()?;
+        Ok(won)
+    }
+
+    /// Gives up this process's claims on outbox rows it did not send after all.
+    pub fn release_outbox(&mut self, ids: &[i64]) -> Result<()> {
+        let owner = self.owner.clone();
+        let tx = self.write()?;
+        for id in ids {
+            tx.execute(
+                "UPDATE outbox SET claimed_by = NULL, claimed_until = NULL WHERE id = ?1 AND claimed_by = ?2",
+                (id, &owner),
+            )?;
+        }
+        tx.commit()?;
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::{CheckRecorded, CheckUpdate, NewArticle, NewVersion};
+    use crate::text::Copy;
+
+    fn two_processes() -> (tempfile::TempDir, Store, Store) {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("redline.db");
+        let a = Store::open(&path).expect("open a");
+        let b = Store::open(&path).expect("open b");
+        assert_ne!(a.owner(), b.owner());
+        (dir, a, b)
+    }
+
+    fn article(s: &mut Store, key: &str, now: DateTime<Utc>) -> i64 {
+        s.upsert_article(&NewArticle {
+            key: key.into(),
+            url: format!("https://x.example/{key}"),
+            title: "T".into(),
+            feed_id: None,
+            topics: Vec::new(),
+            now,
+        })
+        .expect("upsert")
+        .0
+    }
+
+    fn update(id: i64, based_on: Option<i64>, text: &str, now: DateTime<Utc>) -> CheckUpdate {
+        CheckUpdate {
+            article_id: id,
+            based_on,
+            at: now,
+            etag: None,
+            last_modified: None,
+            title: None,
+            version: Some(NewVersion {
+                copy: Copy::new("Head", [text]),
+                extractor: "test/1".into(),
+                words_added: 1,
+                words_removed: 1,
+                note: None,
+            }),
+            alert: based_on.map(|_| ("reworded".to_string(), vec!["a@x.example".to_string()])),
+            state: "active".into(),
+            next_check: Some(now),
+            revisit_step: 0,
+            ladder_start: now,
+            error: None,
+            suspect_at: None,
+            address: Default::default(),
+        }
+    }
+
+    #[test]
+    fn an_article_is_claimed_by_one_process_until_the_claim_runs_out() {
+        let (_dir, mut a, mut b) = two_processes();
+        let now = Utc::now();
+        let lease = chrono::Duration::seconds(60);
+        let x = article(&mut a, "x", now);
+        let y = article(&mut a, "y", now);
+        let (won_a, busy_a) = a.claim_due_articles(now, false, now + lease).expect("a");
+        assert_eq!(won_a.iter().map(|r| r.id).collect::<Vec<_>>(), vec![x, y]);
+        assert_eq!(busy_a, 0);
+        let (won_b, busy_b) = b.claim_due_articles(now, true, now + lease).expect("b");
+        assert!(won_b.is_empty());
+        assert_eq!(busy_b, 2);
+        // a records x: its claim on x is released, and b may take it.
+        a.record_check(&update(x, None, "one", now))
+            .expect("record");
+        let (won_b, busy_b) = b.claim_due_articles(now, true, now + lease).expect("b");
+        assert_eq!(won_b.iter().map(|r| r.id).collect::<Vec<_>>(), vec![x]);
+        assert_eq!(busy_b, 1);
+        // a "dies" holding y: once the claim has run out, y is b's.
+        let later = now + lease + chrono::Duration::seconds(1);
+        let (won_b, busy_b) = b.claim_due_articles(later, true, later + lease).expect("b");
+        assert_eq!(won_b.iter().map(|r| r.id).collect::<Vec<_>>(), vec![x, y]);
+        assert_eq!(busy_b, 0);
+    }
+
+    #[test]
+    fn a_version_is_recorded_only_against_the_latest_one() {
+        let (_dir, mut a, mut b) = two_processes();
+        let now = Utc::now();
+        let id = article(&mut a, "x", now);
+        // Both take a baseline against "no version": one wins, the other is told.
+        assert_eq!(
+            a.record_check(&update(id, None, "one", now))
+                .expect("a")
+                .version,
+            Some(1)
+        );
+        let lost = b.record_check(&update(id, None, "one", now)).expect("b");
+        assert!(lost.stale && lost.version.is_none());
+        // Both saw the same edit against version 1: one version, one alert.
+        let won = a.record_check(&update(id, Some(1), "two", now)).expect("a");
+        assert_eq!((won.version, won.alert.is_some()), (Some(2), true));
+        let lost = b.record_check(&update(id, Some(1), "two", now)).expect("b");
+        assert!(lost.stale);
+        // Decided again against version 2, a copy of the same text makes nothing.
+        let same = b.record_check(&update(id, Some(2), "two", now)).expect("b");
+        assert_eq!(same, CheckRecorded::default());
+        assert_eq!(a.versions(id).expect("versions").len(), 2);
+        assert_eq!(a.alerts(&Default::default()).expect("alerts").len(), 1);
+    }
+
+    #[test]
+    fn an_outbox_row_is_claimed_by_one_process() {
+        let (_dir, mut a, mut b) = two_processes();
+        let now = Utc::now();
+        let id = article(&mut a, "x", now);
+        a.record_check(&update(id, None, "one", now)).expect("v1");
+        a.record_check(&update(id, Some(1), "two", now))
+            .expect("v2");
+        let due: Vec<i64> = a
+            .due_outbox(now)
+            .expect("due")
+            .iter()
+            .map(|r| r.id)
+            .collect();
+        assert_eq!(due.len(), 1);
+        let lease = chrono::Duration::seconds(60);
+        assert_eq!(a.claim_outbox(&due, now, now + lease).expect("a"), due);
+        assert!(
+            b.claim_outbox(&due, now, now + lease)
+                .expect("b")
+                .is_empty()
+        );
+        assert!(b.due_outbox(now).expect("due").is_empty());
+        // Released unsent, it is anyone's again; sent, it is no one's.
+        a.release_outbox(&due).expect("release");
+        assert_eq!(b.claim_outbox(&due, now, now + lease).expect("b"), due);
+        b.mark_sent(&due, "250 ok", now).expect("sent");
+        let later = now + lease + lease;
+        assert!(
+            a.claim_outbox(&due, later, later + lease)
+                .expect("a")
+                .is_empty()
+        );
+    }
+}
