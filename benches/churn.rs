@@ -251,7 +251,11 @@ fn run() -> Result<(), String> {
     );
     let (mut l_has, mut l_alerted) = (0, 0);
     for (kind, t) in &edit_tally {
-        let sets: Vec<String> = t.label_sets.iter().map(|(k, n)| format!("{k}×{n}")).collect();
+        let sets: Vec<String> = t
+            .label_sets
+            .iter()
+            .map(|(k, n)| format!("{k}×{n}"))
+            .collect();
         println!(
             "  {kind:<17} expects {:<12} {:>3}/{:<3} ({:>5.1} %)  exactly {:>3}  [{}]",
             edits::expected(kind).as_str(),
@@ -340,7 +344,11 @@ fn decision_name(d: &Decision) -> String {
     match d {
         Decision::Suspect { old_len, new_len } => format!("suspect (shrink {old_len} → {new_len})"),
         Decision::Changed { .. } => "changed".to_string(),
-        other => format!("{other:?}").split([' ', '{']).next().unwrap_or("").to_lowercase(),
+        other => format!("{other:?}")
+            .split([' ', '{'])
+            .next()
+            .unwrap_or("")
+            .to_lowercase(),
     }
 }
 

@@ -43,10 +43,10 @@ mod declared;
 mod depth;
 mod gaps;
 mod headline;
-mod structured;
 #[cfg(test)]
 mod role_tests;
 mod roles;
+mod structured;
 mod template;
 #[cfg(test)]
 mod tests;

@@ -246,14 +246,22 @@ fn a_box_title_goes_with_its_links() {
     assert_dropped(
         EN,
         At::Inside,
-        &boxed("Read more", "Tech giant signs deal", "Ferry fleet goes electric"),
+        &boxed(
+            "Read more",
+            "Tech giant signs deal",
+            "Ferry fleet goes electric",
+        ),
         &boxed("Read more", "Central bank holds rates", "Bakery to close"),
     );
     assert_dropped(
         PT,
         At::Inside,
         &boxed("Leia também", "Banco central mantém juros", "Padaria fecha"),
-        &boxed("Lire aussi", "Ferries elétricos", "Vereadores aprovam plano"),
+        &boxed(
+            "Lire aussi",
+            "Ferries elétricos",
+            "Vereadores aprovam plano",
+        ),
     );
 }
 
