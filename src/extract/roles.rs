@@ -182,7 +182,7 @@ const MAX_TITLE_WORDS: usize = 6;
 /// sentence.
 pub(super) fn is_box_title(text: &str) -> bool {
     text.split_whitespace().count() <= MAX_TITLE_WORDS
-        && !(ends_like_sentence(text) && !text.ends_with(':'))
+        && (text.ends_with(':') || !ends_like_sentence(text))
 }
 
 #[cfg(test)]

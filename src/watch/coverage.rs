@@ -174,7 +174,12 @@ impl Watcher {
         {
             Ok(Some(page)) => Some(Features::new(&page.copy.to_string())),
             Ok(None) => None,
-            Err(e @ (CheckError::Gone | CheckError::Fetch(_) | CheckError::Extract(_))) => {
+            Err(
+                e @ (CheckError::Gone
+                | CheckError::Fetch(_)
+                | CheckError::Extract(_)
+                | CheckError::Template(_)),
+            ) => {
                 tracing::warn!(url = link, error = %e, "could not fetch a page to match it against a like topic");
                 None
             }
