@@ -3,13 +3,13 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use redline::extract::{Options, extract};
+use redline::extract::{Options, Selectors, extract};
 use redline::text::Copy;
 
 fuzz_target!(|data: &[u8]| {
     let (html, _) = redline::charset::decode(data, Some("text/html"));
     let opts = Options {
-        drop: vec![".ad".into(), "aside".into()],
+        drop: Selectors::parse([".ad", "aside"]).expect("static selectors"),
         url: Some("http://news.example/a/b".into()),
     };
     if let Ok(copy) = extract(&html, &opts) {
