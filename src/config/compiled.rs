@@ -13,8 +13,9 @@ use crate::topic::Query;
 /// Everything in a config that needs compiling, compiled.
 #[derive(Debug, Clone, Default)]
 pub struct Compiled {
-    /// The topic queries, by topic name, in config order.
-    pub(super) queries: Vec<(String, Query)>,
+    /// The topic queries, by topic name, in config order; `None` for a topic defined by
+    /// `like` alone.
+    pub(super) queries: Vec<(String, Option<Query>)>,
     /// Each feed's rules, by feed name, in config order.
     pub(super) feeds: Vec<(String, FeedRules)>,
 }
@@ -29,18 +30,22 @@ pub struct FeedRules {
 }
 
 impl Config {
-    /// A topic's query, compiled; the error names `topic[N].query` and its line.
+    /// A topic's query, compiled (`None` without one); the error names `topic[N].query`
+    /// and its line.
     pub(super) fn compile_query(
         &self,
         key: &str,
         topic: &TopicConfig,
-    ) -> Result<(String, Query), ConfigError> {
+    ) -> Result<(String, Option<Query>), ConfigError> {
         let name = topic.name.get_ref();
-        Query::parse(topic.query.get_ref())
-            .map(|q| (name.clone(), q))
+        let Some(query) = &topic.query else {
+            return Ok((name.clone(), None));
+        };
+        Query::parse(query.get_ref())
+            .map(|q| (name.clone(), Some(q)))
             .map_err(|e| {
                 self.err(
-                    Some(topic.query.span()),
+                    Some(query.span()),
                     format!("{key}.query"),
                     format!("topic {name:?}: {e}"),
                 )
@@ -86,8 +91,9 @@ impl Config {
         Ok((feed.name.clone(), FeedRules { ignore, drop }))
     }
 
-    /// The compiled topic queries, by topic name, in config order.
-    pub fn queries(&self) -> &[(String, Query)] {
+    /// The compiled topic queries, by topic name, in config order; `None` for a topic
+    /// defined by `like` alone (its copies are prepared in [`Config::likes`]).
+    pub fn queries(&self) -> &[(String, Option<Query>)] {
         &self.compiled.queries
     }
 

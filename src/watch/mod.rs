@@ -26,6 +26,7 @@ use crate::store::{
 use crate::text::Copy;
 use crate::topic::MatchText;
 
+mod coverage;
 mod decide;
 mod disclosure;
 mod ladder;
@@ -90,6 +91,7 @@ pub struct Watcher {
     pub config: Arc<Config>,
     pub db: Db,
     pub http: Arc<Fetcher>,
+    like: Arc<coverage::LikeState>,
     pub clock: Clock,
 }
 
@@ -108,6 +110,7 @@ impl Watcher {
     ) -> Result<Watcher, WatchError> {
         let http = Arc::new(Fetcher::new(&config.http, clock, metrics)?);
         Ok(Watcher {
+            like: coverage::LikeState::new(&config),
             config,
             db,
             http,
@@ -272,6 +275,7 @@ impl Watcher {
                 )
             }
         };
+        self.observe_entries(&entries);
         for entry in &entries {
             if self.track_entry(feed, feed_id, entry, now).await? {
                 report.new_articles += 1;
@@ -286,13 +290,18 @@ impl Watcher {
         Ok(report)
     }
 
-    /// The topics of this feed that an entry matches.
+    /// The query topics of this feed that an entry matches (`like` topics are matched
+    /// by `like_matches`).
     pub fn matching_topics(&self, feed: &FeedConfig, entry: &Entry) -> Vec<String> {
         let text = MatchText::new(&entry.match_text());
         self.config
             .queries()
             .iter()
-            .filter(|(name, q)| feed.reaches(name) && q.matches(&text))
+            .filter(|(name, q)| {
+                feed.reaches(name)
+                    && self.config.like_topic(name).is_none()
+                    && q.as_ref().is_some_and(|q| q.matches(&text))
+            })
             .map(|(name, _)| name.clone())
             .collect()
     }
@@ -305,7 +314,9 @@ impl Watcher {
         entry: &Entry,
         now: DateTime<Utc>,
     ) -> Result<bool, WatchError> {
-        let topics = self.matching_topics(feed, entry);
+        let mut topics = self.matching_topics(feed, entry);
+        let covered = self.like_matches(feed, entry).await;
+        topics.extend(covered.iter().map(|c| c.topic.clone()));
         if topics.is_empty() {
             return Ok(false);
         }
@@ -321,7 +332,14 @@ impl Watcher {
             topics,
             now,
         };
-        let up = self.db.call(move |s| s.upsert_entry(&new)).await?;
+        let up = self
+            .db
+            .call(move |s| {
+                let up = s.upsert_entry(&new)?;
+                s.record_coverage(up.id, &covered, now)?;
+                Ok(up)
+            })
+            .await?;
         if up.created {
             tracing::info!(article = up.id, title = %entry.title, "tracking a new article");
         }
@@ -516,6 +534,8 @@ impl Watcher {
                 ladder.retry(&mut update, now);
             }
         }
+        self.coverage_alert(&article, latest.is_none(), &mut update)
+            .await?;
         let mut recorded = self.db.call(move |s| s.record_check(&update)).await?;
         if recorded.stale
             && let Some((page, page_changed, mut update)) = fresh
@@ -529,6 +549,7 @@ impl Watcher {
                 None => return Ok(report),
             };
             update.based_on = latest.as_ref().map(|v| v.number);
+            let first = latest.is_none();
             self.compare(
                 &article,
                 latest,
@@ -538,6 +559,7 @@ impl Watcher {
                 &mut update,
                 now,
             );
+            self.coverage_alert(&article, first, &mut update).await?;
             recorded = self.db.call(move |s| s.record_check(&update)).await?;
         }
         if recorded.stale {
