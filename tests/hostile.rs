@@ -112,13 +112,13 @@ async fn hostile_feeds_neither_sink_the_daemon_nor_delay_the_good_feed() {
     bad.set("/random.xml", Canned::ok(rss, random));
     bad.set("/truncated.xml", Canned::ok(rss, &feed[..feed.len() / 2]));
     bad.set("/empty.xml", Canned::ok(rss, ""));
-    bad.set("/html.xml", Canned::html(simple_page("Not a feed", &["A page."])));
+    bad.set(
+        "/html.xml",
+        Canned::html(simple_page("Not a feed", &["A page."])),
+    );
     bad.set("/500.xml", Canned::status(500));
     let busy = HttpServer::start_on("127.0.0.3").await;
-    busy.set(
-        "/429.xml",
-        Canned::status(429).header("retry-after", "120"),
-    );
+    busy.set("/429.xml", Canned::status(429).header("retry-after", "120"));
     let trickle = raw_server("127.0.0.4", Raw::Trickle).await;
     let endless = raw_server("127.0.0.5", Raw::Endless).await;
     let dead = {
@@ -170,7 +170,10 @@ async fn hostile_feeds_neither_sink_the_daemon_nor_delay_the_good_feed() {
     busy.wait_for("/429.xml", 1, LIMIT).await;
 
     let peak = peak_rss_kb(pid);
-    println!("hostile feeds: peak RSS of redline run {:.1} MB", peak as f64 / 1024.0);
+    println!(
+        "hostile feeds: peak RSS of redline run {:.1} MB",
+        peak as f64 / 1024.0
+    );
     assert!(
         peak < MAX_RSS_KB,
         "peak RSS {peak} KiB is over {MAX_RSS_KB} KiB"
@@ -200,7 +203,10 @@ async fn hostile_feeds_neither_sink_the_daemon_nor_delay_the_good_feed() {
         let failing = !row["last_error"].is_null() || !row["paused_until"].is_null();
         assert!(failing, "{name} is shown failing: {row:#}");
     }
-    let good_row = rows.iter().find(|r| r["name"] == "Good").expect("good feed");
+    let good_row = rows
+        .iter()
+        .find(|r| r["name"] == "Good")
+        .expect("good feed");
     assert!(good_row["last_error"].is_null(), "{good_row:#}");
     let articles = env.run(&["articles", "--json"]).await.expect_code(0).json();
     assert!(

@@ -409,10 +409,18 @@ async fn bad_regex_selector_or_query_is_refused_at_load_with_key_and_line() {
         for command in [&["poll"][..], &["run"][..]] {
             let run = env.run(command).await.expect_code(2);
             let at = format!("redline.toml:{line}: {needle}");
-            assert!(run.stderr.contains(&at), "{command:?}: want {at:?} in {}", run.stderr);
+            assert!(
+                run.stderr.contains(&at),
+                "{command:?}: want {at:?} in {}",
+                run.stderr
+            );
         }
     }
-    assert_eq!(server.total(), 0, "nothing fetched with a config that did not load");
+    assert_eq!(
+        server.total(),
+        0,
+        "nothing fetched with a config that did not load"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -72,22 +72,23 @@ impl Config {
                 })
             })
             .collect::<Result<Vec<_>, _>>()?;
-        let drop = Selectors::parse(feed.drop.iter().map(|s| s.get_ref().as_str())).map_err(|e| {
-            let bad = match &e {
-                ExtractError::BadSelector(sel) => sel.as_str(),
-                ExtractError::NoArticle => "",
-            };
-            let span = feed
-                .drop
-                .iter()
-                .find(|s| s.get_ref() == bad)
-                .map(|s| s.span());
-            self.err(
-                span,
-                format!("{key}.drop"),
-                format!("bad CSS selector {bad:?}"),
-            )
-        })?;
+        let drop =
+            Selectors::parse(feed.drop.iter().map(|s| s.get_ref().as_str())).map_err(|e| {
+                let bad = match &e {
+                    ExtractError::BadSelector(sel) => sel.as_str(),
+                    ExtractError::NoArticle => "",
+                };
+                let span = feed
+                    .drop
+                    .iter()
+                    .find(|s| s.get_ref() == bad)
+                    .map(|s| s.span());
+                self.err(
+                    span,
+                    format!("{key}.drop"),
+                    format!("bad CSS selector {bad:?}"),
+                )
+            })?;
         Ok((feed.name.clone(), FeedRules { ignore, drop }))
     }
 

@@ -31,12 +31,24 @@ fn topics_match_with_the_queries_compiled_at_load() {
     let w = watcher("[[topic]]\nname = \"rc\"\nquery = 'Putin AND China'\n");
     let feed = &w.config.feeds[0];
     assert_eq!(w.config.queries().len(), 1);
-    assert_eq!(w.matching_topics(feed, &entry("Putin flies to China")), ["rc"]);
-    assert!(w.matching_topics(feed, &entry("Putin flies to Paris")).is_empty());
+    assert_eq!(
+        w.matching_topics(feed, &entry("Putin flies to China")),
+        ["rc"]
+    );
+    assert!(
+        w.matching_topics(feed, &entry("Putin flies to Paris"))
+            .is_empty()
+    );
 
     // The reloaded config's query, compiled at its own load, replaces the old one.
     let w = watcher("[[topic]]\nname = \"rc\"\nquery = 'Putin AND Paris'\n");
     let feed = &w.config.feeds[0];
-    assert!(w.matching_topics(feed, &entry("Putin flies to China")).is_empty());
-    assert_eq!(w.matching_topics(feed, &entry("Putin flies to Paris")), ["rc"]);
+    assert!(
+        w.matching_topics(feed, &entry("Putin flies to China"))
+            .is_empty()
+    );
+    assert_eq!(
+        w.matching_topics(feed, &entry("Putin flies to Paris")),
+        ["rc"]
+    );
 }
