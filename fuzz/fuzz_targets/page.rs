@@ -14,6 +14,10 @@ fuzz_target!(|data: &[u8]| {
     };
     if let Ok(copy) = extract(&html, &opts) {
         let stored = copy.to_string();
-        assert_eq!(Copy::parse(&stored).to_string(), stored, "stored copy round trip");
+        assert_eq!(
+            Copy::parse(&stored).to_string(),
+            stored,
+            "stored copy round trip"
+        );
     }
 });
