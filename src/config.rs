@@ -1,16 +1,20 @@
 //! The TOML config: serde structs that refuse unknown keys, typed values (durations,
 //! sizes, percentages) that say what they expected, and [`Config::validate`], which checks
-//! what serde cannot (queries, regexes, selectors, cross references) and names the key
-//! and line of every problem.
+//! what serde cannot (cross references, addresses) and compiles the queries, regexes and
+//! selectors ([`compiled`]) once, naming the key and line of every problem.
 
 use std::fmt;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::Duration;
 
 use serde::{Deserialize, Deserializer};
 use toml::Spanned;
 
-use crate::topic::Query;
+mod compiled;
+
+pub use compiled::{Compiled, FeedRules};
+
 use crate::topic::like::{self, LikeTopic};
 
 /// Defaults, kept together so the example config and the docs can be checked against them.
@@ -86,9 +90,12 @@ pub struct Config {
     /// The file's text, to turn byte offsets into line numbers (not a key).
     #[serde(skip)]
     source: String,
+    /// The queries, regexes and selectors above, compiled when the config loaded.
+    #[serde(skip)]
+    compiled: Arc<Compiled>,
     /// The `like` topics with their copies read and prepared, once per load (not a key).
     #[serde(skip)]
-    pub likes: std::sync::Arc<Vec<LikeTopic>>,
+    pub likes: Arc<Vec<LikeTopic>>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -449,16 +456,19 @@ pub fn parse_duration(s: &str) -> Result<Duration, String> {
             .unwrap_or(rest.len());
         let unit = &rest[..unit_len];
         rest = &rest[unit_len..];
+        let secs = |per: u64| n.checked_mul(per).map(Duration::from_secs);
         let part = match unit {
-            "ms" => Duration::from_millis(n),
-            "s" => Duration::from_secs(n),
-            "m" => Duration::from_secs(n * 60),
-            "h" => Duration::from_secs(n * 3600),
-            "d" => Duration::from_secs(n * 86_400),
-            "w" => Duration::from_secs(n * 7 * 86_400),
+            "ms" => Some(Duration::from_millis(n)),
+            "s" => secs(1),
+            "m" => secs(60),
+            "h" => secs(3600),
+            "d" => secs(86_400),
+            "w" => secs(7 * 86_400),
             _ => return Err(bad()),
         };
-        total += part;
+        total = part
+            .and_then(|p| total.checked_add(p))
+            .ok_or_else(|| format!("duration {s:?} is too long to count"))?;
     }
     Ok(total)
 }
@@ -502,7 +512,8 @@ fn parse_size(s: &str) -> Result<u64, String> {
             ));
         }
     };
-    Ok(n * mult)
+    n.checked_mul(mult)
+        .ok_or_else(|| format!("size {s:?} is too large to count"))
 }
 
 /// A percentage written `10%`.
@@ -558,8 +569,8 @@ impl Config {
         })?;
         config.path = path.to_path_buf();
         config.source = source.to_string();
-        config.validate()?;
-        config.likes = std::sync::Arc::new(config.load_likes()?);
+        config.compiled = Arc::new(config.validate()?);
+        config.likes = Arc::new(config.load_likes()?);
         Ok(config)
     }
 
@@ -579,8 +590,10 @@ impl Config {
         }
     }
 
-    /// Checks what serde cannot: queries, regexes, selectors, addresses and references.
-    fn validate(&self) -> Result<(), ConfigError> {
+    /// Checks what serde cannot (addresses and references) and compiles the queries,
+    /// regexes and selectors.
+    fn validate(&self) -> Result<Compiled, ConfigError> {
+        let mut compiled = Compiled::default();
         if self.schedule.revisit.is_empty() {
             return Err(self.err(
                 None,
@@ -654,15 +667,7 @@ impl Config {
                     format!("topic {name:?} is defined twice"),
                 ));
             }
-            if let Some(query) = &topic.query
-                && let Err(e) = Query::parse(query.get_ref())
-            {
-                return Err(self.err(
-                    Some(query.span()),
-                    format!("{key}.query"),
-                    format!("topic {name:?}: {e}"),
-                ));
-            }
+            compiled.queries.push(self.compile_query(&key, topic)?);
             if topic.query.is_none() && topic.like.is_none() {
                 return Err(self.err(
                     Some(topic.name.span()),
@@ -746,24 +751,7 @@ impl Config {
                     }
                 }
             }
-            for re in &feed.ignore {
-                regex::Regex::new(re.get_ref()).map_err(|e| {
-                    self.err(
-                        Some(re.span()),
-                        format!("{key}.ignore"),
-                        format!("bad regex {:?}: {e}", re.get_ref()),
-                    )
-                })?;
-            }
-            for sel in &feed.drop {
-                if dom_query::Matcher::new(sel.get_ref()).is_err() {
-                    return Err(self.err(
-                        Some(sel.span()),
-                        format!("{key}.drop"),
-                        format!("bad CSS selector {:?}", sel.get_ref()),
-                    ));
-                }
-            }
+            compiled.feeds.push(self.compile_feed(&key, feed)?);
         }
         for topic in &self.topics {
             let name = topic.name.get_ref();
@@ -815,7 +803,7 @@ impl Config {
                 "must be longer than zero".into(),
             ));
         }
-        Ok(())
+        Ok(compiled)
     }
 
     /// Where the SQLite database lives.
@@ -834,21 +822,6 @@ impl Config {
     /// A feed's polling interval: its own, else the global one.
     pub fn feed_interval(&self, feed: &FeedConfig) -> Duration {
         feed.interval.unwrap_or(self.schedule.feed_interval).0
-    }
-
-    /// The compiled topic queries, in config order; `None` for a topic defined by `like`
-    /// alone. Validation already parsed them.
-    pub fn queries(&self) -> Vec<(String, Option<Query>)> {
-        self.topics
-            .iter()
-            .map(|t| {
-                let q = t
-                    .query
-                    .as_ref()
-                    .and_then(|q| Query::parse(q.get_ref()).ok());
-                (t.name.get_ref().clone(), q)
-            })
-            .collect()
     }
 
     /// Reads and prepares each topic's `like` copies, relative to the config file's
@@ -964,6 +937,9 @@ query = 'Putin AND China'
         assert!(parse_duration("5x").is_err());
         assert!(parse_duration("m").is_err());
         assert!(parse_duration("").is_err());
+        // Too long to count: an error, not an overflow.
+        assert!(parse_duration("18446744073709551615w").is_err());
+        assert!(parse_duration("18446744073709551615s18446744073709551615s").is_err());
     }
 
     #[test]
@@ -971,6 +947,7 @@ query = 'Putin AND China'
         assert_eq!(parse_size("10MiB"), Ok(10 << 20));
         assert_eq!(parse_size("1000"), Ok(1000));
         assert!(parse_size("10 lots").is_err());
+        assert!(parse_size("18446744073709551615GiB").is_err());
     }
 
     #[test]
@@ -1055,6 +1032,30 @@ query = 'Putin AND China'
         let e = parse(&with("drop = ['div[[']")).unwrap_err();
         assert_eq!(e.key, "feed[1].drop", "{e}");
         assert!(parse(&with("drop = ['.live-ticker', 'aside > .most-read']")).is_ok());
+    }
+
+    #[test]
+    fn queries_regexes_and_selectors_are_compiled_at_load() {
+        let c = parse(&MINIMAL.replace(
+            "url = \"https://example.org/feed.xml\"",
+            "url = \"https://example.org/feed.xml\"\n\
+             ignore = ['Updated \\d+ minutes ago']\ndrop = ['.live-ticker', 'aside > .most-read']",
+        ))
+        .expect("valid");
+        let [(name, Some(query))] = c.queries() else {
+            panic!("one query: {:?}", c.queries());
+        };
+        assert_eq!(name, "rc");
+        let text = |s: &str| crate::topic::MatchText::new(s);
+        assert!(query.matches(&text("Putin flies to China")));
+        assert!(!query.matches(&text("Putin flies to Paris")));
+        let rules = c.feed_rules("World").expect("the feed's rules");
+        assert_eq!(rules.ignore.len(), 1);
+        assert!(rules.ignore[0].is_match("Updated 12 minutes ago"));
+        assert_eq!(rules.drop.len(), 2);
+        assert!(c.feed_rules("Elsewhere").is_none());
+        // A clone (as a reload's watcher holds) carries the same compiled values.
+        assert_eq!(c.clone().queries(), c.queries());
     }
 
     #[test]

@@ -331,7 +331,7 @@ pub async fn extract(ctx: &Ctx, source: &str) -> anyhow::Result<()> {
     let copy = extract::extract(
         &html,
         &extract::Options {
-            drop: Vec::new(),
+            drop: extract::Selectors::default(),
             url,
             ..extract::Options::default()
         },
