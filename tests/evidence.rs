@@ -167,7 +167,9 @@ async fn raw_pages_export_as_warc_and_snapshots_show_in_alert_and_history() {
         let said = String::from_utf8_lossy(&check.stdout).into_owned()
             + &String::from_utf8_lossy(&check.stderr);
         assert!(check.status.success(), "warcio check failed:\n{said}");
-        assert_eq!(said.matches("digest pass").count(), 5, "{said}");
+        // One line per record: its block digest, and its payload digest too for a response.
+        assert_eq!(said.matches("digest pass").count(), 3, "{said}");
+        assert!(!said.contains("fail") && !said.contains("not checked"), "{said}");
         let script = r#"
 import sys
 from warcio.archiveiterator import ArchiveIterator
@@ -218,7 +220,7 @@ async fn show_raw_and_export_say_what_is_missing() {
     let bad = Env::with_config("[archive]\nkeep = \"0s\"\n");
     let run = bad.run(&["check"]).await.expect_code(2);
     assert!(run.stderr.contains("archive.keep"), "{}", run.stderr);
-    assert!(run.stderr.contains(":4"), "{}", run.stderr);
+    assert!(run.stderr.contains("redline.toml:5:"), "{}", run.stderr);
 }
 
 fn page(body: &str, days_ago: i64) -> RawPage {
@@ -306,7 +308,9 @@ fn keep_drops_old_bytes_never_the_text_and_later_pages_still_read() {
             assert!(kept.is_none() && row.dropped_at.is_some(), "version {}", n + 1);
             assert_eq!(row.status, 200, "the response's metadata stays");
         } else {
-            assert_eq!(kept.as_ref(), Some(p), "version {} still reads", n + 1);
+            let kept = kept.unwrap_or_else(|| panic!("version {} lost its bytes", n + 1));
+            assert!(kept.body == p.body, "version {} reads back differently", n + 1);
+            assert_eq!((kept.status, &kept.headers), (p.status, &p.headers));
         }
     }
     // The text of every version is still there.
@@ -320,10 +324,8 @@ fn keep_drops_old_bytes_never_the_text_and_later_pages_still_read() {
             .expect("drop"),
         0
     );
-    assert_eq!(
-        store.raw_page(id, 4).expect("read").expect("row").1.as_ref(),
-        Some(&pages[3])
-    );
+    let last = store.raw_page(id, 4).expect("read").expect("row").1;
+    assert!(last.is_some_and(|p| p.body == pages[3].body));
 }
 
 /// A watcher whose config submits to `server`, and one queued submission per article.
@@ -392,7 +394,9 @@ async fn a_failing_archive_is_retried_with_backoff_then_given_up_visibly() {
             assert_eq!(sub.status, "queued");
             // 30 s, 1 m, 2 m …
             let wait = 30 * 2_i64.pow(attempt as u32 - 1);
-            assert_eq!((sub.next_attempt - at).num_seconds(), wait);
+            // (Times are stored to the millisecond.)
+            let waited = (sub.next_attempt - at).num_milliseconds();
+            assert!((wait * 1000 - 1..=wait * 1000).contains(&waited), "{waited} ms");
             at = sub.next_attempt;
         } else {
             assert_eq!(r.given_up, 1);
