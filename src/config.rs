@@ -11,6 +11,7 @@ use serde::{Deserialize, Deserializer};
 use toml::Spanned;
 
 use crate::topic::Query;
+use crate::topic::like::{self, LikeTopic};
 
 /// Defaults, kept together so the example config and the docs can be checked against them.
 pub mod defaults {
@@ -89,6 +90,9 @@ pub struct Config {
     /// The file's text, to turn byte offsets into line numbers (not a key).
     #[serde(skip)]
     source: String,
+    /// The `like` topics with their copies read and prepared, once per load (not a key).
+    #[serde(skip)]
+    pub likes: std::sync::Arc<Vec<LikeTopic>>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -256,7 +260,15 @@ impl FeedConfig {
 #[serde(deny_unknown_fields)]
 pub struct TopicConfig {
     pub name: Spanned<String>,
-    pub query: Spanned<String>,
+    /// The boolean query; a topic needs a query, `like`, or both (then both must hold).
+    #[serde(default)]
+    pub query: Option<Spanned<String>>,
+    /// Stored copies (paths relative to the config file) the topic is "like".
+    #[serde(default)]
+    pub like: Option<Spanned<Vec<Spanned<String>>>>,
+    /// How close (0–1) an entry must be to one of the `like` copies.
+    #[serde(default)]
+    pub similarity: Option<Spanned<f64>>,
     /// Recipients for this topic's alerts; absent means `[email].to`.
     #[serde(default)]
     pub notify: Option<Vec<String>>,
@@ -586,6 +598,7 @@ impl Config {
         config.path = path.to_path_buf();
         config.source = source.to_string();
         config.validate()?;
+        config.likes = std::sync::Arc::new(config.load_likes()?);
         Ok(config)
     }
 
@@ -680,16 +693,52 @@ impl Config {
                     format!("topic {name:?} is defined twice"),
                 ));
             }
-            if let Err(e) = Query::parse(topic.query.get_ref()) {
+            if let Some(query) = &topic.query
+                && let Err(e) = Query::parse(query.get_ref())
+            {
                 return Err(self.err(
-                    Some(topic.query.span()),
+                    Some(query.span()),
                     format!("{key}.query"),
                     format!("topic {name:?}: {e}"),
                 ));
             }
+            if topic.query.is_none() && topic.like.is_none() {
+                return Err(self.err(
+                    Some(topic.name.span()),
+                    format!("{key}.query"),
+                    format!(
+                        "topic {name:?} needs a `query`, a `like` list of stored copies, or both"
+                    ),
+                ));
+            }
+            if let Some(list) = &topic.like
+                && list.get_ref().is_empty()
+            {
+                return Err(self.err(
+                    Some(list.span()),
+                    format!("{key}.like"),
+                    format!("topic {name:?}: list at least one stored copy, or drop `like`"),
+                ));
+            }
+            if let Some(sim) = &topic.similarity {
+                if topic.like.is_none() {
+                    return Err(self.err(
+                        Some(sim.span()),
+                        format!("{key}.similarity"),
+                        format!("topic {name:?}: `similarity` only applies with `like`"),
+                    ));
+                }
+                if !(0.0..=1.0).contains(sim.get_ref()) {
+                    return Err(self.err(
+                        Some(sim.span()),
+                        format!("{key}.similarity"),
+                        format!("topic {name:?}: must be between 0 and 1, like 0.3"),
+                    ));
+                }
+            }
             for addr in topic.notify.iter().flatten() {
                 check_mailbox(addr)
-                    .map_err(|m| self.err(Some(topic.query.span()), format!("{key}.notify"), m))?;
+                    .map_err(|m| self.err(Some(topic.name.span()), format!("{key}.notify"), m))?;
             }
         }
         let mut urls = std::collections::HashSet::new();
@@ -857,16 +906,54 @@ impl Config {
         feed.interval.unwrap_or(self.schedule.feed_interval).0
     }
 
-    /// The compiled topic queries, in config order. Validation already parsed them.
-    pub fn queries(&self) -> Vec<(String, Query)> {
+    /// The compiled topic queries, in config order; `None` for a topic defined by `like`
+    /// alone. Validation already parsed them.
+    pub fn queries(&self) -> Vec<(String, Option<Query>)> {
         self.topics
             .iter()
-            .filter_map(|t| {
-                Query::parse(t.query.get_ref())
-                    .ok()
-                    .map(|q| (t.name.get_ref().clone(), q))
+            .map(|t| {
+                let q = t
+                    .query
+                    .as_ref()
+                    .and_then(|q| Query::parse(q.get_ref()).ok());
+                (t.name.get_ref().clone(), q)
             })
             .collect()
+    }
+
+    /// Reads and prepares each topic's `like` copies, relative to the config file's
+    /// directory. A copy that is missing, unreadable or empty is an error naming it.
+    fn load_likes(&self) -> Result<Vec<LikeTopic>, ConfigError> {
+        let dir = self.path.parent().unwrap_or(Path::new(""));
+        let mut out = Vec::new();
+        for (i, topic) in self.topics.iter().enumerate() {
+            let Some(list) = &topic.like else { continue };
+            let mut copies = Vec::new();
+            for file in list.get_ref() {
+                let copy = like::load_copy(dir, file.get_ref()).map_err(|m| {
+                    self.err(
+                        Some(file.span()),
+                        format!("topic[{}].like", i + 1),
+                        format!("topic {:?}: {m}", topic.name.get_ref()),
+                    )
+                })?;
+                copies.push(copy);
+            }
+            out.push(LikeTopic {
+                name: topic.name.get_ref().clone(),
+                similarity: topic
+                    .similarity
+                    .as_ref()
+                    .map_or(like::DEFAULT_SIMILARITY, |s| *s.get_ref()),
+                copies,
+            });
+        }
+        Ok(out)
+    }
+
+    /// The prepared `like` copies of a topic, if it has any.
+    pub fn like_topic(&self, name: &str) -> Option<&LikeTopic> {
+        self.likes.iter().find(|t| t.name == name)
     }
 
     /// The configured feed with this URL, if any.

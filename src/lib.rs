@@ -15,7 +15,8 @@
 //! - [`charset`]: bytes → UTF-8 by BOM, HTTP charset, in-document declaration, sniffing.
 //! - [`feed`]: feed bytes → entries; link canonicalisation and article identity, and the
 //!   canonical address a page declares (which joins AMP/mobile copies to their article).
-//! - [`topic`]: the topic query language: parser and matcher.
+//! - [`topic`]: the topic query language: parser and matcher; and "like this article"
+//!   topics ([`topic::like`]): matching entries against stored copies of a story.
 //! - [`extract`]: an HTML page → the stored copy (headline and paragraphs).
 //! - [`text`]: the stored-copy format and text normalisation.
 //! - [`diff`]: tokenising, word diffs, change classification and rendering.

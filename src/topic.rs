@@ -25,6 +25,7 @@
 //! plain text.
 
 mod fold;
+pub mod like;
 mod parse;
 #[cfg(test)]
 mod tests;

@@ -214,6 +214,14 @@ fn meta(mail: &AlertMail) -> Vec<(&'static str, String)> {
         };
         rows.push((key, one_line(&mail.topics.join(", "))));
     }
+    if mail.kind == AlertKind::Coverage {
+        // The first version, set against the stored copy: no second version, no counts.
+        rows.push((
+            "Version",
+            format!("{} ({})", mail.to_version, time(mail.to_time)),
+        ));
+        return rows;
+    }
     rows.push((
         "Versions",
         format!(
@@ -252,6 +260,9 @@ fn removed_notice(mail: &AlertMail) -> String {
 
 /// The last line of every alert: how to see the same diff again.
 pub(crate) fn replay_command(mail: &AlertMail) -> String {
+    if mail.kind == AlertKind::Coverage {
+        return format!("redline replay --article {}", mail.article_id);
+    }
     format!(
         "redline diff {} --from {} --to {}",
         mail.article_id, mail.from_version, mail.to_version

@@ -153,10 +153,10 @@ pub(crate) fn message_id_for(kind: &str, id: i64, email: &EmailConfig) -> String
 ///
 /// Placeholders: `{headline}` (the new headline), `{feed}`, `{topic}` (all topics, comma
 /// separated), `{words_added}`, `{words_removed}` and `{change}`: the version's change
-/// labels (`figures, addition`), `reworded` for a change without labels, or `removed`.
+/// labels (`figures, addition`), `reworded` for a change without labels, `removed`, or `coverage`.
 /// Unknown placeholders are left as written. For a removed article the word
-/// `reworded` in the template itself reads `removed`, so the default template works for
-/// both kinds. Substitution is one pass: a headline containing `{feed}` stays as it is.
+/// `reworded` in the template itself reads `removed` (for a coverage alert, `coverage`),
+/// so the default template works for every kind. Substitution is one pass: a headline containing `{feed}` stays as it is.
 pub fn subject(mail: &AlertMail, template: &str) -> String {
     let headline = [&mail.headline_new, &mail.headline_old, &mail.url]
         .into_iter()
@@ -178,6 +178,7 @@ pub fn subject(mail: &AlertMail, template: &str) -> String {
         match mail.kind {
             AlertKind::Reworded => s.to_string(),
             AlertKind::Removed => s.replace("reworded", "removed"),
+            AlertKind::Coverage => s.replace("reworded", "coverage"),
         }
     };
     let mut out = String::new();

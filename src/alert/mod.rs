@@ -8,6 +8,8 @@
 //!   with threading headers, and the digest that batches several alerts into one message.
 //! - [`body`]: the text and HTML bodies themselves; every piece of article text that ends
 //!   up in HTML is escaped here.
+//! - [`coverage`]: the comparison a `coverage` alert carries: a newly matched article
+//!   against the stored copy of its story.
 //! - [`transport`]: the [`Mailer`] over lettre's SMTP, sendmail and file transports.
 //! - [`outbox`]: the sender that drains the store's outbox exactly once, with retries,
 //!   permanent failures and digests.
@@ -19,6 +21,7 @@
 //! redacted.
 
 pub mod body;
+pub mod coverage;
 pub mod failure;
 pub mod message;
 pub mod outbox;

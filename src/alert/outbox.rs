@@ -22,10 +22,11 @@ use chrono::{DateTime, Utc};
 use lettre::message::Mailbox;
 use tokio_util::sync::CancellationToken;
 
-use super::{AlertKind, AlertMail, Mailer, SendError, build, build_digest};
+use super::{AlertKind, AlertMail, Mailer, SendError, build, build_digest, coverage};
 use crate::config::Config;
 use crate::diff::{self, render};
-use crate::store::{AlertRow, Db, OutboxRow, VersionRow};
+use crate::store::{AlertRow, CoverageRow, Db, OutboxRow, VersionRow};
+use crate::text::Copy;
 
 /// The first retry waits this long; each further one twice as long …
 const RETRY_FIRST: Duration = Duration::from_secs(30);
@@ -73,7 +74,12 @@ pub async fn alert_mail(db: &Db, alert_id: i64) -> anyhow::Result<AlertMail> {
         anyhow::bail!("alert {alert_id} is missing, or refers to a missing article or version");
     };
     let kind = alert.kind;
-    let (text_diff, html_diff, added, removed) = if kind == AlertKind::Removed {
+    let (text_diff, html_diff, added, removed) = if kind == AlertKind::Coverage {
+        let id = article.id;
+        let covered = db.call(move |s| s.coverage_of(id)).await?;
+        let (text, html) = coverage_parts(&covered, &new.copy);
+        (text, html, 0, 0)
+    } else if kind == AlertKind::Removed {
         (
             "The page is gone (it answered 404/410 on two checks an hour apart, and its feed no longer carries it); redline stopped revisiting it.\n".to_string(),
             "<p>The page is gone (it answered 404/410 on two checks an hour apart, and its feed no longer carries it); redline stopped revisiting it.</p>"
@@ -136,6 +142,24 @@ pub fn decided_diff(old: &VersionRow, new: &VersionRow) -> diff::CopyDiff {
         .clone()
         .filter(|_| new.number == old.number + 1)
         .unwrap_or_else(|| diff::diff(&old.copy, &new.copy))
+}
+
+/// The comparison of a newly matched article with the copy (or copies, for several
+/// topics) it matched, as text and HTML.
+pub(crate) fn coverage_parts(covered: &[CoverageRow], article: &Copy) -> (String, String) {
+    let mut text = String::new();
+    let mut html = String::new();
+    for (i, c) in covered.iter().enumerate() {
+        if i > 0 {
+            text.push('\n');
+        }
+        let copy = Copy::parse(&c.copy_text);
+        let cmp = coverage::compare(&copy, article);
+        text.push_str(&format!("Topic {}: ", c.topic));
+        text.push_str(&coverage::text(&cmp, &c.copy, c.similarity));
+        html.push_str(&coverage::html(&cmp, &c.copy, c.similarity));
+    }
+    (text, html)
 }
 
 fn mailbox(addr: &str) -> Result<Mailbox, SendError> {

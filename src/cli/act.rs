@@ -161,7 +161,18 @@ fn describe(config: &Config) -> String {
     ));
     out.push_str(&format!("topics ({}):\n", config.topics.len()));
     for (t, (_, q)) in config.topics.iter().zip(config.queries()) {
-        out.push_str(&format!("  {}: {}\n", t.name.get_ref(), q));
+        match &q {
+            Some(q) => out.push_str(&format!("  {}: {}\n", t.name.get_ref(), q)),
+            None => out.push_str(&format!("  {}:\n", t.name.get_ref())),
+        }
+        if let Some(like) = config.like_topic(t.name.get_ref()) {
+            let names: Vec<&str> = like.copies.iter().map(|c| c.name.as_str()).collect();
+            out.push_str(&format!(
+                "    like: {} (similarity {})\n",
+                names.join(", "),
+                like.similarity
+            ));
+        }
         if let Some(n) = &t.notify {
             out.push_str(&format!("    notify: {}\n", n.join(", ")));
         }

@@ -478,6 +478,12 @@ pub async fn replay(ctx: &Ctx, args: ReplayArgs) -> anyhow::Result<()> {
         ));
         if a.kind == AlertKind::Removed {
             out.push_str("the page is gone (404/410); redline stopped revisiting it\n\n");
+        } else if a.kind == AlertKind::Coverage {
+            let id = a.article_id;
+            let covered = db.call(move |s| s.coverage_of(id)).await?;
+            let (text, _) = crate::alert::outbox::coverage_parts(&covered, &new.copy);
+            out.push_str(&ensure_newline(text));
+            out.push('\n');
         } else {
             let opts = render::RenderOptions { context: 0 };
             let body = if ctx.color {

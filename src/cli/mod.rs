@@ -4,6 +4,7 @@
 //! `demo` in [`demo`].
 
 mod act;
+mod coverage;
 mod demo;
 mod evidence;
 mod inspect;
@@ -181,6 +182,17 @@ pub enum Command {
         /// An http(s) URL, or a path to a saved HTML file
         source: String,
     },
+    /// List the articles a "like this article" topic matched, with their similarity
+    Coverage {
+        /// A topic with `like` copies
+        topic: String,
+        /// Also show what each article shares with its copy: names, figures, quotes, terms
+        #[arg(long)]
+        explain: bool,
+        /// Print one JSON document on stdout
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 /// A mistake in how redline was called (exit 2).
@@ -295,6 +307,11 @@ async fn run(command: Command, ctx: Ctx) -> anyhow::Result<ExitCode> {
         } => act::track(&ctx, &url, file.as_deref(), topic, headline).await,
         Command::TestEmail { to } => act::test_email(&ctx, to.as_deref()).await,
         Command::Extract { source } => act::extract(&ctx, &source).await,
+        Command::Coverage {
+            topic,
+            explain,
+            json,
+        } => coverage::coverage(&ctx, &topic, json, explain).await,
     }
     .map(|()| ExitCode::SUCCESS)
 }

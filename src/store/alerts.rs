@@ -87,7 +87,7 @@ impl Store {
                 AlertKind::Reworded => r
                     .get::<_, Option<Labels>>("version_labels")?
                     .unwrap_or_default(),
-                AlertKind::Removed => Labels::new(),
+                AlertKind::Removed | AlertKind::Coverage => Labels::new(),
             },
             created: parse_ts(&r.get::<_, String>("created_at")?),
             deliveries: Vec::new(),

@@ -101,11 +101,13 @@ word_enum! {
         Reworded = "reworded",
         /// The article disappeared from its link.
         Removed = "removed",
+        /// A "like this article" topic matched a new article: it is set against the copy.
+        Coverage = "coverage",
     }
 }
 
 impl AlertKind {
-    /// The word used in subjects: `reworded` or `removed`.
+    /// The word used in subjects: `reworded`, `removed` or `coverage`.
     pub fn verb(self) -> &'static str {
         self.as_str()
     }

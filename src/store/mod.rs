@@ -22,6 +22,7 @@ mod addresses;
 mod alerts;
 mod articles;
 mod claims;
+mod coverage;
 mod feeds;
 mod kinds;
 mod raw;
@@ -39,6 +40,7 @@ pub use articles::{
 };
 pub use articles::{QUIET_KEPT, QuietCheck};
 pub use claims::Claim;
+pub use coverage::{CoverageRow, NewCoverage};
 pub use feeds::{FeedFetch, FeedRow};
 pub use kinds::{AlertKind, ArticleState, DeliveryStatus, Quiet, UnknownWord};
 pub use raw::{RawRow, Submission};
@@ -220,7 +222,21 @@ const MIGRATIONS: &[&str] = &[
     ALTER TABLE versions ADD COLUMN declared_note TEXT;
     ALTER TABLE versions ADD COLUMN declared_author TEXT;
     "#,
-    // 7: (issue 13) evidence: each version's response as received (compressed against
+    // 7: (issue 12) coverage: per article and `like` topic, the similarity and the copy it
+    // matched.
+    r#"
+    CREATE TABLE coverage (
+        article_id      INTEGER NOT NULL REFERENCES articles(id),
+        topic           TEXT NOT NULL,
+        similarity      REAL NOT NULL,
+        copy_name       TEXT NOT NULL,
+        copy_text       TEXT NOT NULL,
+        matched_at      TEXT NOT NULL,
+        PRIMARY KEY (article_id, topic)
+    );
+    CREATE INDEX coverage_topic ON coverage(topic, similarity);
+    "#,
+    // 8: (issue 13) evidence: each version's response as received (compressed against
     // the article's previous one, `base`), and the archive submissions queued with them.
     r#"
     CREATE TABLE raw_pages (

@@ -26,6 +26,7 @@ use crate::store::{
 use crate::text::Copy;
 use crate::topic::{MatchText, Query};
 
+mod coverage;
 mod decide;
 mod disclosure;
 mod ladder;
@@ -88,7 +89,8 @@ pub struct Watcher {
     pub config: Arc<Config>,
     pub db: Db,
     pub http: Arc<Fetcher>,
-    queries: Arc<Vec<(String, Query)>>,
+    queries: Arc<Vec<(String, Option<Query>)>>,
+    like: Arc<coverage::LikeState>,
     ignore: Arc<Vec<(String, Vec<regex::Regex>)>>,
     pub clock: Clock,
 }
@@ -122,6 +124,7 @@ impl Watcher {
             })
             .collect();
         Ok(Watcher {
+            like: coverage::LikeState::new(&config),
             config,
             db,
             http,
@@ -302,6 +305,7 @@ impl Watcher {
                 )
             }
         };
+        self.observe_entries(&entries);
         for entry in &entries {
             if self.track_entry(feed, feed_id, entry, now).await? {
                 report.new_articles += 1;
@@ -316,12 +320,17 @@ impl Watcher {
         Ok(report)
     }
 
-    /// The topics of this feed that an entry matches.
+    /// The query topics of this feed that an entry matches (`like` topics are matched
+    /// by `like_matches`).
     pub fn matching_topics(&self, feed: &FeedConfig, entry: &Entry) -> Vec<String> {
         let text = MatchText::new(&entry.match_text());
         self.queries
             .iter()
-            .filter(|(name, q)| feed.reaches(name) && q.matches(&text))
+            .filter(|(name, q)| {
+                feed.reaches(name)
+                    && self.config.like_topic(name).is_none()
+                    && q.as_ref().is_some_and(|q| q.matches(&text))
+            })
             .map(|(name, _)| name.clone())
             .collect()
     }
@@ -334,7 +343,9 @@ impl Watcher {
         entry: &Entry,
         now: DateTime<Utc>,
     ) -> Result<bool, WatchError> {
-        let topics = self.matching_topics(feed, entry);
+        let mut topics = self.matching_topics(feed, entry);
+        let covered = self.like_matches(feed, entry).await;
+        topics.extend(covered.iter().map(|c| c.topic.clone()));
         if topics.is_empty() {
             return Ok(false);
         }
@@ -350,7 +361,14 @@ impl Watcher {
             topics,
             now,
         };
-        let up = self.db.call(move |s| s.upsert_entry(&new)).await?;
+        let up = self
+            .db
+            .call(move |s| {
+                let up = s.upsert_entry(&new)?;
+                s.record_coverage(up.id, &covered, now)?;
+                Ok(up)
+            })
+            .await?;
         if up.created {
             tracing::info!(article = up.id, title = %entry.title, "tracking a new article");
         }
@@ -562,6 +580,8 @@ impl Watcher {
                 ladder.retry(&mut update, now);
             }
         }
+        self.coverage_alert(&article, latest.is_none(), &mut update)
+            .await?;
         let mut recorded = self.db.call(move |s| s.record_check(&update)).await?;
         if recorded.stale
             && let Some((page, page_changed, mut update)) = fresh
@@ -575,6 +595,7 @@ impl Watcher {
                 None => return Ok(report),
             };
             update.based_on = latest.as_ref().map(|v| v.number);
+            let first = latest.is_none();
             self.compare(
                 &article,
                 latest,
@@ -584,6 +605,7 @@ impl Watcher {
                 &mut update,
                 now,
             );
+            self.coverage_alert(&article, first, &mut update).await?;
             recorded = self.db.call(move |s| s.record_check(&update)).await?;
         }
         if recorded.stale {
