@@ -33,7 +33,9 @@ fn furnish(page: &[u8], n: usize) -> Vec<u8> {
     let most_read: String = (0..5)
         .map(|i| {
             let k = (n * 3 + i) % 17;
-            format!("<li><a href=\"/news/story-{k}\">Most read story number {k} of the day</a></li>")
+            format!(
+                "<li><a href=\"/news/story-{k}\">Most read story number {k} of the day</a></li>"
+            )
         })
         .collect();
     let top = format!(
@@ -50,7 +52,9 @@ fn furnish(page: &[u8], n: usize) -> Vec<u8> {
         n * 5 + 1
     );
     let text = String::from_utf8_lossy(page);
-    let open = text.find("<body").and_then(|i| text[i..].find('>').map(|j| i + j + 1));
+    let open = text
+        .find("<body")
+        .and_then(|i| text[i..].find('>').map(|j| i + j + 1));
     let close = text.rfind("</body>");
     match (open, close) {
         (Some(o), Some(c)) if o <= c => {
@@ -61,8 +65,8 @@ fn furnish(page: &[u8], n: usize) -> Vec<u8> {
 }
 
 fn run() -> Result<(), String> {
-    let shared =
-        corpus::shared_dir().ok_or("shared/ not found beside the repository nor at /work/shared")?;
+    let shared = corpus::shared_dir()
+        .ok_or("shared/ not found beside the repository nor at /work/shared")?;
     let pages = corpus::load_pages(&shared.join("corpus/aeb-dev/html"))?;
     let mut store = Store::open_in_memory().map_err(|e| e.to_string())?;
     let (mut raw_total, mut first_stored, mut later_stored, mut later_raw, mut alone) =
@@ -85,7 +89,9 @@ fn run() -> Result<(), String> {
             raw_total += body.len();
             if n > 0 {
                 later_raw += body.len();
-                alone += pack::compress(&body, None).map_err(|e| e.to_string())?.len();
+                alone += pack::compress(&body, None)
+                    .map_err(|e| e.to_string())?
+                    .len();
             }
             let u = CheckUpdate {
                 based_on: (n > 0).then_some(n as i64),

@@ -866,8 +866,7 @@ impl Config {
             return Err(self.err(
                 Some(keep.span()),
                 "archive.keep".into(),
-                "must be longer than zero, like \"90d\" (leave it out to keep every page)"
-                    .into(),
+                "must be longer than zero, like \"90d\" (leave it out to keep every page)".into(),
             ));
         }
         if let Some(submit) = &self.archive.submit {

@@ -71,7 +71,10 @@ async fn raw_pages_export_as_warc_and_snapshots_show_in_alert_and_history() {
         &format!("{SAVE}{}", story_url(&server)),
         Canned::html("saved").header("content-location", &snap),
     );
-    for path in ["/world-news/xi-putin-video-call", "/world-news/us-warns-sanctions"] {
+    for path in [
+        "/world-news/xi-putin-video-call",
+        "/world-news/us-warns-sanctions",
+    ] {
         let target = format!("{}{path}", server.base());
         server.set(
             &format!("{SAVE}{target}"),
@@ -92,7 +95,11 @@ async fn raw_pages_export_as_warc_and_snapshots_show_in_alert_and_history() {
 
     // The rewording: version 2, one alert carrying the snapshot link of version 2.
     server.set(STORY1_PATH, Canned::html(fixture("page-v2.html")));
-    let second = env.run(&["poll", "--all", "--json"]).await.expect_code(0).json();
+    let second = env
+        .run(&["poll", "--all", "--json"])
+        .await
+        .expect_code(0)
+        .json();
     assert_eq!(second["cycle"]["alerts"], 1, "{second}");
     assert_eq!(second["archive"]["archived"], 1, "{second}");
     let link = format!("{}{snap}", server.base());
@@ -106,7 +113,11 @@ async fn raw_pages_export_as_warc_and_snapshots_show_in_alert_and_history() {
     let html = mails[0].part("text/html").expect("html part").text();
     assert!(html.contains(&format!("<a href=\"{link}\"")), "{html}");
 
-    let history = env.run(&["history", "1", "--json"]).await.expect_code(0).json();
+    let history = env
+        .run(&["history", "1", "--json"])
+        .await
+        .expect_code(0)
+        .json();
     let archive = history["archive"].as_array().expect("archive list");
     assert_eq!(archive.len(), 2, "{history}");
     assert_eq!(archive[1]["version"], 2);
@@ -120,7 +131,11 @@ async fn raw_pages_export_as_warc_and_snapshots_show_in_alert_and_history() {
         history.stdout
     );
     // The redirected submissions keep the address the redirect ended at.
-    let other = env.run(&["history", "2", "--json"]).await.expect_code(0).json();
+    let other = env
+        .run(&["history", "2", "--json"])
+        .await
+        .expect_code(0)
+        .json();
     assert!(
         other["archive"][0]["snapshot"]
             .as_str()
@@ -140,7 +155,10 @@ async fn raw_pages_export_as_warc_and_snapshots_show_in_alert_and_history() {
     let bytes = std::fs::read(&file).expect("warc");
     let records = warc::read(&bytes).expect("our reader checks every digest");
     let types: Vec<_> = records.iter().map(|r| r.header("WARC-Type")).collect();
-    assert_eq!(types, [Some("warcinfo"), Some("response"), Some("response")]);
+    assert_eq!(
+        types,
+        [Some("warcinfo"), Some("response"), Some("response")]
+    );
     assert_eq!(
         records[1].header("WARC-Target-URI"),
         Some(story_url(&server).as_str())
@@ -169,7 +187,10 @@ async fn raw_pages_export_as_warc_and_snapshots_show_in_alert_and_history() {
         assert!(check.status.success(), "warcio check failed:\n{said}");
         // One line per record: its block digest, and its payload digest too for a response.
         assert_eq!(said.matches("digest pass").count(), 3, "{said}");
-        assert!(!said.contains("fail") && !said.contains("not checked"), "{said}");
+        assert!(
+            !said.contains("fail") && !said.contains("not checked"),
+            "{said}"
+        );
         let script = r#"
 import sys
 from warcio.archiveiterator import ArchiveIterator
@@ -209,13 +230,21 @@ async fn show_raw_and_export_say_what_is_missing() {
     ));
     env.run(&["poll"]).await.expect_code(0);
     let raw = env.run(&["show", "1", "--raw"]).await.expect_code(1);
-    assert!(raw.stderr.contains("[archive] raw = true"), "{}", raw.stderr);
+    assert!(
+        raw.stderr.contains("[archive] raw = true"),
+        "{}",
+        raw.stderr
+    );
     let file = env.dir.path().join("x.warc");
     let export = env
         .run(&["export", "1", "--warc", file.to_str().expect("path")])
         .await
         .expect_code(1);
-    assert!(export.stderr.contains("no kept page bytes"), "{}", export.stderr);
+    assert!(
+        export.stderr.contains("no kept page bytes"),
+        "{}",
+        export.stderr
+    );
     assert!(!file.exists());
     let bad = Env::with_config("[archive]\nkeep = \"0s\"\n");
     let run = bad.run(&["check"]).await.expect_code(2);
@@ -305,11 +334,19 @@ fn keep_drops_old_bytes_never_the_text_and_later_pages_still_read() {
             .expect("read")
             .expect("row");
         if n < 2 {
-            assert!(kept.is_none() && row.dropped_at.is_some(), "version {}", n + 1);
+            assert!(
+                kept.is_none() && row.dropped_at.is_some(),
+                "version {}",
+                n + 1
+            );
             assert_eq!(row.status, 200, "the response's metadata stays");
         } else {
             let kept = kept.unwrap_or_else(|| panic!("version {} lost its bytes", n + 1));
-            assert!(kept.body == p.body, "version {} reads back differently", n + 1);
+            assert!(
+                kept.body == p.body,
+                "version {} reads back differently",
+                n + 1
+            );
             assert_eq!((kept.status, &kept.headers), (p.status, &p.headers));
         }
     }
@@ -379,31 +416,42 @@ async fn a_failing_archive_is_retried_with_backoff_then_given_up_visibly() {
     for attempt in 1..=redline::archive::submit::ATTEMPTS {
         if attempt > 1 {
             // Not due before its backoff has passed.
-            let early =
-                submit_due(&w.config, &w.db, &w.http, at - chrono::Duration::seconds(1))
-                    .await
-                    .expect("pass");
+            let early = submit_due(&w.config, &w.db, &w.http, at - chrono::Duration::seconds(1))
+                .await
+                .expect("pass");
             assert_eq!(early.attempted, 0, "attempt {attempt} came early");
         }
-        let r = submit_due(&w.config, &w.db, &w.http, at).await.expect("pass");
+        let r = submit_due(&w.config, &w.db, &w.http, at)
+            .await
+            .expect("pass");
         assert_eq!(r.attempted, 1, "attempt {attempt}");
         let sub = submissions(&w, 1).await.remove(0);
         assert_eq!(sub.attempts, attempt);
-        assert!(sub.last_error.as_deref().is_some_and(|e| e.contains("HTTP 500")));
+        assert!(
+            sub.last_error
+                .as_deref()
+                .is_some_and(|e| e.contains("HTTP 500"))
+        );
         if attempt < redline::archive::submit::ATTEMPTS {
             assert_eq!(sub.status, "queued");
             // 30 s, 1 m, 2 m …
             let wait = 30 * 2_i64.pow(attempt as u32 - 1);
             // (Times are stored to the millisecond.)
             let waited = (sub.next_attempt - at).num_milliseconds();
-            assert!((wait * 1000 - 1..=wait * 1000).contains(&waited), "{waited} ms");
+            assert!(
+                (wait * 1000 - 1..=wait * 1000).contains(&waited),
+                "{waited} ms"
+            );
             at = sub.next_attempt;
         } else {
             assert_eq!(r.given_up, 1);
             assert_eq!(sub.status, "failed");
         }
     }
-    assert_eq!(server.seen(&path).len(), redline::archive::submit::ATTEMPTS as usize);
+    assert_eq!(
+        server.seen(&path).len(),
+        redline::archive::submit::ATTEMPTS as usize
+    );
     // Given up: never tried again, and `history` says so.
     let later = submit_due(&w.config, &w.db, &w.http, at + chrono::Duration::days(1))
         .await
@@ -417,7 +465,11 @@ async fn a_failing_archive_is_retried_with_backoff_then_given_up_visibly() {
         "{}",
         history.stdout
     );
-    let json = env.run(&["history", "1", "--json"]).await.expect_code(0).json();
+    let json = env
+        .run(&["history", "1", "--json"])
+        .await
+        .expect_code(0)
+        .json();
     assert_eq!(json["archive"][0]["status"], "failed");
 }
 
@@ -433,19 +485,30 @@ async fn a_429_holds_every_submission_for_its_retry_after_and_the_rate_limit_hol
     }
     let w = support::watcher(&env);
     let now = Utc::now();
-    let r = submit_due(&w.config, &w.db, &w.http, now).await.expect("pass");
+    let r = submit_due(&w.config, &w.db, &w.http, now)
+        .await
+        .expect("pass");
     assert!(r.paused && r.attempted == 1, "{r:?}");
     // Nothing goes to the endpoint before the two minutes it asked for are over …
     for later in [11, 60, 119] {
-        let r = submit_due(&w.config, &w.db, &w.http, now + chrono::Duration::seconds(later))
-            .await
-            .expect("pass");
+        let r = submit_due(
+            &w.config,
+            &w.db,
+            &w.http,
+            now + chrono::Duration::seconds(later),
+        )
+        .await
+        .expect("pass");
         assert_eq!(r.attempted, 0, "{later} s after the 429");
     }
     // … and the 429 did not count as a failed attempt.
     let first = submissions(&w, 1).await.remove(0);
     assert_eq!((first.status.as_str(), first.attempts), ("queued", 0));
-    assert!(first.describe().contains("HTTP 429"), "{}", first.describe());
+    assert!(
+        first.describe().contains("HTTP 429"),
+        "{}",
+        first.describe()
+    );
     for u in &urls {
         server.set(
             &format!("{SAVE}{u}"),
@@ -455,16 +518,28 @@ async fn a_429_holds_every_submission_for_its_retry_after_and_the_rate_limit_hol
     // After the pause (a new process, as `redline poll` is), one per submit_interval.
     let w = support::watcher(&env);
     let after = now + chrono::Duration::seconds(121);
-    let r = submit_due(&w.config, &w.db, &w.http, after).await.expect("pass");
-    assert_eq!((r.attempted, r.archived), (1, 1), "{r:?}");
-    let r = submit_due(&w.config, &w.db, &w.http, after + chrono::Duration::seconds(5))
+    let r = submit_due(&w.config, &w.db, &w.http, after)
         .await
         .expect("pass");
+    assert_eq!((r.attempted, r.archived), (1, 1), "{r:?}");
+    let r = submit_due(
+        &w.config,
+        &w.db,
+        &w.http,
+        after + chrono::Duration::seconds(5),
+    )
+    .await
+    .expect("pass");
     assert_eq!(r.attempted, 0, "within submit_interval");
     for step in [10, 20] {
-        let r = submit_due(&w.config, &w.db, &w.http, after + chrono::Duration::seconds(step))
-            .await
-            .expect("pass");
+        let r = submit_due(
+            &w.config,
+            &w.db,
+            &w.http,
+            after + chrono::Duration::seconds(step),
+        )
+        .await
+        .expect("pass");
         assert_eq!(r.archived, 1, "{step} s later");
     }
     for id in 1..=3 {

@@ -20,9 +20,7 @@ pub enum PackError {
         "cannot compress the page: {0} (turn [archive] raw off to keep only the text meanwhile)"
     )]
     Compress(std::io::Error),
-    #[error(
-        "the kept page is damaged and cannot be decompressed: {0} (its text is unaffected)"
-    )]
+    #[error("the kept page is damaged and cannot be decompressed: {0} (its text is unaffected)")]
     Decompress(std::io::Error),
 }
 

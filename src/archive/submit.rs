@@ -131,9 +131,11 @@ async fn attempt(http: &Fetcher, endpoint: &str, sub: &Submission, now: DateTime
         Err(FetchError::Paused { until, host }) => {
             Outcome::Pause(format!("{host} asked us to wait"), until)
         }
-        Err(e @ FetchError::Status { code: 400..=499, .. }) => {
-            Outcome::Failed(format!("{target}: {e}"))
-        }
+        Err(
+            e @ FetchError::Status {
+                code: 400..=499, ..
+            },
+        ) => Outcome::Failed(format!("{target}: {e}")),
         Err(e) => Outcome::Retry(format!("{target}: {e}")),
     }
 }

@@ -264,7 +264,9 @@ pub fn read(bytes: &[u8]) -> Result<Vec<Record>, WarcError> {
         if let Some(d) = field("WARC-Block-Digest")
             && d != sha1_digest(&record.block)
         {
-            return Err(bad(format!("WARC-Block-Digest {d} does not match the block")));
+            return Err(bad(format!(
+                "WARC-Block-Digest {d} does not match the block"
+            )));
         }
         if let Some(d) = field("WARC-Payload-Digest") {
             let payload = record
@@ -291,7 +293,10 @@ mod tests {
             url: "https://news.example/world/story".into(),
             status: 200,
             headers: vec![
-                ("content-type".into(), "text/html; charset=windows-1251".into()),
+                (
+                    "content-type".into(),
+                    "text/html; charset=windows-1251".into(),
+                ),
                 ("content-encoding".into(), "gzip".into()),
                 ("content-length".into(), "999".into()),
             ],
@@ -306,7 +311,8 @@ mod tests {
         let mut w = Writer::new(Vec::new(), "a.warc", &[("description", "test".into())], now)
             .expect("warcinfo");
         // Bytes as received, not UTF-8.
-        w.response(&page(b"<p>\xcf\xf3\xf2\xe8\xed</p>")).expect("response");
+        w.response(&page(b"<p>\xcf\xf3\xf2\xe8\xed</p>"))
+            .expect("response");
         let out = w.finish().expect("finish");
         let records = read(&out).expect("read back");
         assert_eq!(records.len(), 2);

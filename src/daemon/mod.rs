@@ -217,10 +217,15 @@ async fn next_nap(watcher: &Watcher, db: &Db) -> (Duration, Option<DateTime<Utc>
                 ),
                 _ => None,
             };
-            Ok([feed_due, s.next_article_due()?, s.next_outbox_due()?, archive_due]
-                .into_iter()
-                .flatten()
-                .min())
+            Ok([
+                feed_due,
+                s.next_article_due()?,
+                s.next_outbox_due()?,
+                archive_due,
+            ]
+            .into_iter()
+            .flatten()
+            .min())
         })
         .await;
     match next {

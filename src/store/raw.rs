@@ -191,13 +191,23 @@ impl Store {
 
     /// The kept response of one version: its row, and the page itself unless `keep`
     /// dropped its bytes. `None`: nothing was kept for that version.
-    pub fn raw_page(&self, article_id: i64, version: i64) -> Result<Option<(RawRow, Option<RawPage>)>> {
+    pub fn raw_page(
+        &self,
+        article_id: i64,
+        version: i64,
+    ) -> Result<Option<(RawRow, Option<RawPage>)>> {
         let found = self
             .conn
             .query_row(
                 &format!("{RAW_SELECT} WHERE article_id = ?1 AND version = ?2"),
                 (article_id, version),
-                |r| Ok((r.get::<_, i64>("id")?, r.get::<_, String>("headers")?, raw_row(r)?)),
+                |r| {
+                    Ok((
+                        r.get::<_, i64>("id")?,
+                        r.get::<_, String>("headers")?,
+                        raw_row(r)?,
+                    ))
+                },
             )
             .optional()?;
         let Some((id, headers, row)) = found else {
@@ -247,7 +257,11 @@ impl Store {
         )?;
         tx.commit()?;
         if dropped > 0 {
-            tracing::info!(dropped, repacked = orphans.len(), "dropped kept pages past [archive] keep");
+            tracing::info!(
+                dropped,
+                repacked = orphans.len(),
+                "dropped kept pages past [archive] keep"
+            );
         }
         Ok(dropped)
     }
@@ -297,7 +311,11 @@ impl Store {
 
     /// Claims the oldest due submission for this process until `until`, and marks it
     /// attempted at `now` (the rate limit counts from there).
-    pub fn claim_submission(&mut self, now: DateTime<Utc>, until: DateTime<Utc>) -> Result<Option<Submission>> {
+    pub fn claim_submission(
+        &mut self,
+        now: DateTime<Utc>,
+        until: DateTime<Utc>,
+    ) -> Result<Option<Submission>> {
         let owner = self.owner.clone();
         let tx = self.write()?;
         let id: Option<i64> = tx
@@ -337,7 +355,12 @@ impl Store {
     }
 
     /// A failed attempt: retried at `next`, or given up for good when `next` is `None`.
-    pub fn submission_failed(&mut self, id: i64, error: &str, next: Option<DateTime<Utc>>) -> Result<()> {
+    pub fn submission_failed(
+        &mut self,
+        id: i64,
+        error: &str,
+        next: Option<DateTime<Utc>>,
+    ) -> Result<()> {
         self.conn.execute(
             "UPDATE archive_submissions SET attempts = attempts + 1, last_error = ?2,
                 status = CASE WHEN ?3 IS NULL THEN 'failed' ELSE 'queued' END,
