@@ -27,6 +27,7 @@
 //! - [`daemon`]: the long-running service around [`watch`]: signals, reload, systemd,
 //!   the mailer it owns, and the `/healthz` + `/metrics` endpoint ([`daemon::endpoint`]).
 //! - [`metrics`]: in-memory counters and their Prometheus text (no I/O, no store).
+//! - [`opml`]: feed lists in and out as OPML (import edits the config, keeping its layout).
 //! - [`clock`]: "now" that follows tokio's clock, so schedules can be tested in virtual time.
 //! - [`cli`]: the `redline` command line.
 
@@ -45,6 +46,7 @@ pub mod extract;
 pub mod feed;
 pub mod fetch;
 pub mod metrics;
+pub mod opml;
 pub mod store;
 pub mod text;
 pub mod topic;

@@ -8,6 +8,7 @@ mod coverage;
 mod demo;
 mod evidence;
 mod inspect;
+mod opml;
 mod table;
 
 use std::io::{IsTerminal, Write};
@@ -76,6 +77,18 @@ pub enum DiffFormat {
     Json,
 }
 
+/// `redline feeds import` / `export`.
+#[derive(Debug, Subcommand)]
+pub enum FeedsAction {
+    /// Add each feed of an OPML file (an outline with an xmlUrl) to the config file as a [[feed]], keeping its comments and layout; feeds already there are skipped
+    Import {
+        /// The OPML file (UTF-8)
+        file: PathBuf,
+    },
+    /// Print the configured feeds as OPML 2.0
+    Export,
+}
+
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Play the seed story end to end on this machine: a local feed, a furniture change, a rewording, one alert
@@ -98,11 +111,14 @@ pub enum Command {
     },
     /// Validate the config and print what it would watch (exit 2 on errors)
     Check,
-    /// List the feeds: last fetch, status, entries, errors and since when, backoff, host pause, next due
+    /// List the feeds: last fetch, status, entries, errors and since when, backoff, host pause, next due; or import/export them as OPML
+    #[command(args_conflicts_with_subcommands = true)]
     Feeds {
         /// Print one JSON document on stdout
         #[arg(long)]
         json: bool,
+        #[command(subcommand)]
+        action: Option<FeedsAction>,
     },
     /// List tracked articles: id, versions, last change, title, URL
     Articles {
@@ -274,7 +290,11 @@ async fn run(command: Command, ctx: Ctx) -> anyhow::Result<ExitCode> {
         Command::Run => act::run(&ctx).await,
         Command::Poll { all, json } => act::poll(&ctx, all, json).await,
         Command::Check => act::check(&ctx),
-        Command::Feeds { json } => inspect::feeds(&ctx, json).await,
+        Command::Feeds { json, action } => match action {
+            None => inspect::feeds(&ctx, json).await,
+            Some(FeedsAction::Import { file }) => opml::import(&ctx, &file),
+            Some(FeedsAction::Export) => opml::export(&ctx),
+        },
         Command::Articles {
             topic,
             changed,
@@ -402,8 +422,12 @@ mod tests {
     fn readme_documents_every_command_and_option() {
         let readme = include_str!("../../README.md");
         let cli = Cli::command();
-        for sub in cli.get_subcommands() {
-            let name = sub.get_name();
+        let nested = cli.get_subcommands().flat_map(|sub| {
+            sub.get_subcommands()
+                .map(move |s| (format!("{} {}", sub.get_name(), s.get_name()), s))
+        });
+        let top = cli.get_subcommands().map(|s| (s.get_name().to_string(), s));
+        for (name, sub) in top.chain(nested) {
             assert!(
                 readme.contains(&format!("`redline {name}")),
                 "README lacks `redline {name}`"
