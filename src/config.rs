@@ -39,6 +39,7 @@ pub mod defaults {
     pub const FLIP_FLOP_SECS: u64 = 2 * 24 * 3600;
     pub const SUBJECT: &str = "[redline] {headline} — {change} ({feed})";
     pub const SENDMAIL: &str = "sendmail";
+    pub const SUBMIT_INTERVAL_SECS: u64 = 10;
 }
 
 /// A problem with the config, located as precisely as the file allows.
@@ -84,6 +85,9 @@ pub struct Config {
     pub topics: Vec<TopicConfig>,
     #[serde(default)]
     pub email: EmailConfig,
+    /// Evidence: the page bytes kept with each version, independent snapshots.
+    #[serde(default)]
+    pub archive: ArchiveConfig,
     /// Where the config was read from (not a key).
     #[serde(skip)]
     pub path: PathBuf,
@@ -279,6 +283,41 @@ pub struct TopicConfig {
     /// whose labels are all outside the list is stored and listed, not alerted.
     #[serde(default)]
     pub alert_on: Option<Vec<crate::diff::Label>>,
+}
+
+/// `[archive]`: what redline keeps and asks others to keep, so an edit can be proven.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ArchiveConfig {
+    /// Keep the response (bytes as received, status, headers, final URL, fetch time) of
+    /// every stored version, compressed.
+    #[serde(default)]
+    pub raw: bool,
+    /// Drop kept response bytes older than this (never the text); absent keeps them.
+    #[serde(default)]
+    pub keep: Option<Spanned<Dur>>,
+    /// A Save-Page-Now style endpoint: `submit + article URL` is requested for each new
+    /// version, and the snapshot link it answers with is kept.
+    #[serde(default)]
+    pub submit: Option<Spanned<String>>,
+    /// The least time between two submissions.
+    #[serde(default = "default_submit_interval")]
+    pub submit_interval: Dur,
+}
+
+impl Default for ArchiveConfig {
+    fn default() -> Self {
+        ArchiveConfig {
+            raw: false,
+            keep: None,
+            submit: None,
+            submit_interval: default_submit_interval(),
+        }
+    }
+}
+
+fn default_submit_interval() -> Dur {
+    Dur(Duration::from_secs(defaults::SUBMIT_INTERVAL_SECS))
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Default)]
@@ -794,6 +833,7 @@ impl Config {
                 ));
             }
         }
+        self.validate_archive()?;
         if let Some(d) = self.email.digest
             && d.0.is_zero()
         {
@@ -804,6 +844,35 @@ impl Config {
             ));
         }
         Ok(compiled)
+    }
+
+    /// `[archive]`: a `keep` longer than zero, a `submit` endpoint that is an http(s) URL.
+    fn validate_archive(&self) -> Result<(), ConfigError> {
+        if let Some(keep) = &self.archive.keep
+            && keep.get_ref().0.is_zero()
+        {
+            return Err(self.err(
+                Some(keep.span()),
+                "archive.keep".into(),
+                "must be longer than zero, like \"90d\" (leave it out to keep every page)".into(),
+            ));
+        }
+        if let Some(submit) = &self.archive.submit {
+            let ok = url::Url::parse(submit.get_ref())
+                .ok()
+                .filter(|u| matches!(u.scheme(), "http" | "https") && u.host().is_some());
+            if ok.is_none() {
+                return Err(self.err(
+                    Some(submit.span()),
+                    "archive.submit".into(),
+                    format!(
+                        "{:?} is not an http(s) URL; the article URL is appended to it, like \"https://web.archive.org/save/\"",
+                        submit.get_ref()
+                    ),
+                ));
+            }
+        }
+        Ok(())
     }
 
     /// Where the SQLite database lives.
@@ -927,6 +996,26 @@ url = "https://example.org/feed.xml"
 name = "rc"
 query = 'Putin AND China'
 "#;
+
+    #[test]
+    fn archive_is_off_by_default_and_checked_when_on() {
+        let c = parse(MINIMAL).expect("valid");
+        assert!(!c.archive.raw && c.archive.keep.is_none() && c.archive.submit.is_none());
+        let on = format!(
+            "{MINIMAL}\n[archive]\nraw = true\nkeep = \"90d\"\nsubmit = \"https://web.archive.org/save/\"\n"
+        );
+        let c = parse(&on).expect("valid");
+        assert!(c.archive.raw);
+        assert_eq!(
+            c.archive.keep.map(|k| k.into_inner().0),
+            Some(Duration::from_secs(90 * 86400))
+        );
+        let bad = format!("{MINIMAL}\n[archive]\nsubmit = \"ftp://example.org/\"\n");
+        let e = parse(&bad).expect_err("bad submit");
+        assert_eq!((e.key.as_str(), e.line), ("archive.submit", Some(11)));
+        let e = parse(&format!("{MINIMAL}\n[archive]\nkeeps = \"1d\"\n")).expect_err("unknown");
+        assert!(e.message.contains("keeps"), "{e}");
+    }
 
     #[test]
     fn durations() {

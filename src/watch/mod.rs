@@ -124,7 +124,21 @@ impl Watcher {
     pub async fn cycle(&self, all: bool) -> Result<CycleReport, WatchError> {
         let mut report = self.poll_feeds(all).await?;
         report.add(&self.check_articles(all).await?);
+        self.drop_old_raw().await?;
         Ok(report)
+    }
+
+    /// `[archive] keep`: drops kept response bytes older than that (never the text).
+    pub async fn drop_old_raw(&self) -> Result<usize, WatchError> {
+        let Some(keep) = &self.config.archive.keep else {
+            return Ok(0);
+        };
+        let now = self.clock.now();
+        let cutoff = now - chrono::Duration::from_std(keep.get_ref().0).unwrap_or_default();
+        Ok(self
+            .db
+            .call(move |s| s.drop_raw_before(cutoff, now))
+            .await?)
     }
 
     /// Polls the feeds that are due, concurrently; a failing feed is recorded and the
@@ -449,7 +463,15 @@ impl Watcher {
             .call(move |s| s.learn_template(&host, &u, &shapes, now))
             .await
             .map_err(|e| CheckError::Template(e.to_string()))?;
+        let raw = self.config.archive.raw.then(|| crate::archive::RawPage {
+            url: page.final_url.to_string(),
+            status: page.status,
+            headers: page.headers.clone(),
+            body: page.bytes.clone(),
+            fetched_at: self.clock.now(),
+        });
         Ok(Some(PageFetch {
+            raw,
             canonical: feed::declared_canonical(&html, &page.final_url),
             final_url: feed::canonical_url(page.final_url.as_str(), None)
                 .unwrap_or_else(|| page.final_url.to_string()),
@@ -519,6 +541,11 @@ impl Watcher {
                     return Ok(report);
                 }
                 update.address = self.address_check(&article, &page);
+                // Evidence, written only if this check records a version.
+                update.raw = page.raw;
+                if self.config.archive.submit.is_some() {
+                    update.submit = Some(page.final_url.clone());
+                }
                 update.etag = page.validators.etag;
                 update.last_modified = page.validators.last_modified;
                 let page_changed = article
