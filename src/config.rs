@@ -1,16 +1,20 @@
 //! The TOML config: serde structs that refuse unknown keys, typed values (durations,
 //! sizes, percentages) that say what they expected, and [`Config::validate`], which checks
-//! what serde cannot (queries, regexes, selectors, cross references) and names the key
-//! and line of every problem.
+//! what serde cannot (cross references, addresses) and compiles the queries, regexes and
+//! selectors ([`compiled`]) once, naming the key and line of every problem.
 
 use std::fmt;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::Duration;
 
 use serde::{Deserialize, Deserializer};
 use toml::Spanned;
 
-use crate::topic::Query;
+mod compiled;
+
+pub use compiled::{Compiled, FeedRules};
+
 use crate::topic::like::{self, LikeTopic};
 
 /// Defaults, kept together so the example config and the docs can be checked against them.
@@ -35,6 +39,7 @@ pub mod defaults {
     pub const FLIP_FLOP_SECS: u64 = 2 * 24 * 3600;
     pub const SUBJECT: &str = "[redline] {headline} — {change} ({feed})";
     pub const SENDMAIL: &str = "sendmail";
+    pub const SUBMIT_INTERVAL_SECS: u64 = 10;
 }
 
 /// A problem with the config, located as precisely as the file allows.
@@ -80,15 +85,21 @@ pub struct Config {
     pub topics: Vec<TopicConfig>,
     #[serde(default)]
     pub email: EmailConfig,
+    /// Evidence: the page bytes kept with each version, independent snapshots.
+    #[serde(default)]
+    pub archive: ArchiveConfig,
     /// Where the config was read from (not a key).
     #[serde(skip)]
     pub path: PathBuf,
     /// The file's text, to turn byte offsets into line numbers (not a key).
     #[serde(skip)]
     source: String,
+    /// The queries, regexes and selectors above, compiled when the config loaded.
+    #[serde(skip)]
+    compiled: Arc<Compiled>,
     /// The `like` topics with their copies read and prepared, once per load (not a key).
     #[serde(skip)]
-    pub likes: std::sync::Arc<Vec<LikeTopic>>,
+    pub likes: Arc<Vec<LikeTopic>>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -274,6 +285,41 @@ pub struct TopicConfig {
     pub alert_on: Option<Vec<crate::diff::Label>>,
 }
 
+/// `[archive]`: what redline keeps and asks others to keep, so an edit can be proven.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ArchiveConfig {
+    /// Keep the response (bytes as received, status, headers, final URL, fetch time) of
+    /// every stored version, compressed.
+    #[serde(default)]
+    pub raw: bool,
+    /// Drop kept response bytes older than this (never the text); absent keeps them.
+    #[serde(default)]
+    pub keep: Option<Spanned<Dur>>,
+    /// A Save-Page-Now style endpoint: `submit + article URL` is requested for each new
+    /// version, and the snapshot link it answers with is kept.
+    #[serde(default)]
+    pub submit: Option<Spanned<String>>,
+    /// The least time between two submissions.
+    #[serde(default = "default_submit_interval")]
+    pub submit_interval: Dur,
+}
+
+impl Default for ArchiveConfig {
+    fn default() -> Self {
+        ArchiveConfig {
+            raw: false,
+            keep: None,
+            submit: None,
+            submit_interval: default_submit_interval(),
+        }
+    }
+}
+
+fn default_submit_interval() -> Dur {
+    Dur(Duration::from_secs(defaults::SUBMIT_INTERVAL_SECS))
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Default)]
 #[serde(rename_all = "lowercase")]
 pub enum Transport {
@@ -449,16 +495,19 @@ pub fn parse_duration(s: &str) -> Result<Duration, String> {
             .unwrap_or(rest.len());
         let unit = &rest[..unit_len];
         rest = &rest[unit_len..];
+        let secs = |per: u64| n.checked_mul(per).map(Duration::from_secs);
         let part = match unit {
-            "ms" => Duration::from_millis(n),
-            "s" => Duration::from_secs(n),
-            "m" => Duration::from_secs(n * 60),
-            "h" => Duration::from_secs(n * 3600),
-            "d" => Duration::from_secs(n * 86_400),
-            "w" => Duration::from_secs(n * 7 * 86_400),
+            "ms" => Some(Duration::from_millis(n)),
+            "s" => secs(1),
+            "m" => secs(60),
+            "h" => secs(3600),
+            "d" => secs(86_400),
+            "w" => secs(7 * 86_400),
             _ => return Err(bad()),
         };
-        total += part;
+        total = part
+            .and_then(|p| total.checked_add(p))
+            .ok_or_else(|| format!("duration {s:?} is too long to count"))?;
     }
     Ok(total)
 }
@@ -502,7 +551,8 @@ fn parse_size(s: &str) -> Result<u64, String> {
             ));
         }
     };
-    Ok(n * mult)
+    n.checked_mul(mult)
+        .ok_or_else(|| format!("size {s:?} is too large to count"))
 }
 
 /// A percentage written `10%`.
@@ -558,8 +608,8 @@ impl Config {
         })?;
         config.path = path.to_path_buf();
         config.source = source.to_string();
-        config.validate()?;
-        config.likes = std::sync::Arc::new(config.load_likes()?);
+        config.compiled = Arc::new(config.validate()?);
+        config.likes = Arc::new(config.load_likes()?);
         Ok(config)
     }
 
@@ -579,8 +629,10 @@ impl Config {
         }
     }
 
-    /// Checks what serde cannot: queries, regexes, selectors, addresses and references.
-    fn validate(&self) -> Result<(), ConfigError> {
+    /// Checks what serde cannot (addresses and references) and compiles the queries,
+    /// regexes and selectors.
+    fn validate(&self) -> Result<Compiled, ConfigError> {
+        let mut compiled = Compiled::default();
         if self.schedule.revisit.is_empty() {
             return Err(self.err(
                 None,
@@ -654,15 +706,7 @@ impl Config {
                     format!("topic {name:?} is defined twice"),
                 ));
             }
-            if let Some(query) = &topic.query
-                && let Err(e) = Query::parse(query.get_ref())
-            {
-                return Err(self.err(
-                    Some(query.span()),
-                    format!("{key}.query"),
-                    format!("topic {name:?}: {e}"),
-                ));
-            }
+            compiled.queries.push(self.compile_query(&key, topic)?);
             if topic.query.is_none() && topic.like.is_none() {
                 return Err(self.err(
                     Some(topic.name.span()),
@@ -746,24 +790,7 @@ impl Config {
                     }
                 }
             }
-            for re in &feed.ignore {
-                regex::Regex::new(re.get_ref()).map_err(|e| {
-                    self.err(
-                        Some(re.span()),
-                        format!("{key}.ignore"),
-                        format!("bad regex {:?}: {e}", re.get_ref()),
-                    )
-                })?;
-            }
-            for sel in &feed.drop {
-                if dom_query::Matcher::new(sel.get_ref()).is_err() {
-                    return Err(self.err(
-                        Some(sel.span()),
-                        format!("{key}.drop"),
-                        format!("bad CSS selector {:?}", sel.get_ref()),
-                    ));
-                }
-            }
+            compiled.feeds.push(self.compile_feed(&key, feed)?);
         }
         for topic in &self.topics {
             let name = topic.name.get_ref();
@@ -806,6 +833,7 @@ impl Config {
                 ));
             }
         }
+        self.validate_archive()?;
         if let Some(d) = self.email.digest
             && d.0.is_zero()
         {
@@ -814,6 +842,35 @@ impl Config {
                 "email.digest".into(),
                 "must be longer than zero".into(),
             ));
+        }
+        Ok(compiled)
+    }
+
+    /// `[archive]`: a `keep` longer than zero, a `submit` endpoint that is an http(s) URL.
+    fn validate_archive(&self) -> Result<(), ConfigError> {
+        if let Some(keep) = &self.archive.keep
+            && keep.get_ref().0.is_zero()
+        {
+            return Err(self.err(
+                Some(keep.span()),
+                "archive.keep".into(),
+                "must be longer than zero, like \"90d\" (leave it out to keep every page)".into(),
+            ));
+        }
+        if let Some(submit) = &self.archive.submit {
+            let ok = url::Url::parse(submit.get_ref())
+                .ok()
+                .filter(|u| matches!(u.scheme(), "http" | "https") && u.host().is_some());
+            if ok.is_none() {
+                return Err(self.err(
+                    Some(submit.span()),
+                    "archive.submit".into(),
+                    format!(
+                        "{:?} is not an http(s) URL; the article URL is appended to it, like \"https://web.archive.org/save/\"",
+                        submit.get_ref()
+                    ),
+                ));
+            }
         }
         Ok(())
     }
@@ -834,21 +891,6 @@ impl Config {
     /// A feed's polling interval: its own, else the global one.
     pub fn feed_interval(&self, feed: &FeedConfig) -> Duration {
         feed.interval.unwrap_or(self.schedule.feed_interval).0
-    }
-
-    /// The compiled topic queries, in config order; `None` for a topic defined by `like`
-    /// alone. Validation already parsed them.
-    pub fn queries(&self) -> Vec<(String, Option<Query>)> {
-        self.topics
-            .iter()
-            .map(|t| {
-                let q = t
-                    .query
-                    .as_ref()
-                    .and_then(|q| Query::parse(q.get_ref()).ok());
-                (t.name.get_ref().clone(), q)
-            })
-            .collect()
     }
 
     /// Reads and prepares each topic's `like` copies, relative to the config file's
@@ -956,6 +998,26 @@ query = 'Putin AND China'
 "#;
 
     #[test]
+    fn archive_is_off_by_default_and_checked_when_on() {
+        let c = parse(MINIMAL).expect("valid");
+        assert!(!c.archive.raw && c.archive.keep.is_none() && c.archive.submit.is_none());
+        let on = format!(
+            "{MINIMAL}\n[archive]\nraw = true\nkeep = \"90d\"\nsubmit = \"https://web.archive.org/save/\"\n"
+        );
+        let c = parse(&on).expect("valid");
+        assert!(c.archive.raw);
+        assert_eq!(
+            c.archive.keep.map(|k| k.into_inner().0),
+            Some(Duration::from_secs(90 * 86400))
+        );
+        let bad = format!("{MINIMAL}\n[archive]\nsubmit = \"ftp://example.org/\"\n");
+        let e = parse(&bad).expect_err("bad submit");
+        assert_eq!((e.key.as_str(), e.line), ("archive.submit", Some(11)));
+        let e = parse(&format!("{MINIMAL}\n[archive]\nkeeps = \"1d\"\n")).expect_err("unknown");
+        assert!(e.message.contains("keeps"), "{e}");
+    }
+
+    #[test]
     fn durations() {
         assert_eq!(parse_duration("90s"), Ok(Duration::from_secs(90)));
         assert_eq!(parse_duration("10m"), Ok(Duration::from_secs(600)));
@@ -964,6 +1026,9 @@ query = 'Putin AND China'
         assert!(parse_duration("5x").is_err());
         assert!(parse_duration("m").is_err());
         assert!(parse_duration("").is_err());
+        // Too long to count: an error, not an overflow.
+        assert!(parse_duration("18446744073709551615w").is_err());
+        assert!(parse_duration("18446744073709551615s18446744073709551615s").is_err());
     }
 
     #[test]
@@ -971,6 +1036,7 @@ query = 'Putin AND China'
         assert_eq!(parse_size("10MiB"), Ok(10 << 20));
         assert_eq!(parse_size("1000"), Ok(1000));
         assert!(parse_size("10 lots").is_err());
+        assert!(parse_size("18446744073709551615GiB").is_err());
     }
 
     #[test]
@@ -1055,6 +1121,30 @@ query = 'Putin AND China'
         let e = parse(&with("drop = ['div[[']")).unwrap_err();
         assert_eq!(e.key, "feed[1].drop", "{e}");
         assert!(parse(&with("drop = ['.live-ticker', 'aside > .most-read']")).is_ok());
+    }
+
+    #[test]
+    fn queries_regexes_and_selectors_are_compiled_at_load() {
+        let c = parse(&MINIMAL.replace(
+            "url = \"https://example.org/feed.xml\"",
+            "url = \"https://example.org/feed.xml\"\n\
+             ignore = ['Updated \\d+ minutes ago']\ndrop = ['.live-ticker', 'aside > .most-read']",
+        ))
+        .expect("valid");
+        let [(name, Some(query))] = c.queries() else {
+            panic!("one query: {:?}", c.queries());
+        };
+        assert_eq!(name, "rc");
+        let text = |s: &str| crate::topic::MatchText::new(s);
+        assert!(query.matches(&text("Putin flies to China")));
+        assert!(!query.matches(&text("Putin flies to Paris")));
+        let rules = c.feed_rules("World").expect("the feed's rules");
+        assert_eq!(rules.ignore.len(), 1);
+        assert!(rules.ignore[0].is_match("Updated 12 minutes ago"));
+        assert_eq!(rules.drop.len(), 2);
+        assert!(c.feed_rules("Elsewhere").is_none());
+        // A clone (as a reload's watcher holds) carries the same compiled values.
+        assert_eq!(c.clone().queries(), c.queries());
     }
 
     #[test]

@@ -23,6 +23,7 @@
 //! - [`store`]: SQLite: schema, migrations, and every SQL statement.
 //! - [`watch`]: one cycle of work: poll due feeds, check due articles, record versions.
 //! - [`alert`]: the outbox → email messages → transports.
+//! - [`archive`]: evidence: kept responses, WARC export, archive snapshots.
 //! - [`daemon`]: the long-running service around [`watch`]: signals, reload, systemd,
 //!   the mailer it owns, and the `/healthz` + `/metrics` endpoint ([`daemon::endpoint`]).
 //! - [`metrics`]: in-memory counters and their Prometheus text (no I/O, no store).
@@ -34,6 +35,7 @@
 #![allow(rustdoc::private_intra_doc_links)]
 
 pub mod alert;
+pub mod archive;
 pub mod charset;
 pub mod cli;
 pub mod clock;

@@ -93,6 +93,7 @@ fn seed_alert() -> AlertMail {
             "https://example.org/world-news/putin-russia-china-jointly-developing-high-tech-weapons"
                 .into(),
         moved_from: None,
+        archived: None,
         feed: "World News".into(),
         topics: vec!["russia-china".into()],
         from_version: 1,

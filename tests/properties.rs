@@ -38,7 +38,7 @@ mod entry {
     pub fn page(data: &[u8]) {
         let (html, _) = redline::charset::decode(data, Some("text/html"));
         let opts = redline::extract::Options {
-            drop: vec![".ad".into(), "aside".into()],
+            drop: redline::extract::Selectors::parse([".ad", "aside"]).expect("valid selectors"),
             url: Some("http://news.example/a/b".into()),
             ..Default::default()
         };
@@ -282,7 +282,7 @@ proptest! {
         bytes.extend(junk);
         let (html, _) = redline::charset::decode(&bytes, Some("text/html"));
         let opts = redline::extract::Options {
-            drop: vec![".ad".into(), "aside".into()],
+            drop: redline::extract::Selectors::parse([".ad", "aside"]).expect("valid selectors"),
             url: Some("http://news.example/a".into()),
             ..Default::default()
         };

@@ -376,6 +376,53 @@ async fn bad_configs_exit_2_and_name_the_problem() {
     );
 }
 
+/// A bad `ignore` regex, `drop` selector or topic query is refused when the config loads,
+/// naming the key and its line, before anything is fetched: `poll` and `run` stop at exit
+/// 2 without a request, rather than failing later on every page of the feed.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bad_regex_selector_or_query_is_refused_at_load_with_key_and_line() {
+    let server = HttpServer::start().await;
+    serve_seed(&server);
+    let feed = feed_toml("World News", &format!("{}/feeds/world.xml", server.base()));
+    let cases = [
+        (
+            format!("{feed}ignore = ['Updated (\\d+']\n"),
+            "`feed[1].ignore`: bad regex",
+        ),
+        (
+            format!("{feed}drop = ['.ok', 'div[[oops']\n"),
+            "`feed[1].drop`: bad CSS selector \"div[[oops\"",
+        ),
+        (
+            TOPICS.replace("(NATO OR", "(NATO OR (") + &feed,
+            "`topic[2].query`: topic \"nato-ukraine\"",
+        ),
+    ];
+    for (config, needle) in cases {
+        let env = Env::with_config(&config);
+        // The bad value's line in the file `with_config` wrote (the state dir comes first).
+        let text = std::fs::read_to_string(env.config_path()).expect("config");
+        let line = 1 + text
+            .lines()
+            .position(|l| l.contains("Updated (") || l.contains("div[[") || l.contains("OR ("))
+            .expect("the bad line");
+        for command in [&["poll"][..], &["run"][..]] {
+            let run = env.run(command).await.expect_code(2);
+            let at = format!("redline.toml:{line}: {needle}");
+            assert!(
+                run.stderr.contains(&at),
+                "{command:?}: want {at:?} in {}",
+                run.stderr
+            );
+        }
+    }
+    assert_eq!(
+        server.total(),
+        0,
+        "nothing fetched with a config that did not load"
+    );
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn logs_can_be_json_lines() {
     let server = HttpServer::start().await;

@@ -3,18 +3,22 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use redline::extract::{Options, extract};
+use redline::extract::{Options, Selectors, extract};
 use redline::text::Copy;
 
 fuzz_target!(|data: &[u8]| {
     let (html, _) = redline::charset::decode(data, Some("text/html"));
     let opts = Options {
-        drop: vec![".ad".into(), "aside".into()],
+        drop: Selectors::parse([".ad", "aside"]).expect("static selectors"),
         url: Some("http://news.example/a/b".into()),
         ..Default::default()
     };
     if let Ok(copy) = extract(&html, &opts) {
         let stored = copy.to_string();
-        assert_eq!(Copy::parse(&stored).to_string(), stored, "stored copy round trip");
+        assert_eq!(
+            Copy::parse(&stored).to_string(),
+            stored,
+            "stored copy round trip"
+        );
     }
 });

@@ -7,7 +7,9 @@ use redline::topic::{MatchText, Query};
 
 fuzz_target!(|data: &[u8]| {
     let text = String::from_utf8_lossy(data);
-    let (query, against) = text.split_once('\u{0}').unwrap_or((&text, "Putin and China"));
+    let (query, against) = text
+        .split_once('\u{0}')
+        .unwrap_or((&text, "Putin and China"));
     if let Ok(q) = Query::parse(query) {
         let _ = q.matches(&MatchText::new(against));
     }

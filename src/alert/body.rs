@@ -153,6 +153,8 @@ fn html_section(mail: &AlertMail, out: &mut String) {
     for (key, value) in meta(mail) {
         let value = if key == "Link" {
             link(&mail.url)
+        } else if key == "Archived" {
+            link(&value)
         } else {
             escape(&value)
         };
@@ -199,6 +201,9 @@ fn meta(mail: &AlertMail) -> Vec<(&'static str, String)> {
             "Moved",
             format!("{} → {}", one_line(from), one_line(&mail.url)),
         ));
+    }
+    if let Some(archived) = &mail.archived {
+        rows.push(("Archived", one_line(archived)));
     }
     rows.push(("Feed", one_line(&mail.feed)));
     if !mail.topics.is_empty() {
@@ -324,6 +329,7 @@ mod tests {
             headline_new: "Old".into(),
             url: "https://example.org/a?x=1&y=2".into(),
             moved_from: None,
+            archived: None,
             feed: "Feed".into(),
             topics: vec!["t".into()],
             from_version: 1,

@@ -42,6 +42,9 @@ pub struct AlertMail {
     /// The address the article moved from on its way to this version (a new slug, a
     /// permanent redirect), when it moved.
     pub moved_from: Option<String>,
+    /// The independent snapshot of the new version (`[archive] submit`), once the
+    /// archive answered with its link.
+    pub archived: Option<String>,
     /// The feed's name.
     pub feed: String,
     /// The names of the topics the article matched.
@@ -268,6 +271,7 @@ mod tests {
             headline_new: "New headline".into(),
             url: "https://example.org/a".into(),
             moved_from: None,
+            archived: None,
             feed: "World".into(),
             topics: vec!["russia-china".into(), "nato".into()],
             from_version: 1,

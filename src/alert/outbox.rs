@@ -54,17 +54,20 @@ pub fn retry_delay(attempts: i64) -> Duration {
 
 /// Builds the message data for one alert: versions, diff, threading.
 pub async fn alert_mail(db: &Db, alert_id: i64) -> anyhow::Result<AlertMail> {
-    let (alert, article, old, new, root, moves) = db
+    let ((alert, article, old, new, root, moves), archived) = db
         .call(move |s| {
             let Some(alert) = s.alert(alert_id)? else {
-                return Ok((None, None, None, None, None, Vec::new()));
+                return Ok(((None, None, None, None, None, Vec::new()), None));
             };
             let article = s.article(alert.article_id)?;
             let old = s.version(alert.article_id, alert.from_version)?;
             let new = s.version(alert.article_id, alert.to_version)?;
             let root = s.first_alert(alert.article_id)?;
             let moves = s.addresses(alert.article_id)?;
-            Ok((Some(alert), article, old, new, root, moves))
+            let archived = s
+                .submission(alert.article_id, alert.to_version)?
+                .and_then(|sub| sub.snapshot);
+            Ok(((Some(alert), article, old, new, root, moves), archived))
         })
         .await?;
     let (Some(alert), Some(article), Some(old), Some(new)) = (alert, article, old, new) else {
@@ -109,6 +112,7 @@ pub async fn alert_mail(db: &Db, alert_id: i64) -> anyhow::Result<AlertMail> {
                 m.kind == "moved" && kind == AlertKind::Reworded && m.version == Some(new.number)
             })
             .map(|m| m.url.clone()),
+        archived: archived.filter(|_| kind == AlertKind::Reworded),
         feed: article
             .feed
             .clone()

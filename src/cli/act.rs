@@ -26,9 +26,14 @@ pub async fn poll(ctx: &Ctx, all: bool, json: bool) -> anyhow::Result<()> {
     let db = ctx.db(&config)?;
     let watcher = Watcher::new(config.clone(), db.clone())?;
     let report = watcher.cycle(all).await?;
+    // Archive first, so that an alert sent now can carry its snapshot link.
+    let archive =
+        crate::archive::submit_due(&config, &db, &watcher.http, watcher.clock.now()).await?;
     let mail = crate::alert::deliver_due(&config, &db, watcher.clock.now()).await?;
     if json {
-        return emit_json(&serde_json::json!({ "cycle": report, "mail": mail }));
+        return emit_json(
+            &serde_json::json!({ "cycle": report, "mail": mail, "archive": archive }),
+        );
     }
     let mut out = format!(
         "polled {} feed{} ({} failed), {} new article{}; checked {} article{} ({} failed): {} new version{}, {} alert{}; mail: {} sent, {} queued, {} failed\n",
@@ -49,6 +54,19 @@ pub async fn poll(ctx: &Ctx, all: bool, json: bool) -> anyhow::Result<()> {
         mail.failed,
     );
     out.push_str(&busy_note(&report));
+    if archive.attempted > 0 {
+        out.push_str(&format!(
+            "archive: {} snapshot{} taken, {} given up{}\n",
+            archive.archived,
+            plural(archive.archived),
+            archive.given_up,
+            if archive.paused {
+                "; the endpoint asked us to wait"
+            } else {
+                ""
+            }
+        ));
+    }
     emit(&out)
 }
 
@@ -331,7 +349,7 @@ pub async fn extract(ctx: &Ctx, source: &str) -> anyhow::Result<()> {
     let copy = extract::extract(
         &html,
         &extract::Options {
-            drop: Vec::new(),
+            drop: extract::Selectors::default(),
             url,
             ..extract::Options::default()
         },

@@ -167,12 +167,17 @@ pub async fn history(ctx: &Ctx, reference: &str, json: bool) -> anyhow::Result<(
     let quiet = db.call(move |s| s.quiet_checks(id)).await?;
     let addresses = db.call(move |s| s.addresses(id)).await?;
     let moves: Vec<_> = addresses.iter().filter(|a| a.kind == "moved").collect();
+    let (archive, raw) = db
+        .call(move |s| Ok((s.submissions(id)?, s.raw_pages(id)?)))
+        .await?;
     if json {
         return emit_json(&json!({
             "article": article,
             "versions": versions,
             "quiet_checks": quiet,
             "moves": moves,
+            "archive": archive,
+            "raw": raw,
         }));
     }
     let mut out = format!(
@@ -193,6 +198,12 @@ pub async fn history(ctx: &Ctx, reference: &str, json: bool) -> anyhow::Result<(
         })
         .collect();
     out.push_str(&history_table(&versions, &notes, &quiet).to_string());
+    if !archive.is_empty() {
+        out.push_str("\narchive snapshots:\n");
+        for a in &archive {
+            out.push_str(&format!("version {}  {}\n", a.version, a.describe()));
+        }
+    }
     if !moves.is_empty() {
         out.push_str("\naddress changes:\n");
         for m in &moves {

@@ -6,6 +6,7 @@
 mod act;
 mod coverage;
 mod demo;
+mod evidence;
 mod inspect;
 mod opml;
 mod table;
@@ -158,6 +159,17 @@ pub enum Command {
         article: String,
         #[arg(long, value_name = "N")]
         version: Option<i64>,
+        /// Print the page bytes as received (kept with `[archive] raw = true`) instead
+        #[arg(long)]
+        raw: bool,
+    },
+    /// Write the kept page bytes of every version of an article as a WARC 1.1 file
+    Export {
+        /// Article id or URL
+        article: String,
+        /// The WARC file to write
+        #[arg(long, value_name = "FILE")]
+        warc: PathBuf,
     },
     /// Show the detected changes in time order, each with its diff
     Replay(inspect::ReplayArgs),
@@ -295,7 +307,17 @@ async fn run(command: Command, ctx: Ctx) -> anyhow::Result<ExitCode> {
             to,
             format,
         } => inspect::diff(&ctx, &article, from, to, format).await,
-        Command::Show { article, version } => inspect::show(&ctx, &article, version).await,
+        Command::Show {
+            article,
+            version,
+            raw: false,
+        } => inspect::show(&ctx, &article, version).await,
+        Command::Show {
+            article,
+            version,
+            raw: true,
+        } => evidence::show_raw(&ctx, &article, version).await,
+        Command::Export { article, warc } => evidence::export_warc(&ctx, &article, &warc).await,
         Command::Replay(args) => inspect::replay(&ctx, args).await,
         Command::Track {
             url,

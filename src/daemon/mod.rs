@@ -120,6 +120,19 @@ pub async fn run(
                 }
             }
         }
+        // Archive snapshots before mail, so that an alert can carry its link. A submission
+        // cut short by a stop is simply tried again later.
+        tokio::select! {
+            biased;
+            () = shutdown.cancelled() => break,
+            done = crate::archive::submit_due(&watcher.config, &db, &watcher.http, watcher.clock.now()) => {
+                match done {
+                    Ok(r) if r.attempted > 0 => tracing::info!(archive = ?r, "archive submissions"),
+                    Ok(_) => {}
+                    Err(e) => tracing::error!("archive submissions failed: {e:#}"),
+                }
+            }
+        }
         // A send is never cut in half: a message the server accepted must be marked sent
         // before we go, or the next start would send it again. At a stop the sender
         // finishes the message in hand and takes no new one.
@@ -186,6 +199,8 @@ async fn next_nap(watcher: &Watcher, db: &Db) -> (Duration, Option<DateTime<Utc>
         .iter()
         .map(|f| f.url.get_ref().clone())
         .collect();
+    let submitting = watcher.config.archive.submit.is_some();
+    let interval = watcher.config.archive.submit_interval.0;
     let next = db
         .call(move |s| {
             let feeds = s.feeds()?;
@@ -194,10 +209,23 @@ async fn next_nap(watcher: &Watcher, db: &Db) -> (Duration, Option<DateTime<Utc>
                 .filter(|f| urls.contains(&f.url))
                 .map(|f| f.next_due.unwrap_or_default())
                 .min();
-            Ok([feed_due, s.next_article_due()?, s.next_outbox_due()?]
-                .into_iter()
-                .flatten()
-                .min())
+            // A due submission waits for the rate limit too.
+            let archive_due = match s.next_submission_due()? {
+                Some(due) if submitting => Some(
+                    s.submission_gate(interval)?
+                        .map_or(due, |gate| due.max(gate)),
+                ),
+                _ => None,
+            };
+            Ok([
+                feed_due,
+                s.next_article_due()?,
+                s.next_outbox_due()?,
+                archive_due,
+            ]
+            .into_iter()
+            .flatten()
+            .min())
         })
         .await;
     match next {

@@ -6,7 +6,8 @@
 //! and every sentence of the story must. The stages:
 //!
 //! 1. parse the page (`dom_query`, html5ever underneath; [`depth`] caps how deep it may
-//!    nest first) and apply the feed's `drop` selectors;
+//!    nest first) and apply the feed's `drop` selectors ([`Selectors`], compiled once
+//!    when the config loads);
 //! 2. [`headline`]: pick the headline (the page's `<h1>`, checked against its titles);
 //! 3. [`clean`]: remove what is never article text: scripts, navigation, headers and
 //!    footers, asides, forms, comments, share bars, and elements whose class or id says
@@ -51,6 +52,8 @@ mod template;
 #[cfg(test)]
 mod tests;
 
+use std::sync::Arc;
+
 use dom_query::{Document, Matcher};
 
 pub use declared::{canonical as canonical_time, is_correction};
@@ -77,7 +80,7 @@ pub struct Extracted {
 #[derive(Debug, Clone, Default)]
 pub struct Options {
     /// CSS selectors whose elements are removed before anything else (the feed's `drop`).
-    pub drop: Vec<String>,
+    pub drop: Selectors,
     /// The page's address, when known; used to resolve relative links only.
     pub url: Option<String>,
     /// The furniture learned from the site's other articles ([`template`]).
@@ -93,19 +96,48 @@ pub enum ExtractError {
          JavaScript)"
     )]
     NoArticle,
-    /// One of the feed's `drop` selectors is not valid CSS.
+    /// One of the feed's `drop` selectors is not valid CSS (from [`Selectors::parse`]).
     #[error(
         "drop selector {0:?} is not a valid CSS selector; fix or remove it in the feed's `drop`"
     )]
     BadSelector(String),
 }
 
+/// Compiled CSS selectors (a feed's `drop`): parsed once, when the config loads, and
+/// shared by every page of the feed (cloning is cheap).
+#[derive(Debug, Clone, Default)]
+pub struct Selectors(Arc<[Matcher]>);
+
+impl Selectors {
+    /// Compiles CSS selectors, in order.
+    ///
+    /// # Errors
+    ///
+    /// [`ExtractError::BadSelector`] naming the first selector that is not valid CSS.
+    pub fn parse<'a>(selectors: impl IntoIterator<Item = &'a str>) -> Result<Self, ExtractError> {
+        selectors
+            .into_iter()
+            .map(|sel| Matcher::new(sel).map_err(|_| ExtractError::BadSelector(sel.to_string())))
+            .collect::<Result<Vec<_>, _>>()
+            .map(|m| Selectors(m.into()))
+    }
+
+    /// How many selectors there are.
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    /// Whether there are none.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
 /// Extracts the article of an HTML page as a stored copy.
 ///
 /// # Errors
 ///
-/// [`ExtractError::BadSelector`] when a `drop` selector does not parse (checked before the
-/// page is looked at), [`ExtractError::NoArticle`] when no article text is found.
+/// [`ExtractError::NoArticle`] when no article text is found.
 pub fn extract(html: &str, opts: &Options) -> Result<Copy, ExtractError> {
     extract_page(html, opts).map(|page| page.copy)
 }
@@ -118,14 +150,8 @@ pub fn extract(html: &str, opts: &Options) -> Result<Copy, ExtractError> {
 ///
 /// As [`extract`].
 pub fn extract_page(html: &str, opts: &Options) -> Result<Extracted, ExtractError> {
-    let drop = opts
-        .drop
-        .iter()
-        .map(|sel| Matcher::new(sel).map_err(|_| ExtractError::BadSelector(sel.clone())))
-        .collect::<Result<Vec<_>, _>>()?;
-
     let doc = Document::from(&*depth::cap_depth(html));
-    for matcher in &drop {
+    for matcher in opts.drop.0.iter() {
         doc.select_matcher(matcher).remove();
     }
     let structured = structured::read(&doc);

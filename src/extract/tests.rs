@@ -51,7 +51,7 @@ fn seed_v2_gives_the_edited_copy() {
 #[test]
 fn drop_selectors_apply_before_extraction() {
     let opts = Options {
-        drop: vec!["h2".into(), ".nothing-matches".into()],
+        drop: Selectors::parse(["h2", ".nothing-matches"]).unwrap(),
         url: Some("https://example.org/world-news/putin".into()),
         ..Options::default()
     };
@@ -65,12 +65,7 @@ fn drop_selectors_apply_before_extraction() {
 
 #[test]
 fn bad_selector_is_named() {
-    let opts = Options {
-        drop: vec![".ok".into(), "div[[oops".into()],
-        url: None,
-        ..Options::default()
-    };
-    let err = extract("<p>text</p>", &opts).unwrap_err();
+    let err = Selectors::parse([".ok", "div[[oops"]).unwrap_err();
     assert!(matches!(&err, ExtractError::BadSelector(s) if s == "div[[oops"));
     assert!(err.to_string().contains("div[[oops"), "{err}");
 }

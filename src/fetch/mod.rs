@@ -60,6 +60,9 @@ pub struct Page {
     pub redirects: Vec<u16>,
     /// `Cache-Control: max-age` or `Expires`, a hint of how long the document stays fresh.
     pub fresh_for: Option<Duration>,
+    /// The response headers as received (names lower-cased, repeated ones together, as
+    /// the HTTP library hands them over), kept as evidence with the page (`[archive] raw`).
+    pub headers: Vec<(String, String)>,
 }
 
 impl Page {
@@ -435,6 +438,15 @@ impl Fetcher {
             final_url: url.clone(),
             redirects: Vec::new(),
             fresh_for: fresh_for(&headers, now),
+            headers: headers
+                .iter()
+                .map(|(name, value)| {
+                    (
+                        name.as_str().to_string(),
+                        String::from_utf8_lossy(value.as_bytes()).into_owned(),
+                    )
+                })
+                .collect(),
         }))))
     }
 }

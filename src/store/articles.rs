@@ -11,6 +11,7 @@ use rusqlite::{OptionalExtension, Row, Transaction};
 use super::addresses::{self, AddressCheck, Upserted, Via};
 use super::kinds::{AlertKind, ArticleState, Quiet};
 use super::{Result, Store, opt_ts, parse_ts, ts};
+use crate::archive::RawPage;
 use crate::diff::{CopyDiff, Labels};
 use crate::text::{Copy, Provenance, Source};
 
@@ -225,6 +226,11 @@ pub struct CheckUpdate {
     pub page_hash: Option<String>,
     /// A move, the first check at a new address, the first 404/410.
     pub address: AddressCheck,
+    /// The response, kept with the version this check records (`[archive] raw`).
+    pub raw: Option<RawPage>,
+    /// The article address to ask the archive endpoint to snapshot when this check
+    /// records a version (`[archive] submit`).
+    pub submit: Option<String>,
 }
 
 impl CheckUpdate {
@@ -250,6 +256,8 @@ impl CheckUpdate {
             quiet: None,
             page_hash: None,
             address: AddressCheck::default(),
+            raw: None,
+            submit: None,
         }
     }
 }
@@ -473,6 +481,12 @@ impl Store {
         if let Some(v) = version {
             let number = latest.unwrap_or(0) + 1;
             insert_version(&tx, u.article_id, number, u.at, v)?;
+            if let Some(raw) = &u.raw {
+                super::raw::insert(&tx, u.article_id, number, raw)?;
+            }
+            if let Some(url) = &u.submit {
+                super::raw::queue_submission(&tx, u.article_id, number, url, u.at)?;
+            }
             out.version = Some(number);
         }
         if let Some((kind, recipients)) = alert {

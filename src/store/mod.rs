@@ -25,6 +25,7 @@ mod claims;
 mod coverage;
 mod feeds;
 mod kinds;
+mod raw;
 mod templates;
 
 use std::path::{Path, PathBuf};
@@ -43,6 +44,7 @@ pub use claims::Claim;
 pub use coverage::{CoverageRow, NewCoverage};
 pub use feeds::{FeedFetch, FeedRow};
 pub use kinds::{AlertKind, ArticleState, DeliveryStatus, Quiet, UnknownWord};
+pub use raw::{RawRow, Submission};
 
 /// What can go wrong in the store.
 #[derive(Debug, thiserror::Error)]
@@ -71,6 +73,8 @@ pub enum StoreError {
     NoArticle(String),
     #[error("the database task stopped: {0}")]
     Task(String),
+    #[error("kept page: {0}")]
+    Raw(String),
 }
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
@@ -243,6 +247,43 @@ const MIGRATIONS: &[&str] = &[
         PRIMARY KEY (host, url, shape)
     ) WITHOUT ROWID;
     CREATE INDEX templates_shape ON templates(host, shape);
+    "#,
+    // 9: (issue 13) evidence: each version's response as received (compressed against
+    // the article's previous one, `base`), and the archive submissions queued with them.
+    r#"
+    CREATE TABLE raw_pages (
+        id              INTEGER PRIMARY KEY,
+        article_id      INTEGER NOT NULL REFERENCES articles(id),
+        version         INTEGER NOT NULL,
+        fetched_at      TEXT NOT NULL,
+        url             TEXT NOT NULL,
+        status          INTEGER NOT NULL,
+        headers         TEXT NOT NULL,
+        size            INTEGER NOT NULL,
+        base            INTEGER REFERENCES raw_pages(id),
+        depth           INTEGER NOT NULL DEFAULT 0,
+        body            BLOB,
+        dropped_at      TEXT,
+        UNIQUE (article_id, version)
+    );
+    CREATE INDEX raw_pages_fetched ON raw_pages(fetched_at);
+    CREATE TABLE archive_submissions (
+        id              INTEGER PRIMARY KEY,
+        article_id      INTEGER NOT NULL REFERENCES articles(id),
+        version         INTEGER NOT NULL,
+        url             TEXT NOT NULL,
+        status          TEXT NOT NULL DEFAULT 'queued',
+        attempts        INTEGER NOT NULL DEFAULT 0,
+        next_attempt_at TEXT NOT NULL,
+        attempted_at    TEXT,
+        last_error      TEXT,
+        snapshot        TEXT,
+        done_at         TEXT,
+        claimed_by      TEXT,
+        claimed_until   TEXT,
+        UNIQUE (article_id, version)
+    );
+    CREATE INDEX archive_submissions_queue ON archive_submissions(status, next_attempt_at);
     "#,
 ];
 

@@ -107,7 +107,8 @@ impl Watcher {
                 continue;
             }
             let query_holds = self
-                .queries
+                .config
+                .queries()
                 .iter()
                 .find(|(name, _)| *name == topic.name)
                 .and_then(|(_, q)| q.as_ref())

@@ -24,13 +24,15 @@ use crate::store::{
     Quiet, QuietCheck, StoreError, VersionRow,
 };
 use crate::text::Copy;
-use crate::topic::{MatchText, Query};
+use crate::topic::MatchText;
 
 mod coverage;
 mod decide;
 mod disclosure;
 mod ladder;
 mod moves;
+#[cfg(test)]
+mod tests;
 
 pub use decide::{Check, Decision, Verdict, decide, judge};
 pub use disclosure::{Disclosure, assess as assess_disclosure};
@@ -91,9 +93,7 @@ pub struct Watcher {
     pub config: Arc<Config>,
     pub db: Db,
     pub http: Arc<Fetcher>,
-    queries: Arc<Vec<(String, Option<Query>)>>,
     like: Arc<coverage::LikeState>,
-    ignore: Arc<Vec<(String, Vec<regex::Regex>)>>,
     pub clock: Clock,
 }
 
@@ -111,27 +111,11 @@ impl Watcher {
         metrics: Arc<Metrics>,
     ) -> Result<Watcher, WatchError> {
         let http = Arc::new(Fetcher::new(&config.http, clock, metrics)?);
-        let queries = Arc::new(config.queries());
-        // Validation compiled these already; a failure here cannot happen.
-        let ignore = config
-            .feeds
-            .iter()
-            .map(|f| {
-                let res = f
-                    .ignore
-                    .iter()
-                    .filter_map(|r| regex::Regex::new(r.get_ref()).ok())
-                    .collect();
-                (f.name.clone(), res)
-            })
-            .collect();
         Ok(Watcher {
             like: coverage::LikeState::new(&config),
             config,
             db,
             http,
-            queries,
-            ignore: Arc::new(ignore),
             clock,
         })
     }
@@ -140,7 +124,21 @@ impl Watcher {
     pub async fn cycle(&self, all: bool) -> Result<CycleReport, WatchError> {
         let mut report = self.poll_feeds(all).await?;
         report.add(&self.check_articles(all).await?);
+        self.drop_old_raw().await?;
         Ok(report)
+    }
+
+    /// `[archive] keep`: drops kept response bytes older than that (never the text).
+    pub async fn drop_old_raw(&self) -> Result<usize, WatchError> {
+        let Some(keep) = &self.config.archive.keep else {
+            return Ok(0);
+        };
+        let now = self.clock.now();
+        let cutoff = now - chrono::Duration::from_std(keep.get_ref().0).unwrap_or_default();
+        Ok(self
+            .db
+            .call(move |s| s.drop_raw_before(cutoff, now))
+            .await?)
     }
 
     /// Polls the feeds that are due, concurrently; a failing feed is recorded and the
@@ -312,7 +310,8 @@ impl Watcher {
     /// by `like_matches`).
     pub fn matching_topics(&self, feed: &FeedConfig, entry: &Entry) -> Vec<String> {
         let text = MatchText::new(&entry.match_text());
-        self.queries
+        self.config
+            .queries()
             .iter()
             .filter(|(name, q)| {
                 feed.reaches(name)
@@ -400,10 +399,6 @@ impl Watcher {
         Ok(report)
     }
 
-    fn feed_config(&self, name: Option<&str>) -> Option<&FeedConfig> {
-        name.and_then(|n| self.config.feeds.iter().find(|f| f.name == n))
-    }
-
     /// Fetches and extracts one article's page as it is now: its copy, validators and
     /// a hash of the page (see [`page_hash`]).
     pub async fn fetch_copy(
@@ -450,9 +445,9 @@ impl Watcher {
             .await
             .map_err(|e| CheckError::Template(e.to_string()))?;
         let opts = extract::Options {
-            drop: self
-                .feed_config(feed)
-                .map(|f| f.drop.iter().map(|s| s.get_ref().clone()).collect())
+            drop: feed
+                .and_then(|f| self.config.feed_rules(f))
+                .map(|r| r.drop.clone())
                 .unwrap_or_default(),
             url: Some(page.final_url.to_string()),
             template: extract::Template::new(shapes),
@@ -468,7 +463,15 @@ impl Watcher {
             .call(move |s| s.learn_template(&host, &u, &shapes, now))
             .await
             .map_err(|e| CheckError::Template(e.to_string()))?;
+        let raw = self.config.archive.raw.then(|| crate::archive::RawPage {
+            url: page.final_url.to_string(),
+            status: page.status,
+            headers: page.headers.clone(),
+            body: page.bytes.clone(),
+            fetched_at: self.clock.now(),
+        });
         Ok(Some(PageFetch {
+            raw,
             canonical: feed::declared_canonical(&html, &page.final_url),
             final_url: feed::canonical_url(page.final_url.as_str(), None)
                 .unwrap_or_else(|| page.final_url.to_string()),
@@ -538,6 +541,11 @@ impl Watcher {
                     return Ok(report);
                 }
                 update.address = self.address_check(&article, &page);
+                // Evidence, written only if this check records a version.
+                update.raw = page.raw;
+                if self.config.archive.submit.is_some() {
+                    update.submit = Some(page.final_url.clone());
+                }
                 update.etag = page.validators.etag;
                 update.last_modified = page.validators.last_modified;
                 let page_changed = article
@@ -656,8 +664,8 @@ impl Watcher {
         let patterns: &[regex::Regex] = article
             .feed
             .as_deref()
-            .and_then(|f| self.ignore.iter().find(|(n, _)| n == f))
-            .map_or(&[], |(_, p)| p.as_slice());
+            .and_then(|f| self.config.feed_rules(f))
+            .map_or(&[], |r| r.ignore.as_slice());
         let decision = decide(&Check {
             latest: latest.as_ref(),
             recent,

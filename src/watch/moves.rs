@@ -40,6 +40,8 @@ pub struct PageFetch {
     pub canonical: Option<String>,
     /// A hash of the page (see [`super::page_hash`]).
     pub page_hash: String,
+    /// The response as received, when `[archive] raw` keeps it.
+    pub raw: Option<crate::archive::RawPage>,
 }
 
 impl Watcher {
