@@ -210,16 +210,37 @@ pub struct LikeTopic {
     pub copies: Vec<LikeCopy>,
 }
 
+/// The largest stored copy a `like` topic reads.
+const MAX_COPY_BYTES: u64 = 4 << 20;
+
 /// Reads a stored copy named in the config (`file` relative to `dir`, the config file's
 /// directory). The error says what is wrong with it, for the config error.
 pub fn load_copy(dir: &Path, file: &str) -> Result<LikeCopy, String> {
+    use std::io::Read;
     let path = dir.join(file);
-    let text = std::fs::read_to_string(&path).map_err(|e| {
+    let cannot = |e: &dyn std::fmt::Display| {
         format!(
             "cannot read the stored copy {} ({e}); paths are relative to the config file",
             path.display()
         )
-    })?;
+    };
+    // Only a regular file, and only so much of it: a device or a pipe named by mistake
+    // must not hang or swamp the config load.
+    let meta = std::fs::metadata(&path).map_err(|e| cannot(&e))?;
+    if !meta.is_file() {
+        return Err(cannot(&"not a regular file"));
+    }
+    let mut text = String::new();
+    std::fs::File::open(&path)
+        .and_then(|f| f.take(MAX_COPY_BYTES + 1).read_to_string(&mut text))
+        .map_err(|e| cannot(&e))?;
+    if text.len() as u64 > MAX_COPY_BYTES {
+        return Err(format!(
+            "the stored copy {} is larger than {} MiB; a copy is one article's text",
+            path.display(),
+            MAX_COPY_BYTES >> 20
+        ));
+    }
     let copy = Copy::parse(&text);
     if copy.is_empty() {
         return Err(format!(

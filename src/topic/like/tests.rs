@@ -90,3 +90,17 @@ fn background_counts_each_document_once_and_weighs_rare_features_more() {
     assert!(bg.idf(weapons) > bg.idf(putin));
     assert!((bg.idf(putin) - 1.0).abs() < 1e-9);
 }
+
+#[test]
+fn a_copy_that_is_not_a_small_regular_file_is_refused() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    std::fs::create_dir(dir.path().join("folder")).expect("mkdir");
+    let err = load_copy(dir.path(), "folder").expect_err("a directory");
+    assert!(err.contains("not a regular file"), "{err}");
+    let err = load_copy(Path::new("/"), "dev/zero").expect_err("a device");
+    assert!(err.contains("not a regular file"), "{err}");
+    let big = format!("Headline\n\n{}\n", "word ".repeat(1 << 20));
+    std::fs::write(dir.path().join("big.txt"), big).expect("write");
+    let err = load_copy(dir.path(), "big.txt").expect_err("too large");
+    assert!(err.contains("larger than 4 MiB"), "{err}");
+}
