@@ -149,11 +149,7 @@ pub(super) fn updated_line(doc: &Document) -> Option<String> {
             }
             continue;
         }
-        if node.is_element()
-            && node
-                .node_name()
-                .is_some_and(|n| matches!(&*n, "script" | "style" | "noscript" | "template"))
-        {
+        if node.is_element() && holds_no_text(&node) {
             continue;
         }
         let mut child = node.last_child();
@@ -243,10 +239,7 @@ pub(super) fn marked_note(doc: &Document) -> Option<String> {
                 }
                 continue;
             }
-            if node
-                .node_name()
-                .is_some_and(|n| matches!(&*n, "script" | "style" | "noscript" | "template"))
-            {
+            if holds_no_text(&node) {
                 continue;
             }
         }
@@ -521,6 +514,12 @@ fn month(word: &str) -> Option<u32> {
         .filter(|(prefix, _)| w.starts_with(prefix))
         .max_by_key(|(prefix, _)| prefix.chars().count())
         .map(|(_, n)| *n)
+}
+
+/// Elements whose content is never text a reader sees (both walks skip them).
+fn holds_no_text(node: &NodeRef<'_>) -> bool {
+    node.node_name()
+        .is_some_and(|n| matches!(&*n, "script" | "style" | "noscript" | "template"))
 }
 
 /// Whether a lower-case word is a month name or a usual abbreviation of one.
