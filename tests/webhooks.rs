@@ -115,7 +115,8 @@ async fn poll_posts_one_signed_json_document_per_alert() {
     }
     let check = run_signed(&env, true, &["check"]).await.expect_code(0);
     assert!(
-        check.stdout.contains("webhook: desk <http://127.0.0.1:") && check.stdout.contains("json, signed, every topic"),
+        check.stdout.contains("webhook: desk <http://127.0.0.1:")
+            && check.stdout.contains("json, signed, every topic"),
         "{}",
         check.stdout
     );
@@ -135,10 +136,16 @@ async fn poll_posts_one_signed_json_document_per_alert() {
     let got = hooks.got();
     assert_eq!(got.len(), 1, "{got:?}");
     let g = &got[0];
-    assert_eq!((g.method.as_str(), g.path.as_str()), ("POST", "/hooks/desk"));
+    assert_eq!(
+        (g.method.as_str(), g.path.as_str()),
+        ("POST", "/hooks/desk")
+    );
     assert_eq!(header(g, "content-type"), "application/json");
     assert_eq!(header(g, "x-redline-delivery"), "1.desk");
-    assert_eq!(header(g, "x-redline-signature"), expected_signature(&g.body));
+    assert_eq!(
+        header(g, "x-redline-signature"),
+        expected_signature(&g.body)
+    );
     assert!(header(g, "user-agent").starts_with("redline/"));
     let doc = g.json();
     assert_eq!(doc["alert_id"], 1);
@@ -154,7 +161,10 @@ async fn poll_posts_one_signed_json_document_per_alert() {
             .contains("jointly developing advanced weapons")
     );
     assert_eq!(doc["old_headline"], V1_HEADLINE);
-    assert_eq!((doc["from_version"].clone(), doc["to_version"].clone()), (1.into(), 2.into()));
+    assert_eq!(
+        (doc["from_version"].clone(), doc["to_version"].clone()),
+        (1.into(), 2.into())
+    );
     let detected = doc["detected_at"].as_str().expect("detected_at");
     assert!(
         DateTime::parse_from_rfc3339(detected).is_ok() && detected.ends_with('Z'),
@@ -193,7 +203,10 @@ async fn poll_posts_one_signed_json_document_per_alert() {
         })
         .collect();
     let t = |c: &str, r: &str| (c.to_string(), r.to_string(), "sent".to_string());
-    assert_eq!(targets, [t("email", "desk@example.org"), t("webhook", "desk")]);
+    assert_eq!(
+        targets,
+        [t("email", "desk@example.org"), t("webhook", "desk")]
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -209,7 +222,12 @@ async fn a_500_then_a_200_is_one_delivery_with_one_id_and_one_body() {
     let r = deliver(&w, t0).await;
     assert_eq!((r.attempted, r.sent, r.queued, r.failed), (1, 0, 1, 0));
     // Not before its backoff (30 s) is over.
-    assert_eq!(deliver(&w, t0 + chrono::Duration::seconds(10)).await.attempted, 0);
+    assert_eq!(
+        deliver(&w, t0 + chrono::Duration::seconds(10))
+            .await
+            .attempted,
+        0
+    );
     let replay = env.run(&["replay"]).await.expect_code(0).stdout;
     assert!(
         replay.contains("webhook desk: queued (1 attempt, next ")
@@ -218,7 +236,10 @@ async fn a_500_then_a_200_is_one_delivery_with_one_id_and_one_body() {
     );
     let r = deliver(&w, t0 + chrono::Duration::seconds(30)).await;
     assert_eq!((r.attempted, r.sent, r.queued), (1, 1, 0));
-    assert_eq!(deliver(&w, t0 + chrono::Duration::days(1)).await.attempted, 0);
+    assert_eq!(
+        deliver(&w, t0 + chrono::Duration::days(1)).await.attempted,
+        0
+    );
 
     let got = hooks.got();
     assert_eq!(got.len(), 2);
@@ -226,9 +247,15 @@ async fn a_500_then_a_200_is_one_delivery_with_one_id_and_one_body() {
     assert_eq!(header(&got[0], "x-redline-delivery"), "1.desk");
     assert_eq!(header(&got[1], "x-redline-delivery"), "1.desk");
     assert_eq!(got[0].body, got[1].body, "a retry sends the same bytes");
-    assert!(got[0].header("x-redline-signature").is_none(), "no secret, no signature");
+    assert!(
+        got[0].header("x-redline-signature").is_none(),
+        "no secret, no signature"
+    );
     let replay = env.run(&["replay"]).await.expect_code(0).stdout;
-    assert!(replay.contains("webhook desk: sent ") && replay.contains("(2 attempts): HTTP 200 OK"), "{replay}");
+    assert!(
+        replay.contains("webhook desk: sent ") && replay.contains("(2 attempts): HTTP 200 OK"),
+        "{replay}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -272,7 +299,10 @@ async fn a_410_fails_for_good_and_replay_shows_it() {
     let t0 = Utc::now();
     let r = deliver(&w, t0).await;
     assert_eq!((r.attempted, r.sent, r.queued, r.failed), (1, 0, 0, 1));
-    assert_eq!(deliver(&w, t0 + chrono::Duration::days(1)).await.attempted, 0);
+    assert_eq!(
+        deliver(&w, t0 + chrono::Duration::days(1)).await.attempted,
+        0
+    );
     assert_eq!(hooks.got().len(), 1);
 
     let replay = env.run(&["replay"]).await.expect_code(0).stdout;
@@ -320,13 +350,22 @@ async fn slack_and_ntfy_formats() {
     assert_eq!(header(slack, "content-type"), "application/json");
     assert_eq!(header(slack, "x-redline-delivery"), "1.chat");
     let doc = slack.json();
-    assert_eq!(doc.as_object().map(|o| o.len()), Some(1), "only `text`: {doc}");
+    assert_eq!(
+        doc.as_object().map(|o| o.len()),
+        Some(1),
+        "only `text`: {doc}"
+    );
     let text = doc["text"].as_str().expect("text");
     assert!(
-        text.starts_with("[redline] Putin says Russia and China are 'jointly developing advanced weapons'"),
+        text.starts_with(
+            "[redline] Putin says Russia and China are 'jointly developing advanced weapons'"
+        ),
         "{text}"
     );
-    assert!(text.contains("— headline, figures, quotes, addition (World News)"), "{text}");
+    assert!(
+        text.contains("— headline, figures, quotes, addition (World News)"),
+        "{text}"
+    );
     assert!(text.contains(&format!("\n{url}\n")), "{text}");
     assert!(text.contains("[-high-tech-]{+advanced+}"), "{text}");
     assert!(text.ends_with("redline diff 1 --from 1 --to 2"), "{text}");
@@ -354,7 +393,10 @@ async fn slack_and_ntfy_formats() {
     );
     let body = ntfy.text();
     assert!(body.contains("[-high-tech-]{+advanced+}"), "{body}");
-    assert!(!body.trim_start().starts_with('{'), "plain text, not JSON: {body}");
+    assert!(
+        !body.trim_start().starts_with('{'),
+        "plain text, not JSON: {body}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -377,7 +419,10 @@ async fn topics_choose_which_webhooks_get_an_alert() {
     assert_eq!((r.attempted, r.sent), (2, 2));
     assert_eq!(hooks.got_at("/rc").len(), 1);
     assert_eq!(hooks.got_at("/all").len(), 1);
-    assert!(hooks.got_at("/nato").is_empty(), "story 1 is not a NATO story");
+    assert!(
+        hooks.got_at("/nato").is_empty(),
+        "story 1 is not a NATO story"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -443,11 +488,22 @@ async fn sigkill_between_the_version_and_the_delivery_delivers_once_after_restar
     assert!(status.success());
 
     let got = hooks.got();
-    assert_eq!(got.len(), 2, "the killed try and the one after the restart: {got:?}");
-    assert_eq!(got.iter().filter(|g| g.accepted()).count(), 1, "accepted once");
+    assert_eq!(
+        got.len(),
+        2,
+        "the killed try and the one after the restart: {got:?}"
+    );
+    assert_eq!(
+        got.iter().filter(|g| g.accepted()).count(),
+        1,
+        "accepted once"
+    );
     for g in &got {
         assert_eq!(header(g, "x-redline-delivery"), "1.desk");
-        assert_eq!(header(g, "x-redline-signature"), expected_signature(&g.body));
+        assert_eq!(
+            header(g, "x-redline-signature"),
+            expected_signature(&g.body)
+        );
         assert_eq!(g.body, got[0].body);
     }
     let store = redline::store::Store::open(&env.state().join("redline.db")).expect("db");
@@ -476,36 +532,58 @@ async fn test_webhook_sends_a_signed_test_document_to_a_local_address() {
         .await
         .expect_code(0);
     assert!(
-        run.stdout.contains("sent a test document to desk") && run.stdout.contains("it answered HTTP 200 OK"),
+        run.stdout.contains("sent a test document to desk")
+            && run.stdout.contains("it answered HTTP 200 OK"),
         "{}",
         run.stdout
     );
     let got = hooks.got();
     assert_eq!(got.len(), 1);
     let g = &got[0];
-    assert_eq!(header(g, "x-redline-signature"), expected_signature(&g.body));
+    assert_eq!(
+        header(g, "x-redline-signature"),
+        expected_signature(&g.body)
+    );
     let id = header(g, "x-redline-delivery");
     assert!(id.starts_with("test-") && id.ends_with(".desk"), "{id}");
     let doc = g.json();
     assert_eq!(doc["kind"], "test");
     assert_eq!(doc["alert_id"], 0);
-    assert!(doc["diff_text"].as_str().expect("text").contains("[-rehearsal-]{+test+}"), "{doc}");
+    assert!(
+        doc["diff_text"]
+            .as_str()
+            .expect("text")
+            .contains("[-rehearsal-]{+test+}"),
+        "{doc}"
+    );
 
     // A refusal is exit 1 with the status and the answer.
     hooks.script([Reply::status(404).body("no such hook")]);
     let run = run_signed(&env, true, &["test-webhook", "desk"])
         .await
         .expect_code(1);
-    assert!(run.stderr.contains("HTTP 404 Not Found: no such hook"), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("HTTP 404 Not Found: no such hook"),
+        "{}",
+        run.stderr
+    );
     // An unknown name, or the secret unset: exit 2.
     let run = run_signed(&env, true, &["test-webhook", "nobody"])
         .await
         .expect_code(2);
-    assert!(run.stderr.contains("no [[webhook]] is named \"nobody\""), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("no [[webhook]] is named \"nobody\""),
+        "{}",
+        run.stderr
+    );
     let run = run_signed(&env, false, &["test-webhook", "desk"])
         .await
         .expect_code(2);
-    assert!(run.stderr.contains("webhook[1].secret_env"), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("webhook[1].secret_env"),
+        "{}",
+        run.stderr
+    );
     // Nothing listening (a port just freed): exit 1, the reason named.
     let free = std::net::TcpListener::bind("127.0.0.1:0")
         .and_then(|l| l.local_addr())
@@ -550,4 +628,37 @@ fn the_example_config_with_the_webhook_commented_in_parses() {
         Some("REDLINE_WEBHOOK_SECRET")
     );
     assert!(h.topics.is_some());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_archive_snapshot_link_rides_along() {
+    let server = HttpServer::start().await;
+    serve_seed(&server);
+    let hooks = Receiver::start().await;
+    let env = hook_env(
+        &server,
+        &format!(
+            "{}\n[archive]\nsubmit = \"{}/save/\"\nsubmit_interval = \"0s\"\n",
+            hook_toml("desk", &hooks.url("/h"), ""),
+            server.base()
+        ),
+    );
+    // The stand-in archive answers with the snapshot's address in Content-Location.
+    let story = format!("{}{STORY1_PATH}", server.base());
+    let snap = format!("/web/20261130000000/{story}");
+    server.set(
+        &format!("/save/{story}"),
+        Canned::html("saved").header("content-location", &snap),
+    );
+    env.run(&["poll"]).await.expect_code(0);
+    server.set(STORY1_PATH, Canned::html(fixture("page-v2.html")));
+    let poll = env
+        .run(&["poll", "--all", "--json"])
+        .await
+        .expect_code(0)
+        .json();
+    assert_eq!(poll["archive"]["archived"], 1, "{poll}");
+    assert_eq!(poll["webhooks"]["sent"], 1, "{poll}");
+    let doc = hooks.got()[0].json();
+    assert_eq!(doc["archive_url"], format!("{}{snap}", server.base()));
 }

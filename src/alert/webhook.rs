@@ -205,7 +205,15 @@ pub async fn deliver_due(
     now: DateTime<Utc>,
 ) -> anyhow::Result<DeliveryReport> {
     let hooks = Webhooks::from_config(config).map_err(|e| e.to_string());
-    deliver_due_until(config, db, http, hooks.as_ref(), now, &CancellationToken::new()).await
+    deliver_due_until(
+        config,
+        db,
+        http,
+        hooks.as_ref(),
+        now,
+        &CancellationToken::new(),
+    )
+    .await
 }
 
 /// Like [`deliver_due`], with the caller's webhooks (the daemon builds them once per
@@ -369,6 +377,9 @@ mod tests {
             secret: Some("hunter2".into()),
         };
         let shown = format!("{h:?}");
-        assert!(!shown.contains("hunter2") && shown.contains("signed: true"), "{shown}");
+        assert!(
+            !shown.contains("hunter2") && shown.contains("signed: true"),
+            "{shown}"
+        );
     }
 }

@@ -126,8 +126,7 @@ fn payload_with(format: WebhookFormat, doc: &Document, summary: &str) -> Payload
             }
             Payload {
                 headers: vec![("Content-Type".into(), "application/json".into())],
-                body: serde_json::to_vec(&serde_json::json!({ "text": text }))
-                    .unwrap_or_default(),
+                body: serde_json::to_vec(&serde_json::json!({ "text": text })).unwrap_or_default(),
             }
         }
         WebhookFormat::Ntfy => {
@@ -149,10 +148,7 @@ fn payload_with(format: WebhookFormat, doc: &Document, summary: &str) -> Payload
             };
             Payload {
                 headers: vec![
-                    (
-                        "Content-Type".into(),
-                        "text/plain; charset=utf-8".into(),
-                    ),
+                    ("Content-Type".into(), "text/plain; charset=utf-8".into()),
                     ("Title".into(), header_text(summary)),
                     ("Tags".into(), header_text(&tags)),
                     ("Click".into(), doc.url.clone()),
@@ -266,7 +262,10 @@ mod tests {
         let m = mail();
         let doc = document(&m, Some("World"), at());
         let p = payload(WebhookFormat::Json, &doc, &m);
-        assert_eq!(p.headers, [("Content-Type".into(), "application/json".into())]);
+        assert_eq!(
+            p.headers,
+            [("Content-Type".into(), "application/json".into())]
+        );
         let v: serde_json::Value = serde_json::from_slice(&p.body).expect("json");
         let mut keys: Vec<&str> = v
             .as_object()
@@ -276,29 +275,32 @@ mod tests {
             .collect();
         keys.sort_unstable();
         let mut contract = [
-                "alert_id",
-                "kind",
-                "article_id",
-                "url",
-                "feed",
-                "topics",
-                "headline",
-                "old_headline",
-                "from_version",
-                "to_version",
-                "detected_at",
-                "labels",
-                "words_added",
-                "words_removed",
-                "diff_text",
-                "diff_html",
-                "archive_url",
+            "alert_id",
+            "kind",
+            "article_id",
+            "url",
+            "feed",
+            "topics",
+            "headline",
+            "old_headline",
+            "from_version",
+            "to_version",
+            "detected_at",
+            "labels",
+            "words_added",
+            "words_removed",
+            "diff_text",
+            "diff_html",
+            "archive_url",
         ];
         contract.sort_unstable();
         assert_eq!(keys, contract);
         // In the body, the fields come in the order of the contract.
         let body = String::from_utf8(p.body.clone()).expect("utf-8");
-        assert!(body.starts_with("{\"alert_id\":7,\"kind\":\"reworded\",\"article_id\":3,"), "{body}");
+        assert!(
+            body.starts_with("{\"alert_id\":7,\"kind\":\"reworded\",\"article_id\":3,"),
+            "{body}"
+        );
         assert_eq!(v["detected_at"], "2026-11-30T10:04:07Z");
         assert_eq!(v["labels"], serde_json::json!(["headline", "figures"]));
         assert_eq!(v["old_headline"], "Putin & Xi <talk>");
@@ -353,8 +355,14 @@ mod tests {
             "[redline] Putin & Xi — talks — headline, figures (World)"
         );
         let body = String::from_utf8(p.body).expect("utf-8");
-        assert!(body.starts_with("Trade reached [-100-]{+140+} billion."), "{body}");
-        assert!(body.contains("Archived: https://web.archive.org/"), "{body}");
+        assert!(
+            body.starts_with("Trade reached [-100-]{+140+} billion."),
+            "{body}"
+        );
+        assert!(
+            body.contains("Archived: https://web.archive.org/"),
+            "{body}"
+        );
         assert_eq!(header_text("plain"), "plain");
     }
 

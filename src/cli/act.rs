@@ -433,9 +433,7 @@ pub async fn test_webhook(ctx: &Ctx, name: &str) -> anyhow::Result<()> {
     match report.outcome {
         webhook::Outcome::Delivered(answer) => emit(&format!(
             "sent a test document to {} ({}, delivery {}); it answered {answer}\n",
-            hook.name,
-            hook.url,
-            report.delivery
+            hook.name, hook.url, report.delivery
         )),
         webhook::Outcome::Retry { error, .. } | webhook::Outcome::Failed(error) => {
             anyhow::bail!(

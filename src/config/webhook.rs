@@ -256,7 +256,8 @@ query = 'NATO'
         let e = hook("name = \"a\"\nurl = \"https://x/\"\ntopics = [\"rc\", \"nope\"]\n")
             .expect_err("topic");
         assert_eq!((e.key.as_str(), e.line), ("webhook[1].topics", Some(17)));
-        let e = hook("name = \"a\"\nurl = \"https://x/\"\nsecret = \"hunter2\"\n").expect_err("key");
+        let e =
+            hook("name = \"a\"\nurl = \"https://x/\"\nsecret = \"hunter2\"\n").expect_err("key");
         assert!(e.message.contains("secret"), "{e}");
         assert_eq!(e.line, Some(17));
         let e = hook("name = \"a\"\nurl = \"https://x/\"\n\n[[webhook]]\nname = \"a\"\nurl = \"https://y/\"\n")
@@ -273,7 +274,10 @@ query = 'NATO'
         )
         .expect("loading does not need the secret");
         let e = c.webhook_secrets().expect_err("unset");
-        assert_eq!((e.key.as_str(), e.line), ("webhook[1].secret_env", Some(17)));
+        assert_eq!(
+            (e.key.as_str(), e.line),
+            ("webhook[1].secret_env", Some(17))
+        );
         assert!(
             e.message
                 .contains("REDLINE_TEST_SECRET_THAT_IS_NEVER_SET is not set"),
