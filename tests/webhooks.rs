@@ -662,3 +662,81 @@ async fn the_archive_snapshot_link_rides_along() {
     let doc = hooks.got()[0].json();
     assert_eq!(doc["archive_url"], format!("{}{snap}", server.base()));
 }
+
+#[tokio::test(flavor = "current_thread")]
+async fn a_removal_reaches_the_webhook_as_kind_removed() {
+    let server = HttpServer::start().await;
+    serve_seed(&server);
+    let hooks = Receiver::start().await;
+    let env = hook_env(&server, &hook_toml("desk", &hooks.url("/h"), ""));
+    let w = watcher(&env);
+    seed_edit(&server, &w).await;
+    // The story is deleted: its page answers 410 and the feed drops it; two checks an
+    // hour apart make it removed.
+    server.set(STORY1_PATH, Canned::status(410));
+    let feed = fixture("feed.rss.xml").replace("{base}", &server.base());
+    let items = regex::Regex::new(r"(?s)<item>.*?</item>").expect("regex");
+    let without = items.replace_all(&feed, |c: &regex::Captures<'_>| {
+        if c[0].contains(STORY1_PATH) {
+            String::new()
+        } else {
+            c[0].to_string()
+        }
+    });
+    server.set(
+        "/feeds/world.xml",
+        Canned::ok("application/rss+xml; charset=utf-8", without.into_owned()),
+    );
+    w.poll_feeds(true).await.expect("poll");
+    w.check_articles(true).await.expect("check");
+    tokio::time::pause();
+    tokio::time::advance(Duration::from_secs(3601)).await;
+    tokio::time::resume();
+    assert_eq!(w.check_articles(true).await.expect("check").alerts, 1);
+    let r = deliver(&w, w.clock.now()).await;
+    assert_eq!(
+        (r.attempted, r.sent),
+        (2, 2),
+        "the rewording, then the removal"
+    );
+    let got = hooks.got();
+    let doc = got[1].json();
+    assert_eq!(header(&got[1], "x-redline-delivery"), "2.desk");
+    assert_eq!(doc["kind"], "removed");
+    assert_eq!(doc["labels"], serde_json::json!([]));
+    assert_eq!(
+        (doc["words_added"].clone(), doc["words_removed"].clone()),
+        (0.into(), 0.into())
+    );
+    assert!(
+        doc["diff_text"]
+            .as_str()
+            .expect("text")
+            .starts_with("The page is gone"),
+        "{doc}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_processes_on_one_state_send_a_delivery_once() {
+    let server = HttpServer::start().await;
+    serve_seed(&server);
+    let hooks = Receiver::start().await;
+    let env = hook_env(&server, &hook_toml("desk", &hooks.url("/h"), ""));
+    let first = watcher(&env);
+    seed_edit(&server, &first).await;
+    // A second process on the same database (its own connection and claim owner).
+    let second = watcher(&env);
+    let t = Utc::now();
+    // The first holds the delivery (its answer is held back) while the second drains.
+    hooks.hold();
+    let (a, b) = tokio::join!(deliver(&first, t), async {
+        hooks.wait_for(1, LIMIT).await;
+        let r = deliver(&second, t).await;
+        hooks.release();
+        r
+    });
+    assert_eq!((a.attempted, a.sent), (1, 1));
+    assert_eq!(b.attempted, 0, "claimed by the first");
+    assert_eq!(hooks.got().len(), 1);
+}
