@@ -12,7 +12,7 @@
 
 use chrono::{DateTime, SecondsFormat, Utc};
 
-use super::{AlertMail, subject};
+use super::{AlertKind, AlertMail, subject};
 use crate::config::{WebhookFormat, defaults};
 use crate::diff::{self, Labels, render};
 use crate::text::Copy;
@@ -40,12 +40,42 @@ impl Payload {
     }
 }
 
+/// What a document reports: an alert's kind, or `test` for `redline test-webhook`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Kind {
+    Reworded,
+    Removed,
+    Coverage,
+    Test,
+}
+
+impl Kind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Kind::Reworded => "reworded",
+            Kind::Removed => "removed",
+            Kind::Coverage => "coverage",
+            Kind::Test => "test",
+        }
+    }
+}
+
+impl From<AlertKind> for Kind {
+    fn from(k: AlertKind) -> Kind {
+        match k {
+            AlertKind::Reworded => Kind::Reworded,
+            AlertKind::Removed => Kind::Removed,
+            AlertKind::Coverage => Kind::Coverage,
+        }
+    }
+}
+
 /// The `json` document: one per alert, its fields as the README lists them.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct Document {
     pub alert_id: i64,
-    /// `reworded`, `removed`, `coverage`, or `test` for `redline test-webhook`.
-    pub kind: String,
+    pub kind: Kind,
     pub article_id: i64,
     pub url: String,
     /// The feed's name; `null` for an article tracked directly.
@@ -75,7 +105,7 @@ pub struct Document {
 pub fn document(mail: &AlertMail, feed: Option<&str>, detected_at: DateTime<Utc>) -> Document {
     Document {
         alert_id: mail.alert_id,
-        kind: mail.kind.to_string(),
+        kind: Kind::from(mail.kind),
         article_id: mail.article_id,
         url: mail.url.clone(),
         feed: feed.map(str::to_string),
@@ -102,7 +132,7 @@ pub fn payload(format: WebhookFormat, doc: &Document, mail: &AlertMail) -> Paylo
 }
 
 fn payload_with(format: WebhookFormat, doc: &Document, summary: &str) -> Payload {
-    let see_again = (doc.kind != "test").then(|| {
+    let see_again = (doc.kind != Kind::Test).then(|| {
         format!(
             "redline diff {} --from {} --to {}",
             doc.article_id, doc.from_version, doc.to_version
@@ -138,7 +168,7 @@ fn payload_with(format: WebhookFormat, doc: &Document, summary: &str) -> Payload
                 body.push_str(&format!("\n\n{line}"));
             }
             let tags = if doc.labels.is_empty() {
-                doc.kind.clone()
+                doc.kind.as_str().to_string()
             } else {
                 doc.labels
                     .iter()
@@ -193,7 +223,7 @@ pub fn test_document(now: DateTime<Utc>) -> Document {
     let opts = render::RenderOptions { context: 1 };
     Document {
         alert_id: 0,
-        kind: "test".into(),
+        kind: Kind::Test,
         article_id: 0,
         url: "https://example.org/redline-test".into(),
         feed: Some("redline test".into()),
@@ -222,7 +252,6 @@ pub fn test_payload(format: WebhookFormat, now: DateTime<Utc>) -> Payload {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::alert::AlertKind;
     use crate::diff::Label;
 
     fn mail() -> AlertMail {
@@ -305,6 +334,9 @@ mod tests {
         assert_eq!(v["labels"], serde_json::json!(["headline", "figures"]));
         assert_eq!(v["old_headline"], "Putin & Xi <talk>");
         assert_eq!(v["kind"], "reworded");
+        for k in AlertKind::ALL {
+            assert_eq!(Kind::from(*k).as_str(), k.as_str());
+        }
         // Rendering is a function of the data: the same alert, the same bytes.
         assert_eq!(payload(WebhookFormat::Json, &doc, &m), p);
         // An unchanged headline has no old one.
