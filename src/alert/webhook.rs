@@ -15,7 +15,8 @@
 //! send a delivery twice, with the same delivery id; it can never lose one.
 //!
 //! Requests go through the one HTTP client ([`Fetcher::post`]): its user agent, timeout
-//! and proxy. A webhook URL is the user's choice, like an SMTP host, so it may be on a
+//! and proxy. Neither the secret nor the URL's path (often a secret itself) is logged or
+//! kept in an error; see [`shown_url`]. A webhook URL is the user's choice, like an SMTP host, so it may be on a
 //! private network: the public-address rule for links found in feeds does not apply.
 //!
 //! [`webhook_payload`]: super::webhook_payload
@@ -54,7 +55,7 @@ impl fmt::Debug for Hook {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Hook")
             .field("name", &self.name)
-            .field("url", &self.url)
+            .field("url", &shown_url(&self.url))
             .field("format", &self.format)
             .field("signed", &self.secret.is_some())
             .finish()
@@ -90,6 +91,27 @@ impl Webhooks {
     /// The webhook named `name`.
     pub fn get(&self, name: &str) -> Option<&Hook> {
         self.hooks.iter().find(|h| h.name == name)
+    }
+}
+
+/// A webhook URL as logs, errors and `redline check` show it: scheme, host and port
+/// only, because the rest often is a secret (a Slack or ntfy URL is its own password).
+pub fn shown_url(url: &str) -> String {
+    match Url::parse(url) {
+        Ok(u) => {
+            let port = u.port().map(|p| format!(":{p}")).unwrap_or_default();
+            let rest = if u.path() == "/" && u.query().is_none() {
+                "/"
+            } else {
+                "/…"
+            };
+            format!(
+                "{}://{}{port}{rest}",
+                u.scheme(),
+                u.host_str().unwrap_or_default()
+            )
+        }
+        Err(_) => "(not a URL)".into(),
     }
 }
 
@@ -153,7 +175,7 @@ pub fn judge(p: &Posted) -> Outcome {
 pub async fn send(http: &Fetcher, hook: &Hook, delivery: &str, payload: &Payload) -> Outcome {
     let url = match Url::parse(&hook.url) {
         Ok(u) => u,
-        Err(e) => return Outcome::Failed(format!("{} is not a URL: {e}", hook.url)),
+        Err(e) => return Outcome::Failed(format!("webhook.url is not a URL: {e}")),
     };
     let mut headers = payload.headers.clone();
     headers.push(("X-Redline-Delivery".into(), delivery.to_string()));
@@ -166,7 +188,7 @@ pub async fn send(http: &Fetcher, hook: &Hook, delivery: &str, payload: &Payload
     match http.post(&url, &headers, payload.body.clone()).await {
         Ok(answer) => judge(&answer),
         Err(e) => Outcome::Retry {
-            error: format!("{}: {e}", hook.url),
+            error: format!("{}: {e}", shown_url(&hook.url)),
             after: None,
         },
     }
@@ -366,6 +388,19 @@ mod tests {
         assert!(e.starts_with("HTTP 410 Gone: gone x"), "{e}");
         assert!(e.len() < 250, "{e}");
         assert!(matches!(judge(&answer(301, None, "")), Outcome::Failed(_)));
+    }
+
+    #[test]
+    fn a_url_is_shown_without_its_path() {
+        assert_eq!(
+            shown_url("https://hooks.slack.com/services/T0/B0/XXXX"),
+            "https://hooks.slack.com/…"
+        );
+        assert_eq!(
+            shown_url("http://127.0.0.1:8080/"),
+            "http://127.0.0.1:8080/"
+        );
+        assert_eq!(shown_url("https://ntfy.sh/?t=secret"), "https://ntfy.sh/…");
     }
 
     #[test]

@@ -286,7 +286,8 @@ impl Fetcher {
         for (name, value) in headers {
             req = req.header(name.as_str(), value.as_str());
         }
-        let mut resp = req.send().await.map_err(classify)?;
+        // The URL stays out of the error: a webhook's often holds its secret.
+        let mut resp = req.send().await.map_err(|e| classify(e.without_url()))?;
         let status = resp.status().as_u16();
         let retry_after = retry_after(resp.headers(), self.clock.now());
         // The start of the answer is kept to explain a refusal; the rest is not read.
