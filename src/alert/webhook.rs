@@ -15,9 +15,10 @@
 //! send a delivery twice, with the same delivery id; it can never lose one.
 //!
 //! Requests go through the one HTTP client ([`Fetcher::post`]): its user agent, timeout
-//! and proxy. Neither the secret nor the URL's path (often a secret itself) is logged or
-//! kept in an error; see [`shown_url`]. A webhook URL is the user's choice, like an SMTP host, so it may be on a
+//! and proxy. A webhook URL is the user's choice, like an SMTP host, so it may be on a
 //! private network: the public-address rule for links found in feeds does not apply.
+//! Neither the secret nor the URL's path (often a secret itself) is logged or kept in an
+//! error; see [`shown_url`].
 //!
 //! [`webhook_payload`]: super::webhook_payload
 
