@@ -461,12 +461,16 @@ pub async fn resend(
     emit(&format!("sent {n} message{} again\n", plural(n)))
 }
 
-/// CPU seconds this process spent, in all and per stage (see [`crate::cpu`]): what a
-/// cycle costs, read off the run itself.
+/// CPU seconds this process spent, in all and per stage (see [`crate::cpu`]), and its
+/// peak memory: what a cycle costs, read off the run itself.
 fn cpu_seconds() -> serde_json::Value {
     let mut stages = serde_json::Map::new();
     for (name, secs) in crate::cpu::totals() {
         stages.insert(name.into(), secs.into());
     }
-    serde_json::json!({ "total": crate::cpu::process_total(), "stages": stages })
+    serde_json::json!({
+        "total": crate::cpu::process_total(),
+        "stages": stages,
+        "peak_rss_kib": crate::cpu::peak_rss_kib(),
+    })
 }
