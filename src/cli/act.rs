@@ -173,7 +173,7 @@ fn describe(config: &Config) -> String {
         out.push_str(&format!(
             "webhook: {} <{}>: {}{}, {}\n",
             h.name.get_ref(),
-            h.url.get_ref(),
+            webhook::shown_url(h.url.get_ref()),
             h.format.as_str(),
             if h.secret_env.is_some() {
                 ", signed"
@@ -437,13 +437,15 @@ pub async fn test_webhook(ctx: &Ctx, name: &str) -> anyhow::Result<()> {
     match report.outcome {
         webhook::Outcome::Delivered(answer) => emit(&format!(
             "sent a test document to {} ({}, delivery {}); it answered {answer}\n",
-            hook.name, hook.url, report.delivery
+            hook.name,
+            webhook::shown_url(&hook.url),
+            report.delivery
         )),
         webhook::Outcome::Retry { error, .. } | webhook::Outcome::Failed(error) => {
             anyhow::bail!(
                 "the test document to webhook {} ({}) was not accepted: {error}",
                 hook.name,
-                hook.url
+                webhook::shown_url(&hook.url)
             )
         }
     }
