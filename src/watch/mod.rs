@@ -76,6 +76,16 @@ impl CycleReport {
     }
 }
 
+/// The report of one finished article task, or the error that stops the cycle.
+fn article_done(
+    done: Result<Result<CycleReport, WatchError>, tokio::task::JoinError>,
+) -> Result<CycleReport, WatchError> {
+    match done {
+        Ok(r) => r,
+        Err(e) => Err(WatchError::Other(format!("an article task failed: {e}"))),
+    }
+}
+
 /// Errors that stop a whole cycle (a broken database); anything about one feed or one
 /// article is recorded instead.
 #[derive(Debug, thiserror::Error)]
@@ -382,20 +392,25 @@ impl Watcher {
             .call(move |s| s.claim_due_articles(now, all, until))
             .await?;
         let mut tasks = JoinSet::new();
-        for article in due {
-            let this = self.clone();
-            tasks.spawn(async move { this.check_article(article).await });
-        }
         let mut report = CycleReport {
             articles_busy: busy,
             ..Default::default()
         };
-        while let Some(done) = tasks.join_next().await {
-            match done {
-                Ok(Ok(r)) => report.add(&r),
-                Ok(Err(e)) => return Err(e),
-                Err(e) => return Err(WatchError::Other(format!("an article task failed: {e}"))),
+        // No more checks in flight than requests: a page fetched faster than it can be
+        // extracted would otherwise wait in memory, and a cycle of thousands would hold
+        // them all.
+        let limit = self.config.http.max_concurrent.max(1);
+        for article in due {
+            while tasks.len() >= limit {
+                if let Some(done) = tasks.join_next().await {
+                    report.add(&article_done(done)?);
+                }
             }
+            let this = self.clone();
+            tasks.spawn(async move { this.check_article(article).await });
+        }
+        while let Some(done) = tasks.join_next().await {
+            report.add(&article_done(done)?);
         }
         Ok(report)
     }
