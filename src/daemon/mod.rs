@@ -5,8 +5,8 @@
 //! the real loop; [`run_with_signals`] wires them to SIGTERM/SIGINT and SIGHUP. A reload
 //! that finds a broken config logs why and keeps the old one.
 //!
-//! The daemon owns the long-lived resources: the counters, the `/metrics` endpoint
-//! ([`endpoint`]), and the [`Mailer`] (built once per config, rebuilt at a reload, so the
+//! The daemon owns the long-lived resources: the counters, the endpoint with `/metrics`
+//! and the web view ([`endpoint`]), and the [`Mailer`] (built once per config, rebuilt at a reload, so the
 //! SMTP pool and the password file are not set up again for every pass).
 
 use std::path::PathBuf;
@@ -58,17 +58,25 @@ pub async fn run(
     let mut watcher = Watcher::with_clock(config.clone(), db.clone(), clock, metrics.clone())?;
     let mut mailer = mailer_for(&config);
     if let Some(listen) = &config.http.listen {
+        // A token that was asked for but cannot be read stops the start: serving the
+        // view openly instead would be a silent downgrade.
+        let token = config.http.token().map_err(|e| anyhow::anyhow!(e))?;
         // Validation checked the address; binding can still fail (in use).
         let addr: std::net::SocketAddr = listen.get_ref().parse()?;
         let listener = tokio::net::TcpListener::bind(addr)
             .await
             .map_err(|e| anyhow::anyhow!("cannot listen on {addr} (http.listen): {e}"))?;
         let bound = listener.local_addr()?;
-        tracing::info!(addr = %bound, "serving /healthz and /metrics");
+        tracing::info!(
+            url = %format!("http://{bound}/"),
+            token = token.is_some(),
+            "serving the web view at http://{bound}/ (and /changes.atom, /healthz, /metrics)"
+        );
         tokio::spawn(endpoint::serve(
             listener,
             metrics.clone(),
             db.clone(),
+            token,
             shutdown.clone(),
         ));
     }
