@@ -68,9 +68,9 @@ pub async fn run(
             .map_err(|e| anyhow::anyhow!("cannot listen on {addr} (http.listen): {e}"))?;
         let bound = listener.local_addr()?;
         tracing::info!(
-            url = %format!("http://{bound}/"),
+            addr = %bound,
             token = token.is_some(),
-            "serving the web view at http://{bound}/ (and /changes.atom, /healthz, /metrics)"
+            "serving /healthz and /metrics, and the web view at http://{bound}/"
         );
         tokio::spawn(endpoint::serve(
             listener,
