@@ -196,12 +196,7 @@ pub(super) async fn article(
     let (article, versions) = load_article(&st, &id).await?;
     let article_id = article.id;
     let submissions = st.db.call(move |s| s.submissions(article_id)).await?;
-    let snapshot = |n: i64| {
-        submissions
-            .iter()
-            .find(|s| s.version == n)
-            .and_then(|s| s.snapshot.as_deref())
-    };
+    let submission = |n: i64| submissions.iter().find(|s| s.version == n);
     let title = headline(&article, &versions);
     let body = html! {
         h1 { (title) }
@@ -228,7 +223,17 @@ pub(super) async fn article(
                                 a href=(links.diff(article.id, v.number - 1, v.number, true)) { "side by side" }
                             }
                         }
-                        td { @if let Some(url) = snapshot(v.number) { (outside_link(url)) } }
+                        td {
+                            @if let Some(sub) = submission(v.number) {
+                                @if let Some(url) = &sub.snapshot {
+                                    (outside_link(url))
+                                } @else if sub.status == "failed" {
+                                    span.meta { "failed after " (sub.attempts) " attempts: " (sub.last_error.as_deref().unwrap_or("")) }
+                                } @else {
+                                    span.meta { "pending" }
+                                }
+                            }
+                        }
                     }
                 }
             }
