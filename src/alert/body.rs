@@ -294,12 +294,6 @@ pub(crate) fn link(url: &str) -> Markup {
     }
 }
 
-/// Escapes text for HTML element content and quoted attribute values, for HTML written
-/// outside a template (the failure notice of the transport).
-pub fn escape(s: &str) -> String {
-    crate::diff::render::escape_html(s).into_owned()
-}
-
 /// Folds line breaks, tabs and other control characters into single spaces, so a
 /// headline or URL cannot break the layout (or a header) with a newline of its own.
 pub(crate) fn one_line(s: &str) -> String {
@@ -338,14 +332,6 @@ mod tests {
             thread_root: None,
             declared: Some("no update declared".into()),
         }
-    }
-
-    #[test]
-    fn escape_covers_markup_and_quotes() {
-        assert_eq!(
-            escape(r#"<a href="x">'&'</a>"#),
-            "&lt;a href=&quot;x&quot;&gt;&#39;&amp;&#39;&lt;/a&gt;"
-        );
     }
 
     #[test]

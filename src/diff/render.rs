@@ -250,27 +250,6 @@ fn no_escape(s: &str) -> Cow<'_, str> {
     Cow::Borrowed(s)
 }
 
-/// Escapes text for HTML element content and quoted attribute values, for the few places
-/// that write HTML outside the template renderer (the SMTP failure notice, the coverage
-/// comparison); everything [`super::html`] writes is escaped by its templates.
-pub fn escape_html(s: &str) -> Cow<'_, str> {
-    if !s.contains(['&', '<', '>', '"', '\'']) {
-        return Cow::Borrowed(s);
-    }
-    let mut out = String::with_capacity(s.len() + 16);
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    Cow::Owned(out)
-}
-
 /// Replaces control characters (ESC above all) with U+FFFD for terminal output.
 fn escape_control(s: &str) -> Cow<'_, str> {
     if !s.chars().any(char::is_control) {
