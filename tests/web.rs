@@ -147,6 +147,7 @@ async fn pages_show_the_change_escaped_with_a_csp() {
     // `/`: newest first, each change with its outlet, labels, counts and diff link.
     let home = web.page("/").await;
     assert!(home.contains("name=\"viewport\""), "{home}");
+    assert!(home.len() < 16 * 1024, "a small page: {} bytes", home.len());
     assert!(home.contains(V2_HEADLINE), "{home}");
     assert!(home.contains("World News"));
     assert!(home.contains("headline</span>") && home.contains("figures</span>"));

@@ -146,7 +146,7 @@ fn entry(w: &mut Writer<Vec<u8>>, e: &Entry) -> std::io::Result<()> {
         )?;
         w.create_element("content")
             .with_attribute(("type", "html"))
-            .write_text_content(BytesText::new(&e.html))?;
+            .write_text_content(BytesText::new(&xml_chars(&e.html)))?;
         Ok(())
     })?;
     Ok(())
@@ -155,8 +155,26 @@ fn entry(w: &mut Writer<Vec<u8>>, e: &Entry) -> std::io::Result<()> {
 /// `<name>value</name>`, the value escaped by the writer.
 fn text(w: &mut Writer<Vec<u8>>, name: &str, value: &str) -> std::io::Result<()> {
     w.create_element(name)
-        .write_text_content(BytesText::new(value))?;
+        .write_text_content(BytesText::new(&xml_chars(value)))?;
     Ok(())
+}
+
+/// The text with the characters XML 1.0 cannot carry at all (control characters other
+/// than tab and line breaks, escaped or not) replaced by U+FFFD, so that one odd page
+/// cannot make the whole feed unreadable.
+fn xml_chars(s: &str) -> std::borrow::Cow<'_, str> {
+    let bad = |c: char| {
+        c.is_control() && !matches!(c, '\t' | '\n' | '\r') && (c as u32) < 0x20
+            || matches!(c, '\u{FFFE}' | '\u{FFFF}')
+    };
+    if !s.chars().any(bad) {
+        return std::borrow::Cow::Borrowed(s);
+    }
+    std::borrow::Cow::Owned(
+        s.chars()
+            .map(|c| if bad(c) { '\u{FFFD}' } else { c })
+            .collect(),
+    )
 }
 
 fn rfc3339(t: DateTime<Utc>) -> String {
@@ -171,6 +189,12 @@ fn one_line(s: &str) -> String {
 mod tests {
     use super::*;
     use chrono::TimeZone;
+
+    #[test]
+    fn characters_xml_cannot_carry_are_replaced() {
+        assert_eq!(xml_chars("a\u{1}b\tc\n"), "a\u{FFFD}b\tc\n");
+        assert!(matches!(xml_chars("plain"), std::borrow::Cow::Borrowed(_)));
+    }
 
     #[test]
     fn entry_ids_depend_only_on_the_alert() {
