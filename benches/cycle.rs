@@ -22,7 +22,8 @@
 //! `target/cycle-bench.json`, which `benches/urlwatch_cycle.py` reads to print the ratios
 //! against urlwatch on the same pages. It asserts nothing.
 //!
-//! Options (after `--`): `--pages N` (default 1000), `--rounds R` (default 3).
+//! Options (after `--`): `--pages N` (default 1000), `--rounds R` (default 3). The
+//! environment variable `REDLINE_BIN` runs another redline binary instead of this build's.
 
 #[path = "common/corpus.rs"]
 mod corpus;
@@ -290,7 +291,11 @@ fn run() -> Result<(), String> {
     let dir = shared.join("corpus/aeb-dev");
     let corpus_pages = corpus::load_pages(&dir.join("html"))?;
     let edits = edit_points(&dir, &corpus_pages)?;
-    let bin = PathBuf::from(env!("CARGO_BIN_EXE_redline"));
+    // `REDLINE_BIN` measures another build of redline against the same pages.
+    let bin = std::env::var_os("REDLINE_BIN").map_or_else(
+        || PathBuf::from(env!("CARGO_BIN_EXE_redline")),
+        PathBuf::from,
+    );
 
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
