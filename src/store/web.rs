@@ -131,7 +131,10 @@ mod tests {
             let mut u = CheckUpdate::new(id, t0 + chrono::Duration::seconds(i as i64 + 1));
             u.based_on = Some(1);
             u.version = Some(version(&format!("H{i} new"), "one two", 1));
-            u.alert = Some((AlertKind::Reworded, vec!["x@example.org".into()]));
+            u.alert = Some((
+                AlertKind::Reworded,
+                vec![crate::store::Target::email("x@example.org")],
+            ));
             s.record_check(&u).expect("record");
             ids.push(id);
         }
