@@ -26,6 +26,7 @@
 //! - [`archive`]: evidence: kept responses, WARC export, archive snapshots.
 //! - [`daemon`]: the long-running service around [`watch`]: signals, reload, systemd,
 //!   the mailer it owns, and the `/healthz` + `/metrics` endpoint ([`daemon::endpoint`]).
+//! - [`web`]: the read-only web view of changes and the Atom feed, on that endpoint.
 //! - [`cpu`]: CPU time per pipeline stage (decode, extract, diff, store).
 //! - [`metrics`]: in-memory counters and their Prometheus text (no I/O, no store).
 //! - [`opml`]: feed lists in and out as OPML (import edits the config, keeping its layout).
@@ -53,3 +54,4 @@ pub mod store;
 pub mod text;
 pub mod topic;
 pub mod watch;
+pub mod web;

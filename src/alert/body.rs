@@ -5,12 +5,14 @@
 //! rendered, and last the command that shows the diff again. The HTML uses inline styles
 //! only, because many mail clients drop `<style>` blocks.
 //!
-//! Article text comes from the web and is hostile until proven otherwise: every piece of
-//! it is passed through [`escape`] before it goes into HTML, and a link is only made
-//! clickable when it is `http` or `https`. The HTML diff fragment is the one exception: the
-//! differ escapes it and styles it, and it is embedded as it is.
+//! Article text comes from the web and is hostile until proven otherwise: the HTML body
+//! is written with maud templates, which escape every value spliced into them, and a link
+//! is only made clickable when it is `http` or `https`. The diff fragment is the one piece
+//! embedded as it is: it comes from the one HTML renderer ([`crate::diff::html`]), which
+//! escapes it the same way.
 
 use chrono::{DateTime, Utc};
+use maud::{DOCTYPE, Markup, PreEscaped, html};
 
 use super::message::{AlertKind, AlertMail};
 
@@ -49,9 +51,7 @@ pub fn text_body(mail: &AlertMail) -> String {
 
 /// The HTML body of one alert: a whole document.
 pub fn html_body(mail: &AlertMail) -> String {
-    let mut inner = String::new();
-    html_section(mail, &mut inner);
-    html_document(&one_line(&mail.headline_new), &inner)
+    html_document(&one_line(&mail.headline_new), html_section(mail)).into_string()
 }
 
 /// The plain-text body of a digest: a list of what changed, then one section per alert.
@@ -77,25 +77,19 @@ pub(crate) fn digest_text(mails: &[AlertMail]) -> String {
 /// The HTML body of a digest, mirroring [`digest_text`].
 pub(crate) fn digest_html(mails: &[AlertMail]) -> String {
     let title = format!("redline: {}", count(mails.len(), "change"));
-    let mut inner = format!(
-        "<p style=\"{}\">{}</p>\n<ol style=\"{}\">\n",
-        style::HEADLINE,
-        escape(&title),
-        style::TOC
-    );
-    for mail in mails {
-        inner.push_str(&format!(
-            "<li>{} ({})</li>\n",
-            escape(&one_line(&mail.headline_new)),
-            escape(&one_line(&mail.feed))
-        ));
-    }
-    inner.push_str("</ol>\n");
-    for mail in mails {
-        inner.push_str(&format!("<hr style=\"{}\">\n", style::RULE));
-        html_section(mail, &mut inner);
-    }
-    html_document(&title, &inner)
+    let inner = html! {
+        p style=(style::HEADLINE) { (title) }
+        ol style=(style::TOC) {
+            @for mail in mails {
+                li { (one_line(&mail.headline_new)) " (" (one_line(&mail.feed)) ")" }
+            }
+        }
+        @for mail in mails {
+            hr style=(style::RULE);
+            (html_section(mail))
+        }
+    };
+    html_document(&title, inner).into_string()
 }
 
 fn text_section(mail: &AlertMail, out: &mut String) {
@@ -126,71 +120,74 @@ fn text_section(mail: &AlertMail, out: &mut String) {
     ));
 }
 
-fn html_section(mail: &AlertMail, out: &mut String) {
+fn html_section(mail: &AlertMail) -> Markup {
     let old = one_line(&mail.headline_old);
     let new = one_line(&mail.headline_new);
-    out.push_str(&format!("<h1 style=\"{}\">", style::HEADLINE));
-    if old != new && !old.is_empty() {
-        out.push_str(&format!(
-            "<span style=\"{}\">{}</span>→ ",
-            style::OLD_HEADLINE,
-            escape(&old)
-        ));
-    }
-    out.push_str(&escape(&new));
-    out.push_str("</h1>\n");
-    if mail.kind == AlertKind::Removed {
-        out.push_str(&format!(
-            "<p style=\"{}\">{}</p>\n",
-            style::NOTICE,
-            escape(&removed_notice(mail))
-        ));
-    }
-    out.push_str(&format!(
-        "<table role=\"presentation\" style=\"{}\">\n",
-        style::META
-    ));
-    for (key, value) in meta(mail) {
-        let value = if key == "Link" {
-            link(&mail.url)
-        } else if key == "Archived" {
-            link(&value)
-        } else {
-            escape(&value)
-        };
-        out.push_str(&format!(
-            "<tr><td style=\"{}\">{key}</td><td style=\"{}\">{value}</td></tr>\n",
-            style::META_KEY,
-            style::META_VALUE
-        ));
-    }
-    out.push_str("</table>\n");
     let diff = mail.html_diff.trim();
-    out.push_str(&format!("<div style=\"{}\">\n", style::DIFF));
-    if diff.is_empty() {
-        out.push_str("<p style=\"margin:0\">(no wording to show)</p>");
-    } else {
-        // Escaped and styled by the differ: embedded as it is.
-        out.push_str(diff);
+    html! {
+        h1 style=(style::HEADLINE) {
+            @if old != new && !old.is_empty() {
+                span style=(style::OLD_HEADLINE) { (old) } "→ "
+            }
+            (new)
+        }
+        "\n"
+        @if mail.kind == AlertKind::Removed {
+            p style=(style::NOTICE) { (removed_notice(mail)) } "\n"
+        }
+        table role="presentation" style=(style::META) {
+            "\n"
+            @for (key, value) in meta(mail) {
+                tr {
+                    td style=(style::META_KEY) { (key) }
+                    td style=(style::META_VALUE) {
+                        @match key {
+                            "Link" => (link(&mail.url)),
+                            "Archived" => (link(&value)),
+                            _ => (value),
+                        }
+                    }
+                }
+                "\n"
+            }
+        }
+        "\n"
+        div style=(style::DIFF) {
+            "\n"
+            @if diff.is_empty() {
+                p style="margin:0" { "(no wording to show)" }
+            } @else {
+                // Rendered, escaped and styled by the one HTML renderer.
+                (PreEscaped(diff)) "\n"
+            }
+        }
+        "\n"
+        p style=(style::FOOT) {
+            "See this diff again with:" br;
+            code style=(style::CODE) { (replay_command(mail)) }
+        }
+        "\n"
     }
-    out.push_str("\n</div>\n");
-    out.push_str(&format!(
-        "<p style=\"{}\">See this diff again with:<br><code style=\"{}\">{}</code></p>\n",
-        style::FOOT,
-        style::CODE,
-        escape(&replay_command(mail))
-    ));
 }
 
-fn html_document(title: &str, inner: &str) -> String {
-    format!(
-        "<!DOCTYPE html>\n<html>\n<head>\n<meta charset=\"utf-8\">\n\
-         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
-         <title>{}</title>\n</head>\n<body style=\"{}\">\n<div style=\"{}\">\n{inner}</div>\n</body>\n</html>\n",
-        escape(title),
-        style::BODY,
-        style::WRAP
-    )
+fn html_document(title: &str, inner: Markup) -> Markup {
+    html! {
+        (DOCTYPE) "\n"
+        html {
+            "\n"
+            head {
+                "\n" meta charset="utf-8";
+                "\n" meta name="viewport" content="width=device-width, initial-scale=1";
+                "\n" title { (title) } "\n"
+            }
+            "\n"
+            body style=(style::BODY) {
+                "\n" div style=(style::WRAP) { "\n" (inner) } "\n"
+            }
+            "\n"
+        }
+        "\n"
+    }
 }
 
 /// The labelled lines between the headline and the diff, shared by both bodies.
@@ -283,26 +280,18 @@ fn count(n: usize, noun: &str) -> String {
 
 /// A link for the HTML body: clickable only for `http(s)` URLs, so that a feed cannot
 /// smuggle a `javascript:` or `data:` link into the message. Escaped either way.
-fn link(url: &str) -> String {
+pub(crate) fn link(url: &str) -> Markup {
     let url = one_line(url);
     let safe = url::Url::parse(&url)
         .map(|u| matches!(u.scheme(), "http" | "https"))
         .unwrap_or(false);
-    if safe {
-        format!(
-            "<a href=\"{}\" style=\"{}\">{}</a>",
-            escape(&url),
-            style::LINK,
-            escape(&url)
-        )
-    } else {
-        escape(&url)
+    html! {
+        @if safe {
+            a href=(url) style=(style::LINK) { (url) }
+        } @else {
+            (url)
+        }
     }
-}
-
-/// Escapes text for HTML element content and quoted attribute values.
-pub fn escape(s: &str) -> String {
-    crate::diff::render::escape_html(s).into_owned()
 }
 
 /// Folds line breaks, tabs and other control characters into single spaces, so a
@@ -343,14 +332,6 @@ mod tests {
             thread_root: None,
             declared: Some("no update declared".into()),
         }
-    }
-
-    #[test]
-    fn escape_covers_markup_and_quotes() {
-        assert_eq!(
-            escape(r#"<a href="x">'&'</a>"#),
-            "&lt;a href=&quot;x&quot;&gt;&#39;&amp;&#39;&lt;/a&gt;"
-        );
     }
 
     #[test]

@@ -21,7 +21,6 @@ use lettre::{
 };
 
 use super::AlertError;
-use super::body::escape;
 pub use super::failure::SendError;
 use super::failure::{answer, chain, sendmail_error, smtp_error};
 use super::message::message_id_for;
@@ -217,15 +216,21 @@ fn test_message(config: &Config, mailer: &Mailer, to: Option<&str>) -> Result<Me
          Nothing needs to be done.\n",
         env!("CARGO_PKG_VERSION")
     );
-    let html = format!(
-        "<!DOCTYPE html>\n<html>\n<head>\n<meta charset=\"utf-8\">\n<title>redline test message</title>\n\
-         </head>\n<body style=\"font-family:Helvetica,Arial,sans-serif;font-size:15px\">\n\
-         <p>This is a test message from redline {}.</p>\n\
-         <p>It was sent through {} to check that alerts can reach you.<br>Nothing needs to be done.</p>\n\
-         </body>\n</html>\n",
-        env!("CARGO_PKG_VERSION"),
-        escape(&mailer.to_string())
-    );
+    let html = maud::html! {
+        (maud::DOCTYPE) "\n"
+        html {
+            head { meta charset="utf-8"; title { "redline test message" } }
+            body style="font-family:Helvetica,Arial,sans-serif;font-size:15px" {
+                p { "This is a test message from redline " (env!("CARGO_PKG_VERSION")) "." }
+                p {
+                    "It was sent through " (mailer.to_string()) " to check that alerts can reach you."
+                    br; "Nothing needs to be done."
+                }
+            }
+        }
+        "\n"
+    }
+    .into_string();
     // Unlike an alert, every test message is a new one.
     let id = message_id_for("test", chrono::Utc::now().timestamp_millis(), &config.email);
     let mut builder = Message::builder()

@@ -1,5 +1,5 @@
-//! `[http]`: how redline fetches (identity, limits, proxy) and where it serves its
-//! endpoint.
+//! `[http]`: how redline fetches (identity, limits, proxy), where it serves its
+//! endpoint and web view, and the token that guards them.
 
 use std::time::Duration;
 
@@ -25,9 +25,14 @@ pub struct HttpConfig {
     /// Allow entry links that point at loopback or private addresses.
     #[serde(default)]
     pub allow_private: bool,
-    /// Address for `/healthz` and `/metrics`; off when absent.
+    /// Address for `/healthz`, `/metrics`, the web view and the Atom feed; off when
+    /// absent.
     #[serde(default)]
     pub listen: Option<Spanned<String>>,
+    /// The environment variable holding the bearer token every path but `/healthz`
+    /// requires; no token (open to whoever reaches `listen`) when absent.
+    #[serde(default)]
+    pub token_env: Option<Spanned<String>>,
     /// Send every request through this HTTP(S) proxy. Proxy environment variables are
     /// ignored.
     #[serde(default)]
@@ -44,6 +49,7 @@ impl Default for HttpConfig {
             max_concurrent: default_max_concurrent(),
             allow_private: false,
             listen: None,
+            token_env: None,
             proxy: None,
         }
     }
@@ -63,6 +69,28 @@ fn default_per_host() -> usize {
 }
 fn default_max_concurrent() -> usize {
     defaults::MAX_CONCURRENT
+}
+
+impl HttpConfig {
+    /// The token the endpoint requires, read from the variable `token_env` names: `None`
+    /// when `token_env` is not set; an error that says what to do when the variable is
+    /// missing or empty (the service then refuses to start rather than serve openly).
+    pub fn token(&self) -> Result<Option<String>, String> {
+        let Some(var) = &self.token_env else {
+            return Ok(None);
+        };
+        match std::env::var(var.get_ref()) {
+            Ok(token) if !token.trim().is_empty() => Ok(Some(token.trim().to_string())),
+            Ok(_) => Err(format!(
+                "environment variable {} (http.token_env) is empty: set it to the token clients must send",
+                var.get_ref()
+            )),
+            Err(_) => Err(format!(
+                "environment variable {} (http.token_env) is not set: set it to the token clients must send, or remove token_env",
+                var.get_ref()
+            )),
+        }
+    }
 }
 
 impl Config {
@@ -85,6 +113,16 @@ impl Config {
                         ),
                     )
                 })?;
+        }
+        if let Some(var) = &self.http.token_env {
+            let name = var.get_ref();
+            if name.is_empty() || name.contains(['=', '\0']) {
+                return Err(self.err(
+                    Some(var.span()),
+                    "http.token_env".into(),
+                    format!("{name:?} is not an environment variable name like REDLINE_HTTP_TOKEN"),
+                ));
+            }
         }
         if let Some(proxy) = &self.http.proxy {
             let ok = url::Url::parse(proxy.get_ref())

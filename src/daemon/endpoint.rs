@@ -1,6 +1,7 @@
-//! The daemon's `/healthz` and Prometheus `/metrics` endpoint, on `[http].listen`.
+//! The daemon's endpoint on `[http].listen`: `/healthz`, Prometheus `/metrics`, and the
+//! web view and Atom feed of [`crate::web`], behind its token check and security headers.
 //!
-//! It joins the in-memory counters of [`Metrics`] with the figures that live in the
+//! `/metrics` joins the in-memory counters of [`Metrics`] with the figures that live in the
 //! database (articles, versions, alerts by state, feed error streaks), read at scrape
 //! time so they survive restarts. The counters themselves know nothing of the store or
 //! of HTTP serving.
@@ -10,12 +11,14 @@ use std::sync::Arc;
 use axum::Router;
 use axum::extract::State;
 use axum::http::{StatusCode, header};
+use axum::middleware;
 use axum::response::IntoResponse;
 use axum::routing::get;
 use tokio_util::sync::CancellationToken;
 
 use crate::metrics::{Metrics, escape_label, write_family};
 use crate::store::{Db, Figures};
+use crate::web;
 
 #[derive(Debug, Clone)]
 struct AppState {
@@ -23,20 +26,32 @@ struct AppState {
     db: Db,
 }
 
-/// Serves `/healthz` and `/metrics` on `listener` until `shutdown`.
+/// Serves `/healthz`, `/metrics`, the web view and the Atom feed on `listener` until
+/// `shutdown`. With a `token`, every path but `/healthz` requires it.
 pub async fn serve(
     listener: tokio::net::TcpListener,
     metrics: Arc<Metrics>,
     db: Db,
+    token: Option<String>,
     shutdown: CancellationToken,
 ) -> std::io::Result<()> {
-    let app = Router::new()
-        .route("/healthz", get(healthz))
-        .route("/metrics", get(prometheus))
-        .with_state(AppState { metrics, db });
-    axum::serve(listener, app)
+    axum::serve(listener, app(metrics, db, token))
         .with_graceful_shutdown(async move { shutdown.cancelled().await })
         .await
+}
+
+/// The endpoint's routes and middleware, for [`serve`] and for tests that drive the
+/// router directly.
+pub fn app(metrics: Arc<Metrics>, db: Db, token: Option<String>) -> Router {
+    let web = web::WebState::new(db.clone(), token);
+    Router::new()
+        .route("/healthz", get(healthz))
+        .route("/metrics", get(prometheus))
+        .with_state(AppState { metrics, db })
+        .merge(web::router(web.clone()))
+        // The last layer wraps the others: a 401 carries the security headers too.
+        .layer(middleware::from_fn_with_state(web, web::require_token))
+        .layer(middleware::from_fn(web::security_headers))
 }
 
 async fn healthz(State(st): State<AppState>) -> impl IntoResponse {

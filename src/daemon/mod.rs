@@ -5,10 +5,10 @@
 //! the real loop; [`run_with_signals`] wires them to SIGTERM/SIGINT and SIGHUP. A reload
 //! that finds a broken config logs why and keeps the old one.
 //!
-//! The daemon owns the long-lived resources: the counters, the `/metrics` endpoint
-//! ([`endpoint`]), the [`Mailer`] and the [`Webhooks`] (built once per config, rebuilt
-//! at a reload, so the SMTP pool, the password file and the webhook secrets are not set
-//! up again for every pass).
+//! The daemon owns the long-lived resources: the counters, the endpoint with `/metrics`
+//! and the web view ([`endpoint`]), the [`Mailer`] and the [`Webhooks`] (built once per
+//! config, rebuilt at a reload, so the SMTP pool, the password file and the webhook
+//! secrets are not set up again for every pass).
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -70,17 +70,25 @@ pub async fn run(
     let mut mailer = mailer_for(&config);
     let mut webhooks = webhooks_for(&config);
     if let Some(listen) = &config.http.listen {
+        // A token that was asked for but cannot be read stops the start: serving the
+        // view openly instead would be a silent downgrade.
+        let token = config.http.token().map_err(|e| anyhow::anyhow!(e))?;
         // Validation checked the address; binding can still fail (in use).
         let addr: std::net::SocketAddr = listen.get_ref().parse()?;
         let listener = tokio::net::TcpListener::bind(addr)
             .await
             .map_err(|e| anyhow::anyhow!("cannot listen on {addr} (http.listen): {e}"))?;
         let bound = listener.local_addr()?;
-        tracing::info!(addr = %bound, "serving /healthz and /metrics");
+        tracing::info!(
+            addr = %bound,
+            token = token.is_some(),
+            "serving /healthz and /metrics, and the web view at http://{bound}/"
+        );
         tokio::spawn(endpoint::serve(
             listener,
             metrics.clone(),
             db.clone(),
+            token,
             shutdown.clone(),
         ));
     }

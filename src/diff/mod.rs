@@ -18,6 +18,7 @@
 //! pathological page can never hang a watch cycle.
 
 pub mod classify;
+pub mod html;
 pub mod labels;
 pub mod render;
 pub mod tokenize;

