@@ -26,6 +26,7 @@
 //! - [`archive`]: evidence: kept responses, WARC export, archive snapshots.
 //! - [`daemon`]: the long-running service around [`watch`]: signals, reload, systemd,
 //!   the mailer it owns, and the `/healthz` + `/metrics` endpoint ([`daemon::endpoint`]).
+//! - [`cpu`]: CPU time per pipeline stage (decode, extract, diff, store).
 //! - [`metrics`]: in-memory counters and their Prometheus text (no I/O, no store).
 //! - [`opml`]: feed lists in and out as OPML (import edits the config, keeping its layout).
 //! - [`clock`]: "now" that follows tokio's clock, so schedules can be tested in virtual time.
@@ -40,6 +41,7 @@ pub mod charset;
 pub mod cli;
 pub mod clock;
 pub mod config;
+pub mod cpu;
 pub mod daemon;
 pub mod diff;
 pub mod extract;

@@ -117,6 +117,16 @@ impl Metrics {
             "Unix time of the last completed cycle.",
             &one(self.last_cycle.load(Ordering::Relaxed) as f64),
         );
+        let stages: Vec<(String, f64)> = crate::cpu::totals()
+            .into_iter()
+            .map(|(stage, secs)| (format!("{{stage=\"{stage}\"}}"), secs))
+            .collect();
+        metric(
+            "redline_stage_cpu_seconds_total",
+            "counter",
+            "Thread CPU time spent per pipeline stage (decode, extract, diff, store).",
+            &stages,
+        );
         out
     }
 }
@@ -138,6 +148,7 @@ mod tests {
             "{text}"
         );
         assert!(text.contains("redline_fetches_total{result=\"not_modified\"} 1\n"));
+        assert!(text.contains("redline_stage_cpu_seconds_total{stage=\"extract\"} "));
         assert!(text.contains("redline_fetches_total{result=\"refused\"} 1\n"));
         assert!(text.contains("redline_fetch_bytes_total 150\n"));
         assert_eq!(escape_label("A \"q\"\n"), "A \\\"q\\\"\\n");

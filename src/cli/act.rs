@@ -31,9 +31,12 @@ pub async fn poll(ctx: &Ctx, all: bool, json: bool) -> anyhow::Result<()> {
         crate::archive::submit_due(&config, &db, &watcher.http, watcher.clock.now()).await?;
     let mail = crate::alert::deliver_due(&config, &db, watcher.clock.now()).await?;
     if json {
-        return emit_json(
-            &serde_json::json!({ "cycle": report, "mail": mail, "archive": archive }),
-        );
+        return emit_json(&serde_json::json!({
+            "cycle": report,
+            "mail": mail,
+            "archive": archive,
+            "cpu_seconds": cpu_seconds(),
+        }));
     }
     let mut out = format!(
         "polled {} feed{} ({} failed), {} new article{}; checked {} article{} ({} failed): {} new version{}, {} alert{}; mail: {} sent, {} queued, {} failed\n",
@@ -373,4 +376,14 @@ pub async fn resend(
 ) -> anyhow::Result<()> {
     let n = crate::alert::resend(config, db, alerts, to).await?;
     emit(&format!("sent {n} message{} again\n", plural(n)))
+}
+
+/// CPU seconds this process spent, in all and per stage (see [`crate::cpu`]): what a
+/// cycle costs, read off the run itself.
+fn cpu_seconds() -> serde_json::Value {
+    let mut stages = serde_json::Map::new();
+    for (name, secs) in crate::cpu::totals() {
+        stages.insert(name.into(), secs.into());
+    }
+    serde_json::json!({ "total": crate::cpu::process_total(), "stages": stages })
 }

@@ -29,6 +29,9 @@ pub struct ArticleRow {
     pub feed: Option<String>,
     pub topics: Vec<String>,
     pub versions: i64,
+    /// The number of its latest version, if it has one.
+    #[serde(skip)]
+    pub latest_version: Option<i64>,
     pub first_seen: DateTime<Utc>,
     pub last_check: Option<DateTime<Utc>>,
     pub next_check: Option<DateTime<Utc>>,
@@ -66,6 +69,7 @@ pub struct ArticleRow {
 
 pub(super) const ARTICLE_SELECT: &str = "SELECT a.*, f.name AS feed_name,
         (SELECT COUNT(*) FROM versions v WHERE v.article_id = a.id) AS n_versions,
+        (SELECT MAX(number) FROM versions v WHERE v.article_id = a.id) AS latest_number,
         (SELECT group_concat(topic, char(31)) FROM
             (SELECT topic FROM article_topics t WHERE t.article_id = a.id ORDER BY topic)) AS topic_list,
         (SELECT m.url FROM article_addresses m WHERE m.article_id = a.id AND m.kind = 'moved'
@@ -85,6 +89,7 @@ impl ArticleRow {
                 .map(|t| t.split('\u{1f}').map(str::to_string).collect())
                 .unwrap_or_default(),
             versions: r.get("n_versions")?,
+            latest_version: r.get("latest_number")?,
             first_seen: parse_ts(&r.get::<_, String>("first_seen_at")?),
             last_check: opt_ts(r.get("last_check_at")?),
             next_check: opt_ts(r.get("next_check_at")?),
@@ -444,14 +449,14 @@ impl Store {
         let owner = self.owner.clone();
         let tx = self.write()?;
         let mut out = CheckRecorded::default();
-        let latest: Option<(i64, String, String)> = tx
+        let latest: Option<i64> = tx
             .query_row(
-                "SELECT number, headline, body FROM versions WHERE article_id = ?1
-                 ORDER BY number DESC LIMIT 1",
+                "SELECT MAX(number) FROM versions WHERE article_id = ?1",
                 [u.article_id],
-                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+                |r| r.get(0),
             )
-            .optional()?;
+            .optional()?
+            .flatten();
         let state: Option<ArticleState> = tx
             .query_row(
                 "SELECT state FROM articles WHERE id = ?1",
@@ -459,14 +464,25 @@ impl Store {
                 |r| r.get(0),
             )
             .optional()?;
-        if latest.as_ref().map(|l| l.0) != u.based_on {
+        if latest != u.based_on {
             release_article(&tx, u.article_id, &owner)?;
             tx.commit()?;
             out.stale = true;
             return Ok(out);
         }
+        // The latest text is read only when there is a version to hold against it.
+        let latest_text: Option<(String, String)> = match (&u.version, latest) {
+            (Some(_), Some(number)) => tx
+                .query_row(
+                    "SELECT headline, body FROM versions WHERE article_id = ?1 AND number = ?2",
+                    (u.article_id, number),
+                    |r| Ok((r.get(0)?, r.get(1)?)),
+                )
+                .optional()?,
+            _ => None,
+        };
         let same_text = |v: &NewVersion| {
-            latest.as_ref().is_some_and(|(_, headline, body)| {
+            latest_text.as_ref().is_some_and(|(headline, body)| {
                 *headline == v.copy.headline && *body == v.copy.paragraphs.join("\n\n")
             })
         };
@@ -477,7 +493,6 @@ impl Store {
             Some((AlertKind::Removed, _)) if state == Some(ArticleState::Removed) => None,
             other => other.as_ref(),
         };
-        let latest = latest.map(|l| l.0);
         if let Some(v) = version {
             let number = latest.unwrap_or(0) + 1;
             insert_version(&tx, u.article_id, number, u.at, v)?;

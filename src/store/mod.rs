@@ -563,7 +563,7 @@ impl Db {
             // A poisoned lock means a panic mid-call; SQLite's own transactions keep the
             // data sound, so carry on with the connection.
             let mut guard = inner.lock().unwrap_or_else(|p| p.into_inner());
-            f(&mut guard)
+            crate::cpu::measure(crate::cpu::Stage::Store, || f(&mut guard))
         })
         .await
         .map_err(|e| StoreError::Task(e.to_string()))?

@@ -14,6 +14,7 @@ use url::Url;
 
 use crate::clock::Clock;
 use crate::config::{Config, FeedConfig};
+use crate::cpu::{self, Stage};
 use crate::diff::{CopyDiff, Label, Labels};
 use crate::extract::{self, Extracted};
 use crate::feed::{self, Entry};
@@ -452,12 +453,13 @@ impl Watcher {
             url: Some(page.final_url.to_string()),
             template: extract::Template::new(shapes),
         };
-        let html = page.text();
+        let html = cpu::measure(Stage::Decode, || page.text());
         let extract::Extracted {
             copy,
             provenance,
             shapes,
-        } = extract::extract_page(&html, &opts).map_err(|e| CheckError::Extract(e.to_string()))?;
+        } = cpu::measure(Stage::Extract, || extract::extract_page(&html, &opts))
+            .map_err(|e| CheckError::Extract(e.to_string()))?;
         let (u, now) = (url.to_string(), self.clock.now());
         self.db
             .call(move |s| s.learn_template(&host, &u, &shapes, now))
@@ -513,9 +515,10 @@ impl Watcher {
             ..Default::default()
         };
         let now = self.clock.now();
-        let (latest, recent) = self.previous(article.id, now).await?;
-        // Without a stored version a 304 would leave us with nothing to compare.
-        let validators = if latest.is_some() {
+        // Without a stored version a 304 would leave us with nothing to compare. The
+        // versions themselves are read only once the page turns out to have changed: most
+        // checks end in a 304 and need none of them.
+        let validators = if article.latest_version.is_some() {
             Validators {
                 etag: article.etag.clone(),
                 last_modified: article.last_modified.clone(),
@@ -525,7 +528,7 @@ impl Watcher {
         };
         let ladder = Ladder::new(&self.config);
         let mut update = CheckUpdate {
-            based_on: latest.as_ref().map(|v| v.number),
+            based_on: article.latest_version,
             revisit_step: article.revisit_step,
             ladder_start: article.ladder_start,
             ..CheckUpdate::new(article.id, now)
@@ -534,12 +537,18 @@ impl Watcher {
             .fetch_page(&article.url, article.feed.as_deref(), &validators)
             .await;
         let mut fresh = None;
+        let mut first = article.latest_version.is_none();
         match fetched {
             Ok(None) => ladder.advance(&mut update, now),
             Ok(Some(page)) => {
                 if self.join_copy(&article, &page, now).await? {
                     return Ok(report);
                 }
+                let (latest, recent) = self.previous(article.id, now).await?;
+                // What this check is decided against; a version another process recorded
+                // since the claim is caught by `record_check` all the same.
+                update.based_on = latest.as_ref().map(|v| v.number);
+                first = latest.is_none();
                 update.address = self.address_check(&article, &page);
                 // Evidence, written only if this check records a version.
                 update.raw = page.raw;
@@ -562,7 +571,7 @@ impl Watcher {
                 fresh = Some((extracted.clone(), page_changed, update.clone()));
                 self.compare(
                     &article,
-                    latest.clone(),
+                    latest,
                     &recent,
                     extracted,
                     page_changed,
@@ -571,7 +580,7 @@ impl Watcher {
                 );
             }
             Err(CheckError::Gone) => {
-                self.gone(&article, latest.is_some(), &mut update, &mut report, now);
+                self.gone(&article, !first, &mut update, &mut report, now);
             }
             Err(e) => {
                 tracing::warn!(article = article.id, url = %article.url, error = %e, "article check failed; will retry");
@@ -582,8 +591,7 @@ impl Watcher {
                 ladder.retry(&mut update, now);
             }
         }
-        self.coverage_alert(&article, latest.is_none(), &mut update)
-            .await?;
+        self.coverage_alert(&article, first, &mut update).await?;
         let mut recorded = self.db.call(move |s| s.record_check(&update)).await?;
         if recorded.stale
             && let Some((page, page_changed, mut update)) = fresh
@@ -666,12 +674,14 @@ impl Watcher {
             .as_deref()
             .and_then(|f| self.config.feed_rules(f))
             .map_or(&[], |r| r.ignore.as_slice());
-        let decision = decide(&Check {
-            latest: latest.as_ref(),
-            recent,
-            new: &copy,
-            ignore: patterns,
-            extractor: extract::EXTRACTOR,
+        let decision = cpu::measure(Stage::Diff, || {
+            decide(&Check {
+                latest: latest.as_ref(),
+                recent,
+                new: &copy,
+                ignore: patterns,
+                extractor: extract::EXTRACTOR,
+            })
         });
         let quiet = |outcome: Quiet, detail: &str| QuietCheck {
             time: now,
