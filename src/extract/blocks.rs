@@ -10,10 +10,10 @@
 //! few words that are no sentence ([`super::roles::is_box_title`]) just before a block of
 //! links are that box's heading ("Most read", "Lesen Sie auch", "Te puede interesar"),
 //! and would otherwise stay behind and change whenever the box comes and goes. Two more
-//! judge a line by its shape, so that a change of its words cannot bring it back: a label
-//! of one or two words that is no sentence, heading or list item ("Comments", "Text
-//! size", "Leggi anche"), and, before the story's first paragraph of prose or after its
-//! last, a line that is no prose and holds a web or mail address.
+//! judge a line beside the story (before its first paragraph of prose or after its last)
+//! by its shape, so that a change of its words cannot bring it back: a label of one or
+//! two words that is no sentence, heading or list item ("Comments", "Text size", "Leggi
+//! anche"), and a line that is no prose and holds a web or mail address.
 
 use dom_query::{LocalName, NodeData, NodeRef, local_name};
 
@@ -227,14 +227,9 @@ pub(super) fn finish(
             keep[i - 1] = false;
         }
     }
-    // Labels ("Comments", "Text size", in any words), and lines with a web or mail
-    // address beside the story ("Follow our coverage at https://…", a reporter's address).
-    for (i, (text, block)) in texts.iter().enumerate() {
-        if is_label(text, block) {
-            keep[i] = false;
-        }
-    }
-    address_lines(&texts, &mut keep);
+    // Beside the story: labels ("Comments", "Text size", in any words), and lines with a
+    // web or mail address ("Follow our coverage at https://…", a reporter's address).
+    edges(&texts, &mut keep);
     for (i, (text, _)) in texts.iter().enumerate() {
         if keep[i] {
             kept.push(text.clone());
@@ -252,9 +247,11 @@ pub(super) fn finish(
 }
 
 /// Drops the blocks before the story's first paragraph of prose and after its last that
-/// are no prose themselves and hold a web or mail address: a "follow us" or "full
-/// coverage at" line, a reporter's address. An address inside the story's sentences stays.
-fn address_lines(texts: &[(String, &Block)], keep: &mut [bool]) {
+/// are labels ([`is_label`]) or, no prose themselves, hold a web or mail address: a
+/// "follow us" or "full coverage at" line, a reporter's address. Between two paragraphs
+/// of prose a label is a subheading of the story and stays, and so does an address inside
+/// the story's sentences.
+fn edges(texts: &[(String, &Block)], keep: &mut [bool]) {
     let prose = |i: usize| {
         let (t, b) = &texts[i];
         !b.heading && !b.list_item && super::boxes::is_prose(t, b.link_bytes, b.non_link_words)
@@ -266,7 +263,7 @@ fn address_lines(texts: &[(String, &Block)], keep: &mut [bool]) {
         return;
     };
     for i in (0..first).chain(last + 1..texts.len()) {
-        if !prose(i) && has_address(&texts[i].0) {
+        if is_label(&texts[i].0, texts[i].1) || (!prose(i) && has_address(&texts[i].0)) {
             keep[i] = false;
         }
     }

@@ -337,12 +337,12 @@ fn address_lines_beside_the_story_go() {
     assert_eq!(copy.paragraphs.last().map(String::as_str), Some(sentence));
 }
 
-/// A label left by a button, a tab or a tally, in any words.
+/// A label left by a button, a tab or a tally beside the story, in any words.
 #[test]
-fn labels_go_whatever_their_words() {
+fn labels_beside_the_story_go_whatever_their_words() {
     assert_dropped(
         EN,
-        At::Inside,
+        At::Top,
         "<div class=\"x\">Highlights</div>",
         "<div class=\"x\">Listen now</div>",
     );
@@ -352,6 +352,9 @@ fn labels_go_whatever_their_words() {
         "<div class=\"x\">Destaques</div><div>letture</div>",
         "<div class=\"x\">Ouvir agora</div><div>Kowalski</div>",
     );
+    // Between two paragraphs of the story, the same shape is a subheading.
+    let copy = extract(&page(EN, "", "<p>NEW BRIDGE</p>", ""), &Options::default()).unwrap();
+    assert_eq!(copy.paragraphs[2], "NEW BRIDGE");
 }
 
 #[test]
