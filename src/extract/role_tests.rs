@@ -343,8 +343,8 @@ fn labels_beside_the_story_go_whatever_their_words() {
     assert_dropped(
         EN,
         At::Top,
-        "<div class=\"x\">Highlights</div>",
-        "<div class=\"x\">Listen now</div>",
+        "<div class=\"x\">Harbour desk</div>",
+        "<div class=\"x\">Meadow desk</div>",
     );
     assert_dropped(
         PT,
