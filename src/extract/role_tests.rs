@@ -8,6 +8,8 @@
 
 use super::*;
 
+mod beside;
+
 const EN: &[&str] = &[
     "The city council voted on Tuesday to rebuild the old harbour bridge, ending a debate \
      that had divided the town for almost a decade.",
@@ -263,98 +265,6 @@ fn a_box_title_goes_with_its_links() {
             "Vereadores aprovam plano",
         ),
     );
-}
-
-/// A box's title is known by its place (a few words just before a list of links), not by
-/// its words: these titles are in no word list.
-#[test]
-fn a_box_title_in_any_language_goes_with_its_list() {
-    let heading = |title: &str, items: &[&str]| {
-        let lis: String = items
-            .iter()
-            .map(|i| format!("<li><a href=\"/n/{}\">{i}</a></li>", i.len()))
-            .collect();
-        format!("<div class=\"box\"><h3>{title}</h3><ul>{lis}</ul></div>")
-    };
-    let bold = |title: &str, items: &[&str]| {
-        let lis: String = items
-            .iter()
-            .map(|i| format!("<li><a href=\"/n/{}\">{i}</a></li>", i.len()))
-            .collect();
-        format!("<div><strong>{title}</strong><ol>{lis}</ol></div>")
-    };
-    for at in [At::Inside, At::Bottom] {
-        assert_dropped(
-            EN,
-            at,
-            &heading(
-                "Editors' picks",
-                &["Star striker signs for 45 million", "Rail fares up 3%"],
-            ),
-            &heading(
-                "Editors' picks",
-                &["Rail fares up 3%", "Ferry fleet goes electric"],
-            ),
-        );
-        assert_dropped(
-            PT,
-            at,
-            &bold(
-                "Lees ook",
-                &["Avançado assina por 45 milhões", "Passes sobem 3%"],
-            ),
-            &bold(
-                "Läs också",
-                &["Passes sobem 3%", "Banco central mantém juros em 4,5%"],
-            ),
-        );
-    }
-}
-
-/// A contact or "follow us" line after the story holds an address; a sentence of the story
-/// with an address in it stays.
-#[test]
-fn address_lines_beside_the_story_go() {
-    assert_dropped(
-        EN,
-        At::Bottom,
-        "<p>ana.lima@example.org</p><p>twitter.com/analima</p>",
-        "<p>a.lima@example.com</p><p>twitter.com/alima_news</p>",
-    );
-    assert_dropped(
-        PT,
-        At::Bottom,
-        "<p>Siga toda a cobertura em https://example.org/eleicoes</p>",
-        "<p>Acompanhe a cobertura em https://example.org/eleicoes-2020</p>",
-    );
-    let sentence = "O relatório completo está em https://example.org/relatorio e foi publicado \
-                    pela câmara municipal na terça-feira.";
-    let copy = extract(
-        &page(PT, "", "", &format!("<p>{sentence}</p>")),
-        &Options::default(),
-    )
-    .unwrap();
-    assert_eq!(copy.paragraphs.last().map(String::as_str), Some(sentence));
-}
-
-/// A label left by a button, a tab or a tally beside the story, in any words.
-#[test]
-fn labels_beside_the_story_go_whatever_their_words() {
-    assert_dropped(
-        EN,
-        At::Top,
-        "<div class=\"x\">Harbour desk</div>",
-        "<div class=\"x\">Meadow desk</div>",
-    );
-    assert_dropped(
-        PT,
-        At::Bottom,
-        "<div class=\"x\">Destaques</div><div>letture</div>",
-        "<div class=\"x\">Ouvir agora</div><div>Kowalski</div>",
-    );
-    // Between two paragraphs of the story, the same shape is a subheading.
-    let copy = extract(&page(EN, "", "<p>NEW BRIDGE</p>", ""), &Options::default()).unwrap();
-    assert_eq!(copy.paragraphs[2], "NEW BRIDGE");
 }
 
 #[test]
