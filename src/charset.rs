@@ -184,6 +184,13 @@ fn attributes(mut s: &[u8]) -> Vec<(&[u8], &[u8])> {
 /// Guesses the encoding of undeclared bytes. UTF-8 is allowed as an answer: a page whose
 /// bytes are valid UTF-8 and not plain ASCII is almost certainly UTF-8.
 fn sniff(bytes: &[u8]) -> &'static Encoding {
+    // Most undeclared pages are UTF-8, and checking that is far cheaper than sniffing. It
+    // is also the detector's own answer for them: valid non-ASCII UTF-8 is UTF-8, and
+    // plain ASCII reads the same in every encoding it could pick, except 7-bit
+    // ISO-2022-JP, whose escapes start with ESC.
+    if !bytes.contains(&0x1b) && std::str::from_utf8(bytes).is_ok() {
+        return UTF_8;
+    }
     let sample = &bytes[..bytes.len().min(SNIFF_BYTES)];
     // ISO-2022-JP is allowed: browsers refuse it only because of script injection, and we
     // run no scripts.
@@ -319,6 +326,17 @@ mod tests {
         assert_eq!(text, "<p>Grüße aus Köln</p>");
         let (text, _) = decode(b"", None);
         assert_eq!(text, "");
+    }
+
+    #[test]
+    fn undeclared_seven_bit_iso_2022_jp_is_still_sniffed() {
+        // Valid UTF-8 bytes (all 7-bit), yet not UTF-8: the shortcut must not take them.
+        let html = "<html><body><p>東京で記者会見が開かれ、首相は新しい経済政策について説明した。</p></body></html>";
+        let bytes = encode(encoding_rs::ISO_2022_JP, html);
+        assert!(std::str::from_utf8(&bytes).is_ok());
+        let (text, enc) = decode(&bytes, None);
+        assert_eq!(enc, encoding_rs::ISO_2022_JP);
+        assert_eq!(text, html);
     }
 
     #[test]

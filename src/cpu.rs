@@ -72,6 +72,19 @@ pub fn process_total() -> Option<f64> {
         .map(|t| t.as_duration().as_secs_f64())
 }
 
+/// The most memory this process has held resident so far, in KiB (Linux's `VmHWM`).
+pub fn peak_rss_kib() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))?
+        .trim()
+        .trim_end_matches("kB")
+        .trim()
+        .parse()
+        .ok()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -90,5 +103,11 @@ mod tests {
             get(&after).unwrap_or(0.0) - get(&before).unwrap_or(0.0)
         };
         assert!(gained("extract") > 0.0);
+    }
+
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn peak_rss_is_read_on_linux() {
+        assert!(peak_rss_kib().is_some_and(|k| k > 0));
     }
 }

@@ -6,7 +6,7 @@
 //! ```text
 //! feeds ──poll──▶ entries ──topic match──▶ articles ──fetch+extract──▶ versions
 //!                                                                        │ diff + classify
-//!                                           email ◀── outbox ◀── alerts ◀┘
+//!                                  email, webhooks ◀── outbox ◀── alerts ◀┘
 //! ```
 //!
 //! - [`config`]: the TOML config, its validation and defaults.
@@ -22,7 +22,7 @@
 //! - [`diff`]: tokenising, word diffs, change classification and rendering.
 //! - [`store`]: SQLite: schema, migrations, and every SQL statement.
 //! - [`watch`]: one cycle of work: poll due feeds, check due articles, record versions.
-//! - [`alert`]: the outbox → email messages → transports.
+//! - [`alert`]: the outbox → email messages → transports, and → signed webhook requests.
 //! - [`archive`]: evidence: kept responses, WARC export, archive snapshots.
 //! - [`daemon`]: the long-running service around [`watch`]: signals, reload, systemd,
 //!   the mailer it owns, and the `/healthz` + `/metrics` endpoint ([`daemon::endpoint`]).

@@ -8,7 +8,7 @@
 
 use std::fmt;
 
-use unicode_normalization::UnicodeNormalization;
+use unicode_normalization::{IsNormalized, UnicodeNormalization, is_nfc_quick};
 
 /// One version of an article's text: its headline and its paragraphs.
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
@@ -209,9 +209,20 @@ pub fn is_invisible(c: char) -> bool {
 /// Normalises one paragraph: NFC, invisible characters removed, every run of whitespace
 /// (NBSP and the other Unicode spaces included) folded into one space, trimmed.
 pub fn normalize(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
+    // Composing is costly and almost never changes anything: ASCII is always NFC, and the
+    // quick check answers for nearly all other text without composing it.
+    if s.is_ascii() || is_nfc_quick(s.chars()) == IsNormalized::Yes {
+        fold(s.chars(), s.len())
+    } else {
+        fold(s.nfc(), s.len())
+    }
+}
+
+/// Drops invisible characters and folds whitespace runs into one space, trimmed.
+fn fold(chars: impl Iterator<Item = char>, len: usize) -> String {
+    let mut out = String::with_capacity(len);
     let mut pending_space = false;
-    for c in s.nfc() {
+    for c in chars {
         if is_invisible(c) {
             continue;
         }

@@ -1,4 +1,5 @@
-//! Alert email: turning a detected change into a message and handing it to a transport.
+//! Alerts leaving: a detected change as an email message handed to a transport, or as a
+//! webhook request POSTed to a receiver.
 //!
 //! The store decides *what* to send (the outbox); this module decides *how it looks* and
 //! *how it leaves*:
@@ -15,6 +16,8 @@
 //!   permanent failures and digests.
 //! - [`failure`]: the sorting of failures into [`SendError::Temporary`] (keep queued,
 //!   retry) and [`SendError::Permanent`] (mark failed), with texts a user can act on.
+//! - [`webhook`]: the other channel: the outbox's webhook rows POSTed, signed, retried;
+//!   [`webhook_payload`] writes an alert as a `json`, `slack` or `ntfy` request.
 //!
 //! Nothing here reads the database or logs a secret: the SMTP password is read once in
 //! [`Mailer::from_config`] and lives only inside lettre's credentials, whose `Debug` is
@@ -26,6 +29,8 @@ pub mod failure;
 pub mod message;
 pub mod outbox;
 pub mod transport;
+pub mod webhook;
+pub mod webhook_payload;
 
 use std::path::PathBuf;
 
@@ -33,6 +38,7 @@ pub use body::{html_body, text_body};
 pub use message::{AlertKind, AlertMail, build, build_digest, message_id, subject};
 pub use outbox::{DeliveryReport, alert_mail, deliver_due, deliver_due_until, resend};
 pub use transport::{Mailer, SendError, test_email};
+pub use webhook::Webhooks;
 
 /// Why an alert message or a mailer could not be built. These are problems of data or
 /// config, found before anything is sent; failures while sending are [`SendError`]s.

@@ -1,7 +1,8 @@
-//! The sender: drains the outbox in order, exactly once.
+//! The mail sender: drains the outbox's email rows in order, exactly once.
 //!
 //! Alerts are written to the outbox in the same transaction as the version they report
-//! (see `Store::record_check`), one row per recipient. This module turns due rows into
+//! (see `Store::record_check`), one row per recipient (and one per webhook, which
+//! [`webhook`](super::webhook) sends). This module turns due rows into
 //! messages, hands them to the [`Mailer`], and marks a row sent only after the transport
 //! accepted it: a temporary failure keeps it queued with exponential backoff, a
 //! permanent one marks it failed with the server's answer. A crash between the send and
@@ -25,7 +26,7 @@ use tokio_util::sync::CancellationToken;
 use super::{AlertKind, AlertMail, Mailer, SendError, build, build_digest, coverage};
 use crate::config::Config;
 use crate::diff::{self, render};
-use crate::store::{AlertRow, CoverageRow, Db, OutboxRow, VersionRow};
+use crate::store::{AlertRow, Channel, CoverageRow, Db, OutboxRow, VersionRow};
 use crate::text::Copy;
 
 /// The first retry waits this long; each further one twice as long …
@@ -40,9 +41,9 @@ pub struct DeliveryReport {
     pub attempted: usize,
     /// Deliveries (outbox rows) marked sent in this pass.
     pub sent: usize,
-    /// Deliveries still queued after it, over the whole outbox.
+    /// Deliveries still queued after it, over the whole outbox (this channel's rows).
     pub queued: usize,
-    /// Deliveries failed for good, over the whole outbox.
+    /// Deliveries failed for good, over the whole outbox (this channel's rows).
     pub failed: usize,
 }
 
@@ -277,7 +278,7 @@ pub async fn deliver_due_until(
             }
         }
     }
-    let (queued, _, failed) = db.call(|s| s.outbox_counts()).await?;
+    let (queued, _, failed) = db.call(|s| s.outbox_counts_on(Channel::Email)).await?;
     report.queued = queued as usize;
     report.failed = failed as usize;
     Ok(report)
@@ -371,9 +372,12 @@ pub async fn resend(
     for a in alerts {
         let recipients: Vec<String> = match to {
             Some(t) => vec![t.to_string()],
-            None if !a.deliveries.is_empty() => {
-                a.deliveries.iter().map(|d| d.recipient.clone()).collect()
-            }
+            None if a.deliveries.iter().any(|d| d.channel == Channel::Email) => a
+                .deliveries
+                .iter()
+                .filter(|d| d.channel == Channel::Email)
+                .map(|d| d.recipient.clone())
+                .collect(),
             None => config
                 .email
                 .to

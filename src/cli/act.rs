@@ -1,5 +1,5 @@
 //! Commands that do something: `run`, `poll`, `check`, `track`, `test-email`,
-//! `extract`, and `replay --email`.
+//! `test-webhook`, `extract`, and `replay --email`.
 
 use std::path::Path;
 use std::sync::Arc;
@@ -8,6 +8,7 @@ use anyhow::Context;
 use chrono::Utc;
 
 use super::{Ctx, UsageError, emit, emit_json};
+use crate::alert::{Webhooks, webhook};
 use crate::config::{Config, Transport};
 use crate::extract;
 use crate::feed::canonical_url;
@@ -18,11 +19,15 @@ use crate::watch::{CycleReport, Watcher};
 
 pub async fn run(ctx: &Ctx) -> anyhow::Result<()> {
     let config = ctx.config()?;
+    // The service signs what it sends: an unset secret variable is a config error now,
+    // not a queue of unsendable webhooks later.
+    Webhooks::from_config(&config)?;
     crate::daemon::run_with_signals(ctx.config_path.clone(), config).await
 }
 
 pub async fn poll(ctx: &Ctx, all: bool, json: bool) -> anyhow::Result<()> {
     let config = ctx.config()?;
+    let hooks = Webhooks::from_config(&config)?;
     let db = ctx.db(&config)?;
     let watcher = Watcher::new(config.clone(), db.clone())?;
     let report = watcher.cycle(all).await?;
@@ -30,10 +35,20 @@ pub async fn poll(ctx: &Ctx, all: bool, json: bool) -> anyhow::Result<()> {
     let archive =
         crate::archive::submit_due(&config, &db, &watcher.http, watcher.clock.now()).await?;
     let mail = crate::alert::deliver_due(&config, &db, watcher.clock.now()).await?;
+    let webhooks = crate::alert::webhook::deliver_due_until(
+        &config,
+        &db,
+        &watcher.http,
+        Ok(&hooks),
+        watcher.clock.now(),
+        &Default::default(),
+    )
+    .await?;
     if json {
         return emit_json(&serde_json::json!({
             "cycle": report,
             "mail": mail,
+            "webhooks": webhooks,
             "archive": archive,
             "cpu_seconds": cpu_seconds(),
         }));
@@ -56,6 +71,12 @@ pub async fn poll(ctx: &Ctx, all: bool, json: bool) -> anyhow::Result<()> {
         mail.queued,
         mail.failed,
     );
+    if !config.webhooks.is_empty() {
+        out.push_str(&format!(
+            "webhooks: {} sent, {} queued, {} failed\n",
+            webhooks.sent, webhooks.queued, webhooks.failed
+        ));
+    }
     out.push_str(&busy_note(&report));
     if archive.attempted > 0 {
         out.push_str(&format!(
@@ -111,6 +132,8 @@ fn plural(n: usize) -> &'static str {
 
 pub fn check(ctx: &Ctx) -> anyhow::Result<()> {
     let config = ctx.config()?;
+    // `check` vouches for the config `run` will load, secrets included.
+    Webhooks::from_config(&config)?;
     emit(&describe(&config))
 }
 
@@ -146,6 +169,28 @@ fn describe(config: &Config) -> String {
             .map(|d| format!(", digest every {}", humanize(d.0)))
             .unwrap_or_default()
     ));
+    for h in &config.webhooks {
+        out.push_str(&format!(
+            "webhook: {} <{}>: {}{}, {}\n",
+            h.name.get_ref(),
+            webhook::shown_url(h.url.get_ref()),
+            h.format.as_str(),
+            if h.secret_env.is_some() {
+                ", signed"
+            } else {
+                ""
+            },
+            match &h.topics {
+                None => "every topic".to_string(),
+                Some(list) => list
+                    .get_ref()
+                    .iter()
+                    .map(|t| t.get_ref().as_str())
+                    .collect::<Vec<_>>()
+                    .join(", "),
+            }
+        ));
+    }
     out.push_str(&format!(
         "revisit: {} then every {} until {} after the last change\n\n",
         config
@@ -366,6 +411,46 @@ pub async fn test_email(ctx: &Ctx, to: Option<&str>) -> anyhow::Result<()> {
     emit(&format!("sent; the server answered: {answer}\n"))
 }
 
+/// `test-webhook NAME`: sends a test document to one webhook now, outside the outbox.
+pub async fn test_webhook(ctx: &Ctx, name: &str) -> anyhow::Result<()> {
+    let config = ctx.config()?;
+    let hooks = Webhooks::from_config(&config)?;
+    let Some(hook) = hooks.get(name) else {
+        let known: Vec<&str> = config
+            .webhooks
+            .iter()
+            .map(|h| h.name.get_ref().as_str())
+            .collect();
+        return Err(UsageError(format!(
+            "no [[webhook]] is named {name:?} in {} (configured: {})",
+            config.path.display(),
+            if known.is_empty() {
+                "none".to_string()
+            } else {
+                known.join(", ")
+            }
+        ))
+        .into());
+    };
+    let http = Fetcher::new(&config.http, crate::clock::Clock::new(), Default::default())?;
+    let report = webhook::test_webhook(&http, hook, Utc::now()).await;
+    match report.outcome {
+        webhook::Outcome::Delivered(answer) => emit(&format!(
+            "sent a test document to {} ({}, delivery {}); it answered {answer}\n",
+            hook.name,
+            webhook::shown_url(&hook.url),
+            report.delivery
+        )),
+        webhook::Outcome::Retry { error, .. } | webhook::Outcome::Failed(error) => {
+            anyhow::bail!(
+                "the test document to webhook {} ({}) was not accepted: {error}",
+                hook.name,
+                webhook::shown_url(&hook.url)
+            )
+        }
+    }
+}
+
 /// `replay --email`: sends the selected alerts again.
 pub async fn resend(
     _ctx: &Ctx,
@@ -378,12 +463,16 @@ pub async fn resend(
     emit(&format!("sent {n} message{} again\n", plural(n)))
 }
 
-/// CPU seconds this process spent, in all and per stage (see [`crate::cpu`]): what a
-/// cycle costs, read off the run itself.
+/// CPU seconds this process spent, in all and per stage (see [`crate::cpu`]), and its
+/// peak memory: what a cycle costs, read off the run itself.
 fn cpu_seconds() -> serde_json::Value {
     let mut stages = serde_json::Map::new();
     for (name, secs) in crate::cpu::totals() {
         stages.insert(name.into(), secs.into());
     }
-    serde_json::json!({ "total": crate::cpu::process_total(), "stages": stages })
+    serde_json::json!({
+        "total": crate::cpu::process_total(),
+        "stages": stages,
+        "peak_rss_kib": crate::cpu::peak_rss_kib(),
+    })
 }

@@ -466,7 +466,7 @@ pub async fn replay(ctx: &Ctx, args: ReplayArgs) -> anyhow::Result<()> {
             a.kind.to_string()
         };
         out.push_str(&format!(
-            "== {}  article {}  v{} → v{}  {}  [{}]\n{}\n{}\n\n",
+            "== {}  article {}  v{} → v{}  {}  [{}]\n{}\n{}\n{}\n",
             human_time(a.created),
             a.article_id,
             a.from_version,
@@ -474,7 +474,8 @@ pub async fn replay(ctx: &Ctx, args: ReplayArgs) -> anyhow::Result<()> {
             what,
             delivery_summary(a),
             new.copy.headline,
-            a.url
+            a.url,
+            delivery_lines(a)
         ));
         if a.kind == AlertKind::Removed {
             out.push_str("the page is gone (404/410); redline stopped revisiting it\n\n");
@@ -516,19 +517,46 @@ pub async fn alert_versions(db: &Db, a: &AlertRow) -> anyhow::Result<(VersionRow
     }
 }
 
+/// The alert's deliveries counted by state: `2 sent, 1 failed`.
 fn delivery_summary(a: &AlertRow) -> String {
     if a.deliveries.is_empty() {
         return "no recipients".into();
     }
-    a.deliveries
+    DeliveryStatus::ALL
         .iter()
-        .map(|d| match (d.status, &d.last_error) {
-            (DeliveryStatus::Failed, Some(e)) => format!("{}: failed: {e}", d.recipient),
-            (DeliveryStatus::Queued, Some(e)) => {
-                format!("{}: queued, last error: {e}", d.recipient)
-            }
-            (s, _) => format!("{}: {s}", d.recipient),
+        .filter_map(|s| {
+            let n = a.deliveries.iter().filter(|d| d.status == *s).count();
+            (n > 0).then(|| format!("{n} {s}"))
         })
         .collect::<Vec<_>>()
-        .join("; ")
+        .join(", ")
+}
+
+/// One line per target (each email recipient, each webhook): its state, the attempts,
+/// and the reason of a failure or of the last retry.
+fn delivery_lines(a: &AlertRow) -> String {
+    let mut out = String::new();
+    for d in &a.deliveries {
+        let tries = match d.attempts {
+            1 => "1 attempt".to_string(),
+            n => format!("{n} attempts"),
+        };
+        let state = match (d.status, &d.last_error) {
+            (DeliveryStatus::Failed, Some(e)) => format!("failed after {tries}: {e}"),
+            (DeliveryStatus::Queued, Some(e)) => format!(
+                "queued ({tries}, next {}), last error: {e}",
+                human_time(d.next_attempt)
+            ),
+            (DeliveryStatus::Queued, None) => "queued".to_string(),
+            (DeliveryStatus::Sent, _) => match (&d.sent, &d.answer) {
+                (Some(at), Some(answer)) => {
+                    format!("sent {} ({tries}): {answer}", human_time(*at))
+                }
+                _ => format!("sent ({tries})"),
+            },
+            (s, None) => format!("{s} ({tries})"),
+        };
+        out.push_str(&format!("  {} {}: {state}\n", d.channel, d.recipient));
+    }
+    out
 }

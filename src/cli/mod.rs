@@ -193,6 +193,11 @@ pub enum Command {
         #[arg(long, value_name = "ADDR")]
         to: Option<String>,
     },
+    /// Send a test document to a configured webhook now (not through the outbox) and print its answer
+    TestWebhook {
+        /// The `[[webhook]]` name
+        name: String,
+    },
     /// Print the stored copy redline would keep for a page (URL or file)
     Extract {
         /// An http(s) URL, or a path to a saved HTML file
@@ -326,6 +331,7 @@ async fn run(command: Command, ctx: Ctx) -> anyhow::Result<ExitCode> {
             headline,
         } => act::track(&ctx, &url, file.as_deref(), topic, headline).await,
         Command::TestEmail { to } => act::test_email(&ctx, to.as_deref()).await,
+        Command::TestWebhook { name } => act::test_webhook(&ctx, &name).await,
         Command::Extract { source } => act::extract(&ctx, &source).await,
         Command::Coverage {
             topic,

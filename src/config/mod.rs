@@ -19,6 +19,7 @@ mod schedule;
 mod state;
 mod topic;
 mod units;
+mod webhook;
 
 pub use archive::ArchiveConfig;
 pub use compiled::{Compiled, FeedRules};
@@ -32,6 +33,7 @@ pub use schedule::ScheduleConfig;
 pub use state::StateConfig;
 pub use topic::TopicConfig;
 pub use units::{Dur, Percent, Size, parse_duration};
+pub use webhook::{WebhookConfig, WebhookFormat};
 
 use crate::topic::like::LikeTopic;
 
@@ -79,6 +81,9 @@ pub struct Config {
     /// Evidence: the page bytes kept with each version, independent snapshots.
     #[serde(default)]
     pub archive: ArchiveConfig,
+    /// HTTP endpoints alerts are POSTed to besides email.
+    #[serde(default, rename = "webhook")]
+    pub webhooks: Vec<WebhookConfig>,
     /// Where the config was read from (not a key).
     #[serde(skip)]
     pub path: PathBuf,
@@ -156,6 +161,7 @@ impl Config {
         self.validate_feeds(&topic_names, &mut compiled)?;
         self.validate_email()?;
         self.validate_archive()?;
+        self.validate_webhooks(&topic_names)?;
         Ok(compiled)
     }
 

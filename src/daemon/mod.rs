@@ -1,13 +1,14 @@
 //! The long-running service around [`watch`](crate::watch): cycles on schedule, mail
-//! delivery, config reload, and a clean stop.
+//! and webhook delivery, config reload, and a clean stop.
 //!
 //! [`run`] takes its shutdown signal and its reload requests as arguments, so tests drive
 //! the real loop; [`run_with_signals`] wires them to SIGTERM/SIGINT and SIGHUP. A reload
 //! that finds a broken config logs why and keeps the old one.
 //!
 //! The daemon owns the long-lived resources: the counters, the `/metrics` endpoint
-//! ([`endpoint`]), and the [`Mailer`] (built once per config, rebuilt at a reload, so the
-//! SMTP pool and the password file are not set up again for every pass).
+//! ([`endpoint`]), the [`Mailer`] and the [`Webhooks`] (built once per config, rebuilt
+//! at a reload, so the SMTP pool, the password file and the webhook secrets are not set
+//! up again for every pass).
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -18,7 +19,7 @@ use sd_notify::NotifyState;
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
-use crate::alert::Mailer;
+use crate::alert::{Mailer, Webhooks};
 use crate::clock::Clock;
 use crate::config::Config;
 use crate::metrics::Metrics;
@@ -33,6 +34,16 @@ fn mailer_for(config: &Config) -> Result<Mailer, String> {
     Mailer::from_config(config).map_err(|e| {
         let e = e.to_string();
         tracing::error!("cannot set up mail delivery: {e}");
+        e
+    })
+}
+
+/// The webhooks for a config with their secrets read, or why there are none (their
+/// deliveries then stay queued with this as the reason).
+fn webhooks_for(config: &Config) -> Result<Webhooks, String> {
+    Webhooks::from_config(config).map_err(|e| {
+        let e = e.to_string();
+        tracing::error!("cannot set up webhooks: {e}");
         e
     })
 }
@@ -57,6 +68,7 @@ pub async fn run(
     let clock = Clock::new();
     let mut watcher = Watcher::with_clock(config.clone(), db.clone(), clock, metrics.clone())?;
     let mut mailer = mailer_for(&config);
+    let mut webhooks = webhooks_for(&config);
     if let Some(listen) = &config.http.listen {
         // Validation checked the address; binding can still fail (in use).
         let addr: std::net::SocketAddr = listen.get_ref().parse()?;
@@ -149,6 +161,21 @@ pub async fn run(
             Ok(_) => {}
             Err(e) => tracing::error!("mail delivery failed: {e:#}"),
         }
+        // Webhooks the same way: the request in hand is finished and recorded.
+        match crate::alert::webhook::deliver_due_until(
+            &watcher.config,
+            &db,
+            &watcher.http,
+            webhooks.as_ref(),
+            watcher.clock.now(),
+            &shutdown,
+        )
+        .await
+        {
+            Ok(hooks) if hooks.attempted > 0 => tracing::info!(?hooks, "webhooks delivered"),
+            Ok(_) => {}
+            Err(e) => tracing::error!("webhook delivery failed: {e:#}"),
+        }
         if shutdown.is_cancelled() {
             break;
         }
@@ -159,14 +186,20 @@ pub async fn run(
             () = shutdown.cancelled() => break,
             Some(()) = reload.recv() => {
                 notify(&[NotifyState::Reloading]);
-                match Config::load(&config_path) {
-                    Ok(new) => match Watcher::with_clock(Arc::new(new), db.clone(), clock, metrics.clone()) {
+                // A webhook secret that is no longer set makes the new config unusable.
+                let loaded = Config::load(&config_path).and_then(|c| {
+                    let hooks = Webhooks::from_config(&c)?;
+                    Ok((c, hooks))
+                });
+                match loaded {
+                    Ok((new, hooks)) => match Watcher::with_clock(Arc::new(new), db.clone(), clock, metrics.clone()) {
                         Ok(w) => {
                             tracing::info!(feeds = w.config.feeds.len(), topics = w.config.topics.len(), "config reloaded");
                             if w.config.http.listen.as_ref().map(|l| l.get_ref()) != watcher.config.http.listen.as_ref().map(|l| l.get_ref()) {
                                 tracing::warn!("http.listen changed: it takes effect at the next restart");
                             }
                             mailer = mailer_for(&w.config);
+                            webhooks = Ok(hooks);
                             watcher = w;
                         }
                         Err(e) => tracing::error!("config reload failed, keeping the old one: {e}"),

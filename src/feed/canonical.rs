@@ -26,7 +26,9 @@ pub fn declared_canonical(html: &str, page: &Url) -> Option<String> {
 
 /// The canonical address as declared, resolved against `page`, not yet judged.
 fn declared(html: &str, page: &Url) -> Option<String> {
-    let doc = dom_query::Document::from(html);
+    // The declaration lives in the head: parsing only that part spares a second parse of
+    // the whole page beside the extractor's.
+    let doc = dom_query::Document::from(&html[..head_end(html)]);
     let canonical = doc.select("link[rel][href]").nodes().iter().find_map(|n| {
         let rel = n.attr("rel")?;
         rel.split_ascii_whitespace()
@@ -45,6 +47,20 @@ fn declared(html: &str, page: &Url) -> Option<String> {
             .and_then(|n| n.attr("content"))
     })?;
     canonical_url(&href, Some(page))
+}
+
+/// Where the head of a page ends: the first `</head` or `<body` tag (in any case), else
+/// the end of the page.
+fn head_end(html: &str) -> usize {
+    let bytes = html.as_bytes();
+    html.match_indices('<')
+        .map(|(i, _)| i)
+        .find(|&i| {
+            let tag = &bytes[i + 1..bytes.len().min(i + 6)];
+            tag.eq_ignore_ascii_case(b"/head")
+                || tag[..tag.len().min(4)].eq_ignore_ascii_case(b"body")
+        })
+        .unwrap_or(html.len())
 }
 
 /// The site a host belongs to: the host without a leading `www.`, `m.`, `mobile.` or
@@ -169,6 +185,23 @@ mod tests {
             Some("https://www.example.org/world/putin-china-weapons")
         );
         assert_eq!(declared_canonical(&page(""), &amp), None);
+    }
+
+    #[test]
+    fn only_the_head_is_read() {
+        let here = url("https://www.example.org/world/putin-china-weapons-amp");
+        let canonical =
+            r#"<link rel="canonical" href="https://www.example.org/world/putin-china-weapons">"#;
+        let html = format!("<HTML><HEAD>{canonical}</HEAD><BODY><p>Text</p></BODY></HTML>");
+        assert_eq!(head_end(&html), html.find("</HEAD>").expect("head"));
+        assert!(declared_canonical(&html, &here).is_some());
+        // No head element at all: the whole page is read.
+        let bare = format!("{canonical}<p>Text</p>");
+        assert_eq!(head_end(&bare), bare.len());
+        assert!(declared_canonical(&bare, &here).is_some());
+        // A link in the body is not the page's declaration.
+        let late = format!("<html><head></head><body>{canonical}</body></html>");
+        assert!(declared_canonical(&late, &here).is_none());
     }
 
     #[test]

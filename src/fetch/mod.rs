@@ -78,6 +78,19 @@ impl Page {
     }
 }
 
+/// How much of a POST's answer is kept.
+const POSTED_ANSWER: usize = 1024;
+
+/// The answer to a POST: any status.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Posted {
+    pub status: u16,
+    /// `Retry-After` (seconds or an HTTP date), when the server sent one.
+    pub retry_after: Option<Duration>,
+    /// The start of the body (at most 1 KiB), lossily decoded.
+    pub answer: String,
+}
+
 /// The outcome of a GET that did not fail.
 #[derive(Debug, Clone)]
 pub enum Fetched {
@@ -244,6 +257,53 @@ impl Fetcher {
     /// resolves to, unless `http.allow_private`.
     pub async fn get_public(&self, url: &Url, v: &Validators) -> Result<Fetched, FetchError> {
         self.get_with(Origin::Link, url, v).await
+    }
+
+    /// POSTs `body` with `headers` to a URL the user configured (a webhook), through the
+    /// same client and limits as every request. Its addresses are not checked: a webhook
+    /// on a private network is the user's choice, like an SMTP host. Redirects are not
+    /// followed (a POST is not repeated elsewhere). Any status is an answer; only a
+    /// request that got none is an error.
+    pub async fn post(
+        &self,
+        url: &Url,
+        headers: &[(String, String)],
+        body: Vec<u8>,
+    ) -> Result<Posted, FetchError> {
+        guard::check_scheme(url)?;
+        let host = url.host_str().unwrap_or("").to_string();
+        let _global = self
+            .global
+            .acquire()
+            .await
+            .map_err(|e| FetchError::Network(e.to_string()))?;
+        let host_sem = self.host_semaphore(&host);
+        let _host = host_sem
+            .acquire()
+            .await
+            .map_err(|e| FetchError::Network(e.to_string()))?;
+        let mut req = self.client.post(url.clone()).body(body);
+        for (name, value) in headers {
+            req = req.header(name.as_str(), value.as_str());
+        }
+        // The URL stays out of the error: a webhook's often holds its secret.
+        let mut resp = req.send().await.map_err(|e| classify(e.without_url()))?;
+        let status = resp.status().as_u16();
+        let retry_after = retry_after(resp.headers(), self.clock.now());
+        // The start of the answer is kept to explain a refusal; the rest is not read.
+        let mut answer = Vec::new();
+        while answer.len() < POSTED_ANSWER {
+            match resp.chunk().await {
+                Ok(Some(chunk)) => answer.extend_from_slice(&chunk),
+                Ok(None) | Err(_) => break,
+            }
+        }
+        answer.truncate(POSTED_ANSWER);
+        Ok(Posted {
+            status,
+            retry_after,
+            answer: String::from_utf8_lossy(&answer).into_owned(),
+        })
     }
 
     async fn get_with(

@@ -1,11 +1,12 @@
-//! Alerts and the outbox: one alert per detected change, one outbox row per recipient,
-//! written in the same transaction as the version (see `record_check`) and drained by
-//! the sender, which marks a row sent only after the mail server accepted it.
+//! Alerts and the outbox: one alert per detected change, one outbox row per target (an
+//! email recipient or a webhook), written in the same transaction as the version (see
+//! `record_check`) and drained by the senders, which mark a row sent only after the mail
+//! server or the webhook accepted it.
 
 use chrono::{DateTime, Utc};
 use rusqlite::{OptionalExtension, Row};
 
-use super::kinds::{AlertKind, DeliveryStatus};
+use super::kinds::{AlertKind, Channel, DeliveryStatus};
 use super::{Result, Store, opt_ts, parse_ts, ts};
 use crate::diff::Labels;
 
@@ -26,13 +27,40 @@ pub struct AlertRow {
     pub deliveries: Vec<OutboxRow>,
 }
 
-/// One recipient's copy of an alert.
+/// Where one copy of an alert goes: an email address, or a webhook by name.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Target {
+    pub channel: Channel,
+    /// The email address, or the `[[webhook]]` name.
+    pub name: String,
+}
+
+impl Target {
+    pub fn email(address: impl Into<String>) -> Target {
+        Target {
+            channel: Channel::Email,
+            name: address.into(),
+        }
+    }
+
+    pub fn webhook(name: impl Into<String>) -> Target {
+        Target {
+            channel: Channel::Webhook,
+            name: name.into(),
+        }
+    }
+}
+
+/// One target's copy of an alert.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct OutboxRow {
     #[serde(skip)]
     pub id: i64,
     #[serde(skip)]
     pub alert_id: i64,
+    /// `email` or `webhook`.
+    pub channel: Channel,
+    /// The email address, or the webhook's name.
     pub recipient: String,
     pub status: DeliveryStatus,
     pub attempts: i64,
@@ -48,6 +76,7 @@ impl OutboxRow {
         Ok(OutboxRow {
             id: r.get("id")?,
             alert_id: r.get("alert_id")?,
+            channel: r.get("channel")?,
             recipient: r.get("recipient")?,
             status: r.get("status")?,
             attempts: r.get("attempts")?,
@@ -97,7 +126,7 @@ impl Store {
     fn with_deliveries(&self, mut alerts: Vec<AlertRow>) -> Result<Vec<AlertRow>> {
         let mut stmt = self
             .conn
-            .prepare("SELECT * FROM outbox WHERE alert_id = ?1 ORDER BY recipient")?;
+            .prepare("SELECT * FROM outbox WHERE alert_id = ?1 ORDER BY channel, recipient")?;
         for a in &mut alerts {
             a.deliveries = stmt
                 .query_map([a.id], OutboxRow::from_row)?
@@ -146,16 +175,66 @@ impl Store {
         )?)
     }
 
-    /// Queued outbox rows due by `now` and claimed by no live process, oldest alert
-    /// first. A row must still be claimed ([`Store::claim_outbox`]) before it is sent.
+    /// Queued email rows of the outbox due by `now` and claimed by no live process,
+    /// oldest alert first. A row must still be claimed ([`Store::claim_outbox`]) before
+    /// it is sent.
     pub fn due_outbox(&self, now: DateTime<Utc>) -> Result<Vec<OutboxRow>> {
+        self.due_on(Channel::Email, now)
+    }
+
+    /// Like [`Store::due_outbox`], for the webhook rows.
+    pub fn due_webhooks(&self, now: DateTime<Utc>) -> Result<Vec<OutboxRow>> {
+        self.due_on(Channel::Webhook, now)
+    }
+
+    fn due_on(&self, channel: Channel, now: DateTime<Utc>) -> Result<Vec<OutboxRow>> {
         let mut stmt = self.conn.prepare(
-            "SELECT * FROM outbox WHERE status = 'queued' AND next_attempt_at <= ?1
+            "SELECT * FROM outbox WHERE channel = ?2 AND status = 'queued' AND next_attempt_at <= ?1
                AND (claimed_until IS NULL OR claimed_until <= ?1)
              ORDER BY alert_id, id",
         )?;
-        let rows = stmt.query_map([ts(now)], OutboxRow::from_row)?;
+        let rows = stmt.query_map((ts(now), channel), OutboxRow::from_row)?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// The request a webhook row was first tried with (headers as JSON, body), if it
+    /// has been tried.
+    pub fn webhook_request(&self, id: i64) -> Result<Option<(String, Vec<u8>)>> {
+        let row: Option<(Option<String>, Option<Vec<u8>>)> = self
+            .conn
+            .query_row(
+                "SELECT request_headers, request_body FROM outbox WHERE id = ?1",
+                [id],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .optional()?;
+        Ok(match row {
+            Some((Some(h), Some(b))) => Some((h, b)),
+            _ => None,
+        })
+    }
+
+    /// Keeps the request built for a webhook row's first try, unless one is kept
+    /// already; returns the one kept, which every try sends.
+    pub fn keep_webhook_request(
+        &mut self,
+        id: i64,
+        headers: &str,
+        body: &[u8],
+    ) -> Result<(String, Vec<u8>)> {
+        let tx = self.write()?;
+        tx.execute(
+            "UPDATE outbox SET request_headers = ?2, request_body = ?3
+             WHERE id = ?1 AND request_body IS NULL",
+            (id, headers, body),
+        )?;
+        let kept = tx.query_row(
+            "SELECT request_headers, request_body FROM outbox WHERE id = ?1",
+            [id],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )?;
+        tx.commit()?;
+        Ok(kept)
     }
 
     /// The earliest retry time of a queued outbox row, if any.
@@ -171,9 +250,19 @@ impl Store {
 
     /// Counts of outbox rows by status: (queued, sent, failed).
     pub fn outbox_counts(&self) -> Result<(i64, i64, i64)> {
+        self.counts_where(None)
+    }
+
+    /// Counts of one channel's outbox rows by status: (queued, sent, failed).
+    pub fn outbox_counts_on(&self, channel: Channel) -> Result<(i64, i64, i64)> {
+        self.counts_where(Some(channel))
+    }
+
+    fn counts_where(&self, channel: Option<Channel>) -> Result<(i64, i64, i64)> {
         Ok(self.conn.query_row(
-            "SELECT COALESCE(SUM(status = 'queued'), 0), COALESCE(SUM(status = 'sent'), 0), COALESCE(SUM(status = 'failed'), 0) FROM outbox",
-            [],
+            "SELECT COALESCE(SUM(status = 'queued'), 0), COALESCE(SUM(status = 'sent'), 0), COALESCE(SUM(status = 'failed'), 0)
+             FROM outbox WHERE ?1 IS NULL OR channel = ?1",
+            [channel],
             |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
         )?)
     }

@@ -10,7 +10,7 @@ use rusqlite::{OptionalExtension, Row, Transaction};
 
 use super::addresses::{self, AddressCheck, Upserted, Via};
 use super::kinds::{AlertKind, ArticleState, Quiet};
-use super::{Result, Store, opt_ts, parse_ts, ts};
+use super::{Result, Store, Target, opt_ts, parse_ts, ts};
 use crate::archive::RawPage;
 use crate::diff::{CopyDiff, Labels};
 use crate::text::{Copy, Provenance, Source};
@@ -216,9 +216,9 @@ pub struct CheckUpdate {
     pub last_modified: Option<String>,
     pub title: Option<String>,
     pub version: Option<NewVersion>,
-    /// An alert of this kind to queue for these recipients. A `reworded` alert goes from
-    /// the previous version to the one recorded here.
-    pub alert: Option<(AlertKind, Vec<String>)>,
+    /// An alert of this kind to queue for these targets (email recipients and webhooks).
+    /// A `reworded` alert goes from the previous version to the one recorded here.
+    pub alert: Option<(AlertKind, Vec<Target>)>,
     pub state: ArticleState,
     pub next_check: Option<DateTime<Utc>>,
     pub revisit_step: i64,
@@ -517,10 +517,10 @@ impl Store {
                 (u.article_id, kind, from, to, ts(u.at)),
             )?;
             let alert_id = tx.last_insert_rowid();
-            for r in recipients {
+            for t in recipients {
                 tx.execute(
-                    "INSERT OR IGNORE INTO outbox (alert_id, recipient, next_attempt_at) VALUES (?1, ?2, ?3)",
-                    (alert_id, r, ts(u.at)),
+                    "INSERT OR IGNORE INTO outbox (alert_id, channel, recipient, next_attempt_at) VALUES (?1, ?2, ?3, ?4)",
+                    (alert_id, t.channel, &t.name, ts(u.at)),
                 )?;
             }
             out.alert = Some(alert_id);
@@ -753,12 +753,32 @@ mod tests {
         u.version = Some(version("two"));
         u.alert = Some((
             AlertKind::Reworded,
-            vec!["a@x.example".into(), "b@x.example".into()],
+            vec![
+                Target::email("a@x.example"),
+                Target::email("b@x.example"),
+                Target::webhook("desk"),
+            ],
         ));
         let second = s.record_check(&u).expect("record");
         assert_eq!(second.version, Some(2));
         let alerts = s.alerts(&Default::default()).expect("alerts");
         assert_eq!(alerts.len(), 1);
+        let targets: Vec<(&str, &str)> = alerts[0]
+            .deliveries
+            .iter()
+            .map(|d| (d.channel.as_str(), d.recipient.as_str()))
+            .collect();
+        assert_eq!(
+            targets,
+            [
+                ("email", "a@x.example"),
+                ("email", "b@x.example"),
+                ("webhook", "desk")
+            ]
+        );
+        // Each sender sees only its own rows.
+        assert_eq!(s.due_outbox(now).expect("due").len(), 2);
+        assert_eq!(s.due_webhooks(now).expect("due").len(), 1);
         assert_eq!((alerts[0].from_version, alerts[0].to_version), (1, 2));
         assert_eq!(s.versions(id).expect("versions").len(), 2);
         assert_eq!(

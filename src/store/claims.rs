@@ -193,7 +193,12 @@ mod tests {
                 diff: None,
                 provenance: Default::default(),
             }),
-            alert: based_on.map(|_| (AlertKind::Reworded, vec!["a@x.example".to_string()])),
+            alert: based_on.map(|_| {
+                (
+                    AlertKind::Reworded,
+                    vec![crate::store::Target::email("a@x.example")],
+                )
+            }),
             next_check: Some(now),
             ..CheckUpdate::new(id, now)
         }

@@ -126,6 +126,16 @@ word_enum! {
 }
 
 word_enum! {
+    /// How one copy of an alert leaves: by email to an address, or POSTed to a webhook.
+    Channel ("delivery channel") {
+        /// The outbox row's recipient is an email address.
+        Email = "email",
+        /// The outbox row's recipient is the name of a `[[webhook]]`.
+        Webhook = "webhook",
+    }
+}
+
+word_enum! {
     /// Why a check of a page that changed made no version. (Checks that made a version
     /// without an alert say why in the version's note.)
     Quiet ("check outcome") {
@@ -168,6 +178,12 @@ mod tests {
                 serde_json::to_string(s).ok(),
                 Some(format!("\"{}\"", s.as_str()))
             );
+        }
+        for s in Channel::ALL {
+            let back: Channel = conn
+                .query_row("SELECT ?1", [s], |r| r.get(0))
+                .expect("round trip");
+            assert_eq!(back, *s);
         }
         for s in DeliveryStatus::ALL {
             let back: DeliveryStatus = conn

@@ -35,7 +35,7 @@ use chrono::{DateTime, SecondsFormat, Utc};
 use rusqlite::{Connection, OptionalExtension, Transaction, TransactionBehavior};
 
 pub use addresses::{AddressCheck, AddressRow, Upserted};
-pub use alerts::{AlertFilter, AlertRow, OutboxRow};
+pub use alerts::{AlertFilter, AlertRow, OutboxRow, Target};
 pub use articles::{
     ArticleFilter, ArticleRow, CheckRecorded, CheckUpdate, NewArticle, NewVersion, VersionRow,
 };
@@ -43,7 +43,7 @@ pub use articles::{QUIET_KEPT, QuietCheck};
 pub use claims::Claim;
 pub use coverage::{CoverageRow, NewCoverage};
 pub use feeds::{FeedFetch, FeedRow};
-pub use kinds::{AlertKind, ArticleState, DeliveryStatus, Quiet, UnknownWord};
+pub use kinds::{AlertKind, ArticleState, Channel, DeliveryStatus, Quiet, UnknownWord};
 pub use raw::{RawRow, Submission};
 
 /// What can go wrong in the store.
@@ -284,6 +284,15 @@ const MIGRATIONS: &[&str] = &[
         UNIQUE (article_id, version)
     );
     CREATE INDEX archive_submissions_queue ON archive_submissions(status, next_attempt_at);
+    "#,
+    // 10: (issue 11) webhooks in the outbox: each row's channel (`email` or `webhook`,
+    // whose `recipient` is then the webhook's name), and a webhook's request as built for
+    // its first try (headers as JSON, body bytes), sent again unchanged on every retry.
+    r#"
+    ALTER TABLE outbox ADD COLUMN channel TEXT NOT NULL DEFAULT 'email';
+    ALTER TABLE outbox ADD COLUMN request_headers TEXT;
+    ALTER TABLE outbox ADD COLUMN request_body BLOB;
+    CREATE INDEX outbox_channel_queue ON outbox(channel, status, next_attempt_at);
     "#,
 ];
 

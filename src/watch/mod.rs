@@ -22,7 +22,7 @@ use crate::fetch::{FetchError, Fetched, Fetcher, Validators};
 use crate::metrics::Metrics;
 use crate::store::{
     AlertKind, ArticleRow, CheckUpdate, Claim, Db, FeedFetch, FeedRow, NewArticle, NewVersion,
-    Quiet, QuietCheck, StoreError, VersionRow,
+    Quiet, QuietCheck, StoreError, Target, VersionRow,
 };
 use crate::text::Copy;
 use crate::topic::MatchText;
@@ -485,9 +485,28 @@ impl Watcher {
         }))
     }
 
-    /// Recipients for an article's alerts: each of its topics' recipients, once. With
-    /// `labels`, only the topics whose `alert_on` takes one of them count.
-    fn recipients(&self, article: &ArticleRow, labels: Option<&Labels>) -> Vec<String> {
+    /// Targets for an article's alerts: each of its topics' email recipients, once, and
+    /// the webhooks that take one of its topics. With `labels`, only the topics whose
+    /// `alert_on` takes one of them count.
+    fn recipients(&self, article: &ArticleRow, labels: Option<&Labels>) -> Vec<Target> {
+        let alerting: Vec<&str> = article
+            .topics
+            .iter()
+            .filter(|t| labels.is_none_or(|l| self.config.alerts_on(t, l)))
+            .map(String::as_str)
+            .collect();
+        let hooks = self
+            .config
+            .webhooks_for((!article.topics.is_empty()).then_some(alerting.as_slice()));
+        self.email_recipients(article, labels)
+            .into_iter()
+            .map(Target::email)
+            .chain(hooks.into_iter().map(Target::webhook))
+            .collect()
+    }
+
+    /// Email recipients for an article's alerts: each of its topics' recipients, once.
+    fn email_recipients(&self, article: &ArticleRow, labels: Option<&Labels>) -> Vec<String> {
         let mut all: Vec<String> = if article.topics.is_empty() {
             self.config
                 .email

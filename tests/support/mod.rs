@@ -3,6 +3,7 @@
 
 #![allow(dead_code)] // each test binary uses a different part of this module
 
+pub mod hook;
 pub mod http;
 pub mod mime;
 pub mod smtp;
