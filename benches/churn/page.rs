@@ -120,11 +120,12 @@ fn order(doc: &Document) -> HashMap<NodeId, usize> {
 
 /// Whether a text node is part of the headline or of a subheading of the story.
 fn in_heading(n: &NodeRef<'_>, pos: &HashMap<NodeId, usize>, span: Option<(usize, usize)>) -> bool {
+    // The headline, even when its text is a link to the story itself.
+    if n.ancestors_it(None).any(|a| a.has_name("h1")) {
+        return true;
+    }
     let mut heading = None;
     for a in n.ancestors_it(None) {
-        if a.has_name("h1") {
-            return true;
-        }
         if a.has_name("li") || a.has_name("a") {
             return false;
         }

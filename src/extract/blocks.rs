@@ -6,7 +6,14 @@
 //! of its text sits in links and whether it was a heading, which is what the final sieve
 //! needs: a block that is mostly links, or that opens with "ALSO READ" or "Related:", is a
 //! box of other stories that survived inside the body; [`super::boxes`] judges the links
-//! and [`super::boiler`] the words.
+//! and [`super::boiler`] the words. A box's title goes with it whatever its language: a
+//! few words that are no sentence ([`super::roles::is_box_title`]) just before a block of
+//! links are that box's heading ("Most read", "Lesen Sie auch", "Te puede interesar"),
+//! and would otherwise stay behind and change whenever the box comes and goes. Two more
+//! judge a line beside the story (before its first paragraph of prose or after its last)
+//! by its shape, so that a change of its words cannot bring it back: a label of one or
+//! two words that is no sentence, heading or list item ("Comments", "Text size", "Leggi
+//! anche"), and a line that is no prose and holds a web or mail address.
 
 use dom_query::{LocalName, NodeData, NodeRef, local_name};
 
@@ -209,14 +216,24 @@ pub(super) fn finish(
         .iter()
         .map(|(_, b)| super::boxes::is_link_box(b.text.trim(), b.link_bytes, b.non_link_words))
         .collect();
+    let mut keep: Vec<bool> = (0..texts.len())
+        .map(|i| !link_box[i] && !super::boiler::is_boilerplate(&texts[i].0))
+        .collect();
+    // The title of a box of links ("Most read", "Lesen Sie auch", in any language): a few
+    // words that are no sentence, just before the box. Its links go above; the title, a
+    // heading or a bold line of its own, would stay and change with the box.
+    for i in 1..texts.len() {
+        if link_box[i] && !link_box[i - 1] && super::roles::is_box_title(&texts[i - 1].0) {
+            keep[i - 1] = false;
+        }
+    }
+    // Beside the story: labels ("Comments", "Text size", in any words), and lines with a
+    // web or mail address ("Follow our coverage at https://…", a reporter's address).
+    edges(&texts, &mut keep);
     for (i, (text, _)) in texts.iter().enumerate() {
-        if link_box[i] {
-            continue;
+        if keep[i] {
+            kept.push(text.clone());
         }
-        if super::boiler::is_boilerplate(text) {
-            continue;
-        }
-        kept.push(text.clone());
     }
     let shapes: Vec<String> = kept.iter().map(|t| shape(t)).collect();
     let learned: Vec<String> = kept
@@ -227,4 +244,60 @@ pub(super) fn finish(
     // A template that would leave nothing is this story seen under another address.
     let out = if learned.is_empty() { kept } else { learned };
     (out, shapes)
+}
+
+/// Drops the blocks before the story's first paragraph of prose and after its last that
+/// are labels ([`is_label`]) or, no prose themselves, hold a web or mail address: a
+/// "follow us" or "full coverage at" line, a reporter's address. Between two paragraphs
+/// of prose a label is a subheading of the story and stays, and so does an address inside
+/// the story's sentences.
+fn edges(texts: &[(String, &Block)], keep: &mut [bool]) {
+    let prose = |i: usize| {
+        let (t, b) = &texts[i];
+        !b.heading && !b.list_item && super::boxes::is_prose(t, b.link_bytes, b.non_link_words)
+    };
+    let Some(first) = (0..texts.len()).find(|&i| keep[i] && prose(i)) else {
+        return;
+    };
+    let Some(last) = (0..texts.len()).rev().find(|&i| keep[i] && prose(i)) else {
+        return;
+    };
+    for i in (0..first).chain(last + 1..texts.len()) {
+        if is_label(&texts[i].0, texts[i].1) || (!prose(i) && has_address(&texts[i].0)) {
+            keep[i] = false;
+        }
+    }
+}
+
+/// Whether a text holds a web or mail address: `https://…`, `www.…`, `name@host.tld`,
+/// `host.tld/path`.
+fn has_address(text: &str) -> bool {
+    text.split_whitespace().any(|t| {
+        let t = t.trim_matches(|c: char| !c.is_alphanumeric());
+        t.contains("://")
+            || t.starts_with("www.")
+            || t.split_once('@')
+                .is_some_and(|(u, h)| !u.is_empty() && h.contains('.') && !h.ends_with('.'))
+            || t.split_once('/').is_some_and(|(h, _)| {
+                h.contains('.')
+                    && h.rsplit('.').next().is_some_and(|tld| {
+                        tld.len() >= 2 && tld.chars().all(|c| c.is_ascii_alphabetic())
+                    })
+            })
+    })
+}
+
+/// A label has at most this many words.
+const MAX_LABEL_WORDS: usize = 2;
+
+/// Whether a block is a label of the page, not a line of the story: one or two words that
+/// are no sentence and no heading or list item ("Comments", "Text size", "Highlights",
+/// "Leggi anche"), the kind of line a button, a tab or a tally leaves behind.
+fn is_label(text: &str, block: &Block) -> bool {
+    !block.heading
+        && !block.list_item
+        && text.split_whitespace().count() <= MAX_LABEL_WORDS
+        && !text
+            .trim_end()
+            .ends_with(['.', '!', '?', '"', '”', '’', '»', '。', '…'])
 }

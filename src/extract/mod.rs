@@ -22,9 +22,9 @@
 //!    [`gaps`]: put back the prose paragraphs its final clean-up removed from between two
 //!    paragraphs it kept (a short paragraph with a link, wrapped in a `<div>` of its own);
 //! 5. [`blocks`]: walk that content into blocks (paragraphs, subheadings, list items) and
-//!    drop the ones that are boilerplate after all: link lists, "ALSO READ" boxes by their
-//!    words ([`boiler`]), and the blocks the site's [`template`] learned from its other
-//!    articles;
+//!    drop the ones that are boilerplate after all: link lists with the title just before
+//!    them, "ALSO READ" boxes by their words ([`boiler`]), and the blocks the site's
+//!    [`template`] learned from its other articles;
 //! 6. normalise each block with [`crate::text::normalize`] into a [`Copy`](struct@crate::text::Copy).
 //!
 //! Beside these, [`structured`] reads what the page says about itself before it is
@@ -63,7 +63,7 @@ use crate::text::{Copy, Provenance};
 pub use template::{Template, shape};
 
 /// The name and version of the extractor, recorded with every stored version.
-pub const EXTRACTOR: &str = "redline-extract/5";
+pub const EXTRACTOR: &str = "redline-extract/6";
 
 /// A page's stored copy, what the page said about it, and what the site's template learns
 /// from it.

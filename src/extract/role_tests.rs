@@ -8,6 +8,8 @@
 
 use super::*;
 
+mod beside;
+
 const EN: &[&str] = &[
     "The city council voted on Tuesday to rebuild the old harbour bridge, ending a debate \
      that had divided the town for almost a decade.",

@@ -15,15 +15,19 @@
 //!    are its title ([`is_box_title`], used by [`super::boxes`]).
 //!
 //! Rules on the shape of a line alone (a short line with a figure, a line mostly of
-//! digits, a short line at the article's edges) were measured on the extraction corpus and
-//! left out: they drop as many lines of the story (scores, prices, short paragraphs) as
-//! lines of furniture. What such rules would catch, a site's [`super::template`] learns
+//! digits, any line that is no sentence at the article's edges) were measured on the
+//! extraction corpus and left out: they drop as many lines of the story (scores, prices,
+//! tour dates, a recipe's ingredients) as lines of furniture. Only narrow ones stay, in
+//! [`super::blocks`]: a label of one or two words, and a line with a web or mail address
+//! beside the story. What the others would catch, a site's [`super::template`] learns
 //! from its other articles instead.
 //!
 //! Class and id words (`caption`, `credit`, `byline`, `author`, `dateline`, `bio`, `meta`
 //! …) are judged with the other boilerplate classes in [`super::clean`].
 
-use dom_query::{Document, NodeRef};
+use std::collections::HashSet;
+
+use dom_query::{Document, NodeId, NodeRef};
 
 use crate::text::normalize;
 
@@ -55,8 +59,9 @@ const MAX_ROLE_PARAGRAPHS: usize = 2;
 /// Removes figures, images with their captions, and metadata blocks (see the module doc).
 pub(super) fn remove_furniture(doc: &Document) {
     let mut doomed: Vec<NodeRef<'_>> = other_stories(doc);
+    let headline_holders = headline_holders(doc);
     for node in doc.select("figure, picture, address").nodes() {
-        if paragraphs(node) <= MAX_ROLE_PARAGRAPHS * 2 {
+        if paragraphs(node, MAX_ROLE_PARAGRAPHS * 2) <= MAX_ROLE_PARAGRAPHS * 2 {
             doomed.push(*node);
         }
     }
@@ -72,7 +77,7 @@ pub(super) fn remove_furniture(doc: &Document) {
         if !is_meta {
             continue;
         }
-        if let Some(holder) = holder(node) {
+        if let Some(holder) = holder(node, &headline_holders) {
             doomed.push(holder);
         }
     }
@@ -113,29 +118,32 @@ const MAX_CAPTION_CHARS: usize = 200;
 /// page container; `None` when the marker sits inside a sentence of the story. An
 /// `itemprop` or `rel=author` element is removed itself whatever its text (an author's
 /// bio reads as prose); an image takes a one-sentence caption beside it along.
-fn holder<'a>(marker: &NodeRef<'a>) -> Option<NodeRef<'a>> {
+///
+/// Each step up reads at most [`MAX_ROLE_CHARS`] characters of text and a few paragraphs
+/// before it gives up, and the headline's holders are found once per page, so a page
+/// with many images no longer reads its whole container once per image.
+fn holder<'a>(marker: &NodeRef<'a>, headline_holders: &HashSet<NodeId>) -> Option<NodeRef<'a>> {
     let is_img = marker.has_name("img");
     let is_time = marker.has_name("time");
     let mut best = None;
     if !is_img && !is_time {
-        let text = normalize(&marker.text());
-        if text.chars().count() > MAX_META_CHARS || paragraphs(marker) > MAX_ROLE_PARAGRAPHS {
+        let fits = short_text(marker, MAX_META_CHARS).is_some();
+        if !fits || paragraphs(marker, MAX_ROLE_PARAGRAPHS) > MAX_ROLE_PARAGRAPHS {
             return None;
         }
         best = Some(*marker);
     }
     let mut node = *marker;
     loop {
-        if is_container(&node) {
+        if is_container(&node, headline_holders) {
             break;
         }
-        let text = normalize(&node.text());
-        let chars = text.chars().count();
-        let caption = is_img && chars <= MAX_CAPTION_CHARS && paragraphs(&node) <= 1;
-        if chars > MAX_ROLE_CHARS
-            || paragraphs(&node) > MAX_ROLE_PARAGRAPHS
-            || (reads_as_prose(&text) && !caption)
-        {
+        let Some(text) = short_text(&node, MAX_ROLE_CHARS) else {
+            break;
+        };
+        let paras = paragraphs(&node, MAX_ROLE_PARAGRAPHS);
+        let caption = is_img && text.chars().count() <= MAX_CAPTION_CHARS && paras <= 1;
+        if paras > MAX_ROLE_PARAGRAPHS || (reads_as_prose(&text) && !caption) {
             break;
         }
         best = Some(node);
@@ -152,16 +160,53 @@ fn holder<'a>(marker: &NodeRef<'a>) -> Option<NodeRef<'a>> {
 }
 
 /// The page, the story's own container, or an element that holds the headline.
-fn is_container(node: &NodeRef<'_>) -> bool {
+fn is_container(node: &NodeRef<'_>, headline_holders: &HashSet<NodeId>) -> bool {
     node.has_name("body")
         || node.has_name("article")
         || node.has_name("main")
         || node.has_name("html")
-        || node.descendants_it().any(|d| d.has_name("h1"))
+        || headline_holders.contains(&node.id)
 }
 
-fn paragraphs(node: &NodeRef<'_>) -> usize {
-    node.descendants_it().filter(|d| d.has_name("p")).count()
+/// Every element that holds an `<h1>`, found once per page.
+fn headline_holders(doc: &Document) -> HashSet<NodeId> {
+    let mut ids = HashSet::new();
+    for h1 in doc.select("h1").nodes() {
+        for a in std::iter::once(*h1).chain(h1.ancestors_it(None)) {
+            if !ids.insert(a.id) {
+                break;
+            }
+        }
+    }
+    ids
+}
+
+/// The `<p>`s inside `node`, counted up to one more than `most`.
+fn paragraphs(node: &NodeRef<'_>, most: usize) -> usize {
+    node.descendants_it()
+        .filter(|d| d.has_name("p"))
+        .take(most + 1)
+        .count()
+}
+
+/// The normalised text of `node` when it has at most `most` characters; `None`, without
+/// reading the rest, as soon as it has more.
+fn short_text(node: &NodeRef<'_>, most: usize) -> Option<String> {
+    let mut raw = String::new();
+    let mut visible = 0;
+    for t in node.descendants_it().filter(|d| d.is_text()) {
+        let text = t.text();
+        visible += text.chars().filter(|c| !c.is_whitespace()).count();
+        if visible > most {
+            return None;
+        }
+        raw.push_str(&text);
+    }
+    if node.is_text() {
+        raw.push_str(&node.text());
+    }
+    let text = normalize(&raw);
+    (text.chars().count() <= most).then_some(text)
 }
 
 /// Whether a text reads as a sentence of the story: six words or more, ending like a
