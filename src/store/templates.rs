@@ -8,6 +8,10 @@ use super::{Result, Store, ts};
 
 /// Articles per host whose shapes are kept; older ones are forgotten.
 const ARTICLES_PER_HOST: i64 = 50;
+/// How far past [`ARTICLES_PER_HOST`] a host may grow before it is cut back. Cutting back
+/// sorts all of the host's rows, so doing it once every few articles instead of on every
+/// one makes learning several times cheaper.
+const PRUNE_SLACK: i64 = 10;
 
 impl Store {
     /// The block shapes seen on at least `min_articles` articles of `host` other than
@@ -21,8 +25,9 @@ impl Store {
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
-    /// Replaces the shapes recorded for article `url` of `host` with `shapes`, and
-    /// forgets the host's articles beyond the most recent [`ARTICLES_PER_HOST`].
+    /// Replaces the shapes recorded for article `url` of `host` with `shapes`. Once the
+    /// host holds more than [`ARTICLES_PER_HOST`] + [`PRUNE_SLACK`] articles, forgets all
+    /// but the most recent [`ARTICLES_PER_HOST`].
     pub fn learn_template(
         &mut self,
         host: &str,
@@ -31,10 +36,8 @@ impl Store {
         now: DateTime<Utc>,
     ) -> Result<()> {
         let tx = self.conn.transaction()?;
-        tx.execute(
-            "DELETE FROM templates WHERE host = ?1 AND url = ?2",
-            (host, url),
-        )?;
+        tx.prepare_cached("DELETE FROM templates WHERE host = ?1 AND url = ?2")?
+            .execute((host, url))?;
         {
             let mut insert = tx.prepare_cached(
                 "INSERT OR IGNORE INTO templates (host, url, shape, seen_at) VALUES (?1, ?2, ?3, ?4)",
@@ -44,12 +47,19 @@ impl Store {
                 insert.execute((host, url, shape, &at))?;
             }
         }
-        tx.execute(
-            "DELETE FROM templates WHERE host = ?1 AND url NOT IN (
-                 SELECT url FROM templates WHERE host = ?1
-                 GROUP BY url ORDER BY MAX(seen_at) DESC, url LIMIT ?2)",
-            (host, ARTICLES_PER_HOST),
-        )?;
+        let articles: i64 = tx
+            .prepare_cached(
+                "SELECT COUNT(*) FROM (SELECT DISTINCT url FROM templates WHERE host = ?1)",
+            )?
+            .query_row([host], |r| r.get(0))?;
+        if articles > ARTICLES_PER_HOST + PRUNE_SLACK {
+            tx.prepare_cached(
+                "DELETE FROM templates WHERE host = ?1 AND url NOT IN (
+                     SELECT url FROM templates WHERE host = ?1
+                     GROUP BY url ORDER BY MAX(seen_at) DESC, url LIMIT ?2)",
+            )?
+            .execute((host, ARTICLES_PER_HOST))?;
+        }
         tx.commit()?;
         Ok(())
     }
@@ -92,6 +102,59 @@ mod tests {
             s.template_shapes("other.org", "https://ex.org/c", 1)
                 .unwrap()
                 .is_empty()
+        );
+    }
+
+    #[test]
+    fn a_host_keeps_its_most_recent_articles_cut_back_past_the_slack() {
+        let mut s = Store::open_in_memory().unwrap();
+        let t0 = Utc::now();
+        let count = |s: &Store| -> i64 {
+            s.conn
+                .query_row(
+                    "SELECT COUNT(DISTINCT url) FROM templates WHERE host = 'ex.org'",
+                    [],
+                    |r| r.get(0),
+                )
+                .unwrap()
+        };
+        let cap = ARTICLES_PER_HOST + PRUNE_SLACK;
+        for i in 0..cap {
+            let at = t0 + chrono::Duration::seconds(i);
+            s.learn_template(
+                "ex.org",
+                &format!("https://ex.org/{i}"),
+                &["bio".into()],
+                at,
+            )
+            .unwrap();
+        }
+        assert_eq!(count(&s), cap, "within the slack nothing is forgotten");
+        // Relearning a known article adds none.
+        s.learn_template("ex.org", "https://ex.org/3", &["bio".into()], t0)
+            .unwrap();
+        assert_eq!(count(&s), cap);
+        let at = t0 + chrono::Duration::seconds(cap);
+        s.learn_template(
+            "ex.org",
+            &format!("https://ex.org/{cap}"),
+            &["bio".into()],
+            at,
+        )
+        .unwrap();
+        assert_eq!(count(&s), ARTICLES_PER_HOST);
+        let oldest_kept: i64 = s
+            .conn
+            .query_row(
+                "SELECT MIN(CAST(substr(url, 16) AS INTEGER)) FROM templates WHERE host = 'ex.org'",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert_eq!(
+            oldest_kept,
+            cap + 1 - ARTICLES_PER_HOST,
+            "the most recent are kept"
         );
     }
 }
