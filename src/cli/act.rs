@@ -180,15 +180,7 @@ fn describe(config: &Config) -> String {
             } else {
                 ""
             },
-            match &h.topics {
-                None => "every topic".to_string(),
-                Some(list) => list
-                    .get_ref()
-                    .iter()
-                    .map(|t| t.get_ref().as_str())
-                    .collect::<Vec<_>>()
-                    .join(", "),
-            }
+            topic_list(h.topics.as_ref())
         ));
     }
     out.push_str(&format!(
@@ -227,15 +219,7 @@ fn describe(config: &Config) -> String {
     }
     out.push_str(&format!("\nfeeds ({}):\n", config.feeds.len()));
     for f in &config.feeds {
-        let topics = match &f.topics {
-            None => "every topic".to_string(),
-            Some(list) => list
-                .get_ref()
-                .iter()
-                .map(|t| t.get_ref().as_str())
-                .collect::<Vec<_>>()
-                .join(", "),
-        };
+        let topics = topic_list(f.topics.as_ref());
         out.push_str(&format!(
             "  {} <{}>: every {}, {}\n",
             f.name,
@@ -475,4 +459,17 @@ fn cpu_seconds() -> serde_json::Value {
         "stages": stages,
         "peak_rss_kib": crate::cpu::peak_rss_kib(),
     })
+}
+
+/// A `topics` list as `check` prints it: its names, or "every topic" when absent.
+fn topic_list(topics: Option<&toml::Spanned<Vec<toml::Spanned<String>>>>) -> String {
+    match topics {
+        None => "every topic".to_string(),
+        Some(list) => list
+            .get_ref()
+            .iter()
+            .map(|t| t.get_ref().as_str())
+            .collect::<Vec<_>>()
+            .join(", "),
+    }
 }

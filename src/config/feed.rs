@@ -77,17 +77,7 @@ impl Config {
                     format!("feed {url} is listed twice"),
                 ));
             }
-            if let Some(list) = &feed.topics {
-                for t in list.get_ref() {
-                    if !topic_names.contains(t.get_ref()) {
-                        return Err(self.err(
-                            Some(t.span()),
-                            format!("{key}.topics"),
-                            format!("no [[topic]] is named {:?}", t.get_ref()),
-                        ));
-                    }
-                }
-            }
+            self.check_topic_refs(&key, feed.topics.as_ref(), topic_names)?;
             compiled.feeds.push(self.compile_feed(&key, feed)?);
         }
         for topic in &self.topics {

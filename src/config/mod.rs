@@ -165,6 +165,25 @@ impl Config {
         Ok(compiled)
     }
 
+    /// A `topics` list of `key` (a feed's, a webhook's) names only topics that exist.
+    fn check_topic_refs(
+        &self,
+        key: &str,
+        topics: Option<&toml::Spanned<Vec<toml::Spanned<String>>>>,
+        topic_names: &std::collections::HashSet<String>,
+    ) -> Result<(), ConfigError> {
+        for t in topics.map(|l| l.get_ref().as_slice()).unwrap_or_default() {
+            if !topic_names.contains(t.get_ref()) {
+                return Err(self.err(
+                    Some(t.span()),
+                    format!("{key}.topics"),
+                    format!("no [[topic]] is named {:?}", t.get_ref()),
+                ));
+            }
+        }
+        Ok(())
+    }
+
     /// Where the SQLite database lives.
     pub fn db_path(&self) -> PathBuf {
         self.state.dir.join("redline.db")

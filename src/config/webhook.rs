@@ -127,17 +127,7 @@ impl Config {
                     ));
                 }
             }
-            if let Some(list) = &hook.topics {
-                for t in list.get_ref() {
-                    if !topic_names.contains(t.get_ref()) {
-                        return Err(self.err(
-                            Some(t.span()),
-                            format!("{key}.topics"),
-                            format!("no [[topic]] is named {:?}", t.get_ref()),
-                        ));
-                    }
-                }
-            }
+            self.check_topic_refs(&key, hook.topics.as_ref(), topic_names)?;
         }
         Ok(())
     }

@@ -20,7 +20,7 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use reqwest::StatusCode;
 use reqwest::header;
-use tokio::sync::Semaphore;
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 use url::Url;
 
 use crate::clock::Clock;
@@ -272,16 +272,7 @@ impl Fetcher {
     ) -> Result<Posted, FetchError> {
         guard::check_scheme(url)?;
         let host = url.host_str().unwrap_or("").to_string();
-        let _global = self
-            .global
-            .acquire()
-            .await
-            .map_err(|e| FetchError::Network(e.to_string()))?;
-        let host_sem = self.host_semaphore(&host);
-        let _host = host_sem
-            .acquire()
-            .await
-            .map_err(|e| FetchError::Network(e.to_string()))?;
+        let _permits = self.permits(&host).await?;
         let mut req = self.client.post(url.clone()).body(body);
         for (name, value) in headers {
             req = req.header(name.as_str(), value.as_str());
@@ -324,6 +315,27 @@ impl Fetcher {
         };
         self.metrics.fetch(label, bytes);
         result
+    }
+
+    /// A place among all requests in flight, then one among `host`'s: held for the
+    /// length of one request.
+    async fn permits(
+        &self,
+        host: &str,
+    ) -> Result<(OwnedSemaphorePermit, OwnedSemaphorePermit), FetchError> {
+        // The semaphores are never closed, so acquiring cannot fail; map it anyway.
+        let global = self
+            .global
+            .clone()
+            .acquire_owned()
+            .await
+            .map_err(|e| FetchError::Network(e.to_string()))?;
+        let host = self
+            .host_semaphore(host)
+            .acquire_owned()
+            .await
+            .map_err(|e| FetchError::Network(e.to_string()))?;
+        Ok((global, host))
     }
 
     fn host_semaphore(&self, host: &str) -> Arc<Semaphore> {
@@ -406,17 +418,7 @@ impl Fetcher {
         if let Some(until) = self.paused_until(&host) {
             return Err(FetchError::Paused { host, until });
         }
-        // The semaphores are never closed, so acquiring cannot fail; map it anyway.
-        let _global = self
-            .global
-            .acquire()
-            .await
-            .map_err(|e| FetchError::Network(e.to_string()))?;
-        let host_sem = self.host_semaphore(&host);
-        let _host = host_sem
-            .acquire()
-            .await
-            .map_err(|e| FetchError::Network(e.to_string()))?;
+        let _permits = self.permits(&host).await?;
 
         let mut req = client.get(url.clone());
         if let Some(etag) = &v.etag {
