@@ -202,6 +202,7 @@ fn flush(blocks: &mut Vec<Block>, cur: &mut Block, para: Option<usize>) {
 /// the blocks kept before the template was applied, for learning it.
 pub(super) fn finish(
     blocks: Vec<Block>,
+    containers: &[super::run::Container],
     headline: &str,
     template: &Template,
 ) -> (Vec<String>, Vec<String>) {
@@ -230,6 +231,15 @@ pub(super) fn finish(
     // Beside the story: labels ("Comments", "Text size", in any words), and lines with a
     // web or mail address ("Follow our coverage at https://…", a reporter's address).
     edges(&texts, &mut keep);
+    // Beside the story in a container of their own: the outlet's lines of prose.
+    let para: Vec<Option<usize>> = texts.iter().map(|(_, b)| b.para).collect();
+    let prose: Vec<bool> = texts
+        .iter()
+        .map(|(t, b)| {
+            !b.heading && !b.list_item && super::boxes::is_prose(t, b.link_bytes, b.non_link_words)
+        })
+        .collect();
+    super::run::outside(&para, &prose, containers, &mut keep);
     for (i, (text, _)) in texts.iter().enumerate() {
         if keep[i] {
             kept.push(text.clone());

@@ -26,6 +26,7 @@ use std::collections::{BTreeMap, HashSet};
 use dom_query::{Document, NodeRef};
 
 use super::blocks::{self, Block};
+use super::run::Container;
 
 /// The attribute that carries a paragraph's number through Readability.
 const ATTR: &str = "data-redline-p";
@@ -36,11 +37,14 @@ const MAX_RUN: usize = 3;
 /// Prose paragraphs of the page by number.
 pub(super) type Prose = BTreeMap<usize, Block>;
 
-/// Numbers the page's `<p>` elements and returns the blocks of those that read as prose.
-pub(super) fn mark(doc: &Document) -> Prose {
+/// Numbers the page's `<p>` elements and returns the blocks of those that read as prose,
+/// and the [`super::run::container`] of every one, by number.
+pub(super) fn mark(doc: &Document) -> (Prose, Vec<Container>) {
     let mut prose = Prose::new();
+    let mut containers = Vec::new();
     for (i, node) in doc.select("p").nodes().iter().enumerate() {
         node.set_attr(ATTR, &i.to_string());
+        containers.push(super::run::container(node));
         let mut found = blocks::collect(node);
         if found.len() != 1 {
             continue;
@@ -50,7 +54,7 @@ pub(super) fn mark(doc: &Document) -> Prose {
             prose.insert(i, block);
         }
     }
-    prose
+    (prose, containers)
 }
 
 /// The number [`mark`] gave `node`, if it is a marked paragraph.

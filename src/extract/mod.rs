@@ -47,6 +47,7 @@ mod headline;
 #[cfg(test)]
 mod role_tests;
 mod roles;
+mod run;
 mod structured;
 mod template;
 #[cfg(test)]
@@ -161,7 +162,7 @@ pub fn extract_page(html: &str, opts: &Options) -> Result<Extracted, ExtractErro
     boxes::remove_link_boxes(&doc);
 
     let (paragraphs, shapes) = main_content(doc, opts.url.as_deref())
-        .map(|blocks| blocks::finish(blocks, &headline, &opts.template))
+        .map(|(blocks, containers)| blocks::finish(blocks, &containers, &headline, &opts.template))
         .unwrap_or_default();
     let (copy, provenance) =
         structured::choose(headline, paragraphs, structured).ok_or(ExtractError::NoArticle)?;
@@ -172,15 +173,17 @@ pub fn extract_page(html: &str, opts: &Options) -> Result<Extracted, ExtractErro
     })
 }
 
-/// Runs Readability over the cleaned page and walks the content it chose into blocks.
-fn main_content(doc: Document, url: Option<&str>) -> Option<Vec<blocks::Block>> {
+/// Runs Readability over the cleaned page and walks the content it chose into blocks;
+/// also returns the container of every `<p>` of the page ([`run::container`]), by the
+/// number the blocks carry.
+fn main_content(doc: Document, url: Option<&str>) -> Option<(Vec<blocks::Block>, Vec<run::Container>)> {
     // Readability only uses the URL to resolve links, which a copy does not keep; one it
     // would refuse (not absolute) is left out rather than failing the page.
     let url = url.filter(|u| url::Url::parse(u).is_ok_and(|u| u.has_host()));
-    let prose = gaps::mark(&doc);
+    let (prose, containers) = gaps::mark(&doc);
     let mut readability = dom_smoothie::Readability::with_document(doc, url, None).ok()?;
     readability.parse().ok()?;
     let root = readability.doc.select_single("#readability-page-1");
     let node = root.nodes().first()?;
-    Some(gaps::fill(blocks::collect(node), prose))
+    Some((gaps::fill(blocks::collect(node), prose), containers))
 }

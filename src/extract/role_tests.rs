@@ -9,6 +9,7 @@
 use super::*;
 
 mod beside;
+mod outlet;
 
 const EN: &[&str] = &[
     "The city council voted on Tuesday to rebuild the old harbour bridge, ending a debate \

@@ -1,0 +1,140 @@
+//! The story's run of paragraphs, and the outlet's lines beside it in other containers.
+//!
+//! A story's paragraphs sit side by side in one container (or in a row of containers
+//! alike: one card per paragraph, one section per screen). Around them, Readability
+//! often keeps a few lines of prose that are the outlet's, not the story's: a reporting
+//! credit, a "follow us" line, a newsletter or membership pitch, an affiliate disclosure,
+//! a company's "about" paragraph. They read
+//! as sentences in any language, so no word list catches them, and their words change
+//! with the site's campaigns. What gives them away is where they sit: after the story's
+//! last paragraph, in a container of their own or with markup of their own.
+//!
+//! [`container`] names the element a `<p>` is and the chain it sits in (tag, class and id
+//! of it and of its nearest ancestors, digits left out so that numbered wrappers read
+//! alike); [`outside`] takes the name that most of the copy's prose has as the story's,
+//! and drops the lines after the story's last paragraph that have another name: in a
+//! container of their own beside the story's, or with a class of their own where the
+//! story's paragraphs share one. Three limits keep the story whole:
+//!
+//! - only after the story: before its first paragraph, a lead in a container of its own
+//!   is too often the story's opening (measured on the churn bench: dropping there lost
+//!   edits);
+//! - only lines whose name has fewer than [`MIN_RUN`] lines: a container with more is a
+//!   part of the story;
+//! - never a line inside the container of the story's last paragraph (the story's end
+//!   wrapped in a `<div>` of the body); and between the story's first and last paragraph
+//!   nothing is dropped, whatever its markup: a paragraph inserted without its
+//!   neighbours' markup is the story's.
+
+use std::collections::HashMap;
+
+use dom_query::{NodeId, NodeRef};
+
+/// How many ancestors name a paragraph's container.
+const DEPTH: usize = 3;
+
+/// How many ancestors are looked through for one paragraph's container holding another's.
+const CHAIN: usize = 12;
+
+/// A container needs this many paragraphs of prose to be the story's, and one with this
+/// many is never dropped.
+const MIN_RUN: usize = 3;
+
+/// Where a `<p>` sits: the name of its container, and the elements around it.
+#[derive(Debug)]
+pub(super) struct Container {
+    /// Tag, classes and id of its [`DEPTH`] nearest ancestors, without digits.
+    name: String,
+    /// Its [`CHAIN`] nearest ancestors, the parent first.
+    chain: Vec<NodeId>,
+}
+
+impl Container {
+    /// Whether this `<p>` sits deeper inside the container of `story`'s (the story's last
+    /// paragraphs wrapped in a `<div>` of the body); beside it in the same container is
+    /// not inside.
+    fn inside(&self, story: &Container) -> bool {
+        story
+            .chain
+            .first()
+            .is_some_and(|p| self.chain.iter().skip(1).any(|a| a == p))
+    }
+}
+
+/// Where `node` sits (see [`Container`]).
+pub(super) fn container(node: &NodeRef<'_>) -> Container {
+    Container {
+        name: name(node),
+        chain: node.ancestors_it(Some(CHAIN)).map(|a| a.id).collect(),
+    }
+}
+
+/// The element `node` and the chain it sits in: tag, classes and id of it and of its
+/// [`DEPTH`] nearest ancestors, without digits.
+fn name(node: &NodeRef<'_>) -> String {
+    let mut out = String::new();
+    for a in std::iter::once(*node).chain(node.ancestors_it(Some(DEPTH))) {
+        let Some(name) = a.node_name() else { continue };
+        out.push_str(&name);
+        for (mark, attr) in [('.', "class"), ('#', "id")] {
+            if let Some(v) = a.attr(attr) {
+                let mut words: Vec<&str> = v.split_whitespace().collect();
+                words.sort_unstable();
+                out.push(mark);
+                out.extend(words.join(".").chars().filter(|c| !c.is_ascii_digit()));
+            }
+        }
+        out.push('<');
+    }
+    out
+}
+
+/// Drops the blocks after the story's last paragraph that have another name than the
+/// story's (see the module doc). `para` is the numbered `<p>` each block came from,
+/// `prose` whether it reads as prose, `containers` the [`container`] of each numbered
+/// `<p>`.
+pub(super) fn outside(
+    para: &[Option<usize>],
+    prose: &[bool],
+    containers: &[Container],
+    keep: &mut [bool],
+) {
+    let at = |i: usize| para[i].and_then(|n| containers.get(n));
+    let of = |i: usize| at(i).map(|c| c.name.as_str());
+    let mut prose_in: HashMap<&str, usize> = HashMap::new();
+    let mut lines_in: HashMap<&str, usize> = HashMap::new();
+    for i in (0..keep.len()).filter(|&i| keep[i]) {
+        if let Some(c) = of(i) {
+            *lines_in.entry(c).or_default() += 1;
+            if prose[i] {
+                *prose_in.entry(c).or_default() += 1;
+            }
+        }
+    }
+    // The story's container: the most prose, and the first such in page order on a tie.
+    let mut story: Option<(&str, usize)> = None;
+    for c in (0..keep.len()).filter_map(|i| of(i).filter(|_| keep[i] && prose[i])) {
+        let n = prose_in.get(c).copied().unwrap_or(0);
+        if story.is_none_or(|(_, most)| n > most) {
+            story = Some((c, n));
+        }
+    }
+    let Some((story, n)) = story else { return };
+    if n < MIN_RUN {
+        return;
+    }
+    let in_story = |i: usize| keep[i] && of(i) == Some(story);
+    let Some(last) = (0..keep.len()).rev().find(|&i| in_story(i)) else {
+        return;
+    };
+    let Some(story_at) = at(last) else { return };
+    for i in last + 1..keep.len() {
+        if let Some(c) = at(i)
+            && c.name != story
+            && lines_in.get(c.name.as_str()).copied().unwrap_or(0) < MIN_RUN
+            && !c.inside(story_at)
+        {
+            keep[i] = false;
+        }
+    }
+}
