@@ -239,7 +239,8 @@ pub(super) fn finish(
             !b.heading && !b.list_item && super::boxes::is_prose(t, b.link_bytes, b.non_link_words)
         })
         .collect();
-    super::run::outside(&para, &prose, containers, &mut keep);
+    let words: Vec<&str> = texts.iter().map(|(t, _)| t.as_str()).collect();
+    super::run::outside(&words, &para, &prose, containers, &mut keep);
     for (i, (text, _)) in texts.iter().enumerate() {
         if keep[i] {
             kept.push(text.clone());

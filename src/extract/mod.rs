@@ -64,7 +64,7 @@ use crate::text::{Copy, Provenance};
 pub use template::{Template, shape};
 
 /// The name and version of the extractor, recorded with every stored version.
-pub const EXTRACTOR: &str = "redline-extract/6";
+pub const EXTRACTOR: &str = "redline-extract/7";
 
 /// A page's stored copy, what the page said about it, and what the site's template learns
 /// from it.
@@ -176,7 +176,10 @@ pub fn extract_page(html: &str, opts: &Options) -> Result<Extracted, ExtractErro
 /// Runs Readability over the cleaned page and walks the content it chose into blocks;
 /// also returns the container of every `<p>` of the page ([`run::container`]), by the
 /// number the blocks carry.
-fn main_content(doc: Document, url: Option<&str>) -> Option<(Vec<blocks::Block>, Vec<run::Container>)> {
+fn main_content(
+    doc: Document,
+    url: Option<&str>,
+) -> Option<(Vec<blocks::Block>, Vec<run::Container>)> {
     // Readability only uses the URL to resolve links, which a copy does not keep; one it
     // would refuse (not absolute) is left out rather than failing the page.
     let url = url.filter(|u| url::Url::parse(u).is_ok_and(|u| u.has_host()));

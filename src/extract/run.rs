@@ -14,13 +14,16 @@
 //! alike); [`outside`] takes the name that most of the copy's prose has as the story's,
 //! and drops the lines after the story's last paragraph that have another name: in a
 //! container of their own beside the story's, or with a class of their own where the
-//! story's paragraphs share one. Three limits keep the story whole:
+//! story's paragraphs share one. Four limits keep the story whole:
 //!
 //! - only after the story: before its first paragraph, a lead in a container of its own
 //!   is too often the story's opening (measured on the churn bench: dropping there lost
 //!   edits);
 //! - only lines whose name has fewer than [`MIN_RUN`] lines: a container with more is a
 //!   part of the story;
+//! - a line beside the story's last paragraph in the same container, with a class of its
+//!   own, only when it is short (at most [`MAX_SIBLING_WORDS`] words): a long one is a
+//!   paragraph of the story styled apart, such as its lead moved to the end;
 //! - never a line inside the container of the story's last paragraph (the story's end
 //!   wrapped in a `<div>` of the body); and between the story's first and last paragraph
 //!   nothing is dropped, whatever its markup: a paragraph inserted without its
@@ -36,6 +39,11 @@ const DEPTH: usize = 3;
 /// How many ancestors are looked through for one paragraph's container holding another's.
 const CHAIN: usize = 12;
 
+/// A line beside the story's last paragraph, in the same container, is dropped for a
+/// class of its own only when it has at most this many words: a longer one is a
+/// paragraph of the story moved or styled apart (a lead moved to the end).
+const MAX_SIBLING_WORDS: usize = 20;
+
 /// A container needs this many paragraphs of prose to be the story's, and one with this
 /// many is never dropped.
 const MIN_RUN: usize = 3;
@@ -50,6 +58,11 @@ pub(super) struct Container {
 }
 
 impl Container {
+    /// Whether this `<p>` has the same parent as `story`'s.
+    fn sibling(&self, story: &Container) -> bool {
+        self.chain.first().is_some() && self.chain.first() == story.chain.first()
+    }
+
     /// Whether this `<p>` sits deeper inside the container of `story`'s (the story's last
     /// paragraphs wrapped in a `<div>` of the body); beside it in the same container is
     /// not inside.
@@ -90,10 +103,11 @@ fn name(node: &NodeRef<'_>) -> String {
 }
 
 /// Drops the blocks after the story's last paragraph that have another name than the
-/// story's (see the module doc). `para` is the numbered `<p>` each block came from,
+/// story's (see the module doc). `texts` are the blocks' texts, `para` the numbered `<p>` each block came from,
 /// `prose` whether it reads as prose, `containers` the [`container`] of each numbered
 /// `<p>`.
 pub(super) fn outside(
+    texts: &[&str],
     para: &[Option<usize>],
     prose: &[bool],
     containers: &[Container],
@@ -133,6 +147,7 @@ pub(super) fn outside(
             && c.name != story
             && lines_in.get(c.name.as_str()).copied().unwrap_or(0) < MIN_RUN
             && !c.inside(story_at)
+            && !(c.sibling(story_at) && texts[i].split_whitespace().count() > MAX_SIBLING_WORDS)
         {
             keep[i] = false;
         }

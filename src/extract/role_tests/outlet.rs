@@ -31,13 +31,17 @@ fn a_pitch_after_the_story_goes_whatever_its_words() {
         At::Bottom,
         &aside(
             "promo",
-            &["Get the day's top headlines delivered to your inbox every morning by \
-               subscribing to our newsletter."],
+            &[
+                "Get the day's top headlines delivered to your inbox every morning by \
+               subscribing to our newsletter.",
+            ],
         ),
         &aside(
             "promo",
-            &["Members get all of our stories, no paywalls and unique access to our \
-               writers and editors. Join today."],
+            &[
+                "Members get all of our stories, no paywalls and unique access to our \
+               writers and editors. Join today.",
+            ],
         ),
     );
     assert_dropped(
@@ -84,6 +88,11 @@ fn a_line_after_the_story_with_a_class_of_its_own_goes() {
         let copy = extract(&classed(DE, last), &Options::default()).unwrap();
         assert_eq!(copy.paragraphs, DE, "{last}");
     }
+    // A paragraph of the story with a class of its own (its lead, moved to the end) stays.
+    let copy = extract(&classed(&DE[1..], DE[0]), &Options::default()).unwrap();
+    let mut moved = DE[1..].to_vec();
+    moved.push(DE[0]);
+    assert_eq!(copy.paragraphs, moved);
 }
 
 /// The story's last paragraphs wrapped in a `<div>` inside the story's container, and a
@@ -94,7 +103,10 @@ fn the_storys_own_containers_stay() {
         "<html><head><title>Harbour bridge | Daily</title></head><body>\
          <div class=\"story\"><h1>Harbour bridge</h1><div class=\"text\">{}<div><p>{}</p></div>\
          </div></div></body></html>",
-        EN[..4].iter().map(|p| format!("<p>{p}</p>")).collect::<String>(),
+        EN[..4]
+            .iter()
+            .map(|p| format!("<p>{p}</p>"))
+            .collect::<String>(),
         EN[4]
     );
     let copy = extract(&nested, &Options::default()).unwrap();
