@@ -358,7 +358,9 @@ fn a_sites_template_is_learned_across_its_articles() {
              todo o dia.</p>"
         )
     };
-    let article = |paras: &[&str], n| page(paras, "", "", &furniture(n));
+    // Before the story: after it, in a container of its own, the line is the outlet's
+    // by its place alone (`run`).
+    let article = |paras: &[&str], n| page(paras, &furniture(n), "", "");
     let pages = [
         article(&EN[..3], 91),
         article(&PT[..3], 92),

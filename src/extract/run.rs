@@ -60,7 +60,7 @@ pub(super) struct Container {
 impl Container {
     /// Whether this `<p>` has the same parent as `story`'s.
     fn sibling(&self, story: &Container) -> bool {
-        self.chain.first().is_some() && self.chain.first() == story.chain.first()
+        !self.chain.is_empty() && self.chain.first() == story.chain.first()
     }
 
     /// Whether this `<p>` sits deeper inside the container of `story`'s (the story's last
