@@ -118,8 +118,8 @@ mod tests {
                 )
                 .unwrap()
         };
-        let cap = ARTICLES_PER_HOST + PRUNE_SLACK;
-        for i in 0..cap {
+        // Article i, last seen i seconds after t0.
+        let learn = |s: &mut Store, i: i64| {
             let at = t0 + chrono::Duration::seconds(i);
             s.learn_template(
                 "ex.org",
@@ -128,20 +128,17 @@ mod tests {
                 at,
             )
             .unwrap();
+        };
+        let cap = ARTICLES_PER_HOST + PRUNE_SLACK;
+        for i in 0..cap {
+            learn(&mut s, i);
         }
         assert_eq!(count(&s), cap, "within the slack nothing is forgotten");
         // Relearning a known article adds none.
         s.learn_template("ex.org", "https://ex.org/3", &["bio".into()], t0)
             .unwrap();
         assert_eq!(count(&s), cap);
-        let at = t0 + chrono::Duration::seconds(cap);
-        s.learn_template(
-            "ex.org",
-            &format!("https://ex.org/{cap}"),
-            &["bio".into()],
-            at,
-        )
-        .unwrap();
+        learn(&mut s, cap);
         assert_eq!(count(&s), ARTICLES_PER_HOST);
         let oldest_kept: i64 = s
             .conn
