@@ -27,7 +27,8 @@
 //!
 //! Options (after `--`): `--feeds N` (10000), `--items M` per feed (10), `--minutes K`
 //! simulated minutes measured (60), `--speedup F` (10), `--hosts H` (20), `--edits P`
-//! percent of the articles edited per simulated hour (2).
+//! percent of the articles edited per simulated hour (2), `--keep` (keep the state
+//! directory and say where it is).
 
 #[path = "scale/newsroom.rs"]
 mod newsroom;
@@ -330,6 +331,9 @@ fn run() -> Result<(), String> {
     );
 
     let tmp = tempfile::tempdir().map_err(|e| e.to_string())?;
+    if std::env::args().any(|a| a == "--keep") {
+        println!("state kept in {}", tmp.path().display());
+    }
     let state = tmp.path().join("state");
     let config_path = tmp.path().join("redline.toml");
     std::fs::write(&config_path, config(&opts, &room, &state)).map_err(|e| e.to_string())?;
@@ -398,6 +402,9 @@ fn run() -> Result<(), String> {
         bytes as f64 / 1e6,
         bytes as f64 / versions.max(1) as f64
     );
+    if std::env::args().any(|a| a == "--keep") {
+        let _ = tmp.keep();
+    }
     Ok(())
 }
 
@@ -495,16 +502,14 @@ fn phases(opts: &Opts, room: &Newsroom, pid: u32, child: &mut Child) -> Result<(
     .round() as usize;
     let mut rss = Vec::new();
     let mut edited = 0usize;
-    let mut next_article = 0usize;
     for slot in 1..=slots {
         // Edits are spread over the newsroom: every k-th article in turn.
         let stride = (n / per_slot.max(1)).max(1);
         for i in 0..per_slot {
-            let j = (next_article + i * stride + slot as usize) % n;
+            let j = (i * stride + 2 * slot as usize) % n;
             room.generation[j].fetch_add(1, Ordering::Relaxed);
             edited += 1;
         }
-        next_article += 1;
         let until = hour * slot / slots;
         if let Some(rest) = until.checked_sub(start.elapsed()) {
             std::thread::sleep(rest);
@@ -537,6 +542,24 @@ fn phases(opts: &Opts, room: &Newsroom, pid: u32, child: &mut Child) -> Result<(
     println!(
         "  {}",
         lag_line("revisit lag (checks)", &mut revisits, speedup)
+    );
+    // Where in the hour the late checks were.
+    let slot_ms = (hour.as_millis() as i64 / i64::from(slots)).max(1);
+    let mut worst = vec![0i64; slots as usize];
+    if let Ok(log) = room.log.lock() {
+        for r in log.iter().filter(|r| !r.first && r.at >= start_ms) {
+            let i = (((r.at - start_ms) / slot_ms) as usize).min(worst.len() - 1);
+            worst[i] = worst[i].max(r.late);
+        }
+    }
+    println!(
+        "  worst lag in each {:.0} simulated minutes (s): {}",
+        opts.minutes as f64 / f64::from(slots),
+        worst
+            .iter()
+            .map(|ms| format!("{:.2}", *ms as f64 / 1000.0))
+            .collect::<Vec<_>>()
+            .join(" ")
     );
     println!(
         "  ({} checks whose due time the store reader had not seen are not counted)",

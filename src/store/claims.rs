@@ -45,12 +45,18 @@ impl Store {
         let owner = self.owner.clone();
         let tx = self.write()?;
         let due: Vec<(i64, bool)> = {
-            let mut stmt = tx.prepare(
-                "SELECT id, claimed_until IS NOT NULL AND claimed_until > ?1 AND claimed_by <> ?3
-                 FROM articles WHERE state = 'active' AND (?2 OR next_check_at <= ?1)
-                 ORDER BY next_check_at, id",
-            )?;
-            let rows = stmt.query_map((ts(now), all, &owner), |r| Ok((r.get(0)?, r.get(1)?)))?;
+            // Two statements rather than `(?2 OR next_check_at <= ?1)`, which SQLite cannot
+            // answer from the `articles_due` index and so read every active article.
+            let mut stmt = tx.prepare_cached(if all {
+                "SELECT id, claimed_until IS NOT NULL AND claimed_until > ?1 AND claimed_by <> ?2
+                 FROM articles WHERE state = 'active'
+                 ORDER BY next_check_at, id"
+            } else {
+                "SELECT id, claimed_until IS NOT NULL AND claimed_until > ?1 AND claimed_by <> ?2
+                 FROM articles WHERE state = 'active' AND next_check_at <= ?1
+                 ORDER BY next_check_at, id"
+            })?;
+            let rows = stmt.query_map((ts(now), &owner), |r| Ok((r.get(0)?, r.get(1)?)))?;
             rows.collect::<rusqlite::Result<_>>()?
         };
         let busy = due.iter().filter(|(_, busy)| *busy).count();
