@@ -237,6 +237,36 @@ mod tests {
     }
 
     #[test]
+    fn a_claimed_article_is_next_due_when_its_claim_runs_out() {
+        let (_dir, mut a, mut b) = two_processes();
+        let now = Utc::now();
+        let x = article(&mut a, "x", now);
+        let y = article(&mut a, "y", now + chrono::Duration::seconds(30));
+        let due = |s: &Store| {
+            s.next_article_due()
+                .expect("due")
+                .map(|t| t.timestamp_millis())
+        };
+        assert_eq!(due(&b), Some(now.timestamp_millis()));
+        // a claims x (due now) until a minute from now: for b, y comes first.
+        let lease = now + chrono::Duration::seconds(60);
+        let (won, _) = a.claim_due_articles(now, false, lease).expect("claim");
+        assert_eq!(won.iter().map(|r| r.id).collect::<Vec<_>>(), vec![x]);
+        assert_eq!(
+            due(&b),
+            Some((now + chrono::Duration::seconds(30)).timestamp_millis())
+        );
+        // Once b claims y too, the earlier claim's end is the next due time.
+        let later = now + chrono::Duration::seconds(30);
+        let (won, busy) = b
+            .claim_due_articles(later, false, later + chrono::Duration::seconds(60))
+            .expect("claim");
+        assert_eq!(won.iter().map(|r| r.id).collect::<Vec<_>>(), vec![y]);
+        assert_eq!(busy, 1);
+        assert_eq!(due(&b), Some(lease.timestamp_millis()));
+    }
+
+    #[test]
     fn a_version_is_recorded_only_against_the_latest_one() {
         let (_dir, mut a, mut b) = two_processes();
         let now = Utc::now();
