@@ -10,6 +10,7 @@
 //! config, rebuilt at a reload, so the SMTP pool, the password file and the webhook
 //! secrets are not set up again for every pass).
 
+use std::collections::HashSet;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
@@ -234,7 +235,8 @@ fn notify(state: &[NotifyState<'_>]) {
 /// How long to wait until something is due (a feed, an article or a queued mail), and
 /// when that is.
 async fn next_nap(watcher: &Watcher, db: &Db) -> (Duration, Option<DateTime<Utc>>) {
-    let urls: Vec<String> = watcher
+    // A set: with thousands of feeds, a list searched once per feed row costs seconds.
+    let urls: HashSet<String> = watcher
         .config
         .feeds
         .iter()
@@ -244,11 +246,11 @@ async fn next_nap(watcher: &Watcher, db: &Db) -> (Duration, Option<DateTime<Utc>
     let interval = watcher.config.archive.submit_interval.0;
     let next = db
         .call(move |s| {
-            let feeds = s.feeds()?;
-            let feed_due = feeds
-                .iter()
-                .filter(|f| urls.contains(&f.url))
-                .map(|f| f.next_due.unwrap_or_default())
+            let feed_due = s
+                .feed_due_times()?
+                .into_iter()
+                .filter(|(url, _)| urls.contains(url))
+                .map(|(_, due)| due.unwrap_or_default())
                 .min();
             // A due submission waits for the rate limit too.
             let archive_due = match s.next_submission_due()? {

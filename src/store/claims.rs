@@ -45,12 +45,18 @@ impl Store {
         let owner = self.owner.clone();
         let tx = self.write()?;
         let due: Vec<(i64, bool)> = {
-            let mut stmt = tx.prepare(
-                "SELECT id, claimed_until IS NOT NULL AND claimed_until > ?1 AND claimed_by <> ?3
-                 FROM articles WHERE state = 'active' AND (?2 OR next_check_at <= ?1)
-                 ORDER BY next_check_at, id",
-            )?;
-            let rows = stmt.query_map((ts(now), all, &owner), |r| Ok((r.get(0)?, r.get(1)?)))?;
+            // Two statements rather than `(?2 OR next_check_at <= ?1)`, which SQLite cannot
+            // answer from the `articles_due` index and so read every active article.
+            let mut stmt = tx.prepare_cached(if all {
+                "SELECT id, claimed_until IS NOT NULL AND claimed_until > ?1 AND claimed_by <> ?2
+                 FROM articles WHERE state = 'active'
+                 ORDER BY next_check_at, id"
+            } else {
+                "SELECT id, claimed_until IS NOT NULL AND claimed_until > ?1 AND claimed_by <> ?2
+                 FROM articles WHERE state = 'active' AND next_check_at <= ?1
+                 ORDER BY next_check_at, id"
+            })?;
+            let rows = stmt.query_map((ts(now), &owner), |r| Ok((r.get(0)?, r.get(1)?)))?;
             rows.collect::<rusqlite::Result<_>>()?
         };
         let busy = due.iter().filter(|(_, busy)| *busy).count();
@@ -228,6 +234,36 @@ mod tests {
         let (won_b, busy_b) = b.claim_due_articles(later, true, later + lease).expect("b");
         assert_eq!(won_b.iter().map(|r| r.id).collect::<Vec<_>>(), vec![x, y]);
         assert_eq!(busy_b, 0);
+    }
+
+    #[test]
+    fn a_claimed_article_is_next_due_when_its_claim_runs_out() {
+        let (_dir, mut a, mut b) = two_processes();
+        let now = Utc::now();
+        let x = article(&mut a, "x", now);
+        let y = article(&mut a, "y", now + chrono::Duration::seconds(30));
+        let due = |s: &Store| {
+            s.next_article_due()
+                .expect("due")
+                .map(|t| t.timestamp_millis())
+        };
+        assert_eq!(due(&b), Some(now.timestamp_millis()));
+        // a claims x (due now) until a minute from now: for b, y comes first.
+        let lease = now + chrono::Duration::seconds(60);
+        let (won, _) = a.claim_due_articles(now, false, lease).expect("claim");
+        assert_eq!(won.iter().map(|r| r.id).collect::<Vec<_>>(), vec![x]);
+        assert_eq!(
+            due(&b),
+            Some((now + chrono::Duration::seconds(30)).timestamp_millis())
+        );
+        // Once b claims y too, the earlier claim's end is the next due time.
+        let later = now + chrono::Duration::seconds(30);
+        let (won, busy) = b
+            .claim_due_articles(later, false, later + chrono::Duration::seconds(60))
+            .expect("claim");
+        assert_eq!(won.iter().map(|r| r.id).collect::<Vec<_>>(), vec![y]);
+        assert_eq!(busy, 1);
+        assert_eq!(due(&b), Some(lease.timestamp_millis()));
     }
 
     #[test]

@@ -95,6 +95,26 @@ impl Store {
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
+    /// The ids of the feeds due at `now` (never polled, or due then), configured or not:
+    /// a cycle claims only these rather than trying every feed.
+    pub fn due_feed_ids(&self, now: DateTime<Utc>) -> Result<Vec<i64>> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT id FROM feeds WHERE next_due_at IS NULL OR next_due_at <= ?1",
+        )?;
+        let rows = stmt.query_map([ts(now)], |r| r.get(0))?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// Each feed's address and when it is next due, in no order: what the service needs
+    /// to know how long it may sleep.
+    pub fn feed_due_times(&self) -> Result<Vec<(String, Option<DateTime<Utc>>)>> {
+        let mut stmt = self
+            .conn
+            .prepare_cached("SELECT url, next_due_at FROM feeds")?;
+        let rows = stmt.query_map([], |r| Ok((r.get(0)?, opt_ts(r.get(1)?))))?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
     /// One feed by URL.
     pub fn feed(&self, url: &str) -> Result<Option<FeedRow>> {
         Ok(self
@@ -226,5 +246,43 @@ mod tests {
             .sync_feeds(&[("https://a.example/feed".into(), "A2".into())])
             .expect("sync");
         assert_eq!(again, ids);
+    }
+
+    #[test]
+    fn due_feeds_are_the_unpolled_and_those_whose_time_has_come() {
+        let mut s = Store::open_in_memory().expect("open");
+        let ids = s
+            .sync_feeds(&[
+                ("https://a.example/feed".into(), "A".into()),
+                ("https://b.example/feed".into(), "B".into()),
+                ("https://c.example/feed".into(), "C".into()),
+            ])
+            .expect("sync");
+        let now = Utc::now();
+        let fetch = |next_due| FeedFetch {
+            at: now,
+            status: "304".into(),
+            error: None,
+            entries: None,
+            etag: None,
+            last_modified: None,
+            paused_until: None,
+            next_due,
+        };
+        // a is due a minute ago, b in a minute, c was never polled.
+        let minute = chrono::Duration::seconds(60);
+        s.record_feed_fetch(ids[0], &fetch(now - minute))
+            .expect("a");
+        s.record_feed_fetch(ids[1], &fetch(now + minute))
+            .expect("b");
+        let mut due = s.due_feed_ids(now).expect("due");
+        due.sort_unstable();
+        assert_eq!(due, vec![ids[0], ids[2]]);
+        let mut later = s.due_feed_ids(now + minute).expect("due");
+        later.sort_unstable();
+        assert_eq!(later, ids);
+        let times = s.feed_due_times().expect("times");
+        assert_eq!(times.len(), 3);
+        assert!(times.contains(&("https://c.example/feed".to_string(), None)));
     }
 }

@@ -5,6 +5,7 @@
 //! logged and recorded on that feed or article, and the cycle goes on with the others.
 //! The daemon runs cycles forever; `redline poll` runs one.
 
+use std::collections::HashSet;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -106,6 +107,8 @@ pub struct Watcher {
     pub http: Arc<Fetcher>,
     like: Arc<coverage::LikeState>,
     pub clock: Clock,
+    /// The store's id of each configured feed, in config order, once synced.
+    feed_ids: Arc<tokio::sync::OnceCell<Vec<i64>>>,
 }
 
 impl Watcher {
@@ -128,6 +131,7 @@ impl Watcher {
             db,
             http,
             clock,
+            feed_ids: Default::default(),
         })
     }
 
@@ -161,12 +165,30 @@ impl Watcher {
             .iter()
             .map(|f| (f.url.get_ref().clone(), f.name.clone()))
             .collect();
-        let ids = self.db.call(move |s| s.sync_feeds(&pairs)).await?;
+        // Once per config: the rows exist and carry the configured names from then on.
+        let ids = self
+            .feed_ids
+            .get_or_try_init(|| self.db.call(move |s| s.sync_feeds(&pairs)))
+            .await?;
         let now = self.clock.now();
         let until = self.lease_end(now);
+        // Only the due feeds are claimed: one read, instead of a write transaction per
+        // configured feed in every cycle.
+        let due: HashSet<i64> = if all {
+            ids.iter().copied().collect()
+        } else {
+            self.db
+                .call(move |s| s.due_feed_ids(now))
+                .await?
+                .into_iter()
+                .collect()
+        };
         let mut tasks = JoinSet::new();
         let mut report = CycleReport::default();
-        for (feed, id) in self.config.feeds.iter().zip(ids) {
+        for (feed, &id) in self.config.feeds.iter().zip(ids) {
+            if !due.contains(&id) {
+                continue;
+            }
             // Another process polling this feed right now is left to it.
             let row = match self
                 .db
