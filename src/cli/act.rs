@@ -28,7 +28,7 @@ pub async fn run(ctx: &Ctx) -> anyhow::Result<()> {
 pub async fn poll(ctx: &Ctx, all: bool, json: bool) -> anyhow::Result<()> {
     let config = ctx.config()?;
     let hooks = Webhooks::from_config(&config)?;
-    let db = ctx.db(&config)?;
+    let db = ctx.db(&config).await?;
     let watcher = Watcher::new(config.clone(), db.clone())?;
     let report = watcher.cycle(all).await?;
     // Archive first, so that an alert sent now can carry its snapshot link.
@@ -262,7 +262,7 @@ pub async fn track(
             .into());
         }
     }
-    let db = ctx.db(&config)?;
+    let db = ctx.db(&config).await?;
     let watcher = Watcher::new(config.clone(), db.clone())?;
     let baseline = match file {
         None => None,

@@ -21,7 +21,7 @@ use chrono::{DateTime, Utc};
 use clap::{Parser, Subcommand, ValueEnum};
 
 use crate::config::{Config, ConfigError};
-use crate::store::{Db, Store};
+use crate::store::Db;
 
 /// Watch news feeds for stories on your topics, keep every version of every matching
 /// article, and show a word-level diff whenever an outlet rewords one.
@@ -234,11 +234,9 @@ impl Ctx {
         Config::load(&self.config_path).map(Arc::new)
     }
 
-    /// Opens the store named by the config.
-    pub fn db(&self, config: &Config) -> anyhow::Result<Db> {
-        let path = config.db_path();
-        let store = Store::open(&path)?;
-        Ok(Db::new(store))
+    /// Opens the store named by the config: its SQLite file, or its PostgreSQL database.
+    pub async fn db(&self, config: &Config) -> anyhow::Result<Db> {
+        Ok(Db::open(&config.state).await?)
     }
 }
 
