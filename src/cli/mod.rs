@@ -8,6 +8,7 @@ mod coverage;
 mod demo;
 mod evidence;
 mod inspect;
+mod migrate;
 mod opml;
 mod table;
 
@@ -111,6 +112,12 @@ pub enum Command {
     },
     /// Validate the config and print what it would watch (exit 2 on errors)
     Check,
+    /// Copy the SQLite state into an empty PostgreSQL database, ids and all, and verify the row counts
+    Migrate {
+        /// The PostgreSQL database: postgres://USER@HOST/DB (password from the URL or [state] password_env)
+        #[arg(long, value_name = "URL")]
+        to: String,
+    },
     /// List the feeds: last fetch, status, entries, errors and since when, backoff, host pause, next due; or import/export them as OPML
     #[command(args_conflicts_with_subcommands = true)]
     Feeds {
@@ -293,6 +300,7 @@ async fn run(command: Command, ctx: Ctx) -> anyhow::Result<ExitCode> {
         Command::Run => act::run(&ctx).await,
         Command::Poll { all, json } => act::poll(&ctx, all, json).await,
         Command::Check => act::check(&ctx),
+        Command::Migrate { to } => migrate::migrate(&ctx, to).await,
         Command::Feeds { json, action } => match action {
             None => inspect::feeds(&ctx, json).await,
             Some(FeedsAction::Import { file }) => opml::import(&ctx, &file),

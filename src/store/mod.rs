@@ -22,6 +22,7 @@ mod addresses;
 mod alerts;
 mod articles;
 mod claims;
+mod copy;
 mod coverage;
 mod feeds;
 mod kinds;
@@ -46,6 +47,7 @@ pub use articles::{
 };
 pub use articles::{QUIET_KEPT, QuietCheck};
 pub use claims::Claim;
+pub use copy::TableCopied;
 pub use coverage::{CoverageRow, NewCoverage};
 pub use feeds::{FeedFetch, FeedRow};
 pub use kinds::{AlertKind, ArticleState, Channel, DeliveryStatus, Quiet, UnknownWord};
@@ -79,6 +81,8 @@ pub enum StoreError {
     Postgres(#[from] postgres::Error),
     #[error("{0}")]
     Password(String),
+    #[error("migrate: {0}")]
+    Copy(String),
     #[error("cannot connect to PostgreSQL at {url}: {message}")]
     PgConnect { url: String, message: String },
     #[error("this redline has no PostgreSQL twin of schema migration {0}: report it as a bug")]

@@ -310,6 +310,19 @@ impl FromColumn for Vec<u8> {
     }
 }
 
+impl FromColumn for Value<'static> {
+    fn from_value(v: Value<'_>) -> Result<Self, String> {
+        Ok(match v {
+            Value::Null => Value::Null,
+            Value::Int(i) => Value::Int(i),
+            Value::Real(r) => Value::Real(r),
+            Value::Bool(b) => Value::Bool(b),
+            Value::Text(s) => Value::Text(Cow::Owned(s.into_owned())),
+            Value::Blob(b) => Value::Blob(Cow::Owned(b.into_owned())),
+        })
+    }
+}
+
 /// A column named by its position or its name.
 pub trait ColumnIndex: Copy + std::fmt::Display {
     fn lite(self, row: &rusqlite::Row<'_>) -> rusqlite::Result<usize>;

@@ -132,11 +132,12 @@ impl Env {
     /// Moves this env's state into a PostgreSQL database of its own (`[state]
     /// database`), on the server `REDLINE_TEST_POSTGRES` names; `None` (after saying so)
     /// when there is none outside CI.
-    pub fn on_postgres(mut self) -> Option<Env> {
-        // On a plain thread: the PostgreSQL client must not run on an async one.
-        let db = std::thread::spawn(redline::store::pg::ScratchDb::create)
-            .join()
-            .expect("scratch database")?;
+    pub fn on_postgres(self) -> Option<Env> {
+        Some(self.on_database(scratch_postgres()?))
+    }
+
+    /// Sets `[state] database` to this scratch database, which goes with the env.
+    pub fn on_database(mut self, db: redline::store::pg::ScratchDb) -> Env {
         let config = std::fs::read_to_string(self.config_path()).expect("read config");
         let config = config.replacen(
             "[state]\n",
@@ -145,7 +146,7 @@ impl Env {
         );
         std::fs::write(self.config_path(), config).expect("write config");
         self.pg = Some(db);
-        Some(self)
+        self
     }
 
     /// Sets `[state] lease`: how long a killed process's claims outlive it.
@@ -183,6 +184,15 @@ impl Env {
             stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
         }
     }
+}
+
+/// An empty PostgreSQL database of the test's own on the server `REDLINE_TEST_POSTGRES`
+/// names; `None` (after saying so) when there is none outside CI.
+pub fn scratch_postgres() -> Option<redline::store::pg::ScratchDb> {
+    // On a plain thread: the PostgreSQL client must not run on an async one.
+    std::thread::spawn(redline::store::pg::ScratchDb::create)
+        .join()
+        .expect("scratch database")
 }
 
 /// A watcher over this config and its database, for tests that drive the library.
