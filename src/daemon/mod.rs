@@ -115,6 +115,7 @@ pub async fn run(
         "redline started"
     );
     loop {
+        let _renewal = watcher.renew_while_working();
         // Fetching and recording may be abandoned at a stop: each article's check is
         // one transaction, so a cut leaves it unchecked, never half-written.
         let cycle = async {

@@ -148,6 +148,17 @@ impl Store {
         Ok(renewed)
     }
 
+    /// The articles whose claim the process with this pid holds (its owner name starts
+    /// with the pid, see `owner_name`), live or run out: for watching a worker's work
+    /// pass to the others.
+    pub fn claimed_by_pid(&self, pid: u32) -> Result<Vec<i64>> {
+        self.conn.query_map(
+            "SELECT id FROM articles WHERE claimed_by LIKE ?1 ORDER BY id",
+            [format!("pid {pid} at %")],
+            |r| r.get(0),
+        )
+    }
+
     /// Gives up this process's claims on outbox rows it did not send after all.
     pub fn release_outbox(&mut self, ids: &[i64]) -> Result<()> {
         let owner = self.owner.clone();

@@ -133,18 +133,17 @@ impl Watcher {
 
     /// One cycle: due feeds (every feed with `all`), then due articles.
     pub async fn cycle(&self, all: bool) -> Result<CycleReport, WatchError> {
-        let _renewal = self.renew_while_working();
         let mut report = self.poll_feeds(all).await?;
         report.add(&self.check_articles(all).await?);
         self.drop_old_raw().await?;
         Ok(report)
     }
 
-    /// Keeps this process's claims alive while it works, until the handle is dropped:
-    /// every third of `[state] lease` they are extended to a full lease from then, so a
-    /// cycle longer than the lease keeps its work, and a claim runs out only once its
-    /// holder has died or hung.
-    fn renew_while_working(&self) -> tokio_util::task::AbortOnDropHandle<()> {
+    /// Keeps this process's claims alive while it works (a cycle, then the archive,
+    /// mail and webhook deliveries), until the handle is dropped: every third of `[state]
+    /// lease` they are extended to a full lease from then, so work longer than the lease
+    /// stays this process's, and a claim runs out only once its holder has died or hung.
+    pub fn renew_while_working(&self) -> tokio_util::task::AbortOnDropHandle<()> {
         let this = self.clone();
         let every = (self.config.state.lease.0 / 3).max(std::time::Duration::from_millis(100));
         tokio_util::task::AbortOnDropHandle::new(tokio::spawn(async move {
