@@ -30,9 +30,26 @@ fn expected_v1(headline: &str) -> String {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn seed_story_end_to_end() {
+    seed_story(false).await;
+}
+
+/// The same story with the state in PostgreSQL (`[state] database`).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn seed_story_end_to_end_on_postgres() {
+    seed_story(true).await;
+}
+
+async fn seed_story(postgres: bool) {
     let server = HttpServer::start().await;
     serve_seed(&server);
     let env = seed_env(&server);
+    let Some(env) = (if postgres {
+        env.on_postgres()
+    } else {
+        Some(env)
+    }) else {
+        return;
+    };
 
     // First poll: stories 1, 3 and 5 match a topic and are tracked; 2 and 4 are not
     // even fetched.

@@ -28,8 +28,9 @@ pub async fn run(ctx: &Ctx) -> anyhow::Result<()> {
 pub async fn poll(ctx: &Ctx, all: bool, json: bool) -> anyhow::Result<()> {
     let config = ctx.config()?;
     let hooks = Webhooks::from_config(&config)?;
-    let db = ctx.db(&config)?;
+    let db = ctx.db(&config).await?;
     let watcher = Watcher::new(config.clone(), db.clone())?;
+    let renewal = watcher.renew_while_working();
     let report = watcher.cycle(all).await?;
     // Archive first, so that an alert sent now can carry its snapshot link.
     let archive =
@@ -44,6 +45,7 @@ pub async fn poll(ctx: &Ctx, all: bool, json: bool) -> anyhow::Result<()> {
         &Default::default(),
     )
     .await?;
+    drop(renewal);
     if json {
         return emit_json(&serde_json::json!({
             "cycle": report,
@@ -262,7 +264,7 @@ pub async fn track(
             .into());
         }
     }
-    let db = ctx.db(&config)?;
+    let db = ctx.db(&config).await?;
     let watcher = Watcher::new(config.clone(), db.clone())?;
     let baseline = match file {
         None => None,

@@ -24,7 +24,7 @@ pub async fn coverage(ctx: &Ctx, topic: &str, json: bool, explain: bool) -> anyh
         ))
         .into());
     }
-    let db = ctx.db(&config)?;
+    let db = ctx.db(&config).await?;
     let name = topic.to_string();
     let rows = db.call(move |s| s.coverage(&name)).await?;
     let mut explained = Vec::new();

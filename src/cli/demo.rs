@@ -20,7 +20,7 @@ use tokio_util::sync::CancellationToken;
 
 use super::{Ctx, DiffFormat, emit};
 use crate::config::Config;
-use crate::store::{AlertRow, ArticleRow, Db, DeliveryStatus, FeedRow, Store};
+use crate::store::{AlertRow, ArticleRow, Db, DeliveryStatus, FeedRow};
 use setup::{
     TICK, check_mail_dir, config_text, eml_files, given_state_dir, program, shell_quote,
     temp_state_dir,
@@ -53,7 +53,7 @@ pub async fn demo(ctx: &Ctx, state: Option<PathBuf>) -> anyhow::Result<()> {
     std::fs::write(&config_path, config_text(&dir, &site.base()))
         .with_context(|| format!("cannot write the demo's config {}", config_path.display()))?;
     let config = std::sync::Arc::new(Config::load(&config_path)?);
-    let db = Db::new(Store::open(&config.db_path())?);
+    let db = Db::open(&config.state).await?;
 
     emit(&format!(
         "redline demo: the seed story, played on this machine (no network, no config).\n\n\

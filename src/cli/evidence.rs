@@ -35,7 +35,7 @@ fn missing(article: &ArticleRow, version: i64, dropped: Option<chrono::DateTime<
 /// `redline show ARTICLE [--version N] --raw`: the stored bytes, as received, on stdout.
 pub async fn show_raw(ctx: &Ctx, reference: &str, version: Option<i64>) -> anyhow::Result<()> {
     let config = ctx.config()?;
-    let db = ctx.db(&config)?;
+    let db = ctx.db(&config).await?;
     let article = article(&db, reference).await?;
     let id = article.id;
     let number = match version {
@@ -62,7 +62,7 @@ pub async fn show_raw(ctx: &Ctx, reference: &str, version: Option<i64>) -> anyho
 /// record per version whose page bytes are kept. Progress goes to a terminal's stderr.
 pub async fn export_warc(ctx: &Ctx, reference: &str, file: &Path) -> anyhow::Result<()> {
     let config = ctx.config()?;
-    let db = ctx.db(&config)?;
+    let db = ctx.db(&config).await?;
     let article = article(&db, reference).await?;
     let id = article.id;
     let rows = db.call(move |s| s.raw_pages(id)).await?;

@@ -23,7 +23,7 @@ fn or_dash<T: ToString>(v: Option<T>) -> String {
 /// is due again.
 pub async fn feeds(ctx: &Ctx, json: bool) -> anyhow::Result<()> {
     let config = ctx.config()?;
-    let db = ctx.db(&config)?;
+    let db = ctx.db(&config).await?;
     let rows = db.call(|s| s.feeds()).await?;
     let now = Utc::now();
     let mut listed = Vec::new();
@@ -112,7 +112,7 @@ pub async fn articles(
         ))
         .into());
     }
-    let db = ctx.db(&config)?;
+    let db = ctx.db(&config).await?;
     let filter = ArticleFilter { topic, changed };
     let rows = db.call(move |s| s.articles(&filter)).await?;
     if json {
@@ -161,7 +161,7 @@ async fn article_and_versions(
 
 pub async fn history(ctx: &Ctx, reference: &str, json: bool) -> anyhow::Result<()> {
     let config = ctx.config()?;
-    let db = ctx.db(&config)?;
+    let db = ctx.db(&config).await?;
     let (article, versions) = article_and_versions(&db, reference).await?;
     let id = article.id;
     let quiet = db.call(move |s| s.quiet_checks(id)).await?;
@@ -313,7 +313,7 @@ pub async fn diff(
     format: DiffFormat,
 ) -> anyhow::Result<()> {
     let config = ctx.config()?;
-    let db = ctx.db(&config)?;
+    let db = ctx.db(&config).await?;
     let (article, versions) = article_and_versions(&db, reference).await?;
     let (old, new) = pick(&article, &versions, from, to)?;
     let d = decided_diff(old, new);
@@ -380,7 +380,7 @@ fn ensure_newline(mut s: String) -> String {
 
 pub async fn show(ctx: &Ctx, reference: &str, version: Option<i64>) -> anyhow::Result<()> {
     let config = ctx.config()?;
-    let db = ctx.db(&config)?;
+    let db = ctx.db(&config).await?;
     let (article, versions) = article_and_versions(&db, reference).await?;
     let v = match version {
         Some(n) => versions.iter().find(|v| v.number == n).with_context(|| {
@@ -424,7 +424,7 @@ pub struct ReplayArgs {
 
 pub async fn replay(ctx: &Ctx, args: ReplayArgs) -> anyhow::Result<()> {
     let config = ctx.config()?;
-    let db = ctx.db(&config)?;
+    let db = ctx.db(&config).await?;
     let now = Utc::now();
     let article_id = match &args.article {
         Some(r) => {

@@ -8,6 +8,7 @@ mod coverage;
 mod demo;
 mod evidence;
 mod inspect;
+mod migrate;
 mod opml;
 mod table;
 
@@ -21,7 +22,7 @@ use chrono::{DateTime, Utc};
 use clap::{Parser, Subcommand, ValueEnum};
 
 use crate::config::{Config, ConfigError};
-use crate::store::{Db, Store};
+use crate::store::Db;
 
 /// Watch news feeds for stories on your topics, keep every version of every matching
 /// article, and show a word-level diff whenever an outlet rewords one.
@@ -111,6 +112,12 @@ pub enum Command {
     },
     /// Validate the config and print what it would watch (exit 2 on errors)
     Check,
+    /// Copy the SQLite state into an empty PostgreSQL database, ids and all, and verify the row counts
+    Migrate {
+        /// The PostgreSQL database: postgres://USER@HOST/DB (password from the URL or [state] password_env)
+        #[arg(long, value_name = "URL")]
+        to: String,
+    },
     /// List the feeds: last fetch, status, entries, errors and since when, backoff, host pause, next due; or import/export them as OPML
     #[command(args_conflicts_with_subcommands = true)]
     Feeds {
@@ -234,11 +241,9 @@ impl Ctx {
         Config::load(&self.config_path).map(Arc::new)
     }
 
-    /// Opens the store named by the config.
-    pub fn db(&self, config: &Config) -> anyhow::Result<Db> {
-        let path = config.db_path();
-        let store = Store::open(&path)?;
-        Ok(Db::new(store))
+    /// Opens the store named by the config: its SQLite file, or its PostgreSQL database.
+    pub async fn db(&self, config: &Config) -> anyhow::Result<Db> {
+        Ok(Db::open(&config.state).await?)
     }
 }
 
@@ -295,6 +300,7 @@ async fn run(command: Command, ctx: Ctx) -> anyhow::Result<ExitCode> {
         Command::Run => act::run(&ctx).await,
         Command::Poll { all, json } => act::poll(&ctx, all, json).await,
         Command::Check => act::check(&ctx),
+        Command::Migrate { to } => migrate::migrate(&ctx, to).await,
         Command::Feeds { json, action } => match action {
             None => inspect::feeds(&ctx, json).await,
             Some(FeedsAction::Import { file }) => opml::import(&ctx, &file),

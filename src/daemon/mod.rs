@@ -24,7 +24,7 @@ use crate::alert::{Mailer, Webhooks};
 use crate::clock::Clock;
 use crate::config::Config;
 use crate::metrics::Metrics;
-use crate::store::{Db, Store};
+use crate::store::Db;
 use crate::watch::Watcher;
 
 pub mod endpoint;
@@ -64,7 +64,7 @@ pub async fn run(
     shutdown: CancellationToken,
     mut reload: mpsc::Receiver<()>,
 ) -> anyhow::Result<()> {
-    let db = Db::new(Store::open(&config.db_path())?);
+    let db = Db::open(&config.state).await?;
     let metrics = Arc::new(Metrics::default());
     let clock = Clock::new();
     let mut watcher = Watcher::with_clock(config.clone(), db.clone(), clock, metrics.clone())?;
@@ -116,6 +116,7 @@ pub async fn run(
         "redline started"
     );
     loop {
+        let _renewal = watcher.renew_while_working();
         // Fetching and recording may be abandoned at a stop: each article's check is
         // one transaction, so a cut leaves it unchecked, never half-written.
         let cycle = async {

@@ -10,9 +10,9 @@
 //! first answered 404/410 (`gone_at`): "removed" waits for both.
 
 use chrono::{DateTime, Utc};
-use rusqlite::{Connection, OptionalExtension, Row, Transaction};
 
 use super::articles::CheckUpdate;
+use super::sql::{Conn, Row, params};
 use super::{Result, Store, parse_ts, ts};
 
 /// A past address (`moved`) or another address of the same story (`alias`).
@@ -33,7 +33,7 @@ pub struct AddressRow {
 }
 
 impl AddressRow {
-    fn from_row(r: &Row<'_>) -> rusqlite::Result<AddressRow> {
+    fn from_row(r: &Row<'_, '_>) -> Result<AddressRow> {
         Ok(AddressRow {
             kind: r.get("kind")?,
             url: r.get("url")?,
@@ -79,39 +79,36 @@ pub(super) enum Via {
 
 /// The article with this identity key or address: its own key first, then the key of a
 /// copy joined to it, its current address, an alias, a past address.
-pub(super) fn resolve(conn: &Connection, key: &str, url: &str) -> Result<Option<(i64, Via)>> {
+pub(super) fn resolve(conn: &Conn, key: &str, url: &str) -> Result<Option<(i64, Via)>> {
     let found: Option<(i64, i64)> = conn
-        .query_row(
+        .query_opt(
             "SELECT id, via FROM (
                  SELECT id, 0 AS via FROM articles WHERE key = ?1 AND state != 'joined'
                  UNION ALL SELECT article_id, 1 FROM article_addresses WHERE kind = 'alias' AND key = ?1
                  UNION ALL SELECT id, 2 FROM articles WHERE url = ?2 AND state != 'joined'
                  UNION ALL SELECT article_id, 3 FROM article_addresses WHERE kind = 'alias' AND url = ?2
                  UNION ALL SELECT article_id, 4 FROM article_addresses WHERE kind = 'moved' AND url = ?2
-             ) ORDER BY via, id LIMIT 1",
+             ) found ORDER BY via, id LIMIT 1",
             (key, url),
             |r| Ok((r.get(0)?, r.get(1)?)),
-        )
-        .optional()?;
+        )?;
     Ok(found.map(|(id, via)| (id, if via == 0 { Via::Key } else { Via::Address })))
 }
 
 /// A known entry from its own feed links `link`: when that is a new link, the article
 /// moves there (and is due at once). Returns the address it moved from.
 pub(super) fn follow_feed_link(
-    tx: &Transaction<'_>,
+    tx: &Conn,
     id: i64,
     feed_id: i64,
     link: &str,
     now: DateTime<Utc>,
 ) -> Result<Option<String>> {
-    let row: Option<(String, Option<String>, Option<i64>, String)> = tx
-        .query_row(
-            "SELECT url, feed_link, feed_id, state FROM articles WHERE id = ?1",
-            [id],
-            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
-        )
-        .optional()?;
+    let row: Option<(String, Option<String>, Option<i64>, String)> = tx.query_opt(
+        "SELECT url, feed_link, feed_id, state FROM articles WHERE id = ?1",
+        [id],
+        |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+    )?;
     let Some((url, feed_link, own_feed, state)) = row else {
         return Ok(None);
     };
@@ -145,7 +142,7 @@ pub(super) fn follow_feed_link(
 
 #[allow(clippy::too_many_arguments)]
 fn insert_move(
-    tx: &Transaction<'_>,
+    tx: &Conn,
     id: i64,
     from: &str,
     to: &str,
@@ -157,13 +154,13 @@ fn insert_move(
     tx.execute(
         "INSERT INTO article_addresses (article_id, kind, url, new_url, reason, at, version, settled)
          VALUES (?1, 'moved', ?2, ?3, ?4, ?5, ?6, ?7)",
-        rusqlite::params![id, from, to, reason, ts(at), version, settled],
+        params![id, from, to, reason, ts(at), version, settled],
     )?;
     Ok(())
 }
 
 fn insert_alias(
-    tx: &Transaction<'_>,
+    tx: &Conn,
     id: i64,
     url: &str,
     key: Option<&str>,
@@ -174,15 +171,15 @@ fn insert_alias(
         "INSERT INTO article_addresses (article_id, kind, url, key, reason, at, settled)
          SELECT ?1, 'alias', ?2, ?3, ?4, ?5, 1
          WHERE NOT EXISTS (SELECT 1 FROM article_addresses
-             WHERE article_id = ?1 AND kind = 'alias' AND url = ?2 AND key IS ?3)",
-        rusqlite::params![id, url, key, reason, ts(at)],
+             WHERE article_id = ?1 AND kind = 'alias' AND url = ?2 AND key IS NOT DISTINCT FROM ?3)",
+        params![id, url, key, reason, ts(at)],
     )?;
     Ok(())
 }
 
 /// The address part of `record_check`, in its transaction: a redirect move, settling a
 /// move waiting for its first check, and the first-404 time.
-pub(super) fn apply(tx: &Transaction<'_>, u: &CheckUpdate, version: Option<i64>) -> Result<()> {
+pub(super) fn apply(tx: &Conn, u: &CheckUpdate, version: Option<i64>) -> Result<()> {
     let a = &u.address;
     if a.reached {
         tx.execute(
@@ -215,11 +212,11 @@ pub(super) fn apply(tx: &Transaction<'_>, u: &CheckUpdate, version: Option<i64>)
 impl Store {
     /// An article's past addresses and aliases, oldest first.
     pub fn addresses(&self, article_id: i64) -> Result<Vec<AddressRow>> {
-        let mut stmt = self
-            .conn
-            .prepare("SELECT * FROM article_addresses WHERE article_id = ?1 ORDER BY id")?;
-        let rows = stmt.query_map([article_id], AddressRow::from_row)?;
-        Ok(rows.collect::<rusqlite::Result<_>>()?)
+        self.conn.query_map(
+            "SELECT * FROM article_addresses WHERE article_id = ?1 ORDER BY id",
+            [article_id],
+            AddressRow::from_row,
+        )
     }
 
     /// The article a key or address belongs to, if any.
@@ -260,13 +257,11 @@ impl Store {
     /// is no longer revisited (state `joined`). Returns whether the copy was deleted.
     pub fn join_article(&mut self, copy: i64, into: i64, at: DateTime<Utc>) -> Result<bool> {
         let tx = self.write()?;
-        let row: Option<(String, String, bool)> = tx
-            .query_row(
-                "SELECT key, url, in_feed FROM articles WHERE id = ?1",
-                [copy],
-                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
-            )
-            .optional()?;
+        let row: Option<(String, String, bool)> = tx.query_opt(
+            "SELECT key, url, in_feed FROM articles WHERE id = ?1",
+            [copy],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+        )?;
         let Some((key, url, in_feed)) = row.filter(|_| copy != into) else {
             return Ok(false);
         };
@@ -276,8 +271,9 @@ impl Store {
             (copy, into),
         )?;
         tx.execute(
-            "INSERT OR IGNORE INTO article_topics (article_id, topic)
-             SELECT ?2, topic FROM article_topics WHERE article_id = ?1",
+            "INSERT INTO article_topics (article_id, topic)
+             SELECT ?2, topic FROM article_topics WHERE article_id = ?1
+             ON CONFLICT DO NOTHING",
             (copy, into),
         )?;
         if in_feed {
@@ -319,8 +315,7 @@ mod tests {
         }
     }
 
-    fn store_with_feed() -> (Store, i64) {
-        let mut s = Store::open_in_memory().expect("open");
+    fn with_feed(mut s: Store) -> (Store, i64) {
         let ids = s
             .sync_feeds(&[("https://x.example/feed".into(), "F".into())])
             .expect("feeds");
@@ -329,113 +324,122 @@ mod tests {
 
     #[test]
     fn a_known_guid_with_a_new_link_moves_the_article() {
-        let (mut s, feed) = store_with_feed();
-        let first = s
-            .upsert_entry(&entry("g1", "https://x.example/a/old-slug", Some(feed)))
-            .expect("upsert");
-        assert!(first.created);
-        let again = s
-            .upsert_entry(&entry("g1", "https://x.example/a/old-slug", Some(feed)))
-            .expect("upsert");
-        assert_eq!(
-            (again.id, again.created, again.moved_from),
-            (first.id, false, None)
-        );
-        let moved = s
-            .upsert_entry(&entry("g1", "https://x.example/a/new-slug", Some(feed)))
-            .expect("upsert");
-        assert_eq!(moved.id, first.id);
-        assert_eq!(
-            moved.moved_from.as_deref(),
-            Some("https://x.example/a/old-slug")
-        );
-        let row = s.article(first.id).expect("q").expect("row");
-        assert_eq!(row.url, "https://x.example/a/new-slug");
-        assert_eq!(
-            row.moved_from.as_deref(),
-            Some("https://x.example/a/old-slug")
-        );
-        let addrs = s.addresses(first.id).expect("addresses");
-        assert_eq!(addrs.len(), 1);
-        assert_eq!(
-            (addrs[0].kind.as_str(), addrs[0].reason.as_str()),
-            ("moved", "feed")
-        );
-        // The old address still finds the article.
-        assert_eq!(
-            s.article_for(
-                "https://x.example/a/old-slug",
-                "https://x.example/a/old-slug"
-            )
-            .expect("q"),
-            Some(first.id)
-        );
+        for backend in crate::store::backends::each() {
+            eprintln!("backend: {}", backend.name);
+            let (mut s, feed) = with_feed(backend.store);
+            let first = s
+                .upsert_entry(&entry("g1", "https://x.example/a/old-slug", Some(feed)))
+                .expect("upsert");
+            assert!(first.created);
+            let again = s
+                .upsert_entry(&entry("g1", "https://x.example/a/old-slug", Some(feed)))
+                .expect("upsert");
+            assert_eq!(
+                (again.id, again.created, again.moved_from),
+                (first.id, false, None)
+            );
+            let moved = s
+                .upsert_entry(&entry("g1", "https://x.example/a/new-slug", Some(feed)))
+                .expect("upsert");
+            assert_eq!(moved.id, first.id);
+            assert_eq!(
+                moved.moved_from.as_deref(),
+                Some("https://x.example/a/old-slug")
+            );
+            let row = s.article(first.id).expect("q").expect("row");
+            assert_eq!(row.url, "https://x.example/a/new-slug");
+            assert_eq!(
+                row.moved_from.as_deref(),
+                Some("https://x.example/a/old-slug")
+            );
+            let addrs = s.addresses(first.id).expect("addresses");
+            assert_eq!(addrs.len(), 1);
+            assert_eq!(
+                (addrs[0].kind.as_str(), addrs[0].reason.as_str()),
+                ("moved", "feed")
+            );
+            // The old address still finds the article.
+            assert_eq!(
+                s.article_for(
+                    "https://x.example/a/old-slug",
+                    "https://x.example/a/old-slug"
+                )
+                .expect("q"),
+                Some(first.id)
+            );
+        }
     }
 
     #[test]
     fn the_feed_still_linking_the_old_slug_does_not_undo_a_redirect_move() {
-        let (mut s, feed) = store_with_feed();
-        let a = s
-            .upsert_entry(&entry("g1", "https://x.example/a/old-slug", Some(feed)))
-            .expect("upsert");
-        let now = Utc::now();
-        let u = CheckUpdate {
-            next_check: Some(now),
-            address: AddressCheck {
-                moved_to: Some("https://x.example/a/new-slug".into()),
-                reached: true,
-                ..Default::default()
-            },
-            ..CheckUpdate::new(a.id, now)
-        };
-        s.record_check(&u).expect("record");
-        let again = s
-            .upsert_entry(&entry("g1", "https://x.example/a/old-slug", Some(feed)))
-            .expect("upsert");
-        assert_eq!(again.moved_from, None);
-        let row = s.article(a.id).expect("q").expect("row");
-        assert_eq!(row.url, "https://x.example/a/new-slug");
-        assert_eq!(s.addresses(a.id).expect("addresses").len(), 1);
+        for backend in crate::store::backends::each() {
+            eprintln!("backend: {}", backend.name);
+            let (mut s, feed) = with_feed(backend.store);
+            let a = s
+                .upsert_entry(&entry("g1", "https://x.example/a/old-slug", Some(feed)))
+                .expect("upsert");
+            let now = Utc::now();
+            let u = CheckUpdate {
+                next_check: Some(now),
+                address: AddressCheck {
+                    moved_to: Some("https://x.example/a/new-slug".into()),
+                    reached: true,
+                    ..Default::default()
+                },
+                ..CheckUpdate::new(a.id, now)
+            };
+            s.record_check(&u).expect("record");
+            let again = s
+                .upsert_entry(&entry("g1", "https://x.example/a/old-slug", Some(feed)))
+                .expect("upsert");
+            assert_eq!(again.moved_from, None);
+            let row = s.article(a.id).expect("q").expect("row");
+            assert_eq!(row.url, "https://x.example/a/new-slug");
+            assert_eq!(s.addresses(a.id).expect("addresses").len(), 1);
+        }
     }
 
     #[test]
     fn a_joined_copy_becomes_an_alias() {
-        let (mut s, feed) = store_with_feed();
-        let main = s
-            .upsert_entry(&entry(
-                "g-main",
-                "https://x.example/a/story-slug-here",
-                Some(feed),
-            ))
-            .expect("upsert");
-        let amp = s
-            .upsert_entry(&entry(
-                "g-amp",
-                "https://amp.x.example/a/story-slug-here",
-                None,
-            ))
-            .expect("upsert");
-        assert!(amp.created);
-        assert!(s.join_article(amp.id, main.id, Utc::now()).expect("join"));
-        assert!(s.article(amp.id).expect("q").is_none());
-        let again = s
-            .upsert_entry(&entry(
-                "g-amp",
-                "https://amp.x.example/a/story-slug-here",
-                None,
-            ))
-            .expect("upsert");
-        assert_eq!((again.id, again.created), (main.id, false));
-        s.mark_in_feed(feed, &[]).expect("mark");
-        assert!(!s.article(main.id).expect("q").expect("row").in_feed);
-        s.mark_in_feed(
-            feed,
-            &[(
-                "g-amp".into(),
-                "https://amp.x.example/a/story-slug-here".into(),
-            )],
-        )
-        .expect("mark");
-        assert!(s.article(main.id).expect("q").expect("row").in_feed);
+        for backend in crate::store::backends::each() {
+            eprintln!("backend: {}", backend.name);
+            let (mut s, feed) = with_feed(backend.store);
+            let main = s
+                .upsert_entry(&entry(
+                    "g-main",
+                    "https://x.example/a/story-slug-here",
+                    Some(feed),
+                ))
+                .expect("upsert");
+            let amp = s
+                .upsert_entry(&entry(
+                    "g-amp",
+                    "https://amp.x.example/a/story-slug-here",
+                    None,
+                ))
+                .expect("upsert");
+            assert!(amp.created);
+            assert!(s.join_article(amp.id, main.id, Utc::now()).expect("join"));
+            assert!(s.article(amp.id).expect("q").is_none());
+            let again = s
+                .upsert_entry(&entry(
+                    "g-amp",
+                    "https://amp.x.example/a/story-slug-here",
+                    None,
+                ))
+                .expect("upsert");
+            assert_eq!((again.id, again.created), (main.id, false));
+            s.mark_in_feed(feed, &[]).expect("mark");
+            assert!(!s.article(main.id).expect("q").expect("row").in_feed);
+            s.mark_in_feed(
+                feed,
+                &[(
+                    "g-amp".into(),
+                    "https://amp.x.example/a/story-slug-here".into(),
+                )],
+            )
+            .expect("mark");
+            assert!(s.article(main.id).expect("q").expect("row").in_feed);
+        }
     }
 }

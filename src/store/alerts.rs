@@ -4,9 +4,9 @@
 //! server or the webhook accepted it.
 
 use chrono::{DateTime, Utc};
-use rusqlite::{OptionalExtension, Row};
 
 use super::kinds::{AlertKind, Channel, DeliveryStatus};
+use super::sql::Row;
 use super::{Result, Store, opt_ts, parse_ts, ts};
 use crate::diff::Labels;
 
@@ -72,7 +72,7 @@ pub struct OutboxRow {
 }
 
 impl OutboxRow {
-    pub(super) fn from_row(r: &Row<'_>) -> rusqlite::Result<OutboxRow> {
+    pub(super) fn from_row(r: &Row<'_, '_>) -> Result<OutboxRow> {
         Ok(OutboxRow {
             id: r.get("id")?,
             alert_id: r.get("alert_id")?,
@@ -102,7 +102,7 @@ const ALERT_SELECT: &str = "SELECT al.*, a.title, a.url, f.name AS feed_name,
     FROM alerts al JOIN articles a ON a.id = al.article_id LEFT JOIN feeds f ON f.id = a.feed_id";
 
 impl Store {
-    fn alert_from_row(&self, r: &Row<'_>) -> rusqlite::Result<AlertRow> {
+    fn alert_from_row(&self, r: &Row<'_, '_>) -> Result<AlertRow> {
         Ok(AlertRow {
             id: r.get("id")?,
             article_id: r.get("article_id")?,
@@ -124,31 +124,29 @@ impl Store {
     }
 
     fn with_deliveries(&self, mut alerts: Vec<AlertRow>) -> Result<Vec<AlertRow>> {
-        let mut stmt = self
-            .conn
-            .prepare("SELECT * FROM outbox WHERE alert_id = ?1 ORDER BY channel, recipient")?;
         for a in &mut alerts {
-            a.deliveries = stmt
-                .query_map([a.id], OutboxRow::from_row)?
-                .collect::<rusqlite::Result<_>>()?;
+            a.deliveries = self.conn.query_map(
+                "SELECT * FROM outbox WHERE alert_id = ?1 ORDER BY channel, recipient",
+                [a.id],
+                OutboxRow::from_row,
+            )?;
         }
         Ok(alerts)
     }
 
     /// Alerts in time order, with their deliveries.
     pub fn alerts(&self, f: &AlertFilter) -> Result<Vec<AlertRow>> {
-        let mut stmt = self.conn.prepare(&format!(
-            "{ALERT_SELECT}
-             WHERE (?1 IS NULL OR al.created_at >= ?1) AND (?2 IS NULL OR al.created_at <= ?2)
-               AND (?3 IS NULL OR EXISTS (SELECT 1 FROM article_topics t WHERE t.article_id = al.article_id AND t.topic = ?3))
-               AND (?4 IS NULL OR al.article_id = ?4)
+        let alerts = self.conn.query_map(
+            &format!(
+                "{ALERT_SELECT}
+             WHERE (CAST(?1 AS TEXT) IS NULL OR al.created_at >= ?1) AND (CAST(?2 AS TEXT) IS NULL OR al.created_at <= ?2)
+               AND (CAST(?3 AS TEXT) IS NULL OR EXISTS (SELECT 1 FROM article_topics t WHERE t.article_id = al.article_id AND t.topic = ?3))
+               AND (CAST(?4 AS BIGINT) IS NULL OR al.article_id = ?4)
              ORDER BY al.created_at, al.id"
-        ))?;
-        let rows = stmt.query_map(
+            ),
             (f.since.map(ts), f.until.map(ts), &f.topic, f.article_id),
             |r| self.alert_from_row(r),
         )?;
-        let alerts = rows.collect::<rusqlite::Result<Vec<_>>>()?;
         self.with_deliveries(alerts)
     }
 
@@ -156,10 +154,9 @@ impl Store {
     pub fn alert(&self, id: i64) -> Result<Option<AlertRow>> {
         let row = self
             .conn
-            .query_row(&format!("{ALERT_SELECT} WHERE al.id = ?1"), [id], |r| {
+            .query_opt(&format!("{ALERT_SELECT} WHERE al.id = ?1"), [id], |r| {
                 self.alert_from_row(r)
-            })
-            .optional()?;
+            })?;
         Ok(match row {
             Some(a) => self.with_deliveries(vec![a])?.pop(),
             None => None,
@@ -168,11 +165,11 @@ impl Store {
 
     /// The id of an article's first alert: the root its later alerts thread under.
     pub fn first_alert(&self, article_id: i64) -> Result<Option<i64>> {
-        Ok(self.conn.query_row(
+        self.conn.query_row(
             "SELECT MIN(id) FROM alerts WHERE article_id = ?1",
             [article_id],
             |r| r.get(0),
-        )?)
+        )
     }
 
     /// Queued email rows of the outbox due by `now` and claimed by no live process,
@@ -188,26 +185,23 @@ impl Store {
     }
 
     fn due_on(&self, channel: Channel, now: DateTime<Utc>) -> Result<Vec<OutboxRow>> {
-        let mut stmt = self.conn.prepare(
+        self.conn.query_map(
             "SELECT * FROM outbox WHERE channel = ?2 AND status = 'queued' AND next_attempt_at <= ?1
                AND (claimed_until IS NULL OR claimed_until <= ?1)
              ORDER BY alert_id, id",
-        )?;
-        let rows = stmt.query_map((ts(now), channel), OutboxRow::from_row)?;
-        Ok(rows.collect::<rusqlite::Result<_>>()?)
+            (ts(now), channel),
+            OutboxRow::from_row,
+        )
     }
 
     /// The request a webhook row was first tried with (headers as JSON, body), if it
     /// has been tried.
     pub fn webhook_request(&self, id: i64) -> Result<Option<(String, Vec<u8>)>> {
-        let row: Option<(Option<String>, Option<Vec<u8>>)> = self
-            .conn
-            .query_row(
-                "SELECT request_headers, request_body FROM outbox WHERE id = ?1",
-                [id],
-                |r| Ok((r.get(0)?, r.get(1)?)),
-            )
-            .optional()?;
+        let row: Option<(Option<String>, Option<Vec<u8>>)> = self.conn.query_opt(
+            "SELECT request_headers, request_body FROM outbox WHERE id = ?1",
+            [id],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )?;
         Ok(match row {
             Some((Some(h), Some(b))) => Some((h, b)),
             _ => None,
@@ -240,9 +234,9 @@ impl Store {
     /// The earliest retry time of a queued outbox row, if any.
     pub fn next_outbox_due(&self) -> Result<Option<DateTime<Utc>>> {
         let t: Option<String> = self.conn.query_row(
-            "SELECT MIN(MAX(next_attempt_at, COALESCE(claimed_until, next_attempt_at)))
+            "SELECT MIN(CASE WHEN claimed_until > next_attempt_at THEN claimed_until ELSE next_attempt_at END)
              FROM outbox WHERE status = 'queued'",
-            [],
+            (),
             |r| r.get(0),
         )?;
         Ok(opt_ts(t))
@@ -259,12 +253,13 @@ impl Store {
     }
 
     fn counts_where(&self, channel: Option<Channel>) -> Result<(i64, i64, i64)> {
-        Ok(self.conn.query_row(
-            "SELECT COALESCE(SUM(status = 'queued'), 0), COALESCE(SUM(status = 'sent'), 0), COALESCE(SUM(status = 'failed'), 0)
-             FROM outbox WHERE ?1 IS NULL OR channel = ?1",
+        self.conn.query_row(
+            "SELECT COUNT(CASE WHEN status = 'queued' THEN 1 END), COUNT(CASE WHEN status = 'sent' THEN 1 END),
+                    COUNT(CASE WHEN status = 'failed' THEN 1 END)
+             FROM outbox WHERE CAST(?1 AS TEXT) IS NULL OR channel = ?1",
             [channel],
             |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
-        )?)
+        )
     }
 
     /// Marks outbox rows delivered, with the server's answer, and releases their claims.

@@ -6,10 +6,10 @@
 //! latest version (see `watch::Watcher::check_article`).
 
 use chrono::{DateTime, Utc};
-use rusqlite::{OptionalExtension, Row, Transaction};
 
 use super::addresses::{self, AddressCheck, Upserted, Via};
 use super::kinds::{AlertKind, ArticleState, Quiet};
+use super::sql::{Conn, Row, params};
 use super::{Result, Store, Target, opt_ts, parse_ts, ts};
 use crate::archive::RawPage;
 use crate::diff::{CopyDiff, Labels};
@@ -70,14 +70,14 @@ pub struct ArticleRow {
 pub(super) const ARTICLE_SELECT: &str = "SELECT a.*, f.name AS feed_name,
         (SELECT COUNT(*) FROM versions v WHERE v.article_id = a.id) AS n_versions,
         (SELECT MAX(number) FROM versions v WHERE v.article_id = a.id) AS latest_number,
-        (SELECT group_concat(topic, char(31)) FROM
-            (SELECT topic FROM article_topics t WHERE t.article_id = a.id ORDER BY topic)) AS topic_list,
+        (SELECT string_agg(topic, '\u{1f}' ORDER BY topic) FROM article_topics t
+            WHERE t.article_id = a.id) AS topic_list,
         (SELECT m.url FROM article_addresses m WHERE m.article_id = a.id AND m.kind = 'moved'
             AND m.settled = 0 ORDER BY m.id DESC LIMIT 1) AS moved_from
     FROM articles a LEFT JOIN feeds f ON f.id = a.feed_id";
 
 impl ArticleRow {
-    pub(super) fn from_row(r: &Row<'_>) -> rusqlite::Result<ArticleRow> {
+    pub(super) fn from_row(r: &Row<'_, '_>) -> Result<ArticleRow> {
         let topics: Option<String> = r.get("topic_list")?;
         Ok(ArticleRow {
             id: r.get("id")?,
@@ -146,7 +146,7 @@ pub struct VersionRow {
 }
 
 impl VersionRow {
-    fn from_row(r: &Row<'_>) -> rusqlite::Result<VersionRow> {
+    fn from_row(r: &Row<'_, '_>) -> Result<VersionRow> {
         let body: String = r.get("body")?;
         Ok(VersionRow {
             number: r.get("number")?,
@@ -320,11 +320,11 @@ impl Store {
             None => {
                 let now = ts(a.now);
                 let feed_link = a.feed_id.map(|_| &a.url);
-                tx.execute(
+                let id: i64 = tx.query_row(
                     "INSERT INTO articles (key, url, title, feed_id, first_seen_at, next_check_at, ladder_start_at,
                          feed_link, in_feed)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?5, ?5, ?6, ?7)",
-                    rusqlite::params![
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?5, ?5, ?6, ?7) RETURNING id",
+                    params![
                         &a.key,
                         &a.url,
                         &a.title,
@@ -333,8 +333,9 @@ impl Store {
                         feed_link,
                         a.feed_id.is_some()
                     ],
+                    |r| r.get(0),
                 )?;
-                (tx.last_insert_rowid(), true, None)
+                (id, true, None)
             }
         };
         add_topics(&tx, id, &a.topics)?;
@@ -348,25 +349,24 @@ impl Store {
 
     /// One article by id.
     pub fn article(&self, id: i64) -> Result<Option<ArticleRow>> {
-        Ok(self
-            .conn
-            .query_row(
-                &format!("{ARTICLE_SELECT} WHERE a.id = ?1"),
-                [id],
-                ArticleRow::from_row,
-            )
-            .optional()?)
+        self.conn.query_opt(
+            &format!("{ARTICLE_SELECT} WHERE a.id = ?1"),
+            [id],
+            ArticleRow::from_row,
+        )
     }
 
     /// Active articles due for a check at `now` (every active one with `all`), soonest
     /// first.
     pub fn due_articles(&self, now: DateTime<Utc>, all: bool) -> Result<Vec<ArticleRow>> {
-        let mut stmt = self.conn.prepare(&format!(
-            "{ARTICLE_SELECT} WHERE a.state = 'active' AND (?2 OR a.next_check_at <= ?1)
+        self.conn.query_map(
+            &format!(
+                "{ARTICLE_SELECT} WHERE a.state = 'active' AND (?2 OR a.next_check_at <= ?1)
              ORDER BY a.next_check_at, a.id"
-        ))?;
-        let rows = stmt.query_map((ts(now), all), ArticleRow::from_row)?;
-        Ok(rows.collect::<rusqlite::Result<_>>()?)
+            ),
+            (ts(now), all),
+            ArticleRow::from_row,
+        )
     }
 
     /// The earliest time an active article is due, if any (one claimed by a process is
@@ -379,9 +379,9 @@ impl Store {
                  SELECT MIN(next_check_at) AS t FROM articles
                  WHERE state = 'active' AND claimed_until IS NULL
                  UNION ALL
-                 SELECT MIN(CASE WHEN state = 'active' THEN MAX(next_check_at, claimed_until) END)
-                 FROM articles WHERE claimed_until IS NOT NULL)",
-            [],
+                 SELECT MIN(CASE WHEN claimed_until > next_check_at THEN claimed_until ELSE next_check_at END)
+                 FROM articles WHERE claimed_until IS NOT NULL AND state = 'active') AS halves",
+            (),
             |r| r.get(0),
         )?;
         Ok(opt_ts(t))
@@ -389,13 +389,12 @@ impl Store {
 
     /// Tracked articles for `redline articles`, most recently changed first.
     pub fn articles(&self, filter: &ArticleFilter) -> Result<Vec<ArticleRow>> {
-        let mut stmt = self.conn.prepare(&format!(
+        let rows = self.conn.query_map(&format!(
             "{ARTICLE_SELECT}
-             WHERE (?1 IS NULL OR EXISTS (SELECT 1 FROM article_topics t WHERE t.article_id = a.id AND t.topic = ?1))
+             WHERE (CAST(?1 AS TEXT) IS NULL OR EXISTS (SELECT 1 FROM article_topics t WHERE t.article_id = a.id AND t.topic = ?1))
              ORDER BY COALESCE(a.last_change_at, a.first_seen_at) DESC, a.id DESC"
-        ))?;
-        let rows = stmt.query_map([&filter.topic], ArticleRow::from_row)?;
-        let all: Vec<ArticleRow> = rows.collect::<rusqlite::Result<_>>()?;
+        ), [&filter.topic], ArticleRow::from_row)?;
+        let all: Vec<ArticleRow> = rows;
         Ok(all
             .into_iter()
             .filter(|a| !filter.changed || a.versions > 1)
@@ -404,44 +403,35 @@ impl Store {
 
     /// All versions of an article, oldest first.
     pub fn versions(&self, article_id: i64) -> Result<Vec<VersionRow>> {
-        let mut stmt = self
-            .conn
-            .prepare("SELECT * FROM versions WHERE article_id = ?1 ORDER BY number")?;
-        let rows = stmt.query_map([article_id], VersionRow::from_row)?;
-        Ok(rows.collect::<rusqlite::Result<_>>()?)
+        let rows = self.conn.query_map(
+            "SELECT * FROM versions WHERE article_id = ?1 ORDER BY number",
+            [article_id],
+            VersionRow::from_row,
+        )?;
+        Ok(rows)
     }
 
     /// One version by number.
     pub fn version(&self, article_id: i64, number: i64) -> Result<Option<VersionRow>> {
-        Ok(self
-            .conn
-            .query_row(
-                "SELECT * FROM versions WHERE article_id = ?1 AND number = ?2",
-                (article_id, number),
-                VersionRow::from_row,
-            )
-            .optional()?)
+        self.conn.query_opt(
+            "SELECT * FROM versions WHERE article_id = ?1 AND number = ?2",
+            (article_id, number),
+            VersionRow::from_row,
+        )
     }
 
     /// The latest version, if any.
     pub fn latest_version(&self, article_id: i64) -> Result<Option<VersionRow>> {
-        Ok(self
-            .conn
-            .query_row(
-                "SELECT * FROM versions WHERE article_id = ?1 ORDER BY number DESC LIMIT 1",
-                [article_id],
-                VersionRow::from_row,
-            )
-            .optional()?)
+        self.conn.query_opt(
+            "SELECT * FROM versions WHERE article_id = ?1 ORDER BY number DESC LIMIT 1",
+            [article_id],
+            VersionRow::from_row,
+        )
     }
 
     /// Versions recorded at or after `since`, newest first (for flip-flop detection).
     pub fn versions_since(&self, article_id: i64, since: DateTime<Utc>) -> Result<Vec<VersionRow>> {
-        let mut stmt = self.conn.prepare(
-            "SELECT * FROM versions WHERE article_id = ?1 AND fetched_at >= ?2 ORDER BY number DESC",
-        )?;
-        let rows = stmt.query_map((article_id, ts(since)), VersionRow::from_row)?;
-        Ok(rows.collect::<rusqlite::Result<_>>()?)
+        self.conn.query_map("SELECT * FROM versions WHERE article_id = ?1 AND fetched_at >= ?2 ORDER BY number DESC", (article_id, ts(since)), VersionRow::from_row)
     }
 
     /// Records one check: the optional new version, its alert and outbox rows, and the
@@ -456,20 +446,17 @@ impl Store {
         let tx = self.write()?;
         let mut out = CheckRecorded::default();
         let latest: Option<i64> = tx
-            .query_row(
+            .query_opt(
                 "SELECT MAX(number) FROM versions WHERE article_id = ?1",
                 [u.article_id],
                 |r| r.get(0),
-            )
-            .optional()?
+            )?
             .flatten();
-        let state: Option<ArticleState> = tx
-            .query_row(
-                "SELECT state FROM articles WHERE id = ?1",
-                [u.article_id],
-                |r| r.get(0),
-            )
-            .optional()?;
+        let state: Option<ArticleState> = tx.query_opt(
+            "SELECT state FROM articles WHERE id = ?1",
+            [u.article_id],
+            |r| r.get(0),
+        )?;
         if latest != u.based_on {
             release_article(&tx, u.article_id, &owner)?;
             tx.commit()?;
@@ -478,13 +465,11 @@ impl Store {
         }
         // The latest text is read only when there is a version to hold against it.
         let latest_text: Option<(String, String)> = match (&u.version, latest) {
-            (Some(_), Some(number)) => tx
-                .query_row(
-                    "SELECT headline, body FROM versions WHERE article_id = ?1 AND number = ?2",
-                    (u.article_id, number),
-                    |r| Ok((r.get(0)?, r.get(1)?)),
-                )
-                .optional()?,
+            (Some(_), Some(number)) => tx.query_opt(
+                "SELECT headline, body FROM versions WHERE article_id = ?1 AND number = ?2",
+                (u.article_id, number),
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )?,
             _ => None,
         };
         let same_text = |v: &NewVersion| {
@@ -517,15 +502,16 @@ impl Store {
             } else {
                 to
             };
-            tx.execute(
+            let alert_id: i64 = tx.query_row(
                 "INSERT INTO alerts (article_id, kind, from_version, to_version, created_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5)",
+                 VALUES (?1, ?2, ?3, ?4, ?5) RETURNING id",
                 (u.article_id, kind, from, to, ts(u.at)),
+                |r| r.get(0),
             )?;
-            let alert_id = tx.last_insert_rowid();
             for t in recipients {
                 tx.execute(
-                    "INSERT OR IGNORE INTO outbox (alert_id, channel, recipient, next_attempt_at) VALUES (?1, ?2, ?3, ?4)",
+                    "INSERT INTO outbox (alert_id, channel, recipient, next_attempt_at) VALUES (?1, ?2, ?3, ?4)
+                     ON CONFLICT DO NOTHING",
                     (alert_id, t.channel, &t.name, ts(u.at)),
                 )?;
             }
@@ -540,14 +526,14 @@ impl Store {
                 title = COALESCE(?5, title),
                 state = ?6, next_check_at = ?7, revisit_step = ?8, ladder_start_at = ?9,
                 last_error = ?10,
-                error_streak = CASE WHEN ?10 IS NULL THEN 0 ELSE error_streak + 1 END,
+                error_streak = CASE WHEN CAST(?10 AS TEXT) IS NULL THEN 0 ELSE error_streak + 1 END,
                 last_change_at = CASE WHEN ?11 THEN ?2 ELSE last_change_at END,
                 suspect_at = ?12,
                 claimed_by = CASE WHEN claimed_by = ?13 THEN NULL ELSE claimed_by END,
                 claimed_until = CASE WHEN claimed_by = ?13 THEN NULL ELSE claimed_until END,
                 page_hash = COALESCE(?14, page_hash)
              WHERE id = ?1",
-            rusqlite::params![
+            params![
                 u.article_id,
                 ts(u.at),
                 u.etag,
@@ -582,17 +568,13 @@ impl Store {
     /// The checks of an article's changed page that made no version (the newest
     /// [`QUIET_KEPT`]), oldest first.
     pub fn quiet_checks(&self, article_id: i64) -> Result<Vec<QuietCheck>> {
-        let mut stmt = self.conn.prepare(
-            "SELECT checked_at, outcome, detail FROM quiet_checks WHERE article_id = ?1 ORDER BY id",
-        )?;
-        let rows = stmt.query_map([article_id], |r| {
+        self.conn.query_map("SELECT checked_at, outcome, detail FROM quiet_checks WHERE article_id = ?1 ORDER BY id", [article_id], |r| {
             Ok(QuietCheck {
                 time: parse_ts(&r.get::<_, String>(0)?),
                 outcome: r.get(1)?,
                 detail: r.get(2)?,
             })
-        })?;
-        Ok(rows.collect::<rusqlite::Result<_>>()?)
+        })
     }
 
     /// Starts tracking a URL directly (`redline track`), optionally with a baseline.
@@ -620,7 +602,7 @@ impl Store {
 }
 
 /// Gives up this process's claim on an article (see `claims`).
-fn release_article(tx: &Transaction<'_>, id: i64, owner: &str) -> Result<()> {
+fn release_article(tx: &Conn, id: i64, owner: &str) -> Result<()> {
     tx.execute(
         "UPDATE articles SET claimed_by = NULL, claimed_until = NULL WHERE id = ?1 AND claimed_by = ?2",
         (id, owner),
@@ -628,10 +610,10 @@ fn release_article(tx: &Transaction<'_>, id: i64, owner: &str) -> Result<()> {
     Ok(())
 }
 
-fn add_topics(tx: &Transaction<'_>, id: i64, topics: &[String]) -> Result<()> {
+fn add_topics(tx: &Conn, id: i64, topics: &[String]) -> Result<()> {
     for t in topics {
         tx.execute(
-            "INSERT OR IGNORE INTO article_topics (article_id, topic) VALUES (?1, ?2)",
+            "INSERT INTO article_topics (article_id, topic) VALUES (?1, ?2) ON CONFLICT DO NOTHING",
             (id, t),
         )?;
     }
@@ -639,7 +621,7 @@ fn add_topics(tx: &Transaction<'_>, id: i64, topics: &[String]) -> Result<()> {
 }
 
 fn insert_version(
-    tx: &Transaction<'_>,
+    tx: &Conn,
     article_id: i64,
     number: i64,
     at: DateTime<Utc>,
@@ -649,7 +631,7 @@ fn insert_version(
         "INSERT INTO versions (article_id, number, fetched_at, headline, body, extractor, words_added, words_removed, note, labels, diff,
                                source, declared_published, declared_modified, declared_updated, declared_note, declared_author)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)",
-        rusqlite::params![
+        params![
             article_id,
             number,
             ts(at),
@@ -702,97 +684,106 @@ mod tests {
 
     #[test]
     fn same_key_or_url_is_one_article() {
-        let mut s = Store::open_in_memory().expect("open");
-        let (a, new_a) = s
-            .upsert_article(&new_article("guid-1", "https://x.example/a", &["t1"]))
-            .expect("upsert");
-        let (b, new_b) = s
-            .upsert_article(&new_article("guid-2", "https://x.example/a", &["t2"]))
-            .expect("upsert");
-        assert!(new_a && !new_b);
-        assert_eq!(a, b);
-        let row = s.article(a).expect("q").expect("row");
-        assert_eq!(row.topics, vec!["t1", "t2"]);
+        for backend in crate::store::backends::each() {
+            eprintln!("backend: {}", backend.name);
+            let mut s = backend.store;
+            let (a, new_a) = s
+                .upsert_article(&new_article("guid-1", "https://x.example/a", &["t1"]))
+                .expect("upsert");
+            let (b, new_b) = s
+                .upsert_article(&new_article("guid-2", "https://x.example/a", &["t2"]))
+                .expect("upsert");
+            assert!(new_a && !new_b);
+            assert_eq!(a, b);
+            let row = s.article(a).expect("q").expect("row");
+            assert_eq!(row.topics, vec!["t1", "t2"]);
+        }
     }
 
     #[test]
     fn provenance_is_kept_with_each_version() {
-        let mut s = Store::open_in_memory().expect("open");
-        let a = new_article("k", "https://x.example/a", &[]);
-        let declared = Provenance {
-            source: Source::JsonLd,
-            published: Some("2026-11-29T08:00:00Z".into()),
-            modified: Some("2026-11-29T09:00:00Z".into()),
-            updated_line: Some("10:41".into()),
-            note: Some("Correction: we misspelt a name.".into()),
-            author: Some("A. Writer".into()),
-        };
-        let v = NewVersion {
-            provenance: declared.clone(),
-            ..version("one")
-        };
-        let (id, _) = s.track(&a, Some(&v)).expect("track");
-        s.track(&a, Some(&version("two"))).expect("track");
-        let versions = s.versions(id).expect("versions");
-        assert_eq!(versions[0].provenance, declared);
-        assert_eq!(versions[1].provenance, Provenance::default());
-        let json = serde_json::to_value(&versions[0]).expect("json");
-        assert_eq!(json["source"], "json-ld");
-        assert_eq!(json["updated_line"], "10:41");
+        for backend in crate::store::backends::each() {
+            eprintln!("backend: {}", backend.name);
+            let mut s = backend.store;
+            let a = new_article("k", "https://x.example/a", &[]);
+            let declared = Provenance {
+                source: Source::JsonLd,
+                published: Some("2026-11-29T08:00:00Z".into()),
+                modified: Some("2026-11-29T09:00:00Z".into()),
+                updated_line: Some("10:41".into()),
+                note: Some("Correction: we misspelt a name.".into()),
+                author: Some("A. Writer".into()),
+            };
+            let v = NewVersion {
+                provenance: declared.clone(),
+                ..version("one")
+            };
+            let (id, _) = s.track(&a, Some(&v)).expect("track");
+            s.track(&a, Some(&version("two"))).expect("track");
+            let versions = s.versions(id).expect("versions");
+            assert_eq!(versions[0].provenance, declared);
+            assert_eq!(versions[1].provenance, Provenance::default());
+            let json = serde_json::to_value(&versions[0]).expect("json");
+            assert_eq!(json["source"], "json-ld");
+            assert_eq!(json["updated_line"], "10:41");
+        }
     }
 
     #[test]
     fn record_check_writes_version_alert_and_outbox_together() {
-        let mut s = Store::open_in_memory().expect("open");
-        let (id, _) = s
-            .upsert_article(&new_article("k", "https://x.example/a", &[]))
-            .expect("upsert");
-        let now = Utc::now();
-        let mut u = CheckUpdate {
-            version: Some(version("one")),
-            next_check: Some(now),
-            ..CheckUpdate::new(id, now)
-        };
-        let first = s.record_check(&u).expect("record");
-        assert_eq!(first.version, Some(1));
-        u.based_on = Some(1);
-        u.version = Some(version("two"));
-        u.alert = Some((
-            AlertKind::Reworded,
-            vec![
-                Target::email("a@x.example"),
-                Target::email("b@x.example"),
-                Target::webhook("desk"),
-            ],
-        ));
-        let second = s.record_check(&u).expect("record");
-        assert_eq!(second.version, Some(2));
-        let alerts = s.alerts(&Default::default()).expect("alerts");
-        assert_eq!(alerts.len(), 1);
-        let targets: Vec<(&str, &str)> = alerts[0]
-            .deliveries
-            .iter()
-            .map(|d| (d.channel.as_str(), d.recipient.as_str()))
-            .collect();
-        assert_eq!(
-            targets,
-            [
-                ("email", "a@x.example"),
-                ("email", "b@x.example"),
-                ("webhook", "desk")
-            ]
-        );
-        // Each sender sees only its own rows.
-        assert_eq!(s.due_outbox(now).expect("due").len(), 2);
-        assert_eq!(s.due_webhooks(now).expect("due").len(), 1);
-        assert_eq!((alerts[0].from_version, alerts[0].to_version), (1, 2));
-        assert_eq!(s.versions(id).expect("versions").len(), 2);
-        assert_eq!(
-            s.latest_version(id).expect("q").expect("v").copy.paragraphs,
-            vec!["two"]
-        );
-        let row = s.article(id).expect("q").expect("row");
-        assert_eq!(row.versions, 2);
-        assert!(row.last_change.is_some());
+        for backend in crate::store::backends::each() {
+            eprintln!("backend: {}", backend.name);
+            let mut s = backend.store;
+            let (id, _) = s
+                .upsert_article(&new_article("k", "https://x.example/a", &[]))
+                .expect("upsert");
+            let now = Utc::now();
+            let mut u = CheckUpdate {
+                version: Some(version("one")),
+                next_check: Some(now),
+                ..CheckUpdate::new(id, now)
+            };
+            let first = s.record_check(&u).expect("record");
+            assert_eq!(first.version, Some(1));
+            u.based_on = Some(1);
+            u.version = Some(version("two"));
+            u.alert = Some((
+                AlertKind::Reworded,
+                vec![
+                    Target::email("a@x.example"),
+                    Target::email("b@x.example"),
+                    Target::webhook("desk"),
+                ],
+            ));
+            let second = s.record_check(&u).expect("record");
+            assert_eq!(second.version, Some(2));
+            let alerts = s.alerts(&Default::default()).expect("alerts");
+            assert_eq!(alerts.len(), 1);
+            let targets: Vec<(&str, &str)> = alerts[0]
+                .deliveries
+                .iter()
+                .map(|d| (d.channel.as_str(), d.recipient.as_str()))
+                .collect();
+            assert_eq!(
+                targets,
+                [
+                    ("email", "a@x.example"),
+                    ("email", "b@x.example"),
+                    ("webhook", "desk")
+                ]
+            );
+            // Each sender sees only its own rows.
+            assert_eq!(s.due_outbox(now).expect("due").len(), 2);
+            assert_eq!(s.due_webhooks(now).expect("due").len(), 1);
+            assert_eq!((alerts[0].from_version, alerts[0].to_version), (1, 2));
+            assert_eq!(s.versions(id).expect("versions").len(), 2);
+            assert_eq!(
+                s.latest_version(id).expect("q").expect("v").copy.paragraphs,
+                vec!["two"]
+            );
+            let row = s.article(id).expect("q").expect("row");
+            assert_eq!(row.versions, 2);
+            assert!(row.last_change.is_some());
+        }
     }
 }

@@ -16,7 +16,6 @@
 //! UPDATE SKIP LOCKED` and the same expiry.
 
 use chrono::{DateTime, Utc};
-use rusqlite::OptionalExtension;
 
 use super::articles::ARTICLE_SELECT;
 use super::{ArticleRow, FeedRow, Result, Store, ts};
@@ -44,10 +43,10 @@ impl Store {
     ) -> Result<(Vec<ArticleRow>, usize)> {
         let owner = self.owner.clone();
         let tx = self.write()?;
-        let due: Vec<(i64, bool)> = {
-            // Two statements rather than `(?2 OR next_check_at <= ?1)`, which SQLite cannot
-            // answer from the `articles_due` index and so read every active article.
-            let mut stmt = tx.prepare_cached(if all {
+        // Two statements rather than `(?2 OR next_check_at <= ?1)`, which SQLite cannot
+        // answer from the `articles_due` index and so read every active article.
+        let due: Vec<(i64, bool)> = tx.query_map(
+            if all {
                 "SELECT id, claimed_until IS NOT NULL AND claimed_until > ?1 AND claimed_by <> ?2
                  FROM articles WHERE state = 'active'
                  ORDER BY next_check_at, id"
@@ -55,21 +54,20 @@ impl Store {
                 "SELECT id, claimed_until IS NOT NULL AND claimed_until > ?1 AND claimed_by <> ?2
                  FROM articles WHERE state = 'active' AND next_check_at <= ?1
                  ORDER BY next_check_at, id"
-            })?;
-            let rows = stmt.query_map((ts(now), &owner), |r| Ok((r.get(0)?, r.get(1)?)))?;
-            rows.collect::<rusqlite::Result<_>>()?
-        };
+            },
+            (ts(now), &owner),
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )?;
         let busy = due.iter().filter(|(_, busy)| *busy).count();
         let mut won = Vec::new();
-        {
-            let mut claim = tx
-                .prepare("UPDATE articles SET claimed_by = ?2, claimed_until = ?3 WHERE id = ?1")?;
-            let mut read = tx.prepare(&format!("{ARTICLE_SELECT} WHERE a.id = ?1"))?;
-            for (id, _) in due.iter().filter(|(_, busy)| !*busy) {
-                claim.execute((id, &owner, ts(until)))?;
-                if let Some(a) = read.query_row([id], ArticleRow::from_row).optional()? {
-                    won.push(a);
-                }
+        let read = format!("{ARTICLE_SELECT} WHERE a.id = ?1");
+        for (id, _) in due.iter().filter(|(_, busy)| !*busy) {
+            tx.execute(
+                "UPDATE articles SET claimed_by = ?2, claimed_until = ?3 WHERE id = ?1",
+                (id, &owner, ts(until)),
+            )?;
+            if let Some(a) = tx.query_opt(&read, [id], ArticleRow::from_row)? {
+                won.push(a);
             }
         }
         tx.commit()?;
@@ -88,13 +86,12 @@ impl Store {
         let owner = self.owner.clone();
         let tx = self.write()?;
         let Some(row) = tx
-            .query_row(
+            .query_opt(
                 "SELECT *, claimed_until IS NOT NULL AND claimed_until > ?2 AND claimed_by <> ?3 AS busy
                  FROM feeds WHERE id = ?1",
                 (feed_id, ts(now), &owner),
                 |r| Ok((FeedRow::from_row(r)?, r.get::<_, bool>("busy")?)),
-            )
-            .optional()?
+            )?
         else {
             return Ok(Claim::NotDue);
         };
@@ -127,20 +124,47 @@ impl Store {
         let owner = self.owner.clone();
         let tx = self.write()?;
         let mut won = Vec::new();
-        {
-            let mut claim = tx.prepare(
+        for id in ids {
+            let claimed = tx.execute(
                 "UPDATE outbox SET claimed_by = ?2, claimed_until = ?3
                  WHERE id = ?1 AND status = 'queued' AND next_attempt_at <= ?4
                    AND (claimed_until IS NULL OR claimed_until <= ?4 OR claimed_by = ?2)",
+                (id, &owner, ts(until), ts(now)),
             )?;
-            for id in ids {
-                if claim.execute((id, &owner, ts(until), ts(now)))? == 1 {
-                    won.push(*id);
-                }
+            if claimed == 1 {
+                won.push(*id);
             }
         }
         tx.commit()?;
         Ok(won)
+    }
+
+    /// Extends every claim this process holds (feed polls, article checks, outbox rows,
+    /// archive submissions) to `until`. A worker calls it while it works, so its claims
+    /// run out only when it has died. Returns how many claims it extended.
+    pub fn renew_claims(&mut self, until: DateTime<Utc>) -> Result<usize> {
+        let owner = self.owner.clone();
+        let tx = self.write()?;
+        let mut renewed = 0;
+        for table in ["feeds", "articles", "outbox", "archive_submissions"] {
+            renewed += tx.execute(
+                &format!("UPDATE {table} SET claimed_until = ?2 WHERE claimed_by = ?1"),
+                (&owner, ts(until)),
+            )?;
+        }
+        tx.commit()?;
+        Ok(renewed)
+    }
+
+    /// The articles whose claim the process with this pid holds (its owner name starts
+    /// with the pid, see `owner_name`), live or run out: for watching a worker's work
+    /// pass to the others.
+    pub fn claimed_by_pid(&self, pid: u32) -> Result<Vec<i64>> {
+        self.conn.query_map(
+            "SELECT id FROM articles WHERE claimed_by LIKE ?1 ORDER BY id",
+            [format!("pid {pid} at %")],
+            |r| r.get(0),
+        )
     }
 
     /// Gives up this process's claims on outbox rows it did not send after all.
@@ -163,15 +187,6 @@ mod tests {
     use super::*;
     use crate::store::{AlertKind, CheckRecorded, CheckUpdate, NewArticle, NewVersion};
     use crate::text::Copy;
-
-    fn two_processes() -> (tempfile::TempDir, Store, Store) {
-        let dir = tempfile::tempdir().expect("tempdir");
-        let path = dir.path().join("redline.db");
-        let a = Store::open(&path).expect("open a");
-        let b = Store::open(&path).expect("open b");
-        assert_ne!(a.owner(), b.owner());
-        (dir, a, b)
-    }
 
     fn article(s: &mut Store, key: &str, now: DateTime<Utc>) -> i64 {
         s.upsert_article(&NewArticle {
@@ -212,118 +227,158 @@ mod tests {
 
     #[test]
     fn an_article_is_claimed_by_one_process_until_the_claim_runs_out() {
-        let (_dir, mut a, mut b) = two_processes();
-        let now = Utc::now();
-        let lease = chrono::Duration::seconds(60);
-        let x = article(&mut a, "x", now);
-        let y = article(&mut a, "y", now);
-        let (won_a, busy_a) = a.claim_due_articles(now, false, now + lease).expect("a");
-        assert_eq!(won_a.iter().map(|r| r.id).collect::<Vec<_>>(), vec![x, y]);
-        assert_eq!(busy_a, 0);
-        let (won_b, busy_b) = b.claim_due_articles(now, true, now + lease).expect("b");
-        assert!(won_b.is_empty());
-        assert_eq!(busy_b, 2);
-        // a records x: its claim on x is released, and b may take it.
-        a.record_check(&update(x, None, "one", now))
-            .expect("record");
-        let (won_b, busy_b) = b.claim_due_articles(now, true, now + lease).expect("b");
-        assert_eq!(won_b.iter().map(|r| r.id).collect::<Vec<_>>(), vec![x]);
-        assert_eq!(busy_b, 1);
-        // a "dies" holding y: once the claim has run out, y is b's.
-        let later = now + lease + chrono::Duration::seconds(1);
-        let (won_b, busy_b) = b.claim_due_articles(later, true, later + lease).expect("b");
-        assert_eq!(won_b.iter().map(|r| r.id).collect::<Vec<_>>(), vec![x, y]);
-        assert_eq!(busy_b, 0);
+        for backend in crate::store::backends::each() {
+            eprintln!("backend: {}", backend.name);
+            let (mut a, mut b) = (backend.store, backend.other);
+            let now = Utc::now();
+            let lease = chrono::Duration::seconds(60);
+            let x = article(&mut a, "x", now);
+            let y = article(&mut a, "y", now);
+            let (won_a, busy_a) = a.claim_due_articles(now, false, now + lease).expect("a");
+            assert_eq!(won_a.iter().map(|r| r.id).collect::<Vec<_>>(), vec![x, y]);
+            assert_eq!(busy_a, 0);
+            let (won_b, busy_b) = b.claim_due_articles(now, true, now + lease).expect("b");
+            assert!(won_b.is_empty());
+            assert_eq!(busy_b, 2);
+            // a records x: its claim on x is released, and b may take it.
+            a.record_check(&update(x, None, "one", now))
+                .expect("record");
+            let (won_b, busy_b) = b.claim_due_articles(now, true, now + lease).expect("b");
+            assert_eq!(won_b.iter().map(|r| r.id).collect::<Vec<_>>(), vec![x]);
+            assert_eq!(busy_b, 1);
+            // a "dies" holding y: once the claim has run out, y is b's.
+            let later = now + lease + chrono::Duration::seconds(1);
+            let (won_b, busy_b) = b.claim_due_articles(later, true, later + lease).expect("b");
+            assert_eq!(won_b.iter().map(|r| r.id).collect::<Vec<_>>(), vec![x, y]);
+            assert_eq!(busy_b, 0);
+        }
+    }
+
+    #[test]
+    fn a_renewed_claim_outlives_its_first_lease_and_runs_out_after_the_last() {
+        for backend in crate::store::backends::each() {
+            eprintln!("backend: {}", backend.name);
+            let (mut a, mut b) = (backend.store, backend.other);
+            let now = Utc::now();
+            let lease = chrono::Duration::seconds(60);
+            let x = article(&mut a, "x", now);
+            let (won, _) = a.claim_due_articles(now, true, now + lease).expect("a");
+            assert_eq!(won.iter().map(|r| r.id).collect::<Vec<_>>(), vec![x]);
+            // Still working at 50 s: a renews to 50 s + lease.
+            let renewed_at = now + chrono::Duration::seconds(50);
+            assert_eq!(a.renew_claims(renewed_at + lease).expect("renew"), 1);
+            // Past the first lease, the claim holds.
+            let t = now + lease + chrono::Duration::seconds(1);
+            let (won, busy) = b.claim_due_articles(t, true, t + lease).expect("b");
+            assert!(won.is_empty());
+            assert_eq!(busy, 1);
+            // a dies: once the renewed lease has run out, x is b's.
+            let t = renewed_at + lease + chrono::Duration::seconds(1);
+            let (won, busy) = b.claim_due_articles(t, true, t + lease).expect("b");
+            assert_eq!(won.iter().map(|r| r.id).collect::<Vec<_>>(), vec![x]);
+            assert_eq!(busy, 0);
+            // a's renewals no longer reach the claim b took.
+            assert_eq!(a.renew_claims(t + lease).expect("renew"), 0);
+        }
     }
 
     #[test]
     fn a_claimed_article_is_next_due_when_its_claim_runs_out() {
-        let (_dir, mut a, mut b) = two_processes();
-        let now = Utc::now();
-        let x = article(&mut a, "x", now);
-        let y = article(&mut a, "y", now + chrono::Duration::seconds(30));
-        let due = |s: &Store| {
-            s.next_article_due()
-                .expect("due")
-                .map(|t| t.timestamp_millis())
-        };
-        assert_eq!(due(&b), Some(now.timestamp_millis()));
-        // a claims x (due now) until a minute from now: for b, y comes first.
-        let lease = now + chrono::Duration::seconds(60);
-        let (won, _) = a.claim_due_articles(now, false, lease).expect("claim");
-        assert_eq!(won.iter().map(|r| r.id).collect::<Vec<_>>(), vec![x]);
-        assert_eq!(
-            due(&b),
-            Some((now + chrono::Duration::seconds(30)).timestamp_millis())
-        );
-        // Once b claims y too, the earlier claim's end is the next due time.
-        let later = now + chrono::Duration::seconds(30);
-        let (won, busy) = b
-            .claim_due_articles(later, false, later + chrono::Duration::seconds(60))
-            .expect("claim");
-        assert_eq!(won.iter().map(|r| r.id).collect::<Vec<_>>(), vec![y]);
-        assert_eq!(busy, 1);
-        assert_eq!(due(&b), Some(lease.timestamp_millis()));
+        for backend in crate::store::backends::each() {
+            eprintln!("backend: {}", backend.name);
+            let (mut a, mut b) = (backend.store, backend.other);
+            let now = Utc::now();
+            let x = article(&mut a, "x", now);
+            let y = article(&mut a, "y", now + chrono::Duration::seconds(30));
+            let due = |s: &Store| {
+                s.next_article_due()
+                    .expect("due")
+                    .map(|t| t.timestamp_millis())
+            };
+            assert_eq!(due(&b), Some(now.timestamp_millis()));
+            // a claims x (due now) until a minute from now: for b, y comes first.
+            let lease = now + chrono::Duration::seconds(60);
+            let (won, _) = a.claim_due_articles(now, false, lease).expect("claim");
+            assert_eq!(won.iter().map(|r| r.id).collect::<Vec<_>>(), vec![x]);
+            assert_eq!(
+                due(&b),
+                Some((now + chrono::Duration::seconds(30)).timestamp_millis())
+            );
+            // Once b claims y too, the earlier claim's end is the next due time.
+            let later = now + chrono::Duration::seconds(30);
+            let (won, busy) = b
+                .claim_due_articles(later, false, later + chrono::Duration::seconds(60))
+                .expect("claim");
+            assert_eq!(won.iter().map(|r| r.id).collect::<Vec<_>>(), vec![y]);
+            assert_eq!(busy, 1);
+            assert_eq!(due(&b), Some(lease.timestamp_millis()));
+        }
     }
 
     #[test]
     fn a_version_is_recorded_only_against_the_latest_one() {
-        let (_dir, mut a, mut b) = two_processes();
-        let now = Utc::now();
-        let id = article(&mut a, "x", now);
-        // Both take a baseline against "no version": one wins, the other is told.
-        assert_eq!(
-            a.record_check(&update(id, None, "one", now))
-                .expect("a")
-                .version,
-            Some(1)
-        );
-        let lost = b.record_check(&update(id, None, "one", now)).expect("b");
-        assert!(lost.stale && lost.version.is_none());
-        // Both saw the same edit against version 1: one version, one alert.
-        let won = a.record_check(&update(id, Some(1), "two", now)).expect("a");
-        assert_eq!((won.version, won.alert.is_some()), (Some(2), true));
-        let lost = b.record_check(&update(id, Some(1), "two", now)).expect("b");
-        assert!(lost.stale);
-        // Decided again against version 2, a copy of the same text makes nothing.
-        let same = b.record_check(&update(id, Some(2), "two", now)).expect("b");
-        assert_eq!(same, CheckRecorded::default());
-        assert_eq!(a.versions(id).expect("versions").len(), 2);
-        assert_eq!(a.alerts(&Default::default()).expect("alerts").len(), 1);
+        for backend in crate::store::backends::each() {
+            eprintln!("backend: {}", backend.name);
+            let (mut a, mut b) = (backend.store, backend.other);
+            let now = Utc::now();
+            let id = article(&mut a, "x", now);
+            // Both take a baseline against "no version": one wins, the other is told.
+            assert_eq!(
+                a.record_check(&update(id, None, "one", now))
+                    .expect("a")
+                    .version,
+                Some(1)
+            );
+            let lost = b.record_check(&update(id, None, "one", now)).expect("b");
+            assert!(lost.stale && lost.version.is_none());
+            // Both saw the same edit against version 1: one version, one alert.
+            let won = a.record_check(&update(id, Some(1), "two", now)).expect("a");
+            assert_eq!((won.version, won.alert.is_some()), (Some(2), true));
+            let lost = b.record_check(&update(id, Some(1), "two", now)).expect("b");
+            assert!(lost.stale);
+            // Decided again against version 2, a copy of the same text makes nothing.
+            let same = b.record_check(&update(id, Some(2), "two", now)).expect("b");
+            assert_eq!(same, CheckRecorded::default());
+            assert_eq!(a.versions(id).expect("versions").len(), 2);
+            assert_eq!(a.alerts(&Default::default()).expect("alerts").len(), 1);
+        }
     }
 
     #[test]
     fn an_outbox_row_is_claimed_by_one_process() {
-        let (_dir, mut a, mut b) = two_processes();
-        let now = Utc::now();
-        let id = article(&mut a, "x", now);
-        a.record_check(&update(id, None, "one", now)).expect("v1");
-        a.record_check(&update(id, Some(1), "two", now))
-            .expect("v2");
-        let due: Vec<i64> = a
-            .due_outbox(now)
-            .expect("due")
-            .iter()
-            .map(|r| r.id)
-            .collect();
-        assert_eq!(due.len(), 1);
-        let lease = chrono::Duration::seconds(60);
-        assert_eq!(a.claim_outbox(&due, now, now + lease).expect("a"), due);
-        assert!(
-            b.claim_outbox(&due, now, now + lease)
-                .expect("b")
-                .is_empty()
-        );
-        assert!(b.due_outbox(now).expect("due").is_empty());
-        // Released unsent, it is anyone's again; sent, it is no one's.
-        a.release_outbox(&due).expect("release");
-        assert_eq!(b.claim_outbox(&due, now, now + lease).expect("b"), due);
-        b.mark_sent(&due, "250 ok", now).expect("sent");
-        let later = now + lease + lease;
-        assert!(
-            a.claim_outbox(&due, later, later + lease)
-                .expect("a")
-                .is_empty()
-        );
+        for backend in crate::store::backends::each() {
+            eprintln!("backend: {}", backend.name);
+            let (mut a, mut b) = (backend.store, backend.other);
+            let now = Utc::now();
+            let id = article(&mut a, "x", now);
+            a.record_check(&update(id, None, "one", now)).expect("v1");
+            a.record_check(&update(id, Some(1), "two", now))
+                .expect("v2");
+            let due: Vec<i64> = a
+                .due_outbox(now)
+                .expect("due")
+                .iter()
+                .map(|r| r.id)
+                .collect();
+            assert_eq!(due.len(), 1);
+            let lease = chrono::Duration::seconds(60);
+            assert_eq!(a.claim_outbox(&due, now, now + lease).expect("a"), due);
+            assert!(
+                b.claim_outbox(&due, now, now + lease)
+                    .expect("b")
+                    .is_empty()
+            );
+            assert!(b.due_outbox(now).expect("due").is_empty());
+            // Released unsent, it is anyone's again; sent, it is no one's.
+            a.release_outbox(&due).expect("release");
+            assert_eq!(b.claim_outbox(&due, now, now + lease).expect("b"), due);
+            b.mark_sent(&due, "250 ok", now).expect("sent");
+            let later = now + lease + lease;
+            assert!(
+                a.claim_outbox(&due, later, later + lease)
+                    .expect("a")
+                    .is_empty()
+            );
+        }
     }
 }

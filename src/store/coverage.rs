@@ -3,8 +3,8 @@
 //! article with the copy as it was when it matched, even if the file changes later).
 
 use chrono::{DateTime, Utc};
-use rusqlite::Row;
 
+use super::sql::Row;
 use super::{Result, Store, opt_ts, parse_ts, ts};
 
 /// An article matched by a `like` topic.
@@ -41,7 +41,7 @@ const COVERAGE_SELECT: &str = "SELECT c.*, a.title, a.url, a.last_change_at, f.n
     FROM coverage c JOIN articles a ON a.id = c.article_id LEFT JOIN feeds f ON f.id = a.feed_id";
 
 impl CoverageRow {
-    fn from_row(r: &Row<'_>) -> rusqlite::Result<CoverageRow> {
+    fn from_row(r: &Row<'_, '_>) -> Result<CoverageRow> {
         Ok(CoverageRow {
             article_id: r.get("article_id")?,
             topic: r.get("topic")?,
@@ -73,8 +73,8 @@ impl Store {
         let tx = self.write()?;
         for m in matches {
             tx.execute(
-                "INSERT OR IGNORE INTO coverage (article_id, topic, similarity, copy_name, copy_text, matched_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                "INSERT INTO coverage (article_id, topic, similarity, copy_name, copy_text, matched_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT DO NOTHING",
                 (article_id, &m.topic, m.similarity, &m.copy, &m.copy_text, ts(at)),
             )?;
         }
@@ -84,20 +84,24 @@ impl Store {
 
     /// The articles a topic matched, closest first.
     pub fn coverage(&self, topic: &str) -> Result<Vec<CoverageRow>> {
-        let mut stmt = self.conn.prepare(&format!(
-            "{COVERAGE_SELECT} WHERE c.topic = ?1 ORDER BY c.similarity DESC, c.article_id"
-        ))?;
-        let rows = stmt.query_map([topic], CoverageRow::from_row)?;
-        Ok(rows.collect::<rusqlite::Result<_>>()?)
+        self.conn.query_map(
+            &format!(
+                "{COVERAGE_SELECT} WHERE c.topic = ?1 ORDER BY c.similarity DESC, c.article_id"
+            ),
+            [topic],
+            CoverageRow::from_row,
+        )
     }
 
     /// The `like` topics an article matched, closest first.
     pub fn coverage_of(&self, article_id: i64) -> Result<Vec<CoverageRow>> {
-        let mut stmt = self.conn.prepare(&format!(
-            "{COVERAGE_SELECT} WHERE c.article_id = ?1 ORDER BY c.similarity DESC, c.topic"
-        ))?;
-        let rows = stmt.query_map([article_id], CoverageRow::from_row)?;
-        Ok(rows.collect::<rusqlite::Result<_>>()?)
+        self.conn.query_map(
+            &format!(
+                "{COVERAGE_SELECT} WHERE c.article_id = ?1 ORDER BY c.similarity DESC, c.topic"
+            ),
+            [article_id],
+            CoverageRow::from_row,
+        )
     }
 }
 
@@ -108,37 +112,40 @@ mod tests {
 
     #[test]
     fn coverage_is_kept_per_article_and_topic() {
-        let mut s = Store::open_in_memory().expect("open");
-        let now = Utc::now();
-        let (id, _) = s
-            .upsert_article(&NewArticle {
-                key: "k".into(),
-                url: "https://x.example/a".into(),
-                title: "T".into(),
-                feed_id: None,
-                topics: vec!["story".into()],
-                now,
-            })
-            .expect("upsert");
-        let m = NewCoverage {
-            topic: "story".into(),
-            similarity: 0.62,
-            copy: "copies/a.txt".into(),
-            copy_text: "Head\n\nBody\n".into(),
-        };
-        s.record_coverage(id, std::slice::from_ref(&m), now)
-            .expect("record");
-        let again = NewCoverage {
-            similarity: 0.9,
-            ..m.clone()
-        };
-        s.record_coverage(id, &[again], now).expect("record");
-        let rows = s.coverage("story").expect("rows");
-        assert_eq!(rows.len(), 1);
-        assert!((rows[0].similarity - 0.62).abs() < 1e-9, "first match kept");
-        assert_eq!(rows[0].copy, "copies/a.txt");
-        assert_eq!(rows[0].copy_text, "Head\n\nBody\n");
-        assert_eq!(s.coverage_of(id).expect("rows").len(), 1);
-        assert!(s.coverage("other").expect("rows").is_empty());
+        for backend in crate::store::backends::each() {
+            eprintln!("backend: {}", backend.name);
+            let mut s = backend.store;
+            let now = Utc::now();
+            let (id, _) = s
+                .upsert_article(&NewArticle {
+                    key: "k".into(),
+                    url: "https://x.example/a".into(),
+                    title: "T".into(),
+                    feed_id: None,
+                    topics: vec!["story".into()],
+                    now,
+                })
+                .expect("upsert");
+            let m = NewCoverage {
+                topic: "story".into(),
+                similarity: 0.62,
+                copy: "copies/a.txt".into(),
+                copy_text: "Head\n\nBody\n".into(),
+            };
+            s.record_coverage(id, std::slice::from_ref(&m), now)
+                .expect("record");
+            let again = NewCoverage {
+                similarity: 0.9,
+                ..m.clone()
+            };
+            s.record_coverage(id, &[again], now).expect("record");
+            let rows = s.coverage("story").expect("rows");
+            assert_eq!(rows.len(), 1);
+            assert!((rows[0].similarity - 0.62).abs() < 1e-9, "first match kept");
+            assert_eq!(rows[0].copy, "copies/a.txt");
+            assert_eq!(rows[0].copy_text, "Head\n\nBody\n");
+            assert_eq!(s.coverage_of(id).expect("rows").len(), 1);
+            assert!(s.coverage("other").expect("rows").is_empty());
+        }
     }
 }

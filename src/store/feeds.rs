@@ -4,8 +4,8 @@
 //! for (`Retry-After`) are kept apart, so `redline feeds` can show each of them.
 
 use chrono::{DateTime, Utc};
-use rusqlite::{OptionalExtension, Row};
 
+use super::sql::Row;
 use super::{Result, Store, opt_ts, ts};
 
 /// A feed as the store knows it.
@@ -31,7 +31,7 @@ pub struct FeedRow {
 }
 
 impl FeedRow {
-    pub(super) fn from_row(r: &Row<'_>) -> rusqlite::Result<FeedRow> {
+    pub(super) fn from_row(r: &Row<'_, '_>) -> Result<FeedRow> {
         Ok(FeedRow {
             id: r.get("id")?,
             url: r.get("url")?,
@@ -88,43 +88,39 @@ impl Store {
 
     /// Every feed the store knows, configured or not, by name.
     pub fn feeds(&self) -> Result<Vec<FeedRow>> {
-        let mut stmt = self
-            .conn
-            .prepare("SELECT * FROM feeds ORDER BY name, url")?;
-        let rows = stmt.query_map([], FeedRow::from_row)?;
-        Ok(rows.collect::<rusqlite::Result<_>>()?)
+        self.conn.query_map(
+            "SELECT * FROM feeds ORDER BY name, url",
+            (),
+            FeedRow::from_row,
+        )
     }
 
     /// The ids of the feeds due at `now` (never polled, or due then), configured or not:
     /// a cycle claims only these rather than trying every feed.
     pub fn due_feed_ids(&self, now: DateTime<Utc>) -> Result<Vec<i64>> {
-        let mut stmt = self.conn.prepare_cached(
+        self.conn.query_map(
             "SELECT id FROM feeds WHERE next_due_at IS NULL OR next_due_at <= ?1",
-        )?;
-        let rows = stmt.query_map([ts(now)], |r| r.get(0))?;
-        Ok(rows.collect::<rusqlite::Result<_>>()?)
+            [ts(now)],
+            |r| r.get(0),
+        )
     }
 
     /// Each feed's address and when it is next due, in no order: what the service needs
     /// to know how long it may sleep.
     pub fn feed_due_times(&self) -> Result<Vec<(String, Option<DateTime<Utc>>)>> {
-        let mut stmt = self
-            .conn
-            .prepare_cached("SELECT url, next_due_at FROM feeds")?;
-        let rows = stmt.query_map([], |r| Ok((r.get(0)?, opt_ts(r.get(1)?))))?;
-        Ok(rows.collect::<rusqlite::Result<_>>()?)
+        self.conn
+            .query_map("SELECT url, next_due_at FROM feeds", (), |r| {
+                Ok((r.get(0)?, opt_ts(r.get(1)?)))
+            })
     }
 
     /// One feed by URL.
     pub fn feed(&self, url: &str) -> Result<Option<FeedRow>> {
-        Ok(self
-            .conn
-            .query_row(
-                "SELECT * FROM feeds WHERE url = ?1",
-                [url],
-                FeedRow::from_row,
-            )
-            .optional()?)
+        self.conn.query_opt(
+            "SELECT * FROM feeds WHERE url = ?1",
+            [url],
+            FeedRow::from_row,
+        )
     }
 
     /// Records a fetch: status, error streak and since when it fails, validators, a
@@ -186,66 +182,69 @@ mod tests {
 
     #[test]
     fn fetch_records_streaks_and_keeps_validators() {
-        let mut s = Store::open_in_memory().expect("open");
-        let ids = s
-            .sync_feeds(&[("https://a.example/feed".into(), "A".into())])
-            .expect("sync");
-        let now = Utc::now();
-        let ok = FeedFetch {
-            at: now,
-            status: "200".into(),
-            error: None,
-            entries: Some(5),
-            etag: Some("\"v1\"".into()),
-            last_modified: None,
-            paused_until: None,
-            next_due: now,
-        };
-        s.record_feed_fetch(ids[0], &ok).expect("record");
-        let bad = FeedFetch {
-            status: "500".into(),
-            error: Some("HTTP 500".into()),
-            entries: None,
-            etag: None,
-            ..ok.clone()
-        };
-        s.record_feed_fetch(ids[0], &bad).expect("record");
-        let later = FeedFetch {
-            at: now + chrono::Duration::seconds(600),
-            ..bad.clone()
-        };
-        s.record_feed_fetch(ids[0], &later).expect("record");
-        let row = s.feed("https://a.example/feed").expect("q").expect("row");
-        assert_eq!(row.error_streak, 2);
-        assert_eq!(
-            row.failing_since.map(|t| t.timestamp()),
-            Some(now.timestamp()),
-            "since the first failure of the streak"
-        );
-        // A pause the host asked for keeps the feed's own error.
-        let until = now + chrono::Duration::seconds(3600);
-        s.record_feed_paused(ids[0], until, until).expect("pause");
-        let row = s.feed("https://a.example/feed").expect("q").expect("row");
-        assert_eq!(row.last_error.as_deref(), Some("HTTP 500"));
-        assert_eq!(row.last_status.as_deref(), Some("500"));
-        assert_eq!(row.error_streak, 2);
-        assert_eq!(
-            row.paused_until.map(|t| t.timestamp()),
-            Some(until.timestamp())
-        );
-        assert_eq!(row.entries, Some(5));
-        assert_eq!(row.etag.as_deref(), Some("\"v1\""));
-        s.record_feed_fetch(ids[0], &ok).expect("record");
-        let row = s.feed("https://a.example/feed").expect("q").expect("row");
-        assert_eq!(row.error_streak, 0);
-        assert_eq!(row.last_error, None);
-        assert_eq!(row.failing_since, None);
-        assert_eq!(row.paused_until, None);
-        // Renaming keeps the id.
-        let again = s
-            .sync_feeds(&[("https://a.example/feed".into(), "A2".into())])
-            .expect("sync");
-        assert_eq!(again, ids);
+        for backend in crate::store::backends::each() {
+            eprintln!("backend: {}", backend.name);
+            let mut s = backend.store;
+            let ids = s
+                .sync_feeds(&[("https://a.example/feed".into(), "A".into())])
+                .expect("sync");
+            let now = Utc::now();
+            let ok = FeedFetch {
+                at: now,
+                status: "200".into(),
+                error: None,
+                entries: Some(5),
+                etag: Some("\"v1\"".into()),
+                last_modified: None,
+                paused_until: None,
+                next_due: now,
+            };
+            s.record_feed_fetch(ids[0], &ok).expect("record");
+            let bad = FeedFetch {
+                status: "500".into(),
+                error: Some("HTTP 500".into()),
+                entries: None,
+                etag: None,
+                ..ok.clone()
+            };
+            s.record_feed_fetch(ids[0], &bad).expect("record");
+            let later = FeedFetch {
+                at: now + chrono::Duration::seconds(600),
+                ..bad.clone()
+            };
+            s.record_feed_fetch(ids[0], &later).expect("record");
+            let row = s.feed("https://a.example/feed").expect("q").expect("row");
+            assert_eq!(row.error_streak, 2);
+            assert_eq!(
+                row.failing_since.map(|t| t.timestamp()),
+                Some(now.timestamp()),
+                "since the first failure of the streak"
+            );
+            // A pause the host asked for keeps the feed's own error.
+            let until = now + chrono::Duration::seconds(3600);
+            s.record_feed_paused(ids[0], until, until).expect("pause");
+            let row = s.feed("https://a.example/feed").expect("q").expect("row");
+            assert_eq!(row.last_error.as_deref(), Some("HTTP 500"));
+            assert_eq!(row.last_status.as_deref(), Some("500"));
+            assert_eq!(row.error_streak, 2);
+            assert_eq!(
+                row.paused_until.map(|t| t.timestamp()),
+                Some(until.timestamp())
+            );
+            assert_eq!(row.entries, Some(5));
+            assert_eq!(row.etag.as_deref(), Some("\"v1\""));
+            s.record_feed_fetch(ids[0], &ok).expect("record");
+            let row = s.feed("https://a.example/feed").expect("q").expect("row");
+            assert_eq!(row.error_streak, 0);
+            assert_eq!(row.last_error, None);
+            assert_eq!(row.failing_since, None);
+            assert_eq!(row.paused_until, None);
+            // Renaming keeps the id.
+            let again = s
+                .sync_feeds(&[("https://a.example/feed".into(), "A2".into())])
+                .expect("sync");
+            assert_eq!(again, ids);
+        }
     }
 
     #[test]

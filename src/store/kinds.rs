@@ -8,7 +8,7 @@
 use std::fmt;
 use std::str::FromStr;
 
-use rusqlite::types::{FromSql, FromSqlError, FromSqlResult, ToSql, ToSqlOutput, ValueRef};
+use super::sql::{FromColumn, ToValue, Value};
 
 use crate::diff::Labels;
 
@@ -63,18 +63,17 @@ macro_rules! word_enum {
             }
         }
 
-        impl ToSql for $name {
-            fn to_sql(&self) -> rusqlite::Result<ToSqlOutput<'_>> {
-                Ok(ToSqlOutput::from(self.as_str()))
+        impl ToValue for $name {
+            fn to_value(&self) -> Value<'_> {
+                Value::Text(self.as_str().into())
             }
         }
 
-        impl FromSql for $name {
-            fn column_result(value: ValueRef<'_>) -> FromSqlResult<$name> {
-                value
-                    .as_str()?
+        impl FromColumn for $name {
+            fn from_value(value: Value<'_>) -> Result<$name, String> {
+                String::from_value(value)?
                     .parse()
-                    .map_err(|e: UnknownWord| FromSqlError::Other(Box::new(e)))
+                    .map_err(|e: UnknownWord| e.to_string())
             }
         }
     };
@@ -149,15 +148,15 @@ word_enum! {
     }
 }
 
-impl ToSql for Labels {
-    fn to_sql(&self) -> rusqlite::Result<ToSqlOutput<'_>> {
-        Ok(ToSqlOutput::from(self.to_storage()))
+impl ToValue for Labels {
+    fn to_value(&self) -> Value<'_> {
+        Value::Text(self.to_storage().into())
     }
 }
 
-impl FromSql for Labels {
-    fn column_result(value: ValueRef<'_>) -> FromSqlResult<Labels> {
-        Ok(Labels::from_storage(value.as_str()?))
+impl FromColumn for Labels {
+    fn from_value(value: Value<'_>) -> Result<Labels, String> {
+        Ok(Labels::from_storage(&String::from_value(value)?))
     }
 }
 
@@ -168,7 +167,8 @@ mod tests {
 
     #[test]
     fn words_round_trip_through_sql_and_json() {
-        let conn = rusqlite::Connection::open_in_memory().expect("open");
+        let conn =
+            super::super::sql::Conn::lite(rusqlite::Connection::open_in_memory().expect("open"));
         for s in ArticleState::ALL {
             let back: ArticleState = conn
                 .query_row("SELECT ?1", [s], |r| r.get(0))
@@ -192,7 +192,8 @@ mod tests {
             assert_eq!(back, *s);
         }
         assert_eq!(AlertKind::Reworded.verb(), "reworded");
-        let bad: rusqlite::Result<AlertKind> = conn.query_row("SELECT 'renamed'", [], |r| r.get(0));
+        let bad: super::super::Result<AlertKind> =
+            conn.query_row("SELECT 'renamed'", (), |r| r.get(0));
         let err = bad.expect_err("an unknown word is an error");
         assert!(err.to_string().contains("unknown alert kind"), "{err}");
         let labels: Labels = [Label::Names, Label::Headline].into_iter().collect();

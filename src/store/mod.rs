@@ -22,10 +22,13 @@ mod addresses;
 mod alerts;
 mod articles;
 mod claims;
+mod copy;
 mod coverage;
 mod feeds;
 mod kinds;
+pub mod pg;
 mod raw;
+pub(crate) mod sql;
 mod templates;
 mod web;
 
@@ -33,7 +36,9 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
 use chrono::{DateTime, SecondsFormat, Utc};
-use rusqlite::{Connection, OptionalExtension, Transaction, TransactionBehavior};
+use rusqlite::Connection;
+
+use sql::{Conn, Tx};
 
 pub use addresses::{AddressCheck, AddressRow, Upserted};
 pub use alerts::{AlertFilter, AlertRow, OutboxRow, Target};
@@ -42,6 +47,7 @@ pub use articles::{
 };
 pub use articles::{QUIET_KEPT, QuietCheck};
 pub use claims::Claim;
+pub use copy::TableCopied;
 pub use coverage::{CoverageRow, NewCoverage};
 pub use feeds::{FeedFetch, FeedRow};
 pub use kinds::{AlertKind, ArticleState, Channel, DeliveryStatus, Quiet, UnknownWord};
@@ -71,6 +77,18 @@ pub enum StoreError {
     },
     #[error("database error: {0}")]
     Sql(#[from] rusqlite::Error),
+    #[error("PostgreSQL: {0}")]
+    Postgres(#[from] postgres::Error),
+    #[error("{0}")]
+    Password(String),
+    #[error("migrate: {0}")]
+    Copy(String),
+    #[error("cannot connect to PostgreSQL at {url}: {message}")]
+    PgConnect { url: String, message: String },
+    #[error("this redline has no PostgreSQL twin of schema migration {0}: report it as a bug")]
+    NoPgMigration(i64),
+    #[error("database column {column}: {message}")]
+    Column { column: String, message: String },
     #[error("no article {0} is tracked (see `redline articles`)")]
     NoArticle(String),
     #[error("the database task stopped: {0}")]
@@ -325,10 +343,10 @@ pub struct Figures {
     pub feed_streaks: Vec<(String, i64)>,
 }
 
-/// The SQLite database.
+/// The database.
 #[derive(Debug)]
 pub struct Store {
-    conn: Connection,
+    conn: Conn,
     /// Who this process is in the claims it takes: unique among the processes sharing
     /// the database.
     owner: String,
@@ -372,6 +390,43 @@ fn is_busy(e: &rusqlite::Error) -> bool {
     )
 }
 
+/// Switches the file to WAL. Two processes opening a new file at once both try; the
+/// switch can report "locked" without waiting, so it is retried for as long as the busy
+/// timeout would have waited.
+fn set_wal(conn: &Connection) -> rusqlite::Result<()> {
+    let deadline = std::time::Instant::now() + BUSY_TIMEOUT;
+    loop {
+        let mode: rusqlite::Result<String> =
+            conn.pragma_update_and_check(None, "journal_mode", "WAL", |r| r.get(0));
+        match mode {
+            Err(e) if is_busy(&e) && std::time::Instant::now() < deadline => {
+                std::thread::sleep(std::time::Duration::from_millis(20));
+            }
+            Err(e) => return Err(e),
+            Ok(_) => return Ok(()),
+        }
+    }
+}
+
+/// The schema version: SQLite keeps it in `PRAGMA user_version`, PostgreSQL in the
+/// table `schema_version`.
+fn schema_version(conn: &Conn) -> Result<i64> {
+    match conn.sqlite() {
+        Some(c) => Ok(c.pragma_query_value(None, "user_version", |r| r.get(0))?),
+        None => pg::schema_version(conn),
+    }
+}
+
+fn set_schema_version(conn: &Conn, version: i64) -> Result<()> {
+    match conn.sqlite() {
+        Some(c) => Ok(c.pragma_update(None, "user_version", version)?),
+        None => {
+            conn.execute("UPDATE schema_version SET version = ?1", (version,))?;
+            Ok(())
+        }
+    }
+}
+
 impl Store {
     /// Opens (creating if needed) the database at `path`, in WAL mode, migrated to the
     /// current schema.
@@ -387,17 +442,45 @@ impl Store {
             source,
         })?;
         let mut store = Store {
-            conn,
+            conn: Conn::lite(conn),
             owner: owner_name(),
         };
         store.configure(path)?;
         Ok(store)
     }
 
+    /// Connects to the PostgreSQL database at `url` (`password` given apart from the URL,
+    /// if at all), migrated to the current schema.
+    pub fn open_postgres(url: &str, password: Option<&str>) -> Result<Store> {
+        let mut conn = pg::connect(url, password)?;
+        pg::migrate(&mut conn, &pg::redact(url), MIGRATIONS.len() as i64)?;
+        Ok(Store {
+            conn,
+            owner: owner_name(),
+        })
+    }
+
+    /// Opens the store `[state]` names: PostgreSQL when `database` is set, else the
+    /// SQLite file in `dir`.
+    pub fn open_state(state: &crate::config::StateConfig) -> Result<Store> {
+        match state.database_url() {
+            Some(url) => {
+                let password = state.password().map_err(StoreError::Password)?;
+                Store::open_postgres(url, password.as_deref())
+            }
+            None => Store::open(&state.dir.join("redline.db")),
+        }
+    }
+
+    /// Whether the store is PostgreSQL.
+    pub fn is_postgres(&self) -> bool {
+        self.conn.is_postgres()
+    }
+
     /// An in-memory database, for tests.
     pub fn open_in_memory() -> Result<Store> {
         let mut store = Store {
-            conn: Connection::open_in_memory()?,
+            conn: Conn::lite(Connection::open_in_memory()?),
             owner: owner_name(),
         };
         store.configure(Path::new(":memory:"))?;
@@ -405,36 +488,19 @@ impl Store {
     }
 
     fn configure(&mut self, path: &Path) -> Result<()> {
-        // First, so that everything after it waits for another process's lock.
-        self.conn.busy_timeout(BUSY_TIMEOUT)?;
-        // WAL lets the CLI read while the daemon writes; NORMAL sync is safe in WAL (a
-        // power cut may lose the last transaction, never corrupt the file).
-        self.set_wal().map_err(|source| StoreError::Open {
-            path: path.to_path_buf(),
-            source,
-        })?;
-        self.conn.pragma_update(None, "synchronous", "NORMAL")?;
-        self.conn.pragma_update(None, "foreign_keys", "ON")?;
-        self.migrate(path)
-    }
-
-    /// Switches the file to WAL. Two processes opening a new file at once both try; the
-    /// switch can report "locked" without waiting, so it is retried for as long as the
-    /// busy timeout would have waited.
-    fn set_wal(&self) -> rusqlite::Result<()> {
-        let deadline = std::time::Instant::now() + BUSY_TIMEOUT;
-        loop {
-            let mode: rusqlite::Result<String> =
-                self.conn
-                    .pragma_update_and_check(None, "journal_mode", "WAL", |r| r.get(0));
-            match mode {
-                Err(e) if is_busy(&e) && std::time::Instant::now() < deadline => {
-                    std::thread::sleep(std::time::Duration::from_millis(20));
-                }
-                Err(e) => return Err(e),
-                Ok(_) => return Ok(()),
-            }
+        if let Some(conn) = self.conn.sqlite() {
+            // First, so that everything after it waits for another process's lock.
+            conn.busy_timeout(BUSY_TIMEOUT)?;
+            // WAL lets the CLI read while the daemon writes; NORMAL sync is safe in WAL (a
+            // power cut may lose the last transaction, never corrupt the file).
+            set_wal(conn).map_err(|source| StoreError::Open {
+                path: path.to_path_buf(),
+                source,
+            })?;
+            conn.pragma_update(None, "synchronous", "NORMAL")?;
+            conn.pragma_update(None, "foreign_keys", "ON")?;
         }
+        self.migrate(path)
     }
 
     /// Applies the missing migrations. Each runs in a write transaction that re-reads the
@@ -443,9 +509,7 @@ impl Store {
     fn migrate(&mut self, path: &Path) -> Result<()> {
         let known = MIGRATIONS.len() as i64;
         loop {
-            let version: i64 = self
-                .conn
-                .pragma_query_value(None, "user_version", |r| r.get(0))?;
+            let version = self.schema_version()?;
             if version > known {
                 return Err(StoreError::TooNew {
                     path: path.to_path_buf(),
@@ -457,10 +521,9 @@ impl Store {
                 return Ok(());
             }
             let tx = self.write()?;
-            let now: i64 = tx.pragma_query_value(None, "user_version", |r| r.get(0))?;
-            if now == version {
+            if schema_version(&tx)? == version {
                 tx.execute_batch(MIGRATIONS[version as usize])?;
-                tx.pragma_update(None, "user_version", version + 1)?;
+                set_schema_version(&tx, version + 1)?;
                 tx.commit()?;
                 tracing::debug!(version = version + 1, "database migrated");
             }
@@ -470,10 +533,8 @@ impl Store {
     /// A write transaction, with the write lock taken up front (`BEGIN IMMEDIATE`): it
     /// waits for another writer instead of failing half-way, and what it reads cannot be
     /// changed by anyone else before it commits.
-    fn write(&mut self) -> Result<Transaction<'_>> {
-        Ok(self
-            .conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)?)
+    fn write(&mut self) -> Result<Tx<'_>> {
+        self.conn.write()
     }
 
     /// This process's name in the claims it takes.
@@ -483,36 +544,37 @@ impl Store {
 
     /// The schema version of the open database.
     pub fn schema_version(&self) -> Result<i64> {
-        Ok(self
-            .conn
-            .pragma_query_value(None, "user_version", |r| r.get(0))?)
+        schema_version(&self.conn)
     }
 
-    /// `PRAGMA integrity_check`: "ok" when the file is sound.
+    /// `PRAGMA integrity_check` on SQLite: "ok" when the file is sound. PostgreSQL
+    /// checks its own pages; there it is "ok" when the server answers.
     pub fn integrity_check(&self) -> Result<String> {
-        Ok(self
-            .conn
-            .query_row("PRAGMA integrity_check", [], |r| r.get(0))?)
+        if self.conn.is_postgres() {
+            self.integrity_quick()?;
+            return Ok("ok".into());
+        }
+        self.conn
+            .query_row("PRAGMA integrity_check", (), |r| r.get(0))
     }
 
     /// A cheap check that the database answers (for `/healthz`).
     pub fn integrity_quick(&self) -> Result<()> {
         self.conn
-            .query_row("SELECT 1", [], |r| r.get::<_, i64>(0))?;
+            .query_row("SELECT 1", (), |r| r.get::<_, i64>(0))?;
         Ok(())
     }
 
     /// Figures for `/metrics`.
     pub fn figures(&self) -> Result<Figures> {
-        let mut stmt = self
-            .conn
-            .prepare("SELECT state, COUNT(*) FROM articles GROUP BY state ORDER BY state")?;
-        let articles = stmt
-            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
-            .collect::<rusqlite::Result<_>>()?;
+        let articles = self.conn.query_map(
+            "SELECT state, COUNT(*) FROM articles GROUP BY state ORDER BY state",
+            (),
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )?;
         let versions = self
             .conn
-            .query_row("SELECT COUNT(*) FROM versions", [], |r| r.get(0))?;
+            .query_row("SELECT COUNT(*) FROM versions", (), |r| r.get(0))?;
         let (queued, sent, failed) = self.outbox_counts()?;
         let feed_streaks = self
             .feeds()?
@@ -536,15 +598,11 @@ impl Store {
             Err(_) => {
                 let canonical = crate::feed::canonical_url(reference, None);
                 let url = canonical.as_deref().unwrap_or(reference);
-                let id: Option<i64> = match self
-                    .conn
-                    .query_row(
-                        "SELECT id FROM articles WHERE url = ?1 OR key = ?1 OR url = ?2 ORDER BY id LIMIT 1",
-                        (url, reference),
-                        |r| r.get(0),
-                    )
-                    .optional()?
-                {
+                let id: Option<i64> = match self.conn.query_opt(
+                    "SELECT id FROM articles WHERE url = ?1 OR key = ?1 OR url = ?2 ORDER BY id LIMIT 1",
+                    (url, reference),
+                    |r| r.get(0),
+                )? {
                     // A past address or an alias (an AMP copy) names the article too.
                     None => self.article_for(url, url)?,
                     found => found,
@@ -573,6 +631,16 @@ impl Db {
         }
     }
 
+    /// Opens the store `[state]` names ([`Store::open_state`]) on the blocking pool: the
+    /// PostgreSQL client blocks, and must never run on an async thread.
+    pub async fn open(state: &crate::config::StateConfig) -> Result<Db> {
+        let state = state.clone();
+        let store = tokio::task::spawn_blocking(move || Store::open_state(&state))
+            .await
+            .map_err(|e| StoreError::Task(e.to_string()))??;
+        Ok(Db::new(store))
+    }
+
     /// Runs `f` with the store on the blocking pool.
     pub async fn call<T, F>(&self, f: F) -> Result<T>
     where
@@ -588,6 +656,48 @@ impl Db {
         })
         .await
         .map_err(|e| StoreError::Task(e.to_string()))?
+    }
+}
+
+/// Store tests run on each backend: SQLite in memory, and a PostgreSQL database of the
+/// test's own when [`pg::TEST_ENV`] names a server.
+#[cfg(test)]
+pub(crate) mod backends {
+    use super::Store;
+    use super::pg::ScratchDb;
+
+    /// One backend's store for a test; its scratch database goes with it.
+    #[derive(Debug)]
+    pub struct Backend {
+        pub name: &'static str,
+        pub store: Store,
+        /// A second process's connection to the same database.
+        pub other: Store,
+        _dir: Option<tempfile::TempDir>,
+        _db: Option<ScratchDb>,
+    }
+
+    /// Each backend, fresh; two connections (two "processes") to each.
+    pub fn each() -> Vec<Backend> {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("redline.db");
+        let mut out = vec![Backend {
+            name: "sqlite",
+            store: Store::open(&path).expect("open sqlite"),
+            other: Store::open(&path).expect("open sqlite again"),
+            _dir: Some(dir),
+            _db: None,
+        }];
+        if let Some(db) = ScratchDb::create() {
+            out.push(Backend {
+                name: "postgres",
+                store: Store::open_postgres(&db.url, None).expect("open postgres"),
+                other: Store::open_postgres(&db.url, None).expect("open postgres again"),
+                _dir: None,
+                _db: Some(db),
+            });
+        }
+        out
     }
 }
 
@@ -614,15 +724,58 @@ mod tests {
         let dir = tempfile::tempdir().expect("tempdir");
         let path = dir.path().join("redline.db");
         let store = Store::open(&path).expect("open");
-        store
-            .conn
-            .pragma_update(None, "user_version", 99)
-            .expect("set");
+        set_schema_version(&store.conn, 99).expect("set");
         drop(store);
         assert!(matches!(
             Store::open(&path),
             Err(StoreError::TooNew { found: 99, .. })
         ));
+    }
+
+    #[test]
+    fn every_migration_has_a_postgres_twin() {
+        assert_eq!(
+            pg::PG_BASE + pg::PG_MIGRATIONS.len() as i64 - 1,
+            MIGRATIONS.len() as i64,
+            "append the PostgreSQL twin of each new migration to pg::PG_MIGRATIONS"
+        );
+    }
+
+    #[test]
+    fn postgres_migrates_once_and_refuses_a_newer_schema() {
+        let Some(db) = pg::ScratchDb::create() else {
+            return;
+        };
+        let a = Store::open_postgres(&db.url, None).expect("open");
+        assert!(a.is_postgres());
+        assert_eq!(
+            a.schema_version().expect("version"),
+            MIGRATIONS.len() as i64
+        );
+        let b = Store::open_postgres(&db.url, None).expect("reopen");
+        assert_eq!(b.integrity_check().expect("check"), "ok");
+        set_schema_version(&b.conn, 99).expect("set");
+        assert!(matches!(
+            Store::open_postgres(&db.url, None),
+            Err(StoreError::TooNew { found: 99, .. })
+        ));
+    }
+
+    #[test]
+    fn a_bad_postgres_url_or_password_is_a_clear_error() {
+        let err = Store::open_postgres("postgres://redline:secret@127.0.0.1:1/none", None)
+            .expect_err("nothing listens on port 1");
+        let text = err.to_string();
+        assert!(text.contains("cannot connect to PostgreSQL"), "{text}");
+        assert!(!text.contains("secret"), "the password stays out: {text}");
+    }
+
+    #[test]
+    fn placeholders_become_dollars_outside_quotes() {
+        assert_eq!(
+            sql::pg_placeholders("SELECT '?1', ?1 FROM t WHERE a = ?12 AND b = \"?x\""),
+            "SELECT '?1', $1 FROM t WHERE a = $12 AND b = \"?x\""
+        );
     }
 
     #[test]

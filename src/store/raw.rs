@@ -11,8 +11,8 @@
 //! `archive::submit`, which claims one row at a time like the mail outbox.
 
 use chrono::{DateTime, Utc};
-use rusqlite::{OptionalExtension, Transaction};
 
+use super::sql::{Conn, Row, params};
 use super::{Result, Store, StoreError, opt_ts, parse_ts, ts};
 use crate::archive::RawPage;
 use crate::archive::pack::{self, CHAIN_MAX, PackError};
@@ -53,7 +53,7 @@ pub struct Submission {
 }
 
 impl Submission {
-    fn from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Submission> {
+    fn from_row(r: &Row<'_, '_>) -> Result<Submission> {
         Ok(Submission {
             id: r.get("id")?,
             article_id: r.get("article_id")?,
@@ -94,20 +94,13 @@ impl From<PackError> for StoreError {
 
 /// Writes the kept response of version `number`, compressed against the article's
 /// latest kept page unless that chain is long enough.
-pub(super) fn insert(
-    tx: &Transaction<'_>,
-    article_id: i64,
-    number: i64,
-    raw: &RawPage,
-) -> Result<()> {
-    let prev: Option<(i64, i64)> = tx
-        .query_row(
-            "SELECT id, depth FROM raw_pages WHERE article_id = ?1 AND body IS NOT NULL
+pub(super) fn insert(tx: &Conn, article_id: i64, number: i64, raw: &RawPage) -> Result<()> {
+    let prev: Option<(i64, i64)> = tx.query_opt(
+        "SELECT id, depth FROM raw_pages WHERE article_id = ?1 AND body IS NOT NULL
              ORDER BY version DESC LIMIT 1",
-            [article_id],
-            |r| Ok((r.get(0)?, r.get(1)?)),
-        )
-        .optional()?;
+        [article_id],
+        |r| Ok((r.get(0)?, r.get(1)?)),
+    )?;
     let base = match prev {
         Some((id, depth)) if depth + 1 < CHAIN_MAX => Some((id, depth, bytes_of(tx, id)?)),
         _ => None,
@@ -115,9 +108,13 @@ pub(super) fn insert(
     let blob = pack::compress(&raw.body, base.as_ref().map(|b| b.2.as_slice()))?;
     let headers = serde_json::to_string(&raw.headers).unwrap_or_else(|_| "[]".into());
     tx.execute(
-        "INSERT OR REPLACE INTO raw_pages (article_id, version, fetched_at, url, status, headers, size, base, depth, body)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
-        rusqlite::params![
+        "INSERT INTO raw_pages (article_id, version, fetched_at, url, status, headers, size, base, depth, body)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)
+         ON CONFLICT (article_id, version) DO UPDATE SET fetched_at = excluded.fetched_at,
+             url = excluded.url, status = excluded.status, headers = excluded.headers,
+             size = excluded.size, base = excluded.base, depth = excluded.depth,
+             body = excluded.body, dropped_at = NULL",
+        params![
             article_id,
             number,
             ts(raw.fetched_at),
@@ -134,7 +131,7 @@ pub(super) fn insert(
 }
 
 /// The bytes of raw row `id`, following its chain of bases.
-fn bytes_of(conn: &rusqlite::Connection, id: i64) -> Result<Vec<u8>> {
+fn bytes_of(conn: &Conn, id: i64) -> Result<Vec<u8>> {
     // The chain, newest first, down to a row compressed on its own.
     let mut chain = Vec::new();
     let mut next = Some(id);
@@ -164,7 +161,7 @@ fn bytes_of(conn: &rusqlite::Connection, id: i64) -> Result<Vec<u8>> {
     Ok(bytes.unwrap_or_default())
 }
 
-fn raw_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<RawRow> {
+fn raw_row(r: &Row<'_, '_>) -> Result<RawRow> {
     Ok(RawRow {
         version: r.get("version")?,
         url: r.get("url")?,
@@ -177,16 +174,16 @@ fn raw_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<RawRow> {
 }
 
 const RAW_SELECT: &str = "SELECT id, version, url, status, fetched_at, size, dropped_at, headers,
-        COALESCE(length(body), 0) AS stored FROM raw_pages";
+        COALESCE(octet_length(body), 0) AS stored FROM raw_pages";
 
 impl Store {
     /// The kept responses of an article, oldest first (their bytes not read).
     pub fn raw_pages(&self, article_id: i64) -> Result<Vec<RawRow>> {
-        let mut stmt = self.conn.prepare(&format!(
-            "{RAW_SELECT} WHERE article_id = ?1 ORDER BY version"
-        ))?;
-        let rows = stmt.query_map([article_id], raw_row)?;
-        Ok(rows.collect::<rusqlite::Result<_>>()?)
+        self.conn.query_map(
+            &format!("{RAW_SELECT} WHERE article_id = ?1 ORDER BY version"),
+            [article_id],
+            raw_row,
+        )
     }
 
     /// The kept response of one version: its row, and the page itself unless `keep`
@@ -196,20 +193,17 @@ impl Store {
         article_id: i64,
         version: i64,
     ) -> Result<Option<(RawRow, Option<RawPage>)>> {
-        let found = self
-            .conn
-            .query_row(
-                &format!("{RAW_SELECT} WHERE article_id = ?1 AND version = ?2"),
-                (article_id, version),
-                |r| {
-                    Ok((
-                        r.get::<_, i64>("id")?,
-                        r.get::<_, String>("headers")?,
-                        raw_row(r)?,
-                    ))
-                },
-            )
-            .optional()?;
+        let found = self.conn.query_opt(
+            &format!("{RAW_SELECT} WHERE article_id = ?1 AND version = ?2"),
+            (article_id, version),
+            |r| {
+                Ok((
+                    r.get::<_, i64>("id")?,
+                    r.get::<_, String>("headers")?,
+                    raw_row(r)?,
+                ))
+            },
+        )?;
         let Some((id, headers, row)) = found else {
             return Ok(None);
         };
@@ -233,15 +227,13 @@ impl Store {
         let tx = self.write()?;
         let cutoff = ts(cutoff);
         // Survivors whose base is about to go: re-pack them alone, while the base is there.
-        let orphans: Vec<(i64, i64)> = {
-            let mut stmt = tx.prepare(
-                "SELECT k.id, k.size FROM raw_pages k JOIN raw_pages b ON b.id = k.base
-                 WHERE k.body IS NOT NULL AND k.fetched_at >= ?1
-                   AND b.body IS NOT NULL AND b.fetched_at < ?1",
-            )?;
-            let rows = stmt.query_map([&cutoff], |r| Ok((r.get(0)?, r.get(1)?)))?;
-            rows.collect::<rusqlite::Result<_>>()?
-        };
+        let orphans: Vec<(i64, i64)> = tx.query_map(
+            "SELECT k.id, k.size FROM raw_pages k JOIN raw_pages b ON b.id = k.base
+             WHERE k.body IS NOT NULL AND k.fetched_at >= ?1
+               AND b.body IS NOT NULL AND b.fetched_at < ?1",
+            [&cutoff],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )?;
         for (id, _) in &orphans {
             let bytes = bytes_of(&tx, *id)?;
             let blob = pack::compress(&bytes, None)?;
@@ -268,23 +260,21 @@ impl Store {
 
     /// The archive submissions of an article, by version.
     pub fn submissions(&self, article_id: i64) -> Result<Vec<Submission>> {
-        let mut stmt = self
-            .conn
-            .prepare("SELECT * FROM archive_submissions WHERE article_id = ?1 ORDER BY version")?;
-        let rows = stmt.query_map([article_id], Submission::from_row)?;
-        Ok(rows.collect::<rusqlite::Result<_>>()?)
+        let rows = self.conn.query_map(
+            "SELECT * FROM archive_submissions WHERE article_id = ?1 ORDER BY version",
+            [article_id],
+            Submission::from_row,
+        )?;
+        Ok(rows)
     }
 
     /// The submission of one version, if any.
     pub fn submission(&self, article_id: i64, version: i64) -> Result<Option<Submission>> {
-        Ok(self
-            .conn
-            .query_row(
-                "SELECT * FROM archive_submissions WHERE article_id = ?1 AND version = ?2",
-                (article_id, version),
-                Submission::from_row,
-            )
-            .optional()?)
+        self.conn.query_opt(
+            "SELECT * FROM archive_submissions WHERE article_id = ?1 AND version = ?2",
+            (article_id, version),
+            Submission::from_row,
+        )
     }
 
     /// When the next submission may be sent: the last attempt plus `interval`, and not
@@ -292,7 +282,7 @@ impl Store {
     pub fn submission_gate(&self, interval: std::time::Duration) -> Result<Option<DateTime<Utc>>> {
         let last: Option<String> = self.conn.query_row(
             "SELECT MAX(attempted_at) FROM archive_submissions",
-            [],
+            (),
             |r| r.get(0),
         )?;
         Ok(opt_ts(last).map(|t| t + chrono::Duration::from_std(interval).unwrap_or_default()))
@@ -301,9 +291,9 @@ impl Store {
     /// The earliest time a queued submission is due, if any.
     pub fn next_submission_due(&self) -> Result<Option<DateTime<Utc>>> {
         let t: Option<String> = self.conn.query_row(
-            "SELECT MIN(MAX(next_attempt_at, COALESCE(claimed_until, next_attempt_at)))
+            "SELECT MIN(CASE WHEN claimed_until > next_attempt_at THEN claimed_until ELSE next_attempt_at END)
              FROM archive_submissions WHERE status = 'queued'",
-            [],
+            (),
             |r| r.get(0),
         )?;
         Ok(opt_ts(t))
@@ -318,15 +308,13 @@ impl Store {
     ) -> Result<Option<Submission>> {
         let owner = self.owner.clone();
         let tx = self.write()?;
-        let id: Option<i64> = tx
-            .query_row(
-                "SELECT id FROM archive_submissions WHERE status = 'queued' AND next_attempt_at <= ?1
+        let id: Option<i64> = tx.query_opt(
+            "SELECT id FROM archive_submissions WHERE status = 'queued' AND next_attempt_at <= ?1
                    AND (claimed_until IS NULL OR claimed_until <= ?1 OR claimed_by = ?2)
                  ORDER BY next_attempt_at, id LIMIT 1",
-                (ts(now), &owner),
-                |r| r.get(0),
-            )
-            .optional()?;
+            (ts(now), &owner),
+            |r| r.get(0),
+        )?;
         let Some(id) = id else {
             return Ok(None);
         };
@@ -363,7 +351,7 @@ impl Store {
     ) -> Result<()> {
         self.conn.execute(
             "UPDATE archive_submissions SET attempts = attempts + 1, last_error = ?2,
-                status = CASE WHEN ?3 IS NULL THEN 'failed' ELSE 'queued' END,
+                status = CASE WHEN CAST(?3 AS TEXT) IS NULL THEN 'failed' ELSE 'queued' END,
                 next_attempt_at = COALESCE(?3, next_attempt_at),
                 claimed_by = NULL, claimed_until = NULL
              WHERE id = ?1",
@@ -382,7 +370,7 @@ impl Store {
             (id, error),
         )?;
         tx.execute(
-            "UPDATE archive_submissions SET next_attempt_at = MAX(next_attempt_at, ?1) WHERE status = 'queued'",
+            "UPDATE archive_submissions SET next_attempt_at = CASE WHEN next_attempt_at > ?1 THEN next_attempt_at ELSE ?1 END WHERE status = 'queued'",
             [ts(until)],
         )?;
         tx.commit()?;
@@ -392,15 +380,15 @@ impl Store {
 
 /// Queues a submission of `url` for version `number`, due at `at`.
 pub(super) fn queue_submission(
-    tx: &Transaction<'_>,
+    tx: &Conn,
     article_id: i64,
     number: i64,
     url: &str,
     at: DateTime<Utc>,
 ) -> Result<()> {
     tx.execute(
-        "INSERT OR IGNORE INTO archive_submissions (article_id, version, url, next_attempt_at)
-         VALUES (?1, ?2, ?3, ?4)",
+        "INSERT INTO archive_submissions (article_id, version, url, next_attempt_at)
+         VALUES (?1, ?2, ?3, ?4) ON CONFLICT DO NOTHING",
         (article_id, number, url, ts(at)),
     )?;
     Ok(())

@@ -17,12 +17,12 @@ impl Store {
     /// The block shapes seen on at least `min_articles` articles of `host` other than
     /// `url`.
     pub fn template_shapes(&self, host: &str, url: &str, min_articles: i64) -> Result<Vec<String>> {
-        let mut stmt = self.conn.prepare_cached(
+        self.conn.query_map(
             "SELECT shape FROM templates WHERE host = ?1 AND url <> ?2
              GROUP BY shape HAVING COUNT(*) >= ?3",
-        )?;
-        let rows = stmt.query_map((host, url, min_articles), |r| r.get(0))?;
-        Ok(rows.collect::<rusqlite::Result<_>>()?)
+            (host, url, min_articles),
+            |r| r.get(0),
+        )
     }
 
     /// Replaces the shapes recorded for article `url` of `host` with `shapes`. Once the
@@ -36,29 +36,30 @@ impl Store {
         now: DateTime<Utc>,
     ) -> Result<()> {
         let tx = self.conn.transaction()?;
-        tx.prepare_cached("DELETE FROM templates WHERE host = ?1 AND url = ?2")?
-            .execute((host, url))?;
-        {
-            let mut insert = tx.prepare_cached(
-                "INSERT OR IGNORE INTO templates (host, url, shape, seen_at) VALUES (?1, ?2, ?3, ?4)",
+        tx.execute(
+            "DELETE FROM templates WHERE host = ?1 AND url = ?2",
+            (host, url),
+        )?;
+        let at = ts(now);
+        for shape in shapes {
+            tx.execute(
+                "INSERT INTO templates (host, url, shape, seen_at) VALUES (?1, ?2, ?3, ?4)
+                 ON CONFLICT DO NOTHING",
+                (host, url, shape, &at),
             )?;
-            let at = ts(now);
-            for shape in shapes {
-                insert.execute((host, url, shape, &at))?;
-            }
         }
-        let articles: i64 = tx
-            .prepare_cached(
-                "SELECT COUNT(*) FROM (SELECT DISTINCT url FROM templates WHERE host = ?1)",
-            )?
-            .query_row([host], |r| r.get(0))?;
+        let articles: i64 = tx.query_row(
+            "SELECT COUNT(*) FROM (SELECT DISTINCT url FROM templates WHERE host = ?1) hosts",
+            [host],
+            |r| r.get(0),
+        )?;
         if articles > ARTICLES_PER_HOST + PRUNE_SLACK {
-            tx.prepare_cached(
+            tx.execute(
                 "DELETE FROM templates WHERE host = ?1 AND url NOT IN (
                      SELECT url FROM templates WHERE host = ?1
                      GROUP BY url ORDER BY MAX(seen_at) DESC, url LIMIT ?2)",
-            )?
-            .execute((host, ARTICLES_PER_HOST))?;
+                (host, ARTICLES_PER_HOST),
+            )?;
         }
         tx.commit()?;
         Ok(())
@@ -73,85 +74,94 @@ mod tests {
 
     #[test]
     fn shapes_count_once_per_article_and_exclude_the_asking_one() {
-        let mut s = Store::open_in_memory().unwrap();
-        let now = Utc::now();
-        let shapes = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>();
-        s.learn_template("ex.org", "https://ex.org/a", &shapes(&["bio", "a1"]), now)
-            .unwrap();
-        // The same article again: still one article.
-        s.learn_template("ex.org", "https://ex.org/a", &shapes(&["bio", "a1"]), now)
-            .unwrap();
-        assert!(
-            s.template_shapes("ex.org", "https://ex.org/c", 2)
-                .unwrap()
-                .is_empty()
-        );
-        s.learn_template("ex.org", "https://ex.org/b", &shapes(&["bio", "b1"]), now)
-            .unwrap();
-        assert_eq!(
-            s.template_shapes("ex.org", "https://ex.org/c", 2).unwrap(),
-            ["bio"]
-        );
-        // Article a's own shapes need two *other* articles.
-        assert!(
-            s.template_shapes("ex.org", "https://ex.org/a", 2)
-                .unwrap()
-                .is_empty()
-        );
-        assert!(
-            s.template_shapes("other.org", "https://ex.org/c", 1)
-                .unwrap()
-                .is_empty()
-        );
+        for backend in crate::store::backends::each() {
+            eprintln!("backend: {}", backend.name);
+            let mut s = backend.store;
+            let now = Utc::now();
+            let shapes = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+            s.learn_template("ex.org", "https://ex.org/a", &shapes(&["bio", "a1"]), now)
+                .unwrap();
+            // The same article again: still one article.
+            s.learn_template("ex.org", "https://ex.org/a", &shapes(&["bio", "a1"]), now)
+                .unwrap();
+            assert!(
+                s.template_shapes("ex.org", "https://ex.org/c", 2)
+                    .unwrap()
+                    .is_empty()
+            );
+            s.learn_template("ex.org", "https://ex.org/b", &shapes(&["bio", "b1"]), now)
+                .unwrap();
+            assert_eq!(
+                s.template_shapes("ex.org", "https://ex.org/c", 2).unwrap(),
+                ["bio"]
+            );
+            // Article a's own shapes need two *other* articles.
+            assert!(
+                s.template_shapes("ex.org", "https://ex.org/a", 2)
+                    .unwrap()
+                    .is_empty()
+            );
+            assert!(
+                s.template_shapes("other.org", "https://ex.org/c", 1)
+                    .unwrap()
+                    .is_empty()
+            );
+        }
     }
 
     #[test]
     fn a_host_keeps_its_most_recent_articles_cut_back_past_the_slack() {
-        let mut s = Store::open_in_memory().unwrap();
-        let t0 = Utc::now();
-        let count = |s: &Store| -> i64 {
-            s.conn
-                .query_row(
-                    "SELECT COUNT(DISTINCT url) FROM templates WHERE host = 'ex.org'",
-                    [],
-                    |r| r.get(0),
+        for backend in crate::store::backends::each() {
+            eprintln!("backend: {}", backend.name);
+            let mut s = backend.store;
+            let t0 = Utc::now();
+            let count = |s: &Store| -> i64 {
+                s.conn
+                    .query_row(
+                        "SELECT COUNT(DISTINCT url) FROM templates WHERE host = 'ex.org'",
+                        (),
+                        |r| r.get(0),
+                    )
+                    .unwrap()
+            };
+            let cap = ARTICLES_PER_HOST + PRUNE_SLACK;
+            for i in 0..cap {
+                let at = t0 + chrono::Duration::seconds(i);
+                s.learn_template(
+                    "ex.org",
+                    &format!("https://ex.org/{i}"),
+                    &["bio".into()],
+                    at,
                 )
-                .unwrap()
-        };
-        // Article i, last seen i seconds after t0.
-        let learn = |s: &mut Store, i: i64| {
-            let at = t0 + chrono::Duration::seconds(i);
+                .unwrap();
+            }
+            assert_eq!(count(&s), cap, "within the slack nothing is forgotten");
+            // Relearning a known article adds none.
+            s.learn_template("ex.org", "https://ex.org/3", &["bio".into()], t0)
+                .unwrap();
+            assert_eq!(count(&s), cap);
+            let at = t0 + chrono::Duration::seconds(cap);
             s.learn_template(
                 "ex.org",
-                &format!("https://ex.org/{i}"),
+                &format!("https://ex.org/{cap}"),
                 &["bio".into()],
                 at,
             )
             .unwrap();
-        };
-        let cap = ARTICLES_PER_HOST + PRUNE_SLACK;
-        for i in 0..cap {
-            learn(&mut s, i);
-        }
-        assert_eq!(count(&s), cap, "within the slack nothing is forgotten");
-        // Relearning a known article adds none.
-        s.learn_template("ex.org", "https://ex.org/3", &["bio".into()], t0)
-            .unwrap();
-        assert_eq!(count(&s), cap);
-        learn(&mut s, cap);
-        assert_eq!(count(&s), ARTICLES_PER_HOST);
-        let oldest_kept: i64 = s
+            assert_eq!(count(&s), ARTICLES_PER_HOST);
+            let oldest_kept: i64 = s
             .conn
             .query_row(
                 "SELECT MIN(CAST(substr(url, 16) AS INTEGER)) FROM templates WHERE host = 'ex.org'",
-                [],
+                (),
                 |r| r.get(0),
             )
             .unwrap();
-        assert_eq!(
-            oldest_kept,
-            cap + 1 - ARTICLES_PER_HOST,
-            "the most recent are kept"
-        );
+            assert_eq!(
+                oldest_kept,
+                cap + 1 - ARTICLES_PER_HOST,
+                "the most recent are kept"
+            );
+        }
     }
 }

@@ -4,9 +4,9 @@
 //! archive submissions).
 
 use chrono::{DateTime, Utc};
-use rusqlite::Row;
 
 use super::kinds::AlertKind;
+use super::sql::Row;
 use super::{Result, Store, parse_ts};
 use crate::diff::Labels;
 
@@ -34,7 +34,7 @@ pub struct ChangeRow {
 }
 
 impl ChangeRow {
-    fn from_row(r: &Row<'_>) -> rusqlite::Result<ChangeRow> {
+    fn from_row(r: &Row<'_, '_>) -> Result<ChangeRow> {
         let kind: AlertKind = r.get("kind")?;
         Ok(ChangeRow {
             alert_id: r.get("id")?,
@@ -71,22 +71,18 @@ impl Store {
     /// The `limit` most recent changes, newest first, of every article or only of those
     /// on `topic`.
     pub fn recent_changes(&self, limit: usize, topic: Option<&str>) -> Result<Vec<ChangeRow>> {
-        let mut stmt = self.conn.prepare(
-            "SELECT al.id, al.article_id, al.kind, al.from_version, al.to_version, al.created_at,
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        self.conn.query_map("SELECT al.id, al.article_id, al.kind, al.from_version, al.to_version, al.created_at,
                     a.url, a.title, f.name AS feed_name,
                     v.headline, v.labels, v.words_added, v.words_removed
              FROM alerts al
              JOIN articles a ON a.id = al.article_id
              LEFT JOIN feeds f ON f.id = a.feed_id
              LEFT JOIN versions v ON v.article_id = al.article_id AND v.number = al.to_version
-             WHERE ?1 IS NULL OR EXISTS
+             WHERE CAST(?1 AS TEXT) IS NULL OR EXISTS
                  (SELECT 1 FROM article_topics t WHERE t.article_id = al.article_id AND t.topic = ?1)
              ORDER BY al.created_at DESC, al.id DESC
-             LIMIT ?2",
-        )?;
-        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
-        let rows = stmt.query_map((topic, limit), ChangeRow::from_row)?;
-        Ok(rows.collect::<rusqlite::Result<_>>()?)
+             LIMIT ?2", (topic, limit), ChangeRow::from_row)
     }
 }
 
@@ -111,42 +107,45 @@ mod tests {
 
     #[test]
     fn newest_first_filtered_by_topic() {
-        let mut s = Store::open_in_memory().expect("store");
-        let t0 = Utc::now();
-        let mut ids = Vec::new();
-        for (i, topic) in ["a", "b"].into_iter().enumerate() {
-            let (id, _) = s
-                .track(
-                    &NewArticle {
-                        key: format!("k{i}"),
-                        url: format!("https://example.org/{i}"),
-                        title: format!("T{i}"),
-                        feed_id: None,
-                        topics: vec![topic.into()],
-                        now: t0,
-                    },
-                    Some(&version(&format!("H{i}"), "one", 0)),
-                )
-                .expect("track");
-            let mut u = CheckUpdate::new(id, t0 + chrono::Duration::seconds(i as i64 + 1));
-            u.based_on = Some(1);
-            u.version = Some(version(&format!("H{i} new"), "one two", 1));
-            u.alert = Some((
-                AlertKind::Reworded,
-                vec![crate::store::Target::email("x@example.org")],
-            ));
-            s.record_check(&u).expect("record");
-            ids.push(id);
+        for backend in crate::store::backends::each() {
+            eprintln!("backend: {}", backend.name);
+            let mut s = backend.store;
+            let t0 = Utc::now();
+            let mut ids = Vec::new();
+            for (i, topic) in ["a", "b"].into_iter().enumerate() {
+                let (id, _) = s
+                    .track(
+                        &NewArticle {
+                            key: format!("k{i}"),
+                            url: format!("https://example.org/{i}"),
+                            title: format!("T{i}"),
+                            feed_id: None,
+                            topics: vec![topic.into()],
+                            now: t0,
+                        },
+                        Some(&version(&format!("H{i}"), "one", 0)),
+                    )
+                    .expect("track");
+                let mut u = CheckUpdate::new(id, t0 + chrono::Duration::seconds(i as i64 + 1));
+                u.based_on = Some(1);
+                u.version = Some(version(&format!("H{i} new"), "one two", 1));
+                u.alert = Some((
+                    AlertKind::Reworded,
+                    vec![crate::store::Target::email("x@example.org")],
+                ));
+                s.record_check(&u).expect("record");
+                ids.push(id);
+            }
+            let all = s.recent_changes(10, None).expect("changes");
+            assert_eq!(all.len(), 2);
+            assert_eq!(all[0].article_id, ids[1], "newest first");
+            assert_eq!(all[0].headline, "H1 new");
+            assert_eq!(all[0].words_added, 1);
+            assert_eq!(all[0].feed, None);
+            let b = s.recent_changes(10, Some("a")).expect("changes");
+            assert_eq!(b.len(), 1);
+            assert_eq!(b[0].article_id, ids[0]);
+            assert_eq!(s.recent_changes(1, None).expect("changes").len(), 1);
         }
-        let all = s.recent_changes(10, None).expect("changes");
-        assert_eq!(all.len(), 2);
-        assert_eq!(all[0].article_id, ids[1], "newest first");
-        assert_eq!(all[0].headline, "H1 new");
-        assert_eq!(all[0].words_added, 1);
-        assert_eq!(all[0].feed, None);
-        let b = s.recent_changes(10, Some("a")).expect("changes");
-        assert_eq!(b.len(), 1);
-        assert_eq!(b[0].article_id, ids[0]);
-        assert_eq!(s.recent_changes(1, None).expect("changes").len(), 1);
     }
 }

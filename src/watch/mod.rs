@@ -143,6 +143,25 @@ impl Watcher {
         Ok(report)
     }
 
+    /// Keeps this process's claims alive while it works (a cycle, then the archive,
+    /// mail and webhook deliveries), until the handle is dropped: every third of `[state]
+    /// lease` they are extended to a full lease from then, so work longer than the lease
+    /// stays this process's, and a claim runs out only once its holder has died or hung.
+    pub fn renew_while_working(&self) -> tokio_util::task::AbortOnDropHandle<()> {
+        let this = self.clone();
+        let every = (self.config.state.lease.0 / 3).max(std::time::Duration::from_millis(100));
+        tokio_util::task::AbortOnDropHandle::new(tokio::spawn(async move {
+            loop {
+                tokio::time::sleep(every).await;
+                let until = this.lease_end(this.clock.now());
+                match this.db.call(move |s| s.renew_claims(until)).await {
+                    Ok(n) => tracing::debug!(claims = n, "claims renewed"),
+                    Err(e) => tracing::warn!(error = %e, "renewing this process's claims failed"),
+                }
+            }
+        }))
+    }
+
     /// `[archive] keep`: drops kept response bytes older than that (never the text).
     pub async fn drop_old_raw(&self) -> Result<usize, WatchError> {
         let Some(keep) = &self.config.archive.keep else {

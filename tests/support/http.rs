@@ -74,6 +74,11 @@ struct Inner {
     /// Requests being answered now, and the most there ever were at once.
     in_flight: usize,
     max_in_flight: usize,
+    /// Requests being answered now per path, and the most there ever were for one path.
+    path_in_flight: HashMap<String, usize>,
+    max_path_in_flight: usize,
+    /// The path that had the most, when more than one.
+    max_path: Option<String>,
 }
 
 /// The server; dropped with the test's runtime.
@@ -98,6 +103,9 @@ impl HttpServer {
             open: tokio::sync::watch::channel(true).0,
             in_flight: 0,
             max_in_flight: 0,
+            path_in_flight: HashMap::new(),
+            max_path_in_flight: 0,
+            max_path: None,
         }));
         let app = Router::new().fallback(serve).with_state(inner.clone());
         let listener = tokio::net::TcpListener::bind((ip, 0))
@@ -171,6 +179,13 @@ impl HttpServer {
         self.inner.lock().expect("lock").max_in_flight
     }
 
+    /// The most requests for one path the server was answering at one time: more than
+    /// one means two clients fetched the same page at the same moment.
+    pub fn max_in_flight_per_path(&self) -> (usize, Option<String>) {
+        let inner = self.inner.lock().expect("lock");
+        (inner.max_path_in_flight, inner.max_path.clone())
+    }
+
     /// How many requests the server has seen in all.
     pub fn total(&self) -> usize {
         self.inner.lock().expect("lock").seen.len()
@@ -189,16 +204,46 @@ impl HttpServer {
     }
 }
 
+/// A request being answered; dropped when the answer is done or the client went away
+/// (the server drops the handler of a connection that closed), it counts itself out.
+struct InFlight {
+    inner: Arc<Mutex<Inner>>,
+    path: String,
+}
+
+impl Drop for InFlight {
+    fn drop(&mut self) {
+        let mut inner = self.inner.lock().unwrap_or_else(|p| p.into_inner());
+        inner.in_flight -= 1;
+        if let Some(n) = inner.path_in_flight.get_mut(&self.path) {
+            *n -= 1;
+        }
+    }
+}
+
 async fn serve(State(inner): State<Arc<Mutex<Inner>>>, req: Request) -> Response {
     let path = req.uri().path().to_string();
     let (gate, delay) = {
         let mut inner = inner.lock().expect("lock");
         inner.in_flight += 1;
         inner.max_in_flight = inner.max_in_flight.max(inner.in_flight);
+        let here = {
+            let n = inner.path_in_flight.entry(path.clone()).or_default();
+            *n += 1;
+            *n
+        };
+        if here > inner.max_path_in_flight {
+            inner.max_path_in_flight = here;
+            inner.max_path = (here > 1).then(|| path.clone());
+        }
         (
             inner.held.contains(&path).then(|| inner.open.subscribe()),
             inner.routes.get(&path).map(|c| c.delay).unwrap_or_default(),
         )
+    };
+    let _counted = InFlight {
+        inner: inner.clone(),
+        path: path.clone(),
     };
     let response = answer(&inner, &path, &req);
     if let Some(mut open) = gate {
@@ -207,7 +252,6 @@ async fn serve(State(inner): State<Arc<Mutex<Inner>>>, req: Request) -> Response
     if !delay.is_zero() {
         tokio::time::sleep(delay).await;
     }
-    inner.lock().expect("lock").in_flight -= 1;
     response
 }
 

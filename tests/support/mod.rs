@@ -71,6 +71,8 @@ pub fn serve_seed(server: &HttpServer) {
 #[derive(Debug)]
 pub struct Env {
     pub dir: tempfile::TempDir,
+    /// The PostgreSQL database of this env's state, if it is there (see `on_postgres`).
+    pub pg: Option<redline::store::pg::ScratchDb>,
 }
 
 /// What one run of the binary did.
@@ -124,7 +126,27 @@ impl Env {
         let state = dir.path().join("state");
         let config = format!("[state]\ndir = {:?}\n\n{text}", state.display().to_string());
         std::fs::write(dir.path().join("redline.toml"), config).expect("write config");
-        Env { dir }
+        Env { dir, pg: None }
+    }
+
+    /// Moves this env's state into a PostgreSQL database of its own (`[state]
+    /// database`), on the server `REDLINE_TEST_POSTGRES` names; `None` (after saying so)
+    /// when there is none outside CI.
+    pub fn on_postgres(self) -> Option<Env> {
+        Some(self.on_database(scratch_postgres()?))
+    }
+
+    /// Sets `[state] database` to this scratch database, which goes with the env.
+    pub fn on_database(mut self, db: redline::store::pg::ScratchDb) -> Env {
+        let config = std::fs::read_to_string(self.config_path()).expect("read config");
+        let config = config.replacen(
+            "[state]\n",
+            &format!("[state]\ndatabase = {:?}\n", db.url),
+            1,
+        );
+        std::fs::write(self.config_path(), config).expect("write config");
+        self.pg = Some(db);
+        self
     }
 
     /// Sets `[state] lease`: how long a killed process's claims outlive it.
@@ -164,11 +186,20 @@ impl Env {
     }
 }
 
+/// An empty PostgreSQL database of the test's own on the server `REDLINE_TEST_POSTGRES`
+/// names; `None` (after saying so) when there is none outside CI.
+pub fn scratch_postgres() -> Option<redline::store::pg::ScratchDb> {
+    // On a plain thread: the PostgreSQL client must not run on an async one.
+    std::thread::spawn(redline::store::pg::ScratchDb::create)
+        .join()
+        .expect("scratch database")
+}
+
 /// A watcher over this config and its database, for tests that drive the library.
 pub fn watcher(env: &Env) -> redline::watch::Watcher {
     let config =
         std::sync::Arc::new(redline::config::Config::load(&env.config_path()).expect("config"));
-    let store = redline::store::Store::open(&config.db_path()).expect("db");
+    let store = redline::store::Store::open_state(&config.state).expect("db");
     redline::watch::Watcher::new(config, redline::store::Db::new(store)).expect("watcher")
 }
 

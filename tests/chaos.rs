@@ -1,0 +1,259 @@
+//! Chaos: three `redline run` workers on one PostgreSQL database. 200 articles on a local
+//! server are edited in rounds while one worker after another is killed with SIGKILL
+//! and started again. Every edit must be alerted once and mailed once (no Message-ID
+//! twice), no page may be fetched by two workers at the same moment (the server counts
+//! the requests in flight per page), and the claims a killed worker held must be taken
+//! over within `[state] lease`.
+//!
+//! The server comes from `REDLINE_TEST_POSTGRES` (`.ci/run` starts one). Without it the
+//! test fails under `CI=true` naming the variable, and elsewhere says it did nothing.
+
+mod support;
+
+use std::collections::BTreeSet;
+use std::process::Stdio;
+use std::time::{Duration, Instant};
+
+use redline::store::Db;
+use support::mime::Mime;
+use support::smtp::TestSmtp;
+use support::*;
+
+const STORIES: usize = 200;
+const ROUNDS: usize = 5;
+const WORKERS: usize = 3;
+/// `[state] lease`, short so a killed worker's work comes back soon.
+const LEASE: Duration = Duration::from_secs(6);
+/// A guard against a hung test, not a synchronisation.
+const LIMIT: Duration = Duration::from_secs(60);
+/// How often a wait looks at its condition again.
+const LOOK: Duration = Duration::from_millis(50);
+
+fn story_path(i: usize) -> String {
+    format!("/world-news/putin-xi-talks-{i}")
+}
+
+fn page(i: usize, edit: usize) -> String {
+    simple_page(
+        &format!("Putin and Xi hold talks, round {i}"),
+        &[
+            &format!(
+                "Russian President Vladimir Putin and Chinese President Xi Jinping discussed trade, energy and security in round {i} of their talks, the Kremlin said on Thursday in a statement."
+            ),
+            &format!(
+                "Trade between the two countries reached {} billion dollars last year, officials in Beijing said.",
+                100 + 10 * edit
+            ),
+        ],
+    )
+}
+
+fn feed(server: &HttpServer) -> String {
+    let items: String = (0..STORIES)
+        .map(|i| {
+            format!(
+                "<item><title>Putin and Xi hold talks, round {i}</title><link>{}{}</link><guid>talks-{i}</guid>\
+                 <description>Putin and China's Xi Jinping met.</description></item>",
+                server.base(),
+                story_path(i)
+            )
+        })
+        .collect();
+    format!(
+        "<?xml version=\"1.0\"?><rss version=\"2.0\"><channel><title>World</title>{items}</channel></rss>"
+    )
+}
+
+/// A page takes a little while to answer, so two fetches of it at once would overlap.
+fn set_page(server: &HttpServer, i: usize, edit: usize) {
+    server.set(
+        &story_path(i),
+        Canned::html(page(i, edit)).slow(Duration::from_millis(20)),
+    );
+}
+
+fn start(env: &Env) -> tokio::process::Child {
+    tokio::process::Command::new(env!("CARGO_BIN_EXE_redline"))
+        .arg("--config")
+        .arg(env.config_path())
+        .args(["--color", "never", "-q", "run"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .kill_on_drop(true)
+        .spawn()
+        .expect("start redline")
+}
+
+/// How many articles have at least `n` versions.
+async fn with_versions(db: &Db, n: i64) -> usize {
+    db.call(move |s| {
+        Ok(s.articles(&Default::default())?
+            .iter()
+            .filter(|a| a.versions >= n)
+            .count())
+    })
+    .await
+    .expect("articles")
+}
+
+/// The articles whose claim the worker with this pid holds.
+async fn claims_of(db: &Db, pid: u32) -> Vec<i64> {
+    db.call(move |s| s.claimed_by_pid(pid))
+        .await
+        .expect("claims")
+}
+
+/// Waits until `cond` holds, looking again every [`LOOK`]; panics after [`LIMIT`].
+async fn wait_until<F: std::future::Future<Output = bool>>(
+    what: &str,
+    mut cond: impl FnMut() -> F,
+) {
+    let deadline = tokio::time::Instant::now() + LIMIT;
+    while !cond().await {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "{what}: not within {LIMIT:?}"
+        );
+        tokio::time::sleep(LOOK).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn three_workers_one_killed_again_and_again_alert_each_edit_once() {
+    let started = Instant::now();
+    let server = HttpServer::start().await;
+    server.set(
+        "/feeds/world.xml",
+        Canned::ok("application/rss+xml", feed(&server)),
+    );
+    for i in 0..STORIES {
+        set_page(&server, i, 0);
+    }
+    let smtp = TestSmtp::start().await;
+    let env = Env::with_config(&format!(
+        "[http]\nallow_private = true\n[schedule]\nfeed_interval = \"1s\"\njitter = \"0%\"\nrevisit = [\"1s\"]\n\
+         {}{TOPICS}\n[email]\nfrom = \"redline <redline@example.org>\"\nto = [\"desk@example.org\"]\n\
+         transport = \"smtp\"\n[email.smtp]\nhost = \"127.0.0.1\"\nport = {}\ntls = \"none\"\ntimeout = \"20s\"\n",
+        feed_toml("World", &format!("{}/feeds/world.xml", server.base())),
+        smtp.port()
+    ))
+    .with_lease(&format!("{}s", LEASE.as_secs()));
+    let Some(env) = env.on_postgres() else {
+        return;
+    };
+    let url = env.pg.as_ref().expect("database").url.clone();
+    // The test's own look at the database, on the blocking pool like redline's.
+    let state = redline::config::StateConfig {
+        database: Some(toml::Spanned::new(0..0, url.clone())),
+        ..Default::default()
+    };
+    let db = Db::open(&state).await.expect("database");
+    let mut workers: Vec<tokio::process::Child> = (0..WORKERS).map(|_| start(&env)).collect();
+    wait_until("every story's baseline", || async {
+        with_versions(&db, 1).await == STORIES
+    })
+    .await;
+
+    let mut kills = 0;
+    let mut held_at_kill = 0;
+    let mut worst_takeover = Duration::ZERO;
+    let per_round = STORIES / ROUNDS;
+    for round in 0..ROUNDS {
+        for i in round * per_round..(round + 1) * per_round {
+            set_page(&server, i, 1);
+        }
+        // Kill a worker while it works: right after it holds claims, if it takes any
+        // within a moment, else now.
+        let victim = round % WORKERS;
+        let pid = workers[victim].id().expect("running");
+        let look_until = Instant::now() + Duration::from_secs(2);
+        let mut held = claims_of(&db, pid).await;
+        while held.is_empty() && Instant::now() < look_until {
+            tokio::time::sleep(LOOK).await;
+            held = claims_of(&db, pid).await;
+        }
+        workers[victim].start_kill().expect("SIGKILL");
+        workers[victim].wait().await.expect("reaped");
+        let killed_at = Instant::now();
+        kills += 1;
+        held_at_kill += held.len();
+        // Its claims must pass to the others: each of its articles claimed by another
+        // worker or checked after the kill.
+        if !held.is_empty() {
+            wait_until("the killed worker's claims taken over", || async {
+                claims_of(&db, pid).await.is_empty()
+            })
+            .await;
+            worst_takeover = worst_takeover.max(killed_at.elapsed());
+        }
+        workers[victim] = start(&env);
+        let mut edited = 0;
+        let deadline = tokio::time::Instant::now() + LIMIT;
+        while edited < (round + 1) * per_round {
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "round {round}: {edited} of {} edits recorded within {LIMIT:?} ({} requests so far)",
+                (round + 1) * per_round,
+                server.total()
+            );
+            tokio::time::sleep(LOOK).await;
+            edited = with_versions(&db, 2).await;
+        }
+    }
+    wait_until("a message per edit", || async {
+        smtp.messages().len() >= STORIES
+    })
+    .await;
+    wait_until("an empty outbox", || async {
+        db.call(|s| s.outbox_counts()).await.expect("counts").0 == 0
+    })
+    .await;
+    for mut w in workers {
+        w.start_kill().expect("SIGKILL");
+        let _ = w.wait().await;
+    }
+
+    let ids: Vec<String> = smtp
+        .messages()
+        .iter()
+        .map(|m| {
+            Mime::parse(&m.data)
+                .header("Message-ID")
+                .expect("Message-ID")
+                .to_string()
+        })
+        .collect();
+    let distinct: BTreeSet<&String> = ids.iter().collect();
+    let alerts = db
+        .call(|s| s.alerts(&Default::default()))
+        .await
+        .expect("alerts")
+        .len();
+    let (overlap, overlap_path) = server.max_in_flight_per_path();
+    println!(
+        "chaos: {STORIES} edits, {WORKERS} workers, {kills} SIGKILLs (holding {held_at_kill} article claims in all); \
+         {alerts} alerts, {} messages, {} duplicate Message-IDs; most fetches of one page at once: {overlap} ({overlap_path:?}); \
+         slowest takeover {:.2}s (lease {}s); {:.1}s wall",
+        ids.len(),
+        ids.len() - distinct.len(),
+        worst_takeover.as_secs_f64(),
+        LEASE.as_secs(),
+        started.elapsed().as_secs_f64()
+    );
+    assert_eq!(alerts, STORIES, "one alert per edit");
+    assert_eq!(ids.len(), STORIES, "one message per alert");
+    assert_eq!(distinct.len(), STORIES, "no Message-ID twice");
+    assert_eq!(
+        overlap, 1,
+        "a page fetched by two workers at the same moment"
+    );
+    assert!(
+        worst_takeover <= LEASE + Duration::from_secs(2),
+        "a killed worker's claims were taken over after {worst_takeover:?}, lease {LEASE:?}"
+    );
+    assert_eq!(
+        with_versions(&db, 3).await,
+        0,
+        "a baseline and one edit each"
+    );
+}
