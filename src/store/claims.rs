@@ -1,23 +1,32 @@
 //! Claims: which process is polling a feed, checking an article or sending an outbox row.
 //!
 //! Several processes may work on one state at once (the service and a `redline poll`,
-//! two cron runs). Before it polls a feed, checks an article or sends a message, a
-//! process claims the row: a conditional `UPDATE` in a write transaction sets
-//! `claimed_by` and `claimed_until`, and only the process whose update matched goes on;
-//! the others leave that row to it. Finishing the work (`record_feed_fetch`,
-//! `record_check`, `mark_sent` …) releases the claim. A process that dies keeps its
-//! claims only until `claimed_until` (`[state] lease`), when the rows go back to
-//! everyone.
+//! two cron runs, several `redline run` workers on one PostgreSQL). Before it polls a
+//! feed, checks an article or sends a message, a process claims the row: it sets
+//! `claimed_by` and `claimed_until` on rows nobody holds, and only the process whose
+//! update took the row goes on; the others leave that row to it. Finishing the work
+//! (`record_feed_fetch`, `record_check`, `mark_sent` …) releases the claim. A process
+//! that dies keeps its claims only until `claimed_until` (`[state] lease`), when the rows
+//! go back to everyone.
+//!
+//! Articles are claimed in batches ([`Store::claim_due_articles`] takes at most `limit`
+//! of them, soonest due first), so that several workers share a backlog: each takes a
+//! batch it can work through, and comes back for the next when it has room.
+//!
+//! On SQLite a claim is a write transaction (`BEGIN IMMEDIATE`: SQLite has no row locks).
+//! On PostgreSQL it is a short transaction of its own ([`Conn::claim`](super::sql::Conn::claim)),
+//! outside the advisory lock the other writes take: `SELECT … FOR UPDATE SKIP LOCKED`
+//! picks rows no other worker is claiming at that moment, and the `UPDATE` of those rows
+//! is the claim. Two workers claiming at once therefore get disjoint rows and never wait
+//! for each other.
 //!
 //! Claims spare work and keep a message from being sent twice; they are not what keeps
 //! a version from being recorded twice, which is `record_check`'s compare-and-set, so a
 //! claim that runs out while its holder still works costs a repeated fetch, never a
-//! doubled alert. A PostgreSQL store would take the same claims with `SELECT … FOR
-//! UPDATE SKIP LOCKED` and the same expiry.
+//! doubled alert.
 
 use chrono::{DateTime, Utc};
 
-use super::articles::ARTICLE_SELECT;
 use super::{ArticleRow, FeedRow, Result, Store, ts};
 
 /// The outcome of trying to claim one row.
@@ -31,51 +40,92 @@ pub enum Claim<T> {
     Busy,
 }
 
+/// Claims at most `?4` active articles due at `?1` that nobody holds (a claim that ran
+/// out holds nothing), soonest due first, for `?2` until `?3`. Two statements for "due"
+/// and "every active one" rather than `(?5 OR next_check_at <= ?1)`, which SQLite cannot
+/// answer from the `articles_due` index. PostgreSQL's twins lock the rows they pick and
+/// skip the ones another worker is claiming.
+macro_rules! claim_articles {
+    ($due:literal, $lock:literal) => {
+        concat!(
+            "UPDATE articles SET claimed_by = ?2, claimed_until = ?3
+             WHERE id IN (SELECT id FROM articles WHERE state = 'active'",
+            $due,
+            " AND (claimed_until IS NULL OR claimed_until <= ?1)
+               ORDER BY next_check_at, id LIMIT ?4",
+            $lock,
+            ") RETURNING id"
+        )
+    };
+}
+const CLAIM_DUE: &str = claim_articles!(" AND next_check_at <= ?1", "");
+const CLAIM_ALL: &str = claim_articles!("", "");
+const CLAIM_DUE_PG: &str = claim_articles!(" AND next_check_at <= ?1", " FOR UPDATE SKIP LOCKED");
+const CLAIM_ALL_PG: &str = claim_articles!("", " FOR UPDATE SKIP LOCKED");
+
+/// The articles due at `?1` (every active one with `?3`) that another process than `?2`
+/// holds: read from the few claimed rows (the partial index `articles_claimed`).
+const BUSY_ARTICLES: &str = "SELECT COUNT(*) FROM articles
+     WHERE claimed_until IS NOT NULL AND claimed_until > ?1 AND claimed_by <> ?2
+       AND state = 'active' AND (?3 OR next_check_at <= ?1)";
+
 impl Store {
-    /// Claims every active article due at `now` (every active one with `all`) that no
-    /// other process has claimed, until `until`. Returns the claimed articles, soonest
+    /// Claims at most `limit` active articles due at `now` (every active one with
+    /// `all`) that no process holds, until `until`. Returns the claimed articles, soonest
     /// due first, and how many due ones another process holds.
+    ///
+    /// Rows this process already holds are not taken again: a worker calls this for its
+    /// next batch while the last one is still being checked. Claims left over from an
+    /// interrupted cycle are given back first with [`Store::release_article_claims`].
     pub fn claim_due_articles(
         &mut self,
         now: DateTime<Utc>,
         all: bool,
         until: DateTime<Utc>,
+        limit: usize,
     ) -> Result<(Vec<ArticleRow>, usize)> {
         let owner = self.owner.clone();
-        let tx = self.write()?;
-        // Two statements rather than `(?2 OR next_check_at <= ?1)`, which SQLite cannot
-        // answer from the `articles_due` index and so read every active article.
-        let due: Vec<(i64, bool)> = tx.query_map(
-            if all {
-                "SELECT id, claimed_until IS NOT NULL AND claimed_until > ?1 AND claimed_by <> ?2
-                 FROM articles WHERE state = 'active'
-                 ORDER BY next_check_at, id"
-            } else {
-                "SELECT id, claimed_until IS NOT NULL AND claimed_until > ?1 AND claimed_by <> ?2
-                 FROM articles WHERE state = 'active' AND next_check_at <= ?1
-                 ORDER BY next_check_at, id"
-            },
-            (ts(now), &owner),
-            |r| Ok((r.get(0)?, r.get(1)?)),
-        )?;
-        let busy = due.iter().filter(|(_, busy)| *busy).count();
-        let mut won = Vec::new();
-        let read = format!("{ARTICLE_SELECT} WHERE a.id = ?1");
-        for (id, _) in due.iter().filter(|(_, busy)| !*busy) {
-            tx.execute(
-                "UPDATE articles SET claimed_by = ?2, claimed_until = ?3 WHERE id = ?1",
-                (id, &owner, ts(until)),
-            )?;
-            if let Some(a) = tx.query_opt(&read, [id], ArticleRow::from_row)? {
+        let claim = match (self.conn.is_postgres(), all) {
+            (false, false) => CLAIM_DUE,
+            (false, true) => CLAIM_ALL,
+            (true, false) => CLAIM_DUE_PG,
+            (true, true) => CLAIM_ALL_PG,
+        };
+        let tx = self.conn.claim()?;
+        let ids: Vec<i64> = tx.query_map(claim, (ts(now), &owner, ts(until), limit), |r| {
+            r.get(0)
+        })?;
+        let busy: usize = tx.query_row(BUSY_ARTICLES, (ts(now), &owner, all), |r| r.get(0))?;
+        tx.commit()?;
+        // Read after the commit, so the claim's row locks are held for microseconds; the
+        // rows are this process's now.
+        let mut won = Vec::with_capacity(ids.len());
+        for id in ids {
+            if let Some(a) = self.article(id)? {
                 won.push(a);
             }
         }
-        tx.commit()?;
+        won.sort_by_key(|a| (a.next_check, a.id));
         Ok((won, busy))
     }
 
+    /// Gives back every article claim this process holds: at the start of a round of
+    /// checks, when none of its checks is in flight, claims left by an interrupted one
+    /// (which the renewals would otherwise keep alive) go back to everyone.
+    pub fn release_article_claims(&mut self) -> Result<usize> {
+        let owner = self.owner.clone();
+        let tx = self.conn.claim()?;
+        let n = tx.execute(
+            "UPDATE articles SET claimed_by = NULL, claimed_until = NULL
+             WHERE claimed_until IS NOT NULL AND claimed_by = ?1",
+            [&owner],
+        )?;
+        tx.commit()?;
+        Ok(n)
+    }
+
     /// Claims a feed for a poll until `until`, when it is due at `now` (or always with
-    /// `all`) and no other process holds it.
+    /// `all`) and no other process holds it (on PostgreSQL, nor is claiming it right now).
     pub fn claim_feed(
         &mut self,
         feed_id: i64,
@@ -84,16 +134,22 @@ impl Store {
         until: DateTime<Utc>,
     ) -> Result<Claim<FeedRow>> {
         let owner = self.owner.clone();
-        let tx = self.write()?;
-        let Some(row) = tx
-            .query_opt(
-                "SELECT *, claimed_until IS NOT NULL AND claimed_until > ?2 AND claimed_by <> ?3 AS busy
-                 FROM feeds WHERE id = ?1",
-                (feed_id, ts(now), &owner),
-                |r| Ok((FeedRow::from_row(r)?, r.get::<_, bool>("busy")?)),
-            )?
+        let pg = self.conn.is_postgres();
+        let tx = self.conn.claim()?;
+        let read = if pg {
+            "SELECT *, claimed_until IS NOT NULL AND claimed_until > ?2 AND claimed_by <> ?3 AS busy
+             FROM feeds WHERE id = ?1 FOR UPDATE SKIP LOCKED"
+        } else {
+            "SELECT *, claimed_until IS NOT NULL AND claimed_until > ?2 AND claimed_by <> ?3 AS busy
+             FROM feeds WHERE id = ?1"
+        };
+        let Some(row) = tx.query_opt(read, (feed_id, ts(now), &owner), |r| {
+            Ok((FeedRow::from_row(r)?, r.get::<_, bool>("busy")?))
+        })?
         else {
-            return Ok(Claim::NotDue);
+            // On PostgreSQL a row another worker has locked is skipped: it is that
+            // worker's claim (or its record of a poll) in progress.
+            return Ok(if pg { Claim::Busy } else { Claim::NotDue });
         };
         let (feed, busy) = row;
         let due = feed.next_due.is_none_or(|t| t <= now);
@@ -113,8 +169,9 @@ impl Store {
     }
 
     /// Claims outbox rows for sending until `until`: only rows still queued, due at
-    /// `now`, and claimed by no live process. Returns the ids this process won; a row
-    /// whose id is missing is another process's to send (or already sent).
+    /// `now`, and claimed by no live process (on PostgreSQL, nor being claimed right
+    /// now). Returns the ids this process won; a row whose id is missing is another
+    /// process's to send (or already sent).
     pub fn claim_outbox(
         &mut self,
         ids: &[i64],
@@ -122,16 +179,21 @@ impl Store {
         until: DateTime<Utc>,
     ) -> Result<Vec<i64>> {
         let owner = self.owner.clone();
-        let tx = self.write()?;
+        let claim = if self.conn.is_postgres() {
+            "UPDATE outbox SET claimed_by = ?2, claimed_until = ?3
+             WHERE id IN (SELECT id FROM outbox
+                 WHERE id = ?1 AND status = 'queued' AND next_attempt_at <= ?4
+                   AND (claimed_until IS NULL OR claimed_until <= ?4 OR claimed_by = ?2)
+                 FOR UPDATE SKIP LOCKED)"
+        } else {
+            "UPDATE outbox SET claimed_by = ?2, claimed_until = ?3
+             WHERE id = ?1 AND status = 'queued' AND next_attempt_at <= ?4
+               AND (claimed_until IS NULL OR claimed_until <= ?4 OR claimed_by = ?2)"
+        };
+        let tx = self.conn.claim()?;
         let mut won = Vec::new();
         for id in ids {
-            let claimed = tx.execute(
-                "UPDATE outbox SET claimed_by = ?2, claimed_until = ?3
-                 WHERE id = ?1 AND status = 'queued' AND next_attempt_at <= ?4
-                   AND (claimed_until IS NULL OR claimed_until <= ?4 OR claimed_by = ?2)",
-                (id, &owner, ts(until), ts(now)),
-            )?;
-            if claimed == 1 {
+            if tx.execute(claim, (id, &owner, ts(until), ts(now)))? == 1 {
                 won.push(*id);
             }
         }
@@ -144,7 +206,7 @@ impl Store {
     /// run out only when it has died. Returns how many claims it extended.
     pub fn renew_claims(&mut self, until: DateTime<Utc>) -> Result<usize> {
         let owner = self.owner.clone();
-        let tx = self.write()?;
+        let tx = self.conn.claim()?;
         let mut renewed = 0;
         for table in ["feeds", "articles", "outbox", "archive_submissions"] {
             renewed += tx.execute(
@@ -170,7 +232,7 @@ impl Store {
     /// Gives up this process's claims on outbox rows it did not send after all.
     pub fn release_outbox(&mut self, ids: &[i64]) -> Result<()> {
         let owner = self.owner.clone();
-        let tx = self.write()?;
+        let tx = self.conn.claim()?;
         for id in ids {
             tx.execute(
                 "UPDATE outbox SET claimed_by = NULL, claimed_until = NULL WHERE id = ?1 AND claimed_by = ?2",
@@ -234,23 +296,98 @@ mod tests {
             let lease = chrono::Duration::seconds(60);
             let x = article(&mut a, "x", now);
             let y = article(&mut a, "y", now);
-            let (won_a, busy_a) = a.claim_due_articles(now, false, now + lease).expect("a");
+            let (won_a, busy_a) = a.claim_due_articles(now, false, now + lease, 100).expect("a");
             assert_eq!(won_a.iter().map(|r| r.id).collect::<Vec<_>>(), vec![x, y]);
             assert_eq!(busy_a, 0);
-            let (won_b, busy_b) = b.claim_due_articles(now, true, now + lease).expect("b");
+            let (won_b, busy_b) = b.claim_due_articles(now, true, now + lease, 100).expect("b");
             assert!(won_b.is_empty());
             assert_eq!(busy_b, 2);
             // a records x: its claim on x is released, and b may take it.
             a.record_check(&update(x, None, "one", now))
                 .expect("record");
-            let (won_b, busy_b) = b.claim_due_articles(now, true, now + lease).expect("b");
+            let (won_b, busy_b) = b.claim_due_articles(now, true, now + lease, 100).expect("b");
             assert_eq!(won_b.iter().map(|r| r.id).collect::<Vec<_>>(), vec![x]);
             assert_eq!(busy_b, 1);
             // a "dies" holding y: once the claim has run out, y is b's.
             let later = now + lease + chrono::Duration::seconds(1);
-            let (won_b, busy_b) = b.claim_due_articles(later, true, later + lease).expect("b");
+            let (won_b, busy_b) = b.claim_due_articles(later, true, later + lease, 100).expect("b");
             assert_eq!(won_b.iter().map(|r| r.id).collect::<Vec<_>>(), vec![x, y]);
             assert_eq!(busy_b, 0);
+        }
+    }
+
+    #[test]
+    fn two_processes_claim_disjoint_batches_of_at_most_the_limit() {
+        for backend in crate::store::backends::each() {
+            eprintln!("backend: {}", backend.name);
+            let (mut a, mut b) = (backend.store, backend.other);
+            let now = Utc::now();
+            let lease = chrono::Duration::seconds(60);
+            let ids: Vec<i64> = (0..5)
+                .map(|i| article(&mut a, &format!("k{i}"), now))
+                .collect();
+            let (won_a, busy) = a.claim_due_articles(now, false, now + lease, 3).expect("a");
+            assert_eq!(won_a.iter().map(|r| r.id).collect::<Vec<_>>(), ids[..3]);
+            assert_eq!(busy, 0);
+            // b gets the rest, and is told of the three a holds.
+            let (won_b, busy) = b.claim_due_articles(now, false, now + lease, 3).expect("b");
+            assert_eq!(won_b.iter().map(|r| r.id).collect::<Vec<_>>(), ids[3..]);
+            assert_eq!(busy, 3);
+            // a's next batch does not take again what it holds, nor what b holds.
+            let (again, busy) = a.claim_due_articles(now, false, now + lease, 3).expect("a");
+            assert!(again.is_empty());
+            assert_eq!(busy, 2);
+            // a gives its claims back: b may take them, still at most its limit.
+            assert_eq!(a.release_article_claims().expect("release"), 3);
+            let (won_b, _) = b.claim_due_articles(now, false, now + lease, 2).expect("b");
+            assert_eq!(won_b.iter().map(|r| r.id).collect::<Vec<_>>(), ids[..2]);
+            // b "dies": once its lease has run out, a takes over its claims.
+            let later = now + lease + chrono::Duration::seconds(1);
+            let (won_a, busy) = a
+                .claim_due_articles(later, false, later + lease, 10)
+                .expect("a");
+            assert_eq!(won_a.iter().map(|r| r.id).collect::<Vec<_>>(), ids);
+            assert_eq!(busy, 0);
+        }
+    }
+
+    #[test]
+    fn processes_claiming_at_once_never_share_an_article() {
+        for backend in crate::store::backends::each() {
+            eprintln!("backend: {}", backend.name);
+            let (mut a, b) = (backend.store, backend.other);
+            let now = Utc::now();
+            let until = now + chrono::Duration::seconds(60);
+            let n = 120;
+            for i in 0..n {
+                article(&mut a, &format!("k{i}"), now);
+            }
+            // Each claims batches of 7 until nothing is left, at the same time.
+            let drain = |mut s: Store| {
+                let mut got = Vec::new();
+                loop {
+                    let (won, _) = s.claim_due_articles(now, false, until, 7).expect("claim");
+                    if won.is_empty() {
+                        return got;
+                    }
+                    assert!(won.len() <= 7);
+                    got.extend(won.iter().map(|r| r.id));
+                }
+            };
+            let (got_a, got_b) = std::thread::scope(|t| {
+                let ha = t.spawn(|| drain(a));
+                let hb = t.spawn(|| drain(b));
+                (
+                    ha.join().expect("thread a"),
+                    hb.join().expect("thread b"),
+                )
+            });
+            let mut all: Vec<i64> = got_a.iter().chain(&got_b).copied().collect();
+            all.sort_unstable();
+            let total = all.len();
+            all.dedup();
+            assert_eq!(total, all.len(), "an article was claimed twice");
+            assert_eq!(total, n);
         }
     }
 
@@ -262,19 +399,19 @@ mod tests {
             let now = Utc::now();
             let lease = chrono::Duration::seconds(60);
             let x = article(&mut a, "x", now);
-            let (won, _) = a.claim_due_articles(now, true, now + lease).expect("a");
+            let (won, _) = a.claim_due_articles(now, true, now + lease, 100).expect("a");
             assert_eq!(won.iter().map(|r| r.id).collect::<Vec<_>>(), vec![x]);
             // Still working at 50 s: a renews to 50 s + lease.
             let renewed_at = now + chrono::Duration::seconds(50);
             assert_eq!(a.renew_claims(renewed_at + lease).expect("renew"), 1);
             // Past the first lease, the claim holds.
             let t = now + lease + chrono::Duration::seconds(1);
-            let (won, busy) = b.claim_due_articles(t, true, t + lease).expect("b");
+            let (won, busy) = b.claim_due_articles(t, true, t + lease, 100).expect("b");
             assert!(won.is_empty());
             assert_eq!(busy, 1);
             // a dies: once the renewed lease has run out, x is b's.
             let t = renewed_at + lease + chrono::Duration::seconds(1);
-            let (won, busy) = b.claim_due_articles(t, true, t + lease).expect("b");
+            let (won, busy) = b.claim_due_articles(t, true, t + lease, 100).expect("b");
             assert_eq!(won.iter().map(|r| r.id).collect::<Vec<_>>(), vec![x]);
             assert_eq!(busy, 0);
             // a's renewals no longer reach the claim b took.
@@ -298,7 +435,7 @@ mod tests {
             assert_eq!(due(&b), Some(now.timestamp_millis()));
             // a claims x (due now) until a minute from now: for b, y comes first.
             let lease = now + chrono::Duration::seconds(60);
-            let (won, _) = a.claim_due_articles(now, false, lease).expect("claim");
+            let (won, _) = a.claim_due_articles(now, false, lease, 100).expect("claim");
             assert_eq!(won.iter().map(|r| r.id).collect::<Vec<_>>(), vec![x]);
             assert_eq!(
                 due(&b),
@@ -307,8 +444,7 @@ mod tests {
             // Once b claims y too, the earlier claim's end is the next due time.
             let later = now + chrono::Duration::seconds(30);
             let (won, busy) = b
-                .claim_due_articles(later, false, later + chrono::Duration::seconds(60))
-                .expect("claim");
+                .claim_due_articles(later, false, later + chrono::Duration::seconds(60), 100).expect("claim");
             assert_eq!(won.iter().map(|r| r.id).collect::<Vec<_>>(), vec![y]);
             assert_eq!(busy, 1);
             assert_eq!(due(&b), Some(lease.timestamp_millis()));

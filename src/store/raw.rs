@@ -307,11 +307,20 @@ impl Store {
         until: DateTime<Utc>,
     ) -> Result<Option<Submission>> {
         let owner = self.owner.clone();
-        let tx = self.write()?;
-        let id: Option<i64> = tx.query_opt(
+        // On PostgreSQL the pick locks its row and skips one another worker is claiming
+        // (see `claims`).
+        let pick = if self.conn.is_postgres() {
             "SELECT id FROM archive_submissions WHERE status = 'queued' AND next_attempt_at <= ?1
                    AND (claimed_until IS NULL OR claimed_until <= ?1 OR claimed_by = ?2)
-                 ORDER BY next_attempt_at, id LIMIT 1",
+                 ORDER BY next_attempt_at, id LIMIT 1 FOR UPDATE SKIP LOCKED"
+        } else {
+            "SELECT id FROM archive_submissions WHERE status = 'queued' AND next_attempt_at <= ?1
+                   AND (claimed_until IS NULL OR claimed_until <= ?1 OR claimed_by = ?2)
+                 ORDER BY next_attempt_at, id LIMIT 1"
+        };
+        let tx = self.conn.claim()?;
+        let id: Option<i64> = tx.query_opt(
+            pick,
             (ts(now), &owner),
             |r| r.get(0),
         )?;

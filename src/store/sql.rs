@@ -655,8 +655,11 @@ impl Conn {
     /// it waits for another writer instead of failing half-way, and what it reads cannot
     /// be changed by another writer before it commits. On SQLite that is `BEGIN
     /// IMMEDIATE`; on PostgreSQL a transaction-scoped advisory lock that every write
-    /// transaction of every worker takes, so the compare-and-set of a check and the
-    /// claims behave exactly as on SQLite (readers are never blocked).
+    /// transaction of every worker takes, except the claims ([`Conn::claim`]), so that
+    /// writes that read before they write behave exactly as on SQLite: the
+    /// compare-and-set of a check against the latest version, an entry's identity
+    /// resolved through every article's addresses before it is inserted, a move that
+    /// joins two articles, the schema migrations (readers are never blocked).
     pub fn write(&mut self) -> Result<Tx<'_>> {
         match self {
             Conn::Lite(c) => c.execute_batch("BEGIN IMMEDIATE")?,
@@ -665,6 +668,22 @@ impl Conn {
                     "BEGIN; SELECT pg_advisory_xact_lock({WRITE_LOCK})"
                 ))
             })?,
+        }
+        Ok(Tx {
+            conn: self,
+            open: true,
+        })
+    }
+
+    /// Begins a transaction for claims: on SQLite the same as [`Conn::write`] (`BEGIN
+    /// IMMEDIATE`: SQLite has no row locks, so a claim takes the file's write lock); on
+    /// PostgreSQL a plain transaction without the advisory lock, whose statements lock
+    /// the rows they claim (`SELECT … FOR UPDATE SKIP LOCKED`): workers claiming at once
+    /// each take rows the others have not locked, and none waits for another.
+    pub fn claim(&mut self) -> Result<Tx<'_>> {
+        match self {
+            Conn::Lite(c) => c.execute_batch("BEGIN IMMEDIATE")?,
+            Conn::Pg(pg) => pg.with(|c| c.batch_execute("BEGIN"))?,
         }
         Ok(Tx {
             conn: self,

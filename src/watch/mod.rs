@@ -45,6 +45,10 @@ pub use moves::PageFetch;
 const MAX_FEED_HINT: Duration = Duration::from_secs(24 * 3600);
 /// A block seen on this many other articles of a host is that site's furniture.
 const TEMPLATE_ARTICLES: i64 = 2;
+/// How many article checks a worker claims at once, per request it may have in flight
+/// (`[http] max_concurrent`): enough to keep its fetches busy between two claims, few
+/// enough that other workers find the rest of a backlog unclaimed.
+pub const CLAIM_BATCH: usize = 2;
 /// How soon a suspect extraction is re-fetched to confirm it.
 const CONFIRM_AFTER: Duration = Duration::from_secs(5 * 60);
 
@@ -84,6 +88,16 @@ fn article_done(
     match done {
         Ok(r) => r,
         Err(e) => Err(WatchError::Other(format!("an article task failed: {e}"))),
+    }
+}
+
+/// The report of one finished feed task, or the error that stops the cycle.
+fn feed_done(
+    done: Result<Result<CycleReport, WatchError>, tokio::task::JoinError>,
+) -> Result<CycleReport, WatchError> {
+    match done {
+        Ok(r) => r,
+        Err(e) => Err(WatchError::Other(format!("a feed task failed: {e}"))),
     }
 }
 
@@ -190,7 +204,6 @@ impl Watcher {
             .get_or_try_init(|| self.db.call(move |s| s.sync_feeds(&pairs)))
             .await?;
         let now = self.clock.now();
-        let until = self.lease_end(now);
         // Only the due feeds are claimed: one read, instead of a write transaction per
         // configured feed in every cycle.
         let due: HashSet<i64> = if all {
@@ -204,10 +217,19 @@ impl Watcher {
         };
         let mut tasks = JoinSet::new();
         let mut report = CycleReport::default();
+        // A feed is claimed only when a request place is free for it, so that another
+        // worker finds the feeds this one cannot poll yet unclaimed.
+        let limit = self.config.http.max_concurrent.max(1);
         for (feed, &id) in self.config.feeds.iter().zip(ids) {
             if !due.contains(&id) {
                 continue;
             }
+            while tasks.len() >= limit {
+                if let Some(done) = tasks.join_next().await {
+                    report.add(&feed_done(done)?);
+                }
+            }
+            let until = self.lease_end(self.clock.now());
             // Another process polling this feed right now is left to it.
             let row = match self
                 .db
@@ -226,11 +248,7 @@ impl Watcher {
             tasks.spawn(async move { this.poll_feed(&feed, id, row).await });
         }
         while let Some(done) = tasks.join_next().await {
-            match done {
-                Ok(Ok(r)) => report.add(&r),
-                Ok(Err(e)) => return Err(e),
-                Err(e) => return Err(WatchError::Other(format!("a feed task failed: {e}"))),
-            }
+            report.add(&feed_done(done)?);
         }
         Ok(report)
     }
@@ -425,34 +443,65 @@ impl Watcher {
 
     /// Checks the articles that are due (every active one with `all`), concurrently;
     /// those another process is checking are left to it.
+    ///
+    /// The due articles are claimed a batch at a time ([`CLAIM_BATCH`] × `[http]
+    /// max_concurrent`), and the next batch as soon as the claimed ones have all started
+    /// and a place is free: several workers on one database share a backlog instead of
+    /// the first one claiming all of it. `all` ("check now") claims every active article
+    /// at once.
     pub async fn check_articles(&self, all: bool) -> Result<CycleReport, WatchError> {
         let now = self.clock.now();
-        let until = self.lease_end(now);
-        let (due, busy) = self
-            .db
-            .call(move |s| s.claim_due_articles(now, all, until))
-            .await?;
+        // No check of this process is in flight between rounds: a claim it still holds
+        // was left by an interrupted round, and goes back to everyone.
+        self.db.call(|s| s.release_article_claims()).await?;
         let mut tasks = JoinSet::new();
-        let mut report = CycleReport {
-            articles_busy: busy,
-            ..Default::default()
-        };
+        let mut report = CycleReport::default();
         // No more checks in flight than requests: a page fetched faster than it can be
         // extracted would otherwise wait in memory, and a cycle of thousands would hold
         // them all.
         let limit = self.config.http.max_concurrent.max(1);
-        for article in due {
-            while tasks.len() >= limit {
-                if let Some(done) = tasks.join_next().await {
-                    report.add(&article_done(done)?);
-                }
+        let batch = if all {
+            usize::MAX
+        } else {
+            limit.saturating_mul(CLAIM_BATCH)
+        };
+        let mut claimed: std::collections::VecDeque<ArticleRow> = Default::default();
+        // Articles started in this round: one whose claim came back (its check lost a
+        // compare-and-set twice and left it due) is not checked twice.
+        let mut started = HashSet::new();
+        let mut more = true;
+        loop {
+            if claimed.is_empty() && more && tasks.len() < limit {
+                let want = batch - tasks.len();
+                let until = self.lease_end(self.clock.now());
+                let (due, busy) = self
+                    .db
+                    .call(move |s| s.claim_due_articles(now, all, until, want))
+                    .await?;
+                report.articles_busy = report.articles_busy.max(busy);
+                let fresh: Vec<ArticleRow> = due
+                    .into_iter()
+                    .filter(|a| !started.contains(&a.id))
+                    .collect();
+                more = !all && !fresh.is_empty();
+                claimed.extend(fresh);
             }
-            let this = self.clone();
-            tasks.spawn(async move { this.check_article(article).await });
+            if tasks.len() < limit
+                && let Some(article) = claimed.pop_front()
+            {
+                started.insert(article.id);
+                let this = self.clone();
+                tasks.spawn(async move { this.check_article(article).await });
+                continue;
+            }
+            match tasks.join_next().await {
+                Some(done) => report.add(&article_done(done)?),
+                None if claimed.is_empty() && !more => break,
+                None => {}
+            }
         }
-        while let Some(done) = tasks.join_next().await {
-            report.add(&article_done(done)?);
-        }
+        // Claims taken again on articles already checked in this round go back.
+        self.db.call(|s| s.release_article_claims()).await?;
         Ok(report)
     }
 
