@@ -176,3 +176,54 @@ async fn a_bad_database_setting_is_exit_2_naming_the_key_and_line() {
         run.stderr
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_pause_one_worker_was_asked_for_holds_every_worker() {
+    let server = HttpServer::start().await;
+    serve_seed(&server);
+    let feeds = feed_toml("World News", &format!("{}/feeds/world.xml", server.base()));
+    let Some(env) = Env::new(&feeds).on_postgres() else {
+        return;
+    };
+    let poll = env.run(&["poll"]).await.expect_code(0);
+    assert!(poll.stdout.contains("3 new articles"), "{}", poll.stdout);
+    // The site now asks to be left alone for two minutes.
+    for path in [
+        STORY1_PATH,
+        "/world-news/xi-putin-video-call",
+        "/world-news/us-warns-sanctions",
+    ] {
+        server.set(path, Canned::status(429).header("retry-after", "120"));
+    }
+    // One worker is told so by the first page it asks for.
+    let told = env.run(&["poll", "--all"]).await.expect_code(0);
+    assert!(
+        server
+            .seen(STORY1_PATH)
+            .iter()
+            .chain(&server.seen("/world-news/xi-putin-video-call"))
+            .chain(&server.seen("/world-news/us-warns-sanctions"))
+            .count()
+            > 3,
+        "the first worker asked for a page and met the 429: {}",
+        told.stdout
+    );
+    let before = server.total();
+    // Another worker, which was told nothing, asks the host for nothing: neither the
+    // feed nor a page.
+    let other = env.run(&["poll", "--all"]).await.expect_code(0);
+    assert_eq!(
+        server.total(),
+        before,
+        "the second worker waited too: {}{}",
+        other.stdout,
+        other.stderr
+    );
+    // The feed it did not poll shows the host's pause.
+    let feeds = env.run(&["feeds", "--json"]).await.expect_code(0).json();
+    assert!(
+        feeds[0]["paused_until"].is_string(),
+        "{}",
+        serde_json::to_string_pretty(&feeds).unwrap_or_default()
+    );
+}

@@ -11,6 +11,10 @@
 //! proxy environment variables (a proxy would resolve names for us); `[http] proxy`
 //! sends every request through the proxy the user names.
 //!
+//! A pause is kept here for this process's own requests; the pauses it meets are handed
+//! out ([`Fetcher::take_new_pauses`]) and those other processes met are taken in
+//! ([`Fetcher::adopt_pause`]) by the watcher, which shares them through the store.
+//!
 //! This module counts what it does in [`Metrics`] and knows nothing of the store.
 
 use std::collections::HashMap;
@@ -176,6 +180,8 @@ pub struct Fetcher {
     global: Arc<Semaphore>,
     hosts: Mutex<HashMap<String, Arc<Semaphore>>>,
     paused: Mutex<HashMap<String, DateTime<Utc>>>,
+    /// Pauses met since the last [`Fetcher::take_new_pauses`]: host, end, status.
+    new_pauses: Mutex<Vec<(String, DateTime<Utc>, u16)>>,
     clock: Clock,
     metrics: Arc<Metrics>,
 }
@@ -236,6 +242,7 @@ impl Fetcher {
             global: Arc::new(Semaphore::new(cfg.max_concurrent)),
             hosts: Mutex::new(HashMap::new()),
             paused: Mutex::new(HashMap::new()),
+            new_pauses: Mutex::new(Vec::new()),
             clock,
             metrics,
         })
@@ -352,12 +359,50 @@ impl Fetcher {
         paused.get(host).copied().filter(|t| *t > self.clock.now())
     }
 
-    fn pause(&self, host: &str, until: DateTime<Utc>) {
+    /// Holds requests to `host` until `until`; returns whether that pauses it longer
+    /// than before.
+    fn hold(&self, host: &str, until: DateTime<Utc>) -> bool {
         let mut paused = self.paused.lock().unwrap_or_else(|p| p.into_inner());
-        let entry = paused.entry(host.to_string()).or_insert(until);
-        if *entry < until {
-            *entry = until;
+        match paused.get_mut(host) {
+            Some(t) if *t >= until => false,
+            Some(t) => {
+                *t = until;
+                true
+            }
+            None => {
+                paused.insert(host.to_string(), until);
+                true
+            }
         }
+    }
+
+    /// A pause `host` asked for with `status`: held here, and handed out to be shared.
+    fn pause(&self, host: &str, until: DateTime<Utc>, status: u16) {
+        if self.hold(host, until) {
+            let mut new = self.new_pauses.lock().unwrap_or_else(|p| p.into_inner());
+            new.push((host.to_string(), until, status));
+        }
+    }
+
+    /// A pause another process met: requests to `host` wait until `until` here too.
+    pub fn adopt_pause(&self, host: &str, until: DateTime<Utc>) {
+        self.hold(host, until);
+    }
+
+    /// The pauses met since the last call (host, end, status), for the other processes
+    /// sharing the state.
+    pub fn take_new_pauses(&self) -> Vec<(String, DateTime<Utc>, u16)> {
+        let mut new = self.new_pauses.lock().unwrap_or_else(|p| p.into_inner());
+        std::mem::take(&mut *new)
+    }
+
+    /// Whether a pause was met since the last [`Fetcher::take_new_pauses`].
+    pub fn has_new_pauses(&self) -> bool {
+        !self
+            .new_pauses
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .is_empty()
     }
 
     /// Checks one hop of a link (scheme, IP literal, `localhost`) unless the config
@@ -461,6 +506,7 @@ impl Fetcher {
                 self.pause(
                     &host,
                     now + chrono::Duration::from_std(wait).unwrap_or_default(),
+                    status.as_u16(),
                 );
             }
             return Err(FetchError::Status {

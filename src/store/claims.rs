@@ -92,9 +92,8 @@ impl Store {
             (true, true) => CLAIM_ALL_PG,
         };
         let tx = self.conn.claim()?;
-        let ids: Vec<i64> = tx.query_map(claim, (ts(now), &owner, ts(until), limit), |r| {
-            r.get(0)
-        })?;
+        let ids: Vec<i64> =
+            tx.query_map(claim, (ts(now), &owner, ts(until), limit), |r| r.get(0))?;
         let busy: usize = tx.query_row(BUSY_ARTICLES, (ts(now), &owner, all), |r| r.get(0))?;
         tx.commit()?;
         // Read after the commit, so the claim's row locks are held for microseconds; the
@@ -296,21 +295,29 @@ mod tests {
             let lease = chrono::Duration::seconds(60);
             let x = article(&mut a, "x", now);
             let y = article(&mut a, "y", now);
-            let (won_a, busy_a) = a.claim_due_articles(now, false, now + lease, 100).expect("a");
+            let (won_a, busy_a) = a
+                .claim_due_articles(now, false, now + lease, 100)
+                .expect("a");
             assert_eq!(won_a.iter().map(|r| r.id).collect::<Vec<_>>(), vec![x, y]);
             assert_eq!(busy_a, 0);
-            let (won_b, busy_b) = b.claim_due_articles(now, true, now + lease, 100).expect("b");
+            let (won_b, busy_b) = b
+                .claim_due_articles(now, true, now + lease, 100)
+                .expect("b");
             assert!(won_b.is_empty());
             assert_eq!(busy_b, 2);
             // a records x: its claim on x is released, and b may take it.
             a.record_check(&update(x, None, "one", now))
                 .expect("record");
-            let (won_b, busy_b) = b.claim_due_articles(now, true, now + lease, 100).expect("b");
+            let (won_b, busy_b) = b
+                .claim_due_articles(now, true, now + lease, 100)
+                .expect("b");
             assert_eq!(won_b.iter().map(|r| r.id).collect::<Vec<_>>(), vec![x]);
             assert_eq!(busy_b, 1);
             // a "dies" holding y: once the claim has run out, y is b's.
             let later = now + lease + chrono::Duration::seconds(1);
-            let (won_b, busy_b) = b.claim_due_articles(later, true, later + lease, 100).expect("b");
+            let (won_b, busy_b) = b
+                .claim_due_articles(later, true, later + lease, 100)
+                .expect("b");
             assert_eq!(won_b.iter().map(|r| r.id).collect::<Vec<_>>(), vec![x, y]);
             assert_eq!(busy_b, 0);
         }
@@ -377,10 +384,7 @@ mod tests {
             let (got_a, got_b) = std::thread::scope(|t| {
                 let ha = t.spawn(|| drain(a));
                 let hb = t.spawn(|| drain(b));
-                (
-                    ha.join().expect("thread a"),
-                    hb.join().expect("thread b"),
-                )
+                (ha.join().expect("thread a"), hb.join().expect("thread b"))
             });
             let mut all: Vec<i64> = got_a.iter().chain(&got_b).copied().collect();
             all.sort_unstable();
@@ -399,7 +403,9 @@ mod tests {
             let now = Utc::now();
             let lease = chrono::Duration::seconds(60);
             let x = article(&mut a, "x", now);
-            let (won, _) = a.claim_due_articles(now, true, now + lease, 100).expect("a");
+            let (won, _) = a
+                .claim_due_articles(now, true, now + lease, 100)
+                .expect("a");
             assert_eq!(won.iter().map(|r| r.id).collect::<Vec<_>>(), vec![x]);
             // Still working at 50 s: a renews to 50 s + lease.
             let renewed_at = now + chrono::Duration::seconds(50);
@@ -444,7 +450,8 @@ mod tests {
             // Once b claims y too, the earlier claim's end is the next due time.
             let later = now + chrono::Duration::seconds(30);
             let (won, busy) = b
-                .claim_due_articles(later, false, later + chrono::Duration::seconds(60), 100).expect("claim");
+                .claim_due_articles(later, false, later + chrono::Duration::seconds(60), 100)
+                .expect("claim");
             assert_eq!(won.iter().map(|r| r.id).collect::<Vec<_>>(), vec![y]);
             assert_eq!(busy, 1);
             assert_eq!(due(&b), Some(lease.timestamp_millis()));

@@ -25,6 +25,7 @@ mod claims;
 mod copy;
 mod coverage;
 mod feeds;
+mod hosts;
 mod kinds;
 pub mod pg;
 mod raw;
@@ -323,6 +324,16 @@ const MIGRATIONS: &[&str] = &[
     CREATE INDEX feeds_due ON feeds(next_due_at);
     CREATE INDEX articles_claimed ON articles(claimed_until) WHERE claimed_until IS NOT NULL;
     CREATE INDEX articles_feed ON articles(feed_id);
+    "#,
+    // 12: (issue 14) hosts: a host's Retry-After pause (429 or 503), kept in the
+    // database so that every process sharing it waits, not only the one that was told.
+    r#"
+    CREATE TABLE hosts (
+        host            TEXT PRIMARY KEY,
+        paused_until    TEXT NOT NULL,
+        status          INTEGER NOT NULL
+    );
+    CREATE INDEX hosts_paused ON hosts(paused_until);
     "#,
 ];
 

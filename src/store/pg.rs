@@ -203,6 +203,15 @@ pub(super) const PG_MIGRATIONS: &[&str] = &[
     CREATE INDEX articles_claimed ON articles(claimed_until) WHERE claimed_until IS NOT NULL;
     CREATE INDEX articles_feed ON articles(feed_id);
     "#,
+    // 12: hosts and their Retry-After pauses.
+    r#"
+    CREATE TABLE hosts (
+        host            TEXT PRIMARY KEY,
+        paused_until    TEXT NOT NULL,
+        status          BIGINT NOT NULL
+    );
+    CREATE INDEX hosts_paused ON hosts(paused_until);
+    "#,
 ];
 
 /// Every table of the schema, parents before children (the order `migrate` copies in).
@@ -219,6 +228,7 @@ pub const TABLES: &[&str] = &[
     "templates",
     "raw_pages",
     "archive_submissions",
+    "hosts",
 ];
 
 /// Connects to the PostgreSQL database at `url` (a `postgres://` URL or a libpq

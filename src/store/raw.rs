@@ -319,11 +319,7 @@ impl Store {
                  ORDER BY next_attempt_at, id LIMIT 1"
         };
         let tx = self.conn.claim()?;
-        let id: Option<i64> = tx.query_opt(
-            pick,
-            (ts(now), &owner),
-            |r| r.get(0),
-        )?;
+        let id: Option<i64> = tx.query_opt(pick, (ts(now), &owner), |r| r.get(0))?;
         let Some(id) = id else {
             return Ok(None);
         };

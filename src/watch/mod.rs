@@ -49,6 +49,9 @@ const TEMPLATE_ARTICLES: i64 = 2;
 /// (`[http] max_concurrent`): enough to keep its fetches busy between two claims, few
 /// enough that other workers find the rest of a backlog unclaimed.
 pub const CLAIM_BATCH: usize = 2;
+/// How often a process reads the host pauses other processes met (see
+/// [`Watcher::sync_hosts`]).
+pub const HOSTS_REFRESH: chrono::Duration = chrono::Duration::seconds(1);
 /// How soon a suspect extraction is re-fetched to confirm it.
 const CONFIRM_AFTER: Duration = Duration::from_secs(5 * 60);
 
@@ -123,6 +126,8 @@ pub struct Watcher {
     pub clock: Clock,
     /// The store's id of each configured feed, in config order, once synced.
     feed_ids: Arc<tokio::sync::OnceCell<Vec<i64>>>,
+    /// When the host pauses were last read from the store (see [`Watcher::sync_hosts`]).
+    hosts_read: Arc<std::sync::Mutex<Option<DateTime<Utc>>>>,
 }
 
 impl Watcher {
@@ -146,7 +151,52 @@ impl Watcher {
             http,
             clock,
             feed_ids: Default::default(),
+            hosts_read: Default::default(),
         })
+    }
+
+    /// Shares host pauses (`Retry-After`) with the other processes on the store: writes
+    /// the pauses this process met since the last call, and at most every
+    /// [`HOSTS_REFRESH`] reads the live ones, so that a host one worker was told to leave
+    /// alone is left alone by all. Called around every fetch; most calls do nothing but
+    /// look at a clock. A store error here is logged, not fatal: the pause still holds
+    /// for this process.
+    pub async fn sync_hosts(&self) {
+        let now = self.clock.now();
+        let read = {
+            let mut last = self.hosts_read.lock().unwrap_or_else(|p| p.into_inner());
+            let due = last.is_none_or(|t| now - t >= HOSTS_REFRESH || now < t);
+            if due {
+                *last = Some(now);
+            }
+            due
+        };
+        if !read && !self.http.has_new_pauses() {
+            return;
+        }
+        let new = self.http.take_new_pauses();
+        let synced = self
+            .db
+            .call(move |s| {
+                for (host, until, status) in &new {
+                    s.pause_host(host, *until, *status)?;
+                }
+                if read {
+                    s.host_pauses(now).map(Some)
+                } else {
+                    Ok(None)
+                }
+            })
+            .await;
+        match synced {
+            Ok(Some(pauses)) => {
+                for (host, until) in pauses {
+                    self.http.adopt_pause(&host, until);
+                }
+            }
+            Ok(None) => {}
+            Err(e) => tracing::warn!(error = %e, "sharing host pauses through the store failed"),
+        }
     }
 
     /// One cycle: due feeds (every feed with `all`), then due articles.
@@ -275,7 +325,9 @@ impl Watcher {
         let url = Url::parse(feed.url.get_ref())
             .map_err(|e| WatchError::Other(format!("feed {}: {e}", feed.url.get_ref())))?;
         let now = self.clock.now();
+        self.sync_hosts().await;
         let result = self.http.get(&url, &validators).await;
+        self.sync_hosts().await;
         if let Err(FetchError::Paused { until, .. }) = result {
             // Not this feed's failure: its host asked us to wait, and we did not ask.
             // The feed's own last status and error stay as they were.
@@ -527,7 +579,10 @@ impl Watcher {
         validators: &Validators,
     ) -> Result<Option<PageFetch>, CheckError> {
         let url = Url::parse(url).map_err(|e| CheckError::Fetch(format!("bad URL {url}: {e}")))?;
-        let page = match self.http.get_public(&url, validators).await {
+        self.sync_hosts().await;
+        let fetched = self.http.get_public(&url, validators).await;
+        self.sync_hosts().await;
+        let page = match fetched {
             Ok(Fetched::NotModified) => return Ok(None),
             Ok(Fetched::Page(p)) => p,
             Err(FetchError::Status {
