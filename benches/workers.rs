@@ -75,7 +75,9 @@ fn arg(name: &str) -> Option<String> {
 
 fn num<T: std::str::FromStr>(name: &str, default: T) -> Result<T, String> {
     match arg(name) {
-        Some(v) => v.parse().map_err(|_| format!("{name} needs a number, not {v:?}")),
+        Some(v) => v
+            .parse()
+            .map_err(|_| format!("{name} needs a number, not {v:?}")),
         None => Ok(default),
     }
 }
@@ -171,10 +173,7 @@ async fn article(
 }
 
 async fn feed(State(site): State<Arc<Site>>, UrlPath(name): UrlPath<String>) -> Response {
-    let f: usize = name
-        .trim_end_matches(".xml")
-        .parse()
-        .unwrap_or(usize::MAX);
+    let f: usize = name.trim_end_matches(".xml").parse().unwrap_or(usize::MAX);
     if f >= FEEDS {
         return StatusCode::NOT_FOUND.into_response();
     }
@@ -239,7 +238,10 @@ impl Scratch {
 impl Drop for Scratch {
     fn drop(&mut self) {
         if let Ok(mut c) = postgres::Client::connect(&self.admin, postgres::NoTls) {
-            let _ = c.batch_execute(&format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", self.name));
+            let _ = c.batch_execute(&format!(
+                "DROP DATABASE IF EXISTS {} WITH (FORCE)",
+                self.name
+            ));
         }
     }
 }
@@ -518,7 +520,9 @@ fn run() -> Result<(), Fail> {
             )));
         }
     }
-    println!("\nworker CPU-s by stage   decode  extract  diff    store   other (HTTP, scheduling, runtime)");
+    println!(
+        "\nworker CPU-s by stage   decode  extract  diff    store   other (HTTP, scheduling, runtime)"
+    );
     for m in &results {
         let stage = |name: &str| -> f64 {
             m.polls
