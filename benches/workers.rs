@@ -388,7 +388,7 @@ fn measure(
     }
 
     // 2. Edit a share of the pages, spread over the whole set; make every article due.
-    let step = if edited == 0 { 0 } else { site.pages / edited };
+    let step = site.pages.checked_div(edited).unwrap_or(0);
     for k in 0..edited {
         site.edits[k * step].fetch_add(1, Ordering::Relaxed);
     }
