@@ -203,6 +203,10 @@ pub(super) const PG_MIGRATIONS: &[&str] = &[
     CREATE INDEX articles_claimed ON articles(claimed_until) WHERE claimed_until IS NOT NULL;
     CREATE INDEX articles_feed ON articles(feed_id);
     "#,
+    // 12: where each paragraph of a version sat on its page.
+    r#"
+    ALTER TABLE versions ADD COLUMN paragraph_places TEXT;
+    "#,
 ];
 
 /// Every table of the schema, parents before children (the order `migrate` copies in).
