@@ -101,6 +101,11 @@ pub enum Place {
     /// Before or after the story's run, in a container of its own (or in no paragraph at
     /// all): a standfirst box, a teaser, the outlet's line after the story.
     Edge,
+    /// Before or after the story's run, in its container: a line that is no prose and
+    /// holds a link ("Follow us on …", "Reach the reporter at …").
+    Links,
+    /// After a separator (`___`, `* * *`) that follows the story's last paragraph.
+    Trailer,
 }
 
 impl Place {
@@ -109,6 +114,8 @@ impl Place {
         match self {
             Place::Body => 'b',
             Place::Edge => 'e',
+            Place::Links => 'l',
+            Place::Trailer => 't',
         }
     }
 
@@ -117,6 +124,8 @@ impl Place {
         match self {
             Place::Body => "story paragraph",
             Place::Edge => "edge block",
+            Place::Links => "link line",
+            Place::Trailer => "after a separator",
         }
     }
 
@@ -131,6 +140,8 @@ impl Place {
             .map(|c| match c {
                 'b' => Some(Place::Body),
                 'e' => Some(Place::Edge),
+                'l' => Some(Place::Links),
+                't' => Some(Place::Trailer),
                 _ => None,
             })
             .collect::<Option<Vec<_>>>()

@@ -242,7 +242,17 @@ pub(super) fn finish(
     let words: Vec<&str> = texts.iter().map(|(t, _)| t.as_str()).collect();
     super::run::outside(&words, &para, &prose, containers, &mut keep);
     // Where each kept block sits against the story's run, for the decision.
-    let places = super::run::places(&para, &prose, containers, &keep);
+    let lines: Vec<super::run::Line> = texts
+        .iter()
+        .enumerate()
+        .map(|(i, (t, b))| super::run::Line {
+            para: b.para,
+            prose: prose[i],
+            linked: b.link_bytes > 0,
+            separator: !t.chars().any(char::is_alphanumeric),
+        })
+        .collect();
+    let places = super::run::places(&lines, containers, &keep);
     for (i, (text, _)) in texts.iter().enumerate() {
         if keep[i] {
             kept.push((text.clone(), places[i]));

@@ -183,52 +183,67 @@ pub(super) fn outside(
     }
 }
 
+/// What [`places`] knows of each block besides its container.
+#[derive(Debug, Clone, Copy, Default)]
+pub(super) struct Line {
+    /// The `<p>` it came from ([`super::gaps::number`]).
+    pub para: Option<usize>,
+    /// Whether it reads as prose ([`super::boxes::is_prose`]).
+    pub prose: bool,
+    /// Whether any of its text sits in a link.
+    pub linked: bool,
+    /// Whether it is a separator: no letter or digit (`___`, `* * *`, `—`).
+    pub separator: bool,
+}
+
 /// Where each kept block sits against the story's run ([`Place`]), for the decision that
 /// a change confined to blocks beside the story is none of the story's. Unlike
-/// [`outside`], nothing is dropped, so this may judge both edges:
+/// [`outside`], nothing is dropped, so this may judge both edges. The run goes from the
+/// first paragraph of prose with the story's name to the last:
 ///
-/// - everything from the story's first paragraph to its last is [`Place::Body`],
-///   whatever its markup (a paragraph inserted without its neighbours' markup, a
-///   subheading, a quote);
-/// - before the first and after the last, a block is the story's when it has the story's
-///   name, sits beside the story's nearest paragraph in the same container (a paragraph
-///   added at the edge without its neighbours' class, a lead styled apart), deeper
-///   inside that container, or in a container that holds the story's (the story's
-///   opening before a `<div>` that wraps the rest), or in a container with [`MIN_RUN`]
-///   lines or more;
-/// - any other block there is [`Place::Edge`]: a `<p>` in a container of its own, or a
-///   block in no `<p>` at all (a list, a `<div>` of text), where the story's run is made
-///   of `<p>`s.
+/// - everything inside the run is [`Place::Body`], whatever its markup (a paragraph
+///   inserted without its neighbours' markup, a subheading, a quote);
+/// - before and after it, a block in a container of its own is [`Place::Edge`]: a
+///   `<p>` whose container is neither the story's name, nor the container of the run's
+///   nearest paragraph (beside it, deeper inside it, or holding it: the story's opening
+///   before a `<div>` that wraps the rest), nor one with [`MIN_RUN`] lines or more; or a
+///   block in no `<p>` at all (a list, a `<div>` of text);
+/// - a line in the story's container there that is no prose and holds a link is
+///   [`Place::Links`] ("Follow us on …", "Reach the reporter at …", a photo's "via …");
+/// - after a separator that follows the run's last paragraph (`___`, `* * *`), a line
+///   is [`Place::Trailer`]: the outlet's notes after the story's end.
 ///
-/// With no story run of [`MIN_RUN`] prose lines, every block is the story's: nothing
-/// then says what is beside it.
-pub(super) fn places(
-    para: &[Option<usize>],
-    prose: &[bool],
-    containers: &[Container],
-    keep: &[bool],
-) -> Vec<Place> {
+/// Nothing is placed beside the story for being first or last: a paragraph of prose
+/// added at either end of the run, in its container, is the run's. With no run of
+/// [`MIN_RUN`] prose lines, every block is the story's: nothing then says what is
+/// beside it.
+pub(super) fn places(lines: &[Line], containers: &[Container], keep: &[bool]) -> Vec<Place> {
     let mut out = vec![Place::Body; keep.len()];
-    let at = |i: usize| para[i].and_then(|n| containers.get(n));
+    let at = |i: usize| lines[i].para.and_then(|n| containers.get(n));
     let of = |i: usize| at(i).map(|c| c.name.as_str());
+    let prose: Vec<bool> = lines.iter().map(|l| l.prose).collect();
     let lines_in = lines_in(&of, keep);
-    let Some((story, n)) = story_name(&of, prose, keep) else {
+    let Some((story, n)) = story_name(&of, &prose, keep) else {
         return out;
     };
     if n < MIN_RUN {
         return out;
     }
-    let in_story = |i: usize| keep[i] && of(i) == Some(story);
+    let in_run = |i: usize| keep[i] && prose[i] && of(i) == Some(story);
     let (Some(first), Some(last)) = (
-        (0..keep.len()).find(|&i| in_story(i)),
-        (0..keep.len()).rev().find(|&i| in_story(i)),
+        (0..keep.len()).find(|&i| in_run(i)),
+        (0..keep.len()).rev().find(|&i| in_run(i)),
     ) else {
         return out;
     };
     let (Some(first_at), Some(last_at)) = (at(first), at(last)) else {
         return out;
     };
+    let mut after_separator = false;
     for i in (0..first).chain(last + 1..keep.len()) {
+        if i > last && lines[i].separator {
+            after_separator = true;
+        }
         let near = if i < first { first_at } else { last_at };
         let story_like = at(i).is_some_and(|c| {
             c.name == story
@@ -237,9 +252,15 @@ pub(super) fn places(
                 || c.encloses(near)
                 || lines_in.get(c.name.as_str()).copied().unwrap_or(0) >= MIN_RUN
         });
-        if !story_like {
-            out[i] = Place::Edge;
-        }
+        out[i] = if !story_like {
+            Place::Edge
+        } else if !prose[i] && lines[i].linked {
+            Place::Links
+        } else if after_separator {
+            Place::Trailer
+        } else {
+            Place::Body
+        };
     }
     out
 }

@@ -325,7 +325,7 @@ const MIGRATIONS: &[&str] = &[
     CREATE INDEX articles_feed ON articles(feed_id);
     "#,
     // 12: (issue 8) where each paragraph of a version sat on its page (one letter per
-    // paragraph: `b` the story's run, `e` a block beside it), so that a change confined
+    // paragraph: `b` the story's run; `e`, `l`, `t` blocks beside it), so that a change confined
     // to the blocks beside the story is told from an edit; NULL for older versions.
     r#"
     ALTER TABLE versions ADD COLUMN paragraph_places TEXT;
