@@ -189,10 +189,8 @@ fn run() -> Result<(), String> {
             tally.total += 1;
             let old = ex.extract(&old_doc.html());
             let new = ex.extract(&new_doc.html());
-            tally.alerted_off += usize::from(matches!(
-                judge(&old, &new, false),
-                Decision::Changed { .. }
-            ));
+            tally.alerted_off +=
+                usize::from(matches!(judge(&old, &new, false), Decision::Changed { .. }));
             if matches!(judge(&old, &new, true), Decision::Changed { .. }) {
                 tally.alerted += 1;
                 tally.pages.push(short.to_string());

@@ -309,6 +309,15 @@ mod tests {
     use super::*;
 
     #[test]
+    fn places_round_trip_and_anything_unreadable_is_not_known() {
+        let places = [Place::Edge, Place::Body, Place::Links, Place::Trailer];
+        assert_eq!(Place::encode(&places), "eblt");
+        assert_eq!(Place::decode("eblt"), places);
+        assert_eq!(Place::decode("bxb"), Vec::<Place>::new());
+        assert_eq!(Place::decode(""), Vec::<Place>::new());
+    }
+
+    #[test]
     fn normalize_folds_spaces_and_drops_invisibles() {
         assert_eq!(normalize("  a\u{00A0}\u{200B}b\t\n c\u{00AD}d  "), "a b cd");
         // NFD "é" becomes NFC.

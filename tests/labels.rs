@@ -250,15 +250,14 @@ async fn a_change_confined_to_a_block_beside_the_story_makes_no_alert_and_histor
     serve_seed(&server);
     let env = Env::new(&seed_feed(&server));
     let w = watcher(&env);
-    let summary = "Moscow and Beijing will sign new agreements on trade, the Kremlin said on Friday.";
-    server.set(
-        STORY1_PATH,
-        Canned::html(boxed_page(summary, &STORY)),
-    );
+    let summary =
+        "Moscow and Beijing will sign new agreements on trade, the Kremlin said on Friday.";
+    server.set(STORY1_PATH, Canned::html(boxed_page(summary, &STORY)));
     w.cycle(false).await.expect("baseline");
 
     // The summary in its own box is reworded: no version, no alert; history says why.
-    let reworded = "Moscow and Beijing may sign several deals on energy, the Kremlin hinted on Friday.";
+    let reworded =
+        "Moscow and Beijing may sign several deals on energy, the Kremlin hinted on Friday.";
     server.set(STORY1_PATH, Canned::html(boxed_page(reworded, &STORY)));
     let r = w.check_articles(true).await.expect("check");
     assert_eq!((r.versions, r.alerts), (0, 0));

@@ -522,8 +522,16 @@ mod tests {
 
     #[test]
     fn a_change_to_the_story_alerts_whatever_changed_beside_it() {
-        let a = copy(&["Lire aussi : 3 articles", "Les discussions ont bien commencé.", "Fin."]);
-        let b = copy(&["Lire aussi : 4 articles", "Les discussions ont mal commencé.", "Fin."]);
+        let a = copy(&[
+            "Lire aussi : 3 articles",
+            "Les discussions ont bien commencé.",
+            "Fin.",
+        ]);
+        let b = copy(&[
+            "Lire aussi : 4 articles",
+            "Les discussions ont mal commencé.",
+            "Fin.",
+        ]);
         let Decision::Changed { diff, .. } = decide_placed((&a, &[E, B, B]), (&b, &[E, B, B]))
         else {
             panic!("an edit of the story")
@@ -571,9 +579,16 @@ mod tests {
     fn unknown_places_decide_on_the_copies_alone() {
         let a = copy(&["Read more: 3 stories", "Body."]);
         let b = copy(&["Read more: 4 stories", "Body."]);
-        for (old, new) in [(&[][..], &[E, B][..]), (&[E, B][..], &[][..]), (&[E][..], &[E, B][..])] {
+        for (old, new) in [
+            (&[][..], &[E, B][..]),
+            (&[E, B][..], &[][..]),
+            (&[E][..], &[E, B][..]),
+        ] {
             let d = decide_placed((&a, old), (&b, new));
-            assert!(matches!(d, Decision::Changed { .. }), "{old:?} {new:?}: {d:?}");
+            assert!(
+                matches!(d, Decision::Changed { .. }),
+                "{old:?} {new:?}: {d:?}"
+            );
         }
     }
 

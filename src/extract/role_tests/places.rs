@@ -96,3 +96,63 @@ fn a_short_story_places_nothing_beside_it() {
     let (copy, places) = places_of(&EN[..2], top, "");
     assert_eq!(places, vec![Place::Body; copy.len()]);
 }
+
+/// The story (`paras`) in its container, then `after` in the same container.
+fn in_story_container(paras: &[&str], after: &str) -> (Vec<String>, Vec<Place>) {
+    let body: String = paras.iter().map(|p| format!("<p>{p}</p>")).collect();
+    let html = format!(
+        "<html><body><h1>Harbour bridge</h1><div class=\"text\">{body}{after}</div></body></html>"
+    );
+    let page = extract_page(&html, &Options::default()).unwrap();
+    assert_eq!(page.provenance.places.len(), page.copy.paragraphs.len());
+    (page.copy.paragraphs, page.provenance.places)
+}
+
+#[test]
+fn a_line_with_a_link_after_the_story_in_its_container_is_a_link_line() {
+    for (paras, line) in [
+        (
+            EN,
+            "<p>Follow the council on <a href=\"https://x.example/c\">Mastodon</a> and \
+             <a href=\"https://x.example/d\">Bluesky</a></p>",
+        ),
+        (
+            PT,
+            "<p>Siga a câmara no <a href=\"https://x.example/c\">Mastodon</a> e no \
+             <a href=\"https://x.example/d\">Bluesky</a></p>",
+        ),
+    ] {
+        let (copy, places) = in_story_container(paras, line);
+        assert_eq!(copy.len(), paras.len() + 1, "{copy:#?}");
+        let mut want = vec![Place::Body; paras.len()];
+        want.push(Place::Links);
+        assert_eq!(places, want, "{copy:#?}");
+    }
+}
+
+#[test]
+fn a_line_after_a_separator_after_the_story_is_a_trailer() {
+    let note = "<p>___</p><p>Diese Meldung wurde mit Material von Nachrichtenagenturen \
+                erstellt und von der Redaktion geprüft.</p>";
+    let (copy, places) = in_story_container(PT, note);
+    assert_eq!(
+        copy.last().map(String::as_str),
+        Some(
+            "Diese Meldung wurde mit Material von Nachrichtenagenturen erstellt und von der \
+         Redaktion geprüft."
+        )
+    );
+    assert_eq!(places.last(), Some(&Place::Trailer), "{copy:#?}");
+    assert!(places[..PT.len()].iter().all(|p| *p == Place::Body));
+}
+
+#[test]
+fn prose_appended_after_the_story_with_or_without_a_link_in_a_sentence_is_the_storys() {
+    // A paragraph of prose at the end of the run, even one with a link inside its
+    // sentence, is the story's: only a line that is no prose and holds a link is not.
+    let added = "<p>The council will publish the <a href=\"https://x.example/p\">full plans</a> \
+                 on its website next week, with a map of the ferry's route.</p>";
+    let (copy, places) = in_story_container(EN, added);
+    assert_eq!(copy.len(), EN.len() + 1);
+    assert_eq!(places, vec![Place::Body; EN.len() + 1]);
+}
