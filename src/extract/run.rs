@@ -208,8 +208,11 @@ pub(super) struct Line {
 ///   nearest paragraph (beside it, deeper inside it, or holding it: the story's opening
 ///   before a `<div>` that wraps the rest), nor one with [`MIN_RUN`] lines or more; or a
 ///   block in no `<p>` at all (a list, a `<div>` of text);
-/// - a line in the story's container there that is no prose and holds a link is
-///   [`Place::Links`] ("Follow us on …", "Reach the reporter at …", a photo's "via …");
+/// - a line beside the story's paragraphs there (the story's name, or the same parent)
+///   that is no prose and holds a link is [`Place::Links`] ("Follow us on …", "Reach the
+///   reporter at …"); one nested deeper (a quoted post's attribution in a
+///   `<blockquote>`: measured, removing one such line was an edit the rule lost) stays
+///   the story's;
 /// - after a separator that follows the run's last paragraph (`___`, `* * *`), a line
 ///   is [`Place::Trailer`]: the outlet's notes after the story's end.
 ///
@@ -252,9 +255,12 @@ pub(super) fn places(lines: &[Line], containers: &[Container], keep: &[bool]) ->
                 || c.encloses(near)
                 || lines_in.get(c.name.as_str()).copied().unwrap_or(0) >= MIN_RUN
         });
+        // A line nested deeper than the story's paragraphs (a quoted post's attribution
+        // in a `<blockquote>`) is a quotation of the story's, links or not.
+        let beside = at(i).is_some_and(|c| c.name == story || c.sibling(near));
         out[i] = if !story_like {
             Place::Edge
-        } else if !prose[i] && lines[i].linked {
+        } else if beside && !prose[i] && lines[i].linked {
             Place::Links
         } else if after_separator {
             Place::Trailer

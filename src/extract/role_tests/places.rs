@@ -156,3 +156,13 @@ fn prose_appended_after_the_story_with_or_without_a_link_in_a_sentence_is_the_st
     assert_eq!(copy.len(), EN.len() + 1);
     assert_eq!(places, vec![Place::Body; EN.len() + 1]);
 }
+
+#[test]
+fn a_quoted_posts_attribution_with_a_link_stays_the_storys() {
+    let quote = "<blockquote class=\"post\"><p>The bridge vote passed by nine to two.</p>\
+                 <p>— Harbour Council (@harbour) <a href=\"https://x.example/s/1\">9 October \
+                 2026</a></p></blockquote>";
+    let (copy, places) = in_story_container(EN, quote);
+    assert!(copy.len() > EN.len(), "{copy:#?}");
+    assert_eq!(places, vec![Place::Body; copy.len()], "{copy:#?}");
+}
