@@ -566,7 +566,7 @@ mod tests {
         // The same text, placed beside the story on one side and in it on the other: the
         // story lost (or gained) a paragraph.
         let a = copy(&["Lead of the story.", "One.", "Two."]);
-        let d = decide_placed((&a, &[B, B, B]), (&a.clone(), &[E, B, B]));
+        let d = decide_placed((&a, &[B, B, B]), (&a, &[E, B, B]));
         assert_eq!(d, Decision::Same, "the same text is the same text");
         let b = copy(&["Lead of the story, reworded.", "One.", "Two."]);
         assert!(matches!(

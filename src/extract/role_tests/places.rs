@@ -45,10 +45,10 @@ fn a_standfirst_in_a_box_of_its_own_is_beside_the_story() {
 }
 
 #[test]
-fn a_teaser_in_no_paragraph_after_the_story_is_beside_it() {
-    let teaser = "<div class=\"next\"><div>Next: the ferry that will carry passengers while \
-                  the bridge is rebuilt, and what it will cost them each day.</div></div>";
-    let (copy, places) = places_of(PT, "", teaser);
+fn a_line_in_no_paragraph_after_the_story_is_beside_it() {
+    let line = "<div>O barco provisório custará dois euros por viagem, segundo a empresa \
+                municipal de transportes</div>";
+    let (copy, places) = in_story_container(PT, line);
     assert_eq!(copy.len(), PT.len() + 1, "{copy:#?}");
     assert_eq!(places, expected(0, PT.len(), 1));
 }
@@ -132,15 +132,15 @@ fn a_line_with_a_link_after_the_story_in_its_container_is_a_link_line() {
 
 #[test]
 fn a_line_after_a_separator_after_the_story_is_a_trailer() {
-    let note = "<p>___</p><p>Diese Meldung wurde mit Material von Nachrichtenagenturen \
-                erstellt und von der Redaktion geprüft.</p>";
+    // A credit line after the story's end mark. (A paragraph of prose there still
+    // extends the story's run: only the lines after the run's last paragraph are judged.)
+    let note = "<p>___</p><p>Mit Material von Nachrichtenagenturen, bearbeitet von der \
+                Redaktion</p>";
     let (copy, places) = in_story_container(PT, note);
     assert_eq!(
         copy.last().map(String::as_str),
-        Some(
-            "Diese Meldung wurde mit Material von Nachrichtenagenturen erstellt und von der \
-         Redaktion geprüft."
-        )
+        Some("Mit Material von Nachrichtenagenturen, bearbeitet von der Redaktion"),
+        "{copy:#?}"
     );
     assert_eq!(places.last(), Some(&Place::Trailer), "{copy:#?}");
     assert!(places[..PT.len()].iter().all(|p| *p == Place::Body));
