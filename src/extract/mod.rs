@@ -25,7 +25,10 @@
 //!    drop the ones that are boilerplate after all: link lists with the title just before
 //!    them, "ALSO READ" boxes by their words ([`boiler`]), and the blocks the site's
 //!    [`template`] learned from its other articles;
-//! 6. normalise each block with [`crate::text::normalize`] into a [`Copy`](struct@crate::text::Copy).
+//! 6. normalise each block with [`crate::text::normalize`] into a [`Copy`](struct@crate::text::Copy),
+//!    and record where each sat ([`run::places`]: the story's run, or a block beside it),
+//!    kept in the [`Provenance`] so that the decision can tell a change beside the story
+//!    from an edit of it.
 //!
 //! Beside these, [`structured`] reads what the page says about itself before it is
 //! cleaned (JSON-LD, `<meta>` tags, a visible "Updated" line, correction notes): the

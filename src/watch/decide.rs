@@ -15,17 +15,18 @@
 //!    check is computed from them, so ignored text never shows in an alert or its counts;
 //! 4. a version stored by another extractor: re-baseline quietly (the page did not
 //!    change, our reading of it did);
-//! 4a. the same story once the paragraphs the extractor placed beside the story's run
-//!    ([`Place::Edge`]) are left out of both copies: furniture only, with the places
-//!    that changed as the reason. Nothing is placed beside the story for being first or
-//!    last: only for sitting outside the story's container (see `extract::run`), so an
-//!    edit to any paragraph of the run, a paragraph added or removed in it, still alerts;
-//! 5. most of the text gone at once: suspect (a paywall, an error or consent page), not
+//! 5. the same story once the paragraphs the extractor placed beside the story's run
+//!    (any [`Place`] but [`Place::Body`]) are left out of both copies: furniture only,
+//!    with the places that changed as the reason. Nothing is placed beside the story for
+//!    being first or last, only for its structure (a container of its own, a line of
+//!    links, a separator before it: see `extract::run::places`), so an edit to any
+//!    paragraph of the run, a paragraph added or removed in it, still alerts;
+//! 6. most of the text gone at once: suspect (a paywall, an error or consent page), not
 //!    an edit, unless what is left is the old paragraphs with some cut from the middle
 //!    or the start, which is what an editor does and no paywall does;
-//! 6. the same text as a version seen shortly before the latest (A → B → A): flip-flop,
+//! 7. the same text as a version seen shortly before the latest (A → B → A): flip-flop,
 //!    stored but not alerted again;
-//! 7. otherwise a change, with its diff and labels.
+//! 8. otherwise a change, with its diff and labels.
 
 use regex::Regex;
 
