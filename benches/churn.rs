@@ -45,9 +45,9 @@ use cpu_time::ProcessTime;
 
 use dom_query::Document;
 use redline::diff::{self, Labels, render};
-use redline::extract::{EXTRACTOR, Options, extract};
+use redline::extract::{EXTRACTOR, Options, extract_page};
 use redline::store::VersionRow;
-use redline::text::Copy;
+use redline::text::{Copy, Place, Provenance};
 use redline::watch::{Check, Decision, decide};
 
 use page::{Rng, Truth};
@@ -81,6 +81,10 @@ struct Tally {
     label_exact: usize,
     /// Edit variants only: how often each set of labels was given.
     label_sets: BTreeMap<String, usize>,
+    /// Alerted (edits: and shown) when the decision does not know where the paragraphs
+    /// sat: the figure without [`Place`]s, to measure them by.
+    alerted_off: usize,
+    shown_off: usize,
     /// Pages (short keys) this kind alerted on, in order.
     pages: Vec<String>,
     failures: Vec<String>,
@@ -94,13 +98,26 @@ struct Extractor {
 }
 
 impl Extractor {
-    fn extract(&mut self, html: &str) -> Copy {
+    /// The page's copy, and where each of its paragraphs sat (as the watcher stores them).
+    fn extract(&mut self, html: &str) -> Page {
         let start = ProcessTime::now();
-        let copy = extract(html, &Options::default()).unwrap_or_default();
+        let page = extract_page(html, &Options::default())
+            .map(|p| Page {
+                copy: p.copy,
+                places: p.provenance.places,
+            })
+            .unwrap_or_default();
         self.cpu += start.elapsed();
         self.pages += 1;
-        copy
+        page
     }
+}
+
+/// One extraction as the watcher keeps it.
+#[derive(Debug, Default, Clone)]
+struct Page {
+    copy: Copy,
+    places: Vec<Place>,
 }
 
 fn run() -> Result<(), String> {
@@ -143,7 +160,8 @@ fn run() -> Result<(), String> {
         let (html, _) = redline::charset::decode(bytes, None);
         let base = Document::from(html.as_str());
         let base_visible = page::visible_text(&base);
-        let base_copy = ex.extract(&base.html());
+        let base_page = ex.extract(&base.html());
+        let base_copy = &base_page.copy;
         bodies.insert(key.clone(), base_copy.paragraphs.join("\n"));
         if base_copy.is_empty() {
             no_extraction.push(key[..16].to_string());
@@ -171,15 +189,19 @@ fn run() -> Result<(), String> {
             tally.total += 1;
             let old = ex.extract(&old_doc.html());
             let new = ex.extract(&new_doc.html());
-            if matches!(judge(&old, &new), Decision::Changed { .. }) {
+            tally.alerted_off +=
+                usize::from(matches!(judge(&old, &new, false), Decision::Changed { .. }));
+            if matches!(judge(&old, &new, true), Decision::Changed { .. }) {
                 tally.alerted += 1;
                 tally.pages.push(short.to_string());
                 leaky_pages.insert(short.to_string());
                 dump(&format!("{short}-{kind}"), &old_doc.html(), &new_doc.html());
                 tally.failures.push(format!(
-                    "{short} {}\n{}",
+                    "{short} {}\n    places: {} → {}\n{}",
                     cut(&desc, 300),
-                    changes(&old, &new)
+                    Place::encode(&old.places),
+                    Place::encode(&new.places),
+                    changes(&old.copy, &new.copy)
                 ));
             }
         }
@@ -193,7 +215,12 @@ fn run() -> Result<(), String> {
             };
             tally.total += 1;
             let new = ex.extract(&doc.html());
-            let verdict = judge(&base_copy, &new);
+            let off = judge(&base_page, &new, false);
+            let alerted_off = matches!(off, Decision::Changed { .. });
+            tally.alerted_off += usize::from(alerted_off);
+            tally.shown_off +=
+                usize::from(alerted_off && off.diff().is_some_and(|d| edits::shows(d, &edit)));
+            let verdict = judge(&base_page, &new, true);
             let alerted = matches!(verdict, Decision::Changed { .. });
             let shown = alerted && verdict.diff().is_some_and(|d| edits::shows(d, &edit));
             tally.alerted += usize::from(alerted);
@@ -221,7 +248,7 @@ fn run() -> Result<(), String> {
                     tally.failures.push(format!(
                         "{short} {} [{why}]\n{}",
                         cut(&edit.desc, 300),
-                        changes(&base_copy, &new)
+                        changes(base_copy, &new.copy)
                     ));
                 }
             }
@@ -233,17 +260,21 @@ fn run() -> Result<(), String> {
         println!("no extraction of the original page: {k}");
     }
     println!(
-        "\nedit variants (pages alerted / total; diff shows the edit; recall misses; pages skipped)"
+        "\nedit variants (pages alerted / total; diff shows the edit; recall misses; pages skipped; \
+         alerted and shown without the paragraphs' places)"
     );
     let (mut e_total, mut e_alerted, mut e_shown) = (0, 0, 0);
+    let mut e_off = (0, 0);
     for (kind, t) in &edit_tally {
         println!(
-            "  {kind:<17} {:>3}/{:<3}  shown {:>3}  recall misses {:>2}  skipped {:>2}",
-            t.alerted, t.total, t.shown, t.recall_misses, t.skipped
+            "  {kind:<17} {:>3}/{:<3}  shown {:>3}  recall misses {:>2}  skipped {:>2}  places off {:>3}/{:<3}",
+            t.alerted, t.total, t.shown, t.recall_misses, t.skipped, t.alerted_off, t.shown_off
         );
         e_total += t.total;
         e_alerted += t.alerted;
         e_shown += t.shown;
+        e_off.0 += t.alerted_off;
+        e_off.1 += t.shown_off;
     }
     println!(
         "\nlabel accuracy per edit kind (alerted variants whose labels include the expected one; \
@@ -269,23 +300,30 @@ fn run() -> Result<(), String> {
         l_alerted += t.alerted;
     }
     println!(
-        "\nfurniture-only variants (pages alerted / total; pages skipped; dishonest, excluded)"
+        "\nfurniture-only variants (pages alerted / total; pages skipped; dishonest, excluded; \
+         alerted without the paragraphs' places; pages alerted)"
     );
-    let (mut f_total, mut f_alerted) = (0, 0);
+    let (mut f_total, mut f_alerted, mut f_off) = (0, 0, 0);
     for (kind, t) in &furniture_tally {
         println!(
-            "  {kind:<17} {:>3}/{:<3}  skipped {:>2}  dishonest {:>2}  {}",
+            "  {kind:<17} {:>3}/{:<3}  skipped {:>2}  dishonest {:>2}  places off {:>3}  {}",
             t.alerted,
             t.total,
             t.skipped,
             t.dishonest,
+            t.alerted_off,
             t.pages.join(" ")
         );
         f_total += t.total;
         f_alerted += t.alerted;
+        f_off += t.alerted_off;
     }
     println!();
     println!("edit variants alerted: {e_alerted} of {e_total} (diff shows the edit in {e_shown})");
+    println!(
+        "paragraph places off: furniture-only variants alerted {f_off} of {f_total}; edits alerted {} (shown {})",
+        e_off.0, e_off.1
+    );
     println!(
         "labels: the expected label among the labels in {l_has} of {l_alerted} alerted edits ({:.1} %)",
         100.0 * l_has as f64 / l_alerted.max(1) as f64
@@ -317,24 +355,31 @@ fn run() -> Result<(), String> {
 }
 
 /// Decides `new` against `old` as the watcher does when `old` is the latest stored version
-/// (no earlier versions, no `ignore` patterns).
-fn judge(old: &Copy, new: &Copy) -> Decision {
+/// (no earlier versions, no `ignore` patterns); with `places` false, as if the places of
+/// the paragraphs were not known (the decision on the copies alone).
+fn judge(old: &Page, new: &Page, places: bool) -> Decision {
+    let known = |p: &Page| if places { p.places.clone() } else { Vec::new() };
     let latest = VersionRow {
         number: 1,
         time: chrono::DateTime::default(),
-        copy: old.clone(),
+        copy: old.copy.clone(),
         extractor: EXTRACTOR.to_string(),
         words_added: 0,
         words_removed: 0,
         note: None,
         labels: Labels::new(),
         diff: None,
-        provenance: Default::default(),
+        provenance: Provenance {
+            places: known(old),
+            ..Default::default()
+        },
     };
+    let new_places = known(new);
     decide(&Check {
         latest: Some(&latest),
         recent: &[],
-        new,
+        new: &new.copy,
+        new_places: &new_places,
         ignore: &[],
         extractor: EXTRACTOR,
     })

@@ -82,6 +82,71 @@ pub struct Provenance {
     pub note: Option<String>,
     /// The author(s) the page names (JSON-LD `author`, `article:author`, `author` meta).
     pub author: Option<String>,
+    /// Where each paragraph of the copy sat on the page, one [`Place`] per paragraph;
+    /// empty when not known (a copy from JSON-LD, a version stored before places were
+    /// kept), and then every paragraph counts as the story's.
+    #[serde(skip)]
+    pub places: Vec<Place>,
+}
+
+/// Where one paragraph of a copy sat on its page, as the extractor judged it from the
+/// page's structure: in the story's run of paragraphs, or beside the run in a block of
+/// the outlet's. A change confined to paragraphs beside the run, on both sides, is no
+/// edit of the story (see `watch::decide`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Place {
+    /// In the story's run: in the story's container or beside its paragraphs there, or
+    /// anywhere between its first and last paragraph.
+    Body,
+    /// Before or after the story's run, in a container of its own (or in no paragraph at
+    /// all): a standfirst box, a teaser, the outlet's line after the story.
+    Edge,
+    /// Before or after the story's run, in its container: a line that is no prose and
+    /// holds a link ("Follow us on …", "Reach the reporter at …").
+    Links,
+    /// After a separator (`___`, `* * *`) that follows the story's last paragraph.
+    Trailer,
+}
+
+impl Place {
+    /// The letter that stands for the place in the stored list.
+    fn letter(self) -> char {
+        match self {
+            Place::Body => 'b',
+            Place::Edge => 'e',
+            Place::Links => 'l',
+            Place::Trailer => 't',
+        }
+    }
+
+    /// What `history` says of a change confined to paragraphs in this place.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Place::Body => "story paragraph",
+            Place::Edge => "edge block",
+            Place::Links => "link line",
+            Place::Trailer => "after a separator",
+        }
+    }
+
+    /// The stored form of a copy's places: one letter per paragraph (`bbbe`).
+    pub fn encode(places: &[Place]) -> String {
+        places.iter().map(|p| p.letter()).collect()
+    }
+
+    /// Reads [`Place::encode`]'s form; anything it cannot read is "not known" (empty).
+    pub fn decode(text: &str) -> Vec<Place> {
+        text.chars()
+            .map(|c| match c {
+                'b' => Some(Place::Body),
+                'e' => Some(Place::Edge),
+                'l' => Some(Place::Links),
+                't' => Some(Place::Trailer),
+                _ => None,
+            })
+            .collect::<Option<Vec<_>>>()
+            .unwrap_or_default()
+    }
 }
 
 impl Provenance {
@@ -242,6 +307,15 @@ fn fold(chars: impl Iterator<Item = char>, len: usize) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn places_round_trip_and_anything_unreadable_is_not_known() {
+        let places = [Place::Edge, Place::Body, Place::Links, Place::Trailer];
+        assert_eq!(Place::encode(&places), "eblt");
+        assert_eq!(Place::decode("eblt"), places);
+        assert_eq!(Place::decode("bxb"), Vec::<Place>::new());
+        assert_eq!(Place::decode(""), Vec::<Place>::new());
+    }
 
     #[test]
     fn normalize_folds_spaces_and_drops_invisibles() {

@@ -226,3 +226,75 @@ async fn a_moved_paragraph_alerts_as_a_move() {
     assert!(!mail.text_diff.contains("{+"), "{}", mail.text_diff);
     assert_eq!((mail.words_added, mail.words_removed), (0, 0));
 }
+
+const STORY: [&str; 4] = [
+    "Vladimir Putin and Xi Jinping spoke for about an hour on Friday, officials in Moscow and Beijing said after the call.",
+    "The two leaders discussed trade, energy and the situation in the region, according to a statement from the Kremlin.",
+    "Both sides agreed that their delegations would meet again next month to prepare a visit by the Chinese leader.",
+    "Analysts said the call showed that relations between the two countries remained close despite recent tensions.",
+];
+
+/// A story page with a summary in a box of its own between the headline and the story.
+fn boxed_page(summary: &str, paragraphs: &[&str]) -> String {
+    let body: String = paragraphs.iter().map(|p| format!("<p>{p}</p>\n")).collect();
+    format!(
+        "<!DOCTYPE html><html><head><meta charset=\"utf-8\"><title>{V1_HEADLINE}</title></head><body>\
+         <main><article><h1>{V1_HEADLINE}</h1>\n<div class=\"summary\"><p>{summary}</p></div>\n\
+         <div class=\"story-body\">\n{body}</div></article></main></body></html>"
+    )
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_change_confined_to_a_block_beside_the_story_makes_no_alert_and_history_says_why() {
+    let server = HttpServer::start().await;
+    serve_seed(&server);
+    let env = Env::new(&seed_feed(&server));
+    let w = watcher(&env);
+    let summary =
+        "Moscow and Beijing will sign new agreements on trade, the Kremlin said on Friday.";
+    server.set(STORY1_PATH, Canned::html(boxed_page(summary, &STORY)));
+    w.cycle(false).await.expect("baseline");
+
+    // The summary in its own box is reworded: no version, no alert; history says why.
+    let reworded =
+        "Moscow and Beijing may sign several deals on energy, the Kremlin hinted on Friday.";
+    server.set(STORY1_PATH, Canned::html(boxed_page(reworded, &STORY)));
+    let r = w.check_articles(true).await.expect("check");
+    assert_eq!((r.versions, r.alerts), (0, 0));
+    let doc = env
+        .run(&["history", "1", "--json"])
+        .await
+        .expect_code(0)
+        .json();
+    assert_eq!(doc["quiet_checks"][0]["outcome"], "furniture only");
+    assert_eq!(doc["quiet_checks"][0]["detail"], "edge block");
+    let table = env.run(&["history", "1"]).await.expect_code(0).stdout;
+    assert!(
+        table.contains("no version: furniture only: edge block"),
+        "{table}"
+    );
+
+    // One word of the story changes, the summary too: an alert that shows the word.
+    let edited = STORY[2].replace("next month", "next week");
+    let mut story = STORY;
+    story[2] = &edited;
+    server.set(STORY1_PATH, Canned::html(boxed_page(summary, &story)));
+    let r = w.check_articles(true).await.expect("check");
+    assert_eq!((r.versions, r.alerts), (1, 1));
+    let alert = alerts(&w).await.pop().expect("an alert");
+    let mail = redline::alert::alert_mail(&w.db, alert.id)
+        .await
+        .expect("mail");
+    assert!(
+        mail.text_diff.contains("[-month-]{+week+}"),
+        "{}",
+        mail.text_diff
+    );
+
+    // A paragraph added at the story's edge, in the story's container, alerts too.
+    let added = "The Kremlin said a date for the visit would be announced in the coming days by both governments.";
+    let longer = [STORY[0], STORY[1], &edited, STORY[3], added];
+    server.set(STORY1_PATH, Canned::html(boxed_page(summary, &longer)));
+    let r = w.check_articles(true).await.expect("check");
+    assert_eq!((r.versions, r.alerts), (1, 1));
+}

@@ -18,7 +18,7 @@
 use dom_query::{LocalName, NodeData, NodeRef, local_name};
 
 use super::template::{Template, shape};
-use crate::text::normalize;
+use crate::text::{Place, normalize};
 
 /// One block of text from the content, in page order.
 #[derive(Debug, Default)]
@@ -198,14 +198,14 @@ fn flush(blocks: &mut Vec<Block>, cur: &mut Block, para: Option<usize>) {
 }
 
 /// Turns blocks into the copy's paragraphs: normalised, boilerplate and the site's
-/// learned furniture dropped, and the headline not repeated. Also returns the shapes of
-/// the blocks kept before the template was applied, for learning it.
+/// learned furniture dropped, and the headline not repeated; with where each sat, and the
+/// shapes of the blocks kept before the template was applied, for learning it.
 pub(super) fn finish(
     blocks: Vec<Block>,
     containers: &[super::run::Container],
     headline: &str,
     template: &Template,
-) -> (Vec<String>, Vec<String>) {
+) -> Finished {
     let mut kept = Vec::with_capacity(blocks.len());
     let texts: Vec<(String, &Block)> = blocks
         .iter()
@@ -241,20 +241,48 @@ pub(super) fn finish(
         .collect();
     let words: Vec<&str> = texts.iter().map(|(t, _)| t.as_str()).collect();
     super::run::outside(&words, &para, &prose, containers, &mut keep);
+    // Where each kept block sits against the story's run, for the decision.
+    let lines: Vec<super::run::Line> = texts
+        .iter()
+        .enumerate()
+        .map(|(i, (t, b))| super::run::Line {
+            para: b.para,
+            prose: prose[i],
+            linked: b.link_bytes > 0,
+            separator: !t.chars().any(char::is_alphanumeric),
+        })
+        .collect();
+    let places = super::run::places(&lines, containers, &keep);
     for (i, (text, _)) in texts.iter().enumerate() {
         if keep[i] {
-            kept.push(text.clone());
+            kept.push((text.clone(), places[i]));
         }
     }
-    let shapes: Vec<String> = kept.iter().map(|t| shape(t)).collect();
-    let learned: Vec<String> = kept
+    let shapes: Vec<String> = kept.iter().map(|(t, _)| shape(t)).collect();
+    let learned: Vec<(String, Place)> = kept
         .iter()
-        .filter(|t| !template.is_furniture(t))
+        .filter(|(t, _)| !template.is_furniture(t))
         .cloned()
         .collect();
     // A template that would leave nothing is this story seen under another address.
     let out = if learned.is_empty() { kept } else { learned };
-    (out, shapes)
+    let (paragraphs, places) = out.into_iter().unzip();
+    Finished {
+        paragraphs,
+        places,
+        shapes,
+    }
+}
+
+/// What [`finish`] makes of the blocks.
+#[derive(Debug, Default)]
+pub(super) struct Finished {
+    /// The copy's paragraphs.
+    pub paragraphs: Vec<String>,
+    /// Where each of them sat ([`super::run::places`]).
+    pub places: Vec<Place>,
+    /// The shapes of the blocks kept before the template was applied.
+    pub shapes: Vec<String>,
 }
 
 /// Drops the blocks before the story's first paragraph of prose and after its last that

@@ -25,7 +25,10 @@
 //!    drop the ones that are boilerplate after all: link lists with the title just before
 //!    them, "ALSO READ" boxes by their words ([`boiler`]), and the blocks the site's
 //!    [`template`] learned from its other articles;
-//! 6. normalise each block with [`crate::text::normalize`] into a [`Copy`](struct@crate::text::Copy).
+//! 6. normalise each block with [`crate::text::normalize`] into a [`Copy`](struct@crate::text::Copy),
+//!    and record where each sat ([`run::places`]: the story's run, or a block beside it),
+//!    kept in the [`Provenance`] so that the decision can tell a change beside the story
+//!    from an edit of it.
 //!
 //! Beside these, [`structured`] reads what the page says about itself before it is
 //! cleaned (JSON-LD, `<meta>` tags, a visible "Updated" line, correction notes): the
@@ -59,7 +62,7 @@ use dom_query::{Document, Matcher};
 
 pub use declared::{canonical as canonical_time, is_correction};
 
-use crate::text::{Copy, Provenance};
+use crate::text::{Copy, Provenance, Source};
 
 pub use template::{Template, shape};
 
@@ -161,11 +164,19 @@ pub fn extract_page(html: &str, opts: &Options) -> Result<Extracted, ExtractErro
     roles::remove_furniture(&doc);
     boxes::remove_link_boxes(&doc);
 
-    let (paragraphs, shapes) = main_content(doc, opts.url.as_deref())
+    let blocks::Finished {
+        paragraphs,
+        places,
+        shapes,
+    } = main_content(doc, opts.url.as_deref())
         .map(|(blocks, containers)| blocks::finish(blocks, &containers, &headline, &opts.template))
         .unwrap_or_default();
-    let (copy, provenance) =
+    let (copy, mut provenance) =
         structured::choose(headline, paragraphs, structured).ok_or(ExtractError::NoArticle)?;
+    // The places belong to the HTML paragraphs, one each; a copy from JSON-LD has none.
+    if provenance.source == Source::Html && places.len() == copy.paragraphs.len() {
+        provenance.places = places;
+    }
     Ok(Extracted {
         copy,
         provenance,

@@ -10,6 +10,7 @@ use super::*;
 
 mod beside;
 mod outlet;
+mod places;
 
 const EN: &[&str] = &[
     "The city council voted on Tuesday to rebuild the old harbour bridge, ending a debate \

@@ -33,6 +33,8 @@ use std::collections::HashMap;
 
 use dom_query::{NodeId, NodeRef};
 
+use crate::text::Place;
+
 /// How many ancestors name a paragraph's container.
 const DEPTH: usize = 3;
 
@@ -72,6 +74,14 @@ impl Container {
             .first()
             .is_some_and(|p| self.chain.iter().skip(1).any(|a| a == p))
     }
+
+    /// Whether the story's `<p>` sits deeper inside this one's container (the story's
+    /// opening before a `<div>` that wraps the rest of it, a paywall's, say).
+    fn encloses(&self, story: &Container) -> bool {
+        self.chain
+            .first()
+            .is_some_and(|p| story.chain.iter().skip(1).any(|a| a == p))
+    }
 }
 
 /// Where `node` sits (see [`Container`]).
@@ -102,10 +112,44 @@ fn name(node: &NodeRef<'_>) -> String {
     out
 }
 
+/// The story's container name and how many prose lines it holds: the name with the most
+/// kept prose, the first such in page order on a tie.
+fn story_name<'c>(
+    of: &impl Fn(usize) -> Option<&'c str>,
+    prose: &[bool],
+    keep: &[bool],
+) -> Option<(&'c str, usize)> {
+    let mut prose_in: HashMap<&str, usize> = HashMap::new();
+    for i in (0..keep.len()).filter(|&i| keep[i] && prose[i]) {
+        if let Some(c) = of(i) {
+            *prose_in.entry(c).or_default() += 1;
+        }
+    }
+    let mut story: Option<(&str, usize)> = None;
+    for c in (0..keep.len()).filter_map(|i| of(i).filter(|_| keep[i] && prose[i])) {
+        let n = prose_in.get(c).copied().unwrap_or(0);
+        if story.is_none_or(|(_, most)| n > most) {
+            story = Some((c, n));
+        }
+    }
+    story
+}
+
+/// How many kept lines each container name holds.
+fn lines_in<'c>(of: &impl Fn(usize) -> Option<&'c str>, keep: &[bool]) -> HashMap<&'c str, usize> {
+    let mut lines: HashMap<&str, usize> = HashMap::new();
+    for i in (0..keep.len()).filter(|&i| keep[i]) {
+        if let Some(c) = of(i) {
+            *lines.entry(c).or_default() += 1;
+        }
+    }
+    lines
+}
+
 /// Drops the blocks after the story's last paragraph that have another name than the
-/// story's (see the module doc). `texts` are the blocks' texts, `para` the numbered `<p>` each block came from,
-/// `prose` whether it reads as prose, `containers` the [`container`] of each numbered
-/// `<p>`.
+/// story's (see the module doc). `texts` are the blocks' texts, `para` the numbered `<p>`
+/// each block came from, `prose` whether it reads as prose, `containers` the
+/// [`container`] of each numbered `<p>`.
 pub(super) fn outside(
     texts: &[&str],
     para: &[Option<usize>],
@@ -115,25 +159,10 @@ pub(super) fn outside(
 ) {
     let at = |i: usize| para[i].and_then(|n| containers.get(n));
     let of = |i: usize| at(i).map(|c| c.name.as_str());
-    let mut prose_in: HashMap<&str, usize> = HashMap::new();
-    let mut lines_in: HashMap<&str, usize> = HashMap::new();
-    for i in (0..keep.len()).filter(|&i| keep[i]) {
-        if let Some(c) = of(i) {
-            *lines_in.entry(c).or_default() += 1;
-            if prose[i] {
-                *prose_in.entry(c).or_default() += 1;
-            }
-        }
-    }
-    // The story's container: the most prose, and the first such in page order on a tie.
-    let mut story: Option<(&str, usize)> = None;
-    for c in (0..keep.len()).filter_map(|i| of(i).filter(|_| keep[i] && prose[i])) {
-        let n = prose_in.get(c).copied().unwrap_or(0);
-        if story.is_none_or(|(_, most)| n > most) {
-            story = Some((c, n));
-        }
-    }
-    let Some((story, n)) = story else { return };
+    let lines_in = lines_in(&of, keep);
+    let Some((story, n)) = story_name(&of, prose, keep) else {
+        return;
+    };
     if n < MIN_RUN {
         return;
     }
@@ -152,4 +181,92 @@ pub(super) fn outside(
             keep[i] = false;
         }
     }
+}
+
+/// What [`places`] knows of each block besides its container.
+#[derive(Debug, Clone, Copy, Default)]
+pub(super) struct Line {
+    /// The `<p>` it came from ([`super::gaps::number`]).
+    pub para: Option<usize>,
+    /// Whether it reads as prose ([`super::boxes::is_prose`]).
+    pub prose: bool,
+    /// Whether any of its text sits in a link.
+    pub linked: bool,
+    /// Whether it is a separator: no letter or digit (`___`, `* * *`, `—`).
+    pub separator: bool,
+}
+
+/// Where each kept block sits against the story's run ([`Place`]), for the decision that
+/// a change confined to blocks beside the story is none of the story's. Unlike
+/// [`outside`], nothing is dropped, so this may judge both edges. The run goes from the
+/// first paragraph of prose with the story's name to the last:
+///
+/// - everything inside the run is [`Place::Body`], whatever its markup (a paragraph
+///   inserted without its neighbours' markup, a subheading, a quote);
+/// - before and after it, a block in a container of its own is [`Place::Edge`]: a
+///   `<p>` whose container is neither the story's name, nor the container of the run's
+///   nearest paragraph (beside it, deeper inside it, or holding it: the story's opening
+///   before a `<div>` that wraps the rest), nor one with [`MIN_RUN`] lines or more; or a
+///   block in no `<p>` at all (a list, a `<div>` of text);
+/// - a line beside the story's paragraphs there (the story's name, or the same parent)
+///   that is no prose and holds a link is [`Place::Links`] ("Follow us on …", "Reach the
+///   reporter at …"); one nested deeper (a quoted post's attribution in a
+///   `<blockquote>`: measured, removing one such line was an edit the rule lost) stays
+///   the story's;
+/// - after a separator that follows the run's last paragraph (`___`, `* * *`), a line
+///   is [`Place::Trailer`]: the outlet's notes after the story's end.
+///
+/// Nothing is placed beside the story for being first or last: a paragraph of prose
+/// added at either end of the run, in its container, is the run's. With no run of
+/// [`MIN_RUN`] prose lines, every block is the story's: nothing then says what is
+/// beside it.
+pub(super) fn places(lines: &[Line], containers: &[Container], keep: &[bool]) -> Vec<Place> {
+    let mut out = vec![Place::Body; keep.len()];
+    let at = |i: usize| lines[i].para.and_then(|n| containers.get(n));
+    let of = |i: usize| at(i).map(|c| c.name.as_str());
+    let prose: Vec<bool> = lines.iter().map(|l| l.prose).collect();
+    let lines_in = lines_in(&of, keep);
+    let Some((story, n)) = story_name(&of, &prose, keep) else {
+        return out;
+    };
+    if n < MIN_RUN {
+        return out;
+    }
+    let in_run = |i: usize| keep[i] && prose[i] && of(i) == Some(story);
+    let (Some(first), Some(last)) = (
+        (0..keep.len()).find(|&i| in_run(i)),
+        (0..keep.len()).rev().find(|&i| in_run(i)),
+    ) else {
+        return out;
+    };
+    let (Some(first_at), Some(last_at)) = (at(first), at(last)) else {
+        return out;
+    };
+    let mut after_separator = false;
+    for i in (0..first).chain(last + 1..keep.len()) {
+        if i > last && lines[i].separator {
+            after_separator = true;
+        }
+        let near = if i < first { first_at } else { last_at };
+        let story_like = at(i).is_some_and(|c| {
+            c.name == story
+                || c.sibling(near)
+                || c.inside(near)
+                || c.encloses(near)
+                || lines_in.get(c.name.as_str()).copied().unwrap_or(0) >= MIN_RUN
+        });
+        // A line nested deeper than the story's paragraphs (a quoted post's attribution
+        // in a `<blockquote>`) is a quotation of the story's, links or not.
+        let beside = at(i).is_some_and(|c| c.name == story || c.sibling(near));
+        out[i] = if !story_like {
+            Place::Edge
+        } else if beside && !prose[i] && lines[i].linked {
+            Place::Links
+        } else if after_separator {
+            Place::Trailer
+        } else {
+            Place::Body
+        };
+    }
+    out
 }

@@ -346,6 +346,7 @@ pub(super) fn choose(
         updated_line: s.updated_line,
         note: s.note,
         author: s.author,
+        places: Vec::new(),
     };
     Some((copy, provenance))
 }

@@ -13,7 +13,7 @@ use super::sql::{Conn, Row, params};
 use super::{Result, Store, Target, opt_ts, parse_ts, ts};
 use crate::archive::RawPage;
 use crate::diff::{CopyDiff, Labels};
-use crate::text::{Copy, Provenance, Source};
+use crate::text::{Copy, Place, Provenance, Source};
 
 /// How many quiet checks (see [`QuietCheck`]) are kept per article: the newest ones.
 pub const QUIET_KEPT: i64 = 20;
@@ -175,6 +175,10 @@ impl VersionRow {
                 updated_line: r.get("declared_updated")?,
                 note: r.get("declared_note")?,
                 author: r.get("declared_author")?,
+                places: r
+                    .get::<_, Option<String>>("paragraph_places")?
+                    .map(|p| Place::decode(&p))
+                    .unwrap_or_default(),
             },
         })
     }
@@ -629,8 +633,9 @@ fn insert_version(
 ) -> Result<()> {
     tx.execute(
         "INSERT INTO versions (article_id, number, fetched_at, headline, body, extractor, words_added, words_removed, note, labels, diff,
-                               source, declared_published, declared_modified, declared_updated, declared_note, declared_author)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)",
+                               source, declared_published, declared_modified, declared_updated, declared_note, declared_author,
+                               paragraph_places)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18)",
         params![
             article_id,
             number,
@@ -649,6 +654,8 @@ fn insert_version(
             v.provenance.updated_line,
             v.provenance.note,
             v.provenance.author,
+            // Not known is NULL: every paragraph then counts as the story's.
+            (!v.provenance.places.is_empty()).then(|| Place::encode(&v.provenance.places)),
         ],
     )?;
     Ok(())
@@ -713,6 +720,7 @@ mod tests {
                 updated_line: Some("10:41".into()),
                 note: Some("Correction: we misspelt a name.".into()),
                 author: Some("A. Writer".into()),
+                places: vec![Place::Edge, Place::Body],
             };
             let v = NewVersion {
                 provenance: declared.clone(),

@@ -335,6 +335,12 @@ const MIGRATIONS: &[&str] = &[
     );
     CREATE INDEX hosts_paused ON hosts(paused_until);
     "#,
+    // 13: (issue 8) where each paragraph of a version sat on its page (one letter per
+    // paragraph: `b` the story's run; `e`, `l`, `t` blocks beside it), so that a change confined
+    // to the blocks beside the story is told from an edit; NULL for older versions.
+    r#"
+    ALTER TABLE versions ADD COLUMN paragraph_places TEXT;
+    "#,
 ];
 
 /// How long a connection waits for another process's write lock before giving up. Write

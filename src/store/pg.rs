@@ -212,6 +212,10 @@ pub(super) const PG_MIGRATIONS: &[&str] = &[
     );
     CREATE INDEX hosts_paused ON hosts(paused_until);
     "#,
+    // 13: where each paragraph of a version sat on its page.
+    r#"
+    ALTER TABLE versions ADD COLUMN paragraph_places TEXT;
+    "#,
 ];
 
 /// Every table of the schema, parents before children (the order `migrate` copies in).

@@ -15,18 +15,24 @@
 //!    check is computed from them, so ignored text never shows in an alert or its counts;
 //! 4. a version stored by another extractor: re-baseline quietly (the page did not
 //!    change, our reading of it did);
-//! 5. most of the text gone at once: suspect (a paywall, an error or consent page), not
+//! 5. the same story once the paragraphs the extractor placed beside the story's run
+//!    (any [`Place`] but [`Place::Body`]) are left out of both copies: furniture only,
+//!    with the places that changed as the reason. Nothing is placed beside the story for
+//!    being first or last, only for its structure (a container of its own, a line of
+//!    links, a separator before it: see `extract::run::places`), so an edit to any
+//!    paragraph of the run, a paragraph added or removed in it, still alerts;
+//! 6. most of the text gone at once: suspect (a paywall, an error or consent page), not
 //!    an edit, unless what is left is the old paragraphs with some cut from the middle
 //!    or the start, which is what an editor does and no paywall does;
-//! 6. the same text as a version seen shortly before the latest (A → B → A): flip-flop,
+//! 7. the same text as a version seen shortly before the latest (A → B → A): flip-flop,
 //!    stored but not alerted again;
-//! 7. otherwise a change, with its diff and labels.
+//! 8. otherwise a change, with its diff and labels.
 
 use regex::Regex;
 
 use crate::diff::{self, Class, CopyDiff, Labels};
 use crate::store::VersionRow;
-use crate::text::Copy;
+use crate::text::{Copy, Place};
 
 /// An extraction that keeps less than this share of the previous text is suspect.
 const SHRINK_RATIO: f64 = 0.4;
@@ -42,6 +48,8 @@ pub struct Check<'a> {
     pub recent: &'a [VersionRow],
     /// The copy just extracted.
     pub new: &'a Copy,
+    /// Where each paragraph of `new` sat on the page (empty: not known).
+    pub new_places: &'a [Place],
     /// The feed's `ignore` patterns.
     pub ignore: &'a [Regex],
     /// The extractor that produced `new`.
@@ -57,8 +65,10 @@ pub enum Decision {
     Same,
     /// Different only in whitespace or invisible characters.
     Cosmetic,
-    /// Different only in text the feed's `ignore` patterns match.
-    FurnitureOnly,
+    /// Different only in text the story does not hold: what the feed's `ignore` patterns
+    /// match, or paragraphs placed beside the story's run; `reason` says which, for
+    /// `history` ("ignore patterns", "edge block").
+    FurnitureOnly { reason: String },
     /// Most of the text vanished at once: to be confirmed, never alerted.
     Suspect { old_len: usize, new_len: usize },
     /// The same text as an earlier version (`version`) seen shortly before the latest.
@@ -106,13 +116,26 @@ pub fn decide(check: &Check<'_>) -> Decision {
     let old = diff::strip_ignored(&old, check.ignore);
     let new = diff::strip_ignored(check.new, check.ignore);
     if diff::classify(&old, &new) != Class::Wording {
-        return Decision::FurnitureOnly;
+        return Decision::FurnitureOnly {
+            reason: IGNORED.to_string(),
+        };
     }
     let d = diff::diff(&old, &new);
     if latest.extractor != check.extractor {
         return Decision::Rebaseline {
             from: latest.extractor.clone(),
             diff: d,
+        };
+    }
+    let unmasked = with_headline(latest.copy.clone(), check.new);
+    if let Some(places) = beside_story(
+        (&unmasked, &latest.provenance.places),
+        (check.new, check.new_places),
+        check.ignore,
+    ) {
+        let names: Vec<&str> = places.iter().map(|p| p.as_str()).collect();
+        return Decision::FurnitureOnly {
+            reason: names.join(", "),
         };
     }
     let (old_len, new_len) = (old.char_len(), new.char_len());
@@ -141,6 +164,67 @@ pub fn decide(check: &Check<'_>) -> Decision {
         labels: d.labels.clone(),
         diff: d,
     }
+}
+
+/// The reason given when only ignored text changed.
+pub const IGNORED: &str = "ignore patterns";
+
+/// When the change from `old` to `new` is confined to paragraphs placed beside the
+/// story's run on both sides, the places of the paragraphs that changed; `None` when the
+/// story itself changed, or when either side's places are not known.
+///
+/// The story of each copy is its headline and its [`Place::Body`] paragraphs; when the
+/// two stories are the same (ignored text masked, whitespace aside), whatever changed
+/// lies in the other paragraphs.
+fn beside_story(
+    (old, old_places): (&Copy, &[Place]),
+    (new, new_places): (&Copy, &[Place]),
+    ignore: &[Regex],
+) -> Option<Vec<Place>> {
+    let known = |c: &Copy, p: &[Place]| !p.is_empty() && p.len() == c.paragraphs.len();
+    if !known(old, old_places) || !known(new, new_places) {
+        return None;
+    }
+    let story = |c: &Copy, places: &[Place]| Copy {
+        headline: c.headline.clone(),
+        paragraphs: c
+            .paragraphs
+            .iter()
+            .zip(places)
+            .filter(|(_, p)| **p == Place::Body)
+            .map(|(t, _)| t.clone())
+            .collect(),
+    };
+    let (a, b) = (
+        diff::strip_ignored(&story(old, old_places), ignore),
+        diff::strip_ignored(&story(new, new_places), ignore),
+    );
+    if diff::classify(&a, &b) == Class::Wording {
+        return None;
+    }
+    // The places of the paragraphs beside the story that the other side lacks.
+    let lacking = |c: &Copy, places: &[Place], other: &Copy| -> Vec<Place> {
+        c.paragraphs
+            .iter()
+            .zip(places)
+            .filter(|(t, p)| **p != Place::Body && !other.paragraphs.contains(t))
+            .map(|(_, p)| *p)
+            .collect()
+    };
+    let mut changed = lacking(old, old_places, new);
+    changed.extend(lacking(new, new_places, old));
+    if changed.is_empty() {
+        // Only the order of the blocks beside the story changed.
+        changed = old_places
+            .iter()
+            .chain(new_places)
+            .copied()
+            .filter(|p| *p != Place::Body)
+            .collect();
+    }
+    changed.sort_unstable();
+    changed.dedup();
+    (!changed.is_empty()).then_some(changed)
 }
 
 /// A baseline from `track --file` may lack the headline: it takes the page's quietly.
@@ -174,6 +258,7 @@ pub fn judge(old: &Copy, new: &Copy, ignore: &[Regex]) -> Verdict {
         latest: Some(&latest),
         recent: &[],
         new,
+        new_places: &[],
         ignore,
         extractor: crate::extract::EXTRACTOR,
     };
@@ -227,6 +312,7 @@ mod tests {
             latest: Some(&latest),
             recent: &[],
             new,
+            new_places: &[],
             ignore,
             extractor: EX,
         })
@@ -239,6 +325,7 @@ mod tests {
             latest: None,
             recent: &[],
             new: &new,
+            new_places: &[],
             ignore: &[],
             extractor: EX,
         });
@@ -272,7 +359,9 @@ mod tests {
         assert!(matches!(decide_one(&a, &b, &[]), Decision::Changed { .. }));
         assert_eq!(
             decide_one(&a, &b, std::slice::from_ref(&re)),
-            Decision::FurnitureOnly
+            Decision::FurnitureOnly {
+                reason: IGNORED.into()
+            }
         );
     }
 
@@ -299,6 +388,7 @@ mod tests {
             latest: Some(&latest),
             recent: &[],
             new: &b,
+            new_places: &[],
             ignore: &[],
             extractor: EX,
         });
@@ -356,6 +446,7 @@ mod tests {
             latest: Some(&recent[1]),
             recent: &recent,
             new: &a,
+            new_places: &[],
             ignore: &[],
             extractor: EX,
         });
@@ -369,6 +460,7 @@ mod tests {
             latest: Some(&recent[1]),
             recent: &recent[1..],
             new: &a,
+            new_places: &[],
             ignore: &[],
             extractor: EX,
         });
@@ -385,6 +477,137 @@ mod tests {
         assert_eq!(labels, [Label::Figures].into_iter().collect());
         assert_eq!(diff.labels, labels);
         assert!(matches!(diff.blocks[0], Block::Changed { .. }));
+    }
+
+    /// Decides `new` (placed `new_places`) against `old` (placed `old_places`).
+    fn decide_placed(
+        (old, old_places): (&Copy, &[Place]),
+        (new, new_places): (&Copy, &[Place]),
+    ) -> Decision {
+        let mut latest = version(1, old.clone(), EX);
+        latest.provenance.places = old_places.to_vec();
+        decide(&Check {
+            latest: Some(&latest),
+            recent: &[],
+            new,
+            new_places,
+            ignore: &[],
+            extractor: EX,
+        })
+    }
+
+    const B: Place = Place::Body;
+    const E: Place = Place::Edge;
+
+    #[test]
+    fn a_change_confined_to_blocks_beside_the_story_is_furniture() {
+        let a = copy(&["Read more: 3 stories", "The talks went well.", "Second."]);
+        let b = copy(&["Read more: 4 stories", "The talks went well.", "Second."]);
+        assert_eq!(
+            decide_placed((&a, &[E, B, B]), (&b, &[E, B, B])),
+            Decision::FurnitureOnly {
+                reason: "edge block".into()
+            }
+        );
+        // A block beside the story that comes or goes is furniture too.
+        let c = copy(&["The talks went well.", "Second."]);
+        assert!(matches!(
+            decide_placed((&a, &[E, B, B]), (&c, &[B, B])),
+            Decision::FurnitureOnly { .. }
+        ));
+        assert!(matches!(
+            decide_placed((&c, &[B, B]), (&a, &[E, B, B])),
+            Decision::FurnitureOnly { .. }
+        ));
+    }
+
+    #[test]
+    fn a_change_to_the_story_alerts_whatever_changed_beside_it() {
+        let a = copy(&[
+            "Lire aussi : 3 articles",
+            "Les discussions ont bien commencé.",
+            "Fin.",
+        ]);
+        let b = copy(&[
+            "Lire aussi : 4 articles",
+            "Les discussions ont mal commencé.",
+            "Fin.",
+        ]);
+        let Decision::Changed { diff, .. } = decide_placed((&a, &[E, B, B]), (&b, &[E, B, B]))
+        else {
+            panic!("an edit of the story")
+        };
+        assert!(!diff.is_empty());
+        // A headline change is the story's.
+        let h = Copy::new("Another headline", a.paragraphs.iter());
+        assert!(matches!(
+            decide_placed((&a, &[E, B, B]), (&h, &[E, B, B])),
+            Decision::Changed { .. }
+        ));
+    }
+
+    #[test]
+    fn a_paragraph_added_removed_or_moved_in_the_story_alerts() {
+        let a = copy(&["Teaser.", "One.", "Two.", "Three."]);
+        let added = copy(&["Teaser.", "One.", "Two.", "Inserted.", "Three."]);
+        let removed = copy(&["Teaser.", "One.", "Three."]);
+        let moved = copy(&["Teaser.", "Two.", "Three.", "One."]);
+        for (new, places) in [
+            (&added, &[E, B, B, B, B][..]),
+            (&removed, &[E, B, B][..]),
+            (&moved, &[E, B, B, B][..]),
+        ] {
+            let d = decide_placed((&a, &[E, B, B, B]), (new, places));
+            assert!(matches!(d, Decision::Changed { .. }), "{new:?}: {d:?}");
+        }
+    }
+
+    #[test]
+    fn a_paragraph_that_moves_between_the_story_and_its_edge_alerts() {
+        // The same text, placed beside the story on one side and in it on the other: the
+        // story lost (or gained) a paragraph.
+        let a = copy(&["Lead of the story.", "One.", "Two."]);
+        let d = decide_placed((&a, &[B, B, B]), (&a, &[E, B, B]));
+        assert_eq!(d, Decision::Same, "the same text is the same text");
+        let b = copy(&["Lead of the story, reworded.", "One.", "Two."]);
+        assert!(matches!(
+            decide_placed((&a, &[B, B, B]), (&b, &[E, B, B])),
+            Decision::Changed { .. }
+        ));
+    }
+
+    #[test]
+    fn unknown_places_decide_on_the_copies_alone() {
+        let a = copy(&["Read more: 3 stories", "Body."]);
+        let b = copy(&["Read more: 4 stories", "Body."]);
+        for (old, new) in [
+            (&[][..], &[E, B][..]),
+            (&[E, B][..], &[][..]),
+            (&[E][..], &[E, B][..]),
+        ] {
+            let d = decide_placed((&a, old), (&b, new));
+            assert!(
+                matches!(d, Decision::Changed { .. }),
+                "{old:?} {new:?}: {d:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_new_extractor_rebaselines_before_places_are_read() {
+        let a = copy(&["Read more: 3 stories", "Body."]);
+        let b = copy(&["Read more: 4 stories", "Body."]);
+        let mut latest = version(1, a, "old/0");
+        latest.provenance.places = vec![E, B];
+        let d = decide(&Check {
+            latest: Some(&latest),
+            recent: &[],
+            new: &b,
+            new_places: &[E, B],
+            ignore: &[],
+            extractor: EX,
+        });
+        assert!(matches!(d, Decision::Rebaseline { .. }), "{d:?}");
     }
 
     #[test]

@@ -858,6 +858,7 @@ impl Watcher {
                 latest: latest.as_ref(),
                 recent,
                 new: &copy,
+                new_places: &provenance.places,
                 ignore: patterns,
                 extractor: extract::EXTRACTOR,
             })
@@ -898,11 +899,8 @@ impl Watcher {
                 ));
                 ladder.advance(u, now);
             }
-            Decision::FurnitureOnly => {
-                u.quiet = Some(quiet(
-                    Quiet::FurnitureOnly,
-                    "only text the feed's ignore patterns match changed",
-                ));
+            Decision::FurnitureOnly { reason } => {
+                u.quiet = Some(quiet(Quiet::FurnitureOnly, &reason));
                 ladder.advance(u, now);
             }
             // Most of the text gone at once is a paywall, error page or consent wall, not

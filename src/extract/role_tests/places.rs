@@ -1,0 +1,168 @@
+//! Where each paragraph of the copy sat: the story's run, or a block beside it. The
+//! decision leaves a change confined to blocks beside the story unalerted, so a block is
+//! placed there only by its structure (a container of its own, no `<p>`), never for
+//! being first or last: a paragraph added at the story's edge, with or without its
+//! neighbours' class, is the story's.
+
+use super::*;
+use crate::text::Place;
+
+/// A page whose story (`paras`, in `<div class="text">`) has `top` between the headline
+/// and the story and `bottom` after it, both outside the story's container.
+fn places_of(paras: &[&str], top: &str, bottom: &str) -> (Vec<String>, Vec<Place>) {
+    let page = extract_page(&page(paras, top, "", bottom), &Options::default()).unwrap();
+    assert_eq!(page.provenance.places.len(), page.copy.paragraphs.len());
+    (page.copy.paragraphs, page.provenance.places)
+}
+
+/// `n` story paragraphs after `before` edge blocks.
+fn expected(before: usize, n: usize, after: usize) -> Vec<Place> {
+    let mut out = vec![Place::Edge; before];
+    out.extend(vec![Place::Body; n]);
+    out.extend(vec![Place::Edge; after]);
+    out
+}
+
+#[test]
+fn a_standfirst_in_a_box_of_its_own_is_beside_the_story() {
+    for (paras, standfirst) in [
+        (
+            EN,
+            "The council has finally settled the fate of the bridge, after years of argument \
+             about its safety and its price.",
+        ),
+        (
+            PT,
+            "A câmara decidiu finalmente o destino da ponte, depois de anos de discussão sobre \
+             a sua segurança e o seu preço.",
+        ),
+    ] {
+        let top = format!("<div class=\"summary\"><p>{standfirst}</p></div>");
+        let (copy, places) = places_of(paras, &top, "");
+        assert_eq!(copy[0], standfirst);
+        assert_eq!(places, expected(1, paras.len(), 0), "{copy:#?}");
+    }
+}
+
+#[test]
+fn a_line_in_no_paragraph_after_the_story_is_beside_it() {
+    let line = "<div>O barco provisório custará dois euros por viagem, segundo a empresa \
+                municipal de transportes</div>";
+    let (copy, places) = in_story_container(PT, line);
+    assert_eq!(copy.len(), PT.len() + 1, "{copy:#?}");
+    assert_eq!(places, expected(0, PT.len(), 1));
+}
+
+#[test]
+fn the_story_is_placed_whole_without_blocks_beside_it() {
+    let (copy, places) = places_of(EN, "", "");
+    assert_eq!(copy, EN);
+    assert_eq!(places, expected(0, EN.len(), 0));
+}
+
+#[test]
+fn a_paragraph_added_at_the_edge_without_its_neighbours_class_is_the_storys() {
+    // The story's paragraphs share a class; one added before the first and one after the
+    // last have none, but sit in the story's container: both are the story's.
+    let body: String = PT
+        .iter()
+        .map(|p| format!("<p class=\"texto\">{p}</p>"))
+        .collect();
+    let added = "O presidente da câmara disse que a votação mostra que a cidade ainda sabe \
+                 chegar a acordo sobre o que mais importa.";
+    let html = format!(
+        "<html><body><h1>Ponte do porto</h1><div class=\"materia\"><p>{added}</p>{body}\
+         <p>{added} Acrescentou que a obra será acompanhada de perto.</p></div></body></html>"
+    );
+    let page = extract_page(&html, &Options::default()).unwrap();
+    assert_eq!(page.copy.paragraphs.len(), PT.len() + 2);
+    assert_eq!(page.provenance.places, vec![Place::Body; PT.len() + 2]);
+}
+
+#[test]
+fn a_paragraph_between_the_storys_paragraphs_is_the_storys_whatever_its_container() {
+    let inside = "<div class=\"aside-quote\"><p>“We waited ten years for this,” said one \
+                  fisherman who crosses the river every morning before dawn.</p></div>";
+    let page = extract_page(&page(EN, "", inside, ""), &Options::default()).unwrap();
+    assert_eq!(page.copy.paragraphs.len(), EN.len() + 1);
+    assert_eq!(page.provenance.places, vec![Place::Body; EN.len() + 1]);
+}
+
+#[test]
+fn a_short_story_places_nothing_beside_it() {
+    // Fewer than three paragraphs of prose: no run to measure a block against.
+    let top = "<div class=\"summary\"><p>The council has settled the fate of the bridge, \
+               after years of argument about its safety.</p></div>";
+    let (copy, places) = places_of(&EN[..2], top, "");
+    assert_eq!(places, vec![Place::Body; copy.len()]);
+}
+
+/// The story (`paras`) in its container, then `after` in the same container.
+fn in_story_container(paras: &[&str], after: &str) -> (Vec<String>, Vec<Place>) {
+    let body: String = paras.iter().map(|p| format!("<p>{p}</p>")).collect();
+    let html = format!(
+        "<html><body><h1>Harbour bridge</h1><div class=\"text\">{body}{after}</div></body></html>"
+    );
+    let page = extract_page(&html, &Options::default()).unwrap();
+    assert_eq!(page.provenance.places.len(), page.copy.paragraphs.len());
+    (page.copy.paragraphs, page.provenance.places)
+}
+
+#[test]
+fn a_line_with_a_link_after_the_story_in_its_container_is_a_link_line() {
+    for (paras, line) in [
+        (
+            EN,
+            "<p>Follow the council on <a href=\"https://x.example/c\">Mastodon</a> and \
+             <a href=\"https://x.example/d\">Bluesky</a></p>",
+        ),
+        (
+            PT,
+            "<p>Siga a câmara no <a href=\"https://x.example/c\">Mastodon</a> e no \
+             <a href=\"https://x.example/d\">Bluesky</a></p>",
+        ),
+    ] {
+        let (copy, places) = in_story_container(paras, line);
+        assert_eq!(copy.len(), paras.len() + 1, "{copy:#?}");
+        let mut want = vec![Place::Body; paras.len()];
+        want.push(Place::Links);
+        assert_eq!(places, want, "{copy:#?}");
+    }
+}
+
+#[test]
+fn a_line_after_a_separator_after_the_story_is_a_trailer() {
+    // A credit line after the story's end mark. (A paragraph of prose there still
+    // extends the story's run: only the lines after the run's last paragraph are judged.)
+    let note = "<p>___</p><p>Mit Material von Nachrichtenagenturen, bearbeitet von der \
+                Redaktion</p>";
+    let (copy, places) = in_story_container(PT, note);
+    assert_eq!(
+        copy.last().map(String::as_str),
+        Some("Mit Material von Nachrichtenagenturen, bearbeitet von der Redaktion"),
+        "{copy:#?}"
+    );
+    assert_eq!(places.last(), Some(&Place::Trailer), "{copy:#?}");
+    assert!(places[..PT.len()].iter().all(|p| *p == Place::Body));
+}
+
+#[test]
+fn prose_appended_after_the_story_with_or_without_a_link_in_a_sentence_is_the_storys() {
+    // A paragraph of prose at the end of the run, even one with a link inside its
+    // sentence, is the story's: only a line that is no prose and holds a link is not.
+    let added = "<p>The council will publish the <a href=\"https://x.example/p\">full plans</a> \
+                 on its website next week, with a map of the ferry's route.</p>";
+    let (copy, places) = in_story_container(EN, added);
+    assert_eq!(copy.len(), EN.len() + 1);
+    assert_eq!(places, vec![Place::Body; EN.len() + 1]);
+}
+
+#[test]
+fn a_quoted_posts_attribution_with_a_link_stays_the_storys() {
+    let quote = "<blockquote class=\"post\"><p>The bridge vote passed by nine to two.</p>\
+                 <p>— Harbour Council (@harbour) <a href=\"https://x.example/s/1\">9 October \
+                 2026</a></p></blockquote>";
+    let (copy, places) = in_story_container(EN, quote);
+    assert!(copy.len() > EN.len(), "{copy:#?}");
+    assert_eq!(places, vec![Place::Body; copy.len()], "{copy:#?}");
+}
