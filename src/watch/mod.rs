@@ -45,6 +45,9 @@ pub use moves::PageFetch;
 const MAX_FEED_HINT: Duration = Duration::from_secs(24 * 3600);
 /// A block seen on this many other articles of a host is that site's furniture.
 const TEMPLATE_ARTICLES: i64 = 2;
+
+/// How many unchanged feeds' fetches a cycle records in one transaction.
+const UNCHANGED_BATCH: usize = 256;
 /// How soon a suspect extraction is re-fetched to confirm it.
 const CONFIRM_AFTER: Duration = Duration::from_secs(5 * 60);
 
@@ -107,8 +110,9 @@ pub struct Watcher {
     pub http: Arc<Fetcher>,
     like: Arc<coverage::LikeState>,
     pub clock: Clock,
-    /// The store's id of each configured feed, in config order, once synced.
-    feed_ids: Arc<tokio::sync::OnceCell<Vec<i64>>>,
+    /// The store's id of each configured feed, in config order, once synced; and the
+    /// same as a set.
+    feed_ids: Arc<tokio::sync::OnceCell<(Vec<i64>, Arc<HashSet<i64>>)>>,
 }
 
 impl Watcher {
@@ -175,19 +179,30 @@ impl Watcher {
             .await?)
     }
 
+    /// The store's ids of the configured feeds, once a cycle has synced them.
+    pub fn configured_feed_ids(&self) -> Option<Arc<HashSet<i64>>> {
+        self.feed_ids.get().map(|(_, set)| set.clone())
+    }
+
     /// Polls the feeds that are due, concurrently; a failing feed is recorded and the
     /// others go on.
     pub async fn poll_feeds(&self, all: bool) -> Result<CycleReport, WatchError> {
-        let pairs: Vec<(String, String)> = self
-            .config
-            .feeds
-            .iter()
-            .map(|f| (f.url.get_ref().clone(), f.name.clone()))
-            .collect();
         // Once per config: the rows exist and carry the configured names from then on.
-        let ids = self
+        let (ids, _) = self
             .feed_ids
-            .get_or_try_init(|| self.db.call(move |s| s.sync_feeds(&pairs)))
+            .get_or_try_init(|| {
+                let pairs: Vec<(String, String)> = self
+                    .config
+                    .feeds
+                    .iter()
+                    .map(|f| (f.url.get_ref().clone(), f.name.clone()))
+                    .collect();
+                self.db.call(move |s| {
+                    let ids = s.sync_feeds(&pairs)?;
+                    let set = Arc::new(ids.iter().copied().collect());
+                    Ok((ids, set))
+                })
+            })
             .await?;
         let now = self.clock.now();
         let until = self.lease_end(now);
@@ -202,18 +217,26 @@ impl Watcher {
                 .into_iter()
                 .collect()
         };
+        // The due feeds are claimed in one transaction, in config order.
+        let wanted: Vec<(usize, i64)> = ids
+            .iter()
+            .enumerate()
+            .filter(|(_, id)| due.contains(id))
+            .map(|(i, &id)| (i, id))
+            .collect();
+        let claim_ids: Vec<i64> = wanted.iter().map(|&(_, id)| id).collect();
+        let claims = if claim_ids.is_empty() {
+            Vec::new()
+        } else {
+            self.db
+                .call(move |s| s.claim_feeds(&claim_ids, now, all, until))
+                .await?
+        };
         let mut tasks = JoinSet::new();
         let mut report = CycleReport::default();
-        for (feed, &id) in self.config.feeds.iter().zip(ids) {
-            if !due.contains(&id) {
-                continue;
-            }
+        for (&(i, id), claim) in wanted.iter().zip(claims) {
             // Another process polling this feed right now is left to it.
-            let row = match self
-                .db
-                .call(move |s| s.claim_feed(id, now, all, until))
-                .await?
-            {
+            let row = match claim {
                 Claim::Won(row) => Some(row),
                 Claim::NotDue => continue,
                 Claim::Busy => {
@@ -222,25 +245,60 @@ impl Watcher {
                 }
             };
             let this = self.clone();
-            let feed = feed.clone();
+            let Some(feed) = self.config.feeds.get(i).cloned() else {
+                continue;
+            };
             tasks.spawn(async move { this.poll_feed(&feed, id, row).await });
         }
+        // The polls that found their feed unchanged are recorded together, a batch at a
+        // time, rather than in a write transaction each.
+        let mut unchanged = Vec::new();
+        let mut failed = None;
         while let Some(done) = tasks.join_next().await {
             match done {
-                Ok(Ok(r)) => report.add(&r),
-                Ok(Err(e)) => return Err(e),
-                Err(e) => return Err(WatchError::Other(format!("a feed task failed: {e}"))),
+                Ok(Ok((r, deferred))) => {
+                    report.add(&r);
+                    unchanged.extend(deferred);
+                }
+                Ok(Err(e)) => {
+                    failed = Some(e);
+                    break;
+                }
+                Err(e) => {
+                    failed = Some(WatchError::Other(format!("a feed task failed: {e}")));
+                    break;
+                }
+            }
+            if unchanged.len() >= UNCHANGED_BATCH {
+                self.record_unchanged(std::mem::take(&mut unchanged)).await?;
             }
         }
-        Ok(report)
+        self.record_unchanged(unchanged).await?;
+        match failed {
+            Some(e) => Err(e),
+            None => Ok(report),
+        }
     }
 
+    /// Records the fetches of feeds that answered 304, in one transaction.
+    async fn record_unchanged(&self, fetches: Vec<(i64, FeedFetch)>) -> Result<(), WatchError> {
+        if fetches.is_empty() {
+            return Ok(());
+        }
+        Ok(self
+            .db
+            .call(move |s| s.record_feed_fetches(&fetches))
+            .await?)
+    }
+
+    /// Polls one feed. A 304 is not recorded here: its fetch is returned, for the cycle
+    /// to record with the others (the report counts it already).
     async fn poll_feed(
         &self,
         feed: &FeedConfig,
         feed_id: i64,
         row: Option<FeedRow>,
-    ) -> Result<CycleReport, WatchError> {
+    ) -> Result<(CycleReport, Option<(i64, FeedFetch)>), WatchError> {
         let mut report = CycleReport {
             feeds_polled: 1,
             ..Default::default()
@@ -265,7 +323,7 @@ impl Watcher {
             self.db
                 .call(move |s| s.record_feed_paused(feed_id, until, until))
                 .await?;
-            return Ok(report);
+            return Ok((report, None));
         }
         let outcome = match result {
             Ok(Fetched::NotModified) => {
@@ -343,6 +401,9 @@ impl Watcher {
                 )
             }
         };
+        if fetch.status == "304" && fetch.error.is_none() {
+            return Ok((report, Some((feed_id, fetch))));
+        }
         self.observe_entries(&entries);
         for entry in &entries {
             if self.track_entry(feed, feed_id, entry, now).await? {
@@ -355,7 +416,7 @@ impl Watcher {
         self.db
             .call(move |s| s.record_feed_fetch(feed_id, &fetch))
             .await?;
-        Ok(report)
+        Ok((report, None))
     }
 
     /// The query topics of this feed that an entry matches (`like` topics are matched
