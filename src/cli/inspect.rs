@@ -6,9 +6,7 @@ use chrono::Utc;
 use serde_json::json;
 
 use super::table::Table;
-use super::{
-    Ctx, DiffFormat, UsageError, emit, emit_display, emit_json, human_time, parse_when,
-};
+use super::{Ctx, DiffFormat, UsageError, emit, emit_display, emit_json, human_time, parse_when};
 use crate::alert::outbox::decided_diff;
 use crate::diff::render;
 use crate::store::{

@@ -59,7 +59,9 @@ impl Table {
 /// A cell's display width; printable ASCII (most cells: ids, times, URLs) is one column
 /// a byte, which is much cheaper to count than looking each character up.
 fn width(s: &str) -> usize {
-    if s.bytes().fold(true, |ok, b| ok & (b.wrapping_sub(0x20) < 0x5f)) {
+    if s.bytes()
+        .fold(true, |ok, b| ok & (b.wrapping_sub(0x20) < 0x5f))
+    {
         s.len()
     } else {
         s.width()

@@ -111,11 +111,11 @@ impl Store {
     /// polled): read along the `feeds_due` index, soonest first, stopping at the first
     /// configured feed, instead of reading every feed. `None` when none is scheduled.
     pub fn next_feed_due(&self, configured: &HashSet<i64>) -> Result<Option<DateTime<Utc>>> {
-        let never: Vec<i64> = self.conn.query_map(
-            "SELECT id FROM feeds WHERE next_due_at IS NULL",
-            (),
-            |r| r.get(0),
-        )?;
+        let never: Vec<i64> =
+            self.conn
+                .query_map("SELECT id FROM feeds WHERE next_due_at IS NULL", (), |r| {
+                    r.get(0)
+                })?;
         if never.iter().any(|id| configured.contains(id)) {
             return Ok(Some(DateTime::<Utc>::default()));
         }
@@ -274,7 +274,10 @@ mod tests {
             let mut other = backend.other;
             let later = t0 + chrono::Duration::seconds(200);
             let claims = other.claim_feeds(&ids, later, false, later).expect("claim");
-            assert!(claims.iter().all(|c| matches!(c, Claim::Won(_))), "{claims:?}");
+            assert!(
+                claims.iter().all(|c| matches!(c, Claim::Won(_))),
+                "{claims:?}"
+            );
             // The 90 soonest are no longer configured: more than one read's worth.
             let kept: HashSet<i64> = ids[90..].iter().copied().collect();
             assert_eq!(

@@ -137,7 +137,13 @@ mod tests {
             // order they were first seen in, newest first.
             record(&mut s, ids[0], None, "One.", t0 + Duration::minutes(5));
             record(&mut s, ids[1], None, "Two.", t0 + Duration::minutes(6));
-            record(&mut s, ids[0], Some(1), "One, reworded.", t0 + Duration::minutes(9));
+            record(
+                &mut s,
+                ids[0],
+                Some(1),
+                "One, reworded.",
+                t0 + Duration::minutes(9),
+            );
             for filter in [
                 ArticleFilter::default(),
                 ArticleFilter {

@@ -51,8 +51,8 @@ pub use claims::Claim;
 pub use copy::TableCopied;
 pub use coverage::{CoverageRow, NewCoverage};
 pub use feeds::{FeedFetch, FeedRow};
-pub use listing::ArticleLine;
 pub use kinds::{AlertKind, ArticleState, Channel, DeliveryStatus, Quiet, UnknownWord};
+pub use listing::ArticleLine;
 pub use raw::{RawRow, Submission};
 pub use web::ChangeRow;
 

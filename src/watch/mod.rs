@@ -270,7 +270,8 @@ impl Watcher {
                 }
             }
             if unchanged.len() >= UNCHANGED_BATCH {
-                self.record_unchanged(std::mem::take(&mut unchanged)).await?;
+                self.record_unchanged(std::mem::take(&mut unchanged))
+                    .await?;
             }
         }
         self.record_unchanged(unchanged).await?;
