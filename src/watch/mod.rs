@@ -102,6 +102,9 @@ pub enum WatchError {
     Other(String),
 }
 
+/// The store's ids of the configured feeds: in config order, and as a set.
+type FeedIds = (Vec<i64>, Arc<HashSet<i64>>);
+
 /// Everything a cycle needs, cheap to clone into tasks.
 #[derive(Debug, Clone)]
 pub struct Watcher {
@@ -112,7 +115,7 @@ pub struct Watcher {
     pub clock: Clock,
     /// The store's id of each configured feed, in config order, once synced; and the
     /// same as a set.
-    feed_ids: Arc<tokio::sync::OnceCell<(Vec<i64>, Arc<HashSet<i64>>)>>,
+    feed_ids: Arc<tokio::sync::OnceCell<FeedIds>>,
 }
 
 impl Watcher {
