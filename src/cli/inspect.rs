@@ -6,7 +6,7 @@ use chrono::Utc;
 use serde_json::json;
 
 use super::table::Table;
-use super::{Ctx, DiffFormat, UsageError, emit, emit_json, human_time, parse_when};
+use super::{Ctx, DiffFormat, UsageError, emit, emit_display, emit_json, human_time, parse_when};
 use crate::alert::outbox::decided_diff;
 use crate::diff::render;
 use crate::store::{
@@ -114,34 +114,52 @@ pub async fn articles(
     }
     let db = ctx.db(&config).await?;
     let filter = ArticleFilter { topic, changed };
-    let rows = db.call(move |s| s.articles(&filter)).await?;
     if json {
+        let rows = db.call(move |s| s.articles(&filter)).await?;
         return emit_json(&rows);
     }
+    // The table needs six columns: read only those (see `Store::article_lines`).
+    let rows = db.call(move |s| s.article_lines(&filter)).await?;
     let mut t = Table::new(&["ID", "VERSIONS", "LAST CHANGE", "STATE", "TITLE", "URL"]);
     for a in &rows {
-        t.row(vec![
-            a.id.to_string(),
-            a.versions.to_string(),
-            or_dash(a.last_change.map(human_time)),
-            a.state.to_string(),
-            truncate(&a.title, 70),
-            a.url.clone(),
+        let changed = a.last_change.map(human_time);
+        let changed: &dyn std::fmt::Display = match &changed {
+            Some(t) => t,
+            None => &"-",
+        };
+        t.cells(&[
+            &a.id,
+            &a.versions,
+            changed,
+            &a.state,
+            &Truncated(&a.title, 70),
+            &a.url,
         ]);
     }
     if t.is_empty() {
         return emit("no articles tracked yet (run `redline poll`)\n");
     }
-    emit(&t.to_string())
+    emit_display(&t)
 }
 
-fn truncate(s: &str, max: usize) -> String {
-    if s.chars().count() <= max {
-        s.to_string()
-    } else {
-        let mut t: String = s.chars().take(max - 1).collect();
-        t.push('…');
-        t
+/// Text cut to `max` characters, the last one an ellipsis when it was longer.
+struct Truncated<'a>(&'a str, usize);
+
+impl std::fmt::Display for Truncated<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let Truncated(s, max) = *self;
+        // No more bytes than `max` is no more characters either.
+        if s.len() <= max {
+            return f.write_str(s);
+        }
+        match s.char_indices().nth(max) {
+            None => f.write_str(s),
+            Some(_) => {
+                let cut = s.char_indices().nth(max - 1).map_or(s.len(), |(i, _)| i);
+                f.write_str(&s[..cut])?;
+                f.write_str("…")
+            }
+        }
     }
 }
 
@@ -453,8 +471,16 @@ pub async fn replay(ctx: &Ctx, args: ReplayArgs) -> anyhow::Result<()> {
     }
     let mut docs = Vec::new();
     let mut out = String::new();
-    for a in &alerts {
-        let (old, new) = alert_versions(&db, a).await?;
+    // The versions are read a few hundred alerts at a time.
+    let mut pairs = Vec::new().into_iter();
+    for (i, a) in alerts.iter().enumerate() {
+        if i % 256 == 0 {
+            let chunk = &alerts[i..alerts.len().min(i + 256)];
+            pairs = alert_versions(&db, chunk).await?.into_iter();
+        }
+        let Some((old, new)) = pairs.next() else {
+            anyhow::bail!("alert {} has no versions read", a.id);
+        };
         let d = decided_diff(&old, &new);
         if args.json {
             docs.push(json!({ "alert": a, "diff": render::json(&d) }));
@@ -505,16 +531,32 @@ pub async fn replay(ctx: &Ctx, args: ReplayArgs) -> anyhow::Result<()> {
     emit(&out)
 }
 
-/// The two versions an alert compares.
-pub async fn alert_versions(db: &Db, a: &AlertRow) -> anyhow::Result<(VersionRow, VersionRow)> {
-    let (id, from, to) = (a.article_id, a.from_version, a.to_version);
-    let (old, new) = db
-        .call(move |s| Ok((s.version(id, from)?, s.version(id, to)?)))
+/// The two versions each alert compares, in the alerts' order.
+pub async fn alert_versions(
+    db: &Db,
+    alerts: &[AlertRow],
+) -> anyhow::Result<Vec<(VersionRow, VersionRow)>> {
+    // One call to the store for all of them: a call each costs a thread hop a version.
+    let wanted: Vec<(i64, i64, i64)> = alerts
+        .iter()
+        .map(|a| (a.article_id, a.from_version, a.to_version))
+        .collect();
+    let found = db
+        .call(move |s| {
+            wanted
+                .into_iter()
+                .map(|(id, from, to)| Ok((s.version(id, from)?, s.version(id, to)?)))
+                .collect::<Result<Vec<_>, _>>()
+        })
         .await?;
-    match (old, new) {
-        (Some(o), Some(n)) => Ok((o, n)),
-        _ => anyhow::bail!("alert {} refers to a missing version", a.id),
-    }
+    alerts
+        .iter()
+        .zip(found)
+        .map(|(a, pair)| match pair {
+            (Some(o), Some(n)) => Ok((o, n)),
+            _ => anyhow::bail!("alert {} refers to a missing version", a.id),
+        })
+        .collect()
 }
 
 /// The alert's deliveries counted by state: `2 sent, 1 failed`.

@@ -392,6 +392,15 @@ pub fn emit(text: &str) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// Writes a long output (a table of every article) to stdout as it is formatted, through
+/// one buffer, instead of building it whole first.
+pub fn emit_display(value: &impl std::fmt::Display) -> anyhow::Result<()> {
+    let mut out = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
+    write!(out, "{value}")?;
+    out.flush()?;
+    Ok(())
+}
+
 /// Prints a value as one pretty JSON document.
 pub fn emit_json<T: serde::Serialize>(value: &T) -> anyhow::Result<()> {
     let mut s = serde_json::to_string_pretty(value).context("cannot encode JSON")?;

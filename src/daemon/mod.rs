@@ -236,23 +236,32 @@ fn notify(state: &[NotifyState<'_>]) {
 /// How long to wait until something is due (a feed, an article or a queued mail), and
 /// when that is.
 async fn next_nap(watcher: &Watcher, db: &Db) -> (Duration, Option<DateTime<Utc>>) {
-    // A set: with thousands of feeds, a list searched once per feed row costs seconds.
-    let urls: HashSet<String> = watcher
-        .config
-        .feeds
-        .iter()
-        .map(|f| f.url.get_ref().clone())
-        .collect();
+    // Once a cycle has synced the configured feeds, their ids find the soonest along
+    // an index; before, every feed row is read and matched by address (a set: with
+    // thousands of feeds, a list searched once per feed row costs seconds).
+    let configured = watcher.configured_feed_ids();
+    let urls: HashSet<String> = match configured {
+        Some(_) => HashSet::new(),
+        None => watcher
+            .config
+            .feeds
+            .iter()
+            .map(|f| f.url.get_ref().clone())
+            .collect(),
+    };
     let submitting = watcher.config.archive.submit.is_some();
     let interval = watcher.config.archive.submit_interval.0;
     let next = db
         .call(move |s| {
-            let feed_due = s
-                .feed_due_times()?
-                .into_iter()
-                .filter(|(url, _)| urls.contains(url))
-                .map(|(_, due)| due.unwrap_or_default())
-                .min();
+            let feed_due = match &configured {
+                Some(ids) => s.next_feed_due(ids)?,
+                None => s
+                    .feed_due_times()?
+                    .into_iter()
+                    .filter(|(url, _)| urls.contains(url))
+                    .map(|(_, due)| due.unwrap_or_default())
+                    .min(),
+            };
             // A due submission waits for the rate limit too.
             let archive_due = match s.next_submission_due()? {
                 Some(due) if submitting => Some(

@@ -132,9 +132,21 @@ impl Store {
         all: bool,
         until: DateTime<Utc>,
     ) -> Result<Claim<FeedRow>> {
+        let mut claims = self.claim_feeds(&[feed_id], now, all, until)?;
+        Ok(claims.pop().unwrap_or(Claim::NotDue))
+    }
+
+    /// [`Store::claim_feed`] for several feeds in one transaction, in order: a cycle's
+    /// due feeds cost one write instead of one each.
+    pub fn claim_feeds(
+        &mut self,
+        feed_ids: &[i64],
+        now: DateTime<Utc>,
+        all: bool,
+        until: DateTime<Utc>,
+    ) -> Result<Vec<Claim<FeedRow>>> {
         let owner = self.owner.clone();
         let pg = self.conn.is_postgres();
-        let tx = self.conn.claim()?;
         let read = if pg {
             "SELECT *, claimed_until IS NOT NULL AND claimed_until > ?2 AND claimed_by <> ?3 AS busy
              FROM feeds WHERE id = ?1 FOR UPDATE SKIP LOCKED"
@@ -142,29 +154,34 @@ impl Store {
             "SELECT *, claimed_until IS NOT NULL AND claimed_until > ?2 AND claimed_by <> ?3 AS busy
              FROM feeds WHERE id = ?1"
         };
-        let Some(row) = tx.query_opt(read, (feed_id, ts(now), &owner), |r| {
-            Ok((FeedRow::from_row(r)?, r.get::<_, bool>("busy")?))
-        })?
-        else {
-            // On PostgreSQL a row another worker has locked is skipped: it is that
-            // worker's claim (or its record of a poll) in progress.
-            return Ok(if pg { Claim::Busy } else { Claim::NotDue });
-        };
-        let (feed, busy) = row;
-        let due = feed.next_due.is_none_or(|t| t <= now);
-        let claim = if !(all || due) {
-            Claim::NotDue
-        } else if busy {
-            Claim::Busy
-        } else {
-            tx.execute(
-                "UPDATE feeds SET claimed_by = ?2, claimed_until = ?3 WHERE id = ?1",
-                (feed_id, &owner, ts(until)),
-            )?;
-            Claim::Won(feed)
-        };
+        let tx = self.conn.claim()?;
+        let mut claims = Vec::with_capacity(feed_ids.len());
+        for &feed_id in feed_ids {
+            let Some(row) = tx.query_opt(read, (feed_id, ts(now), &owner), |r| {
+                Ok((FeedRow::from_row(r)?, r.get::<_, bool>("busy")?))
+            })?
+            else {
+                // On PostgreSQL a row another worker has locked is skipped: it is that
+                // worker's claim (or its record of a poll) in progress.
+                claims.push(if pg { Claim::Busy } else { Claim::NotDue });
+                continue;
+            };
+            let (feed, busy) = row;
+            let due = feed.next_due.is_none_or(|t| t <= now);
+            claims.push(if !(all || due) {
+                Claim::NotDue
+            } else if busy {
+                Claim::Busy
+            } else {
+                tx.execute(
+                    "UPDATE feeds SET claimed_by = ?2, claimed_until = ?3 WHERE id = ?1",
+                    (feed_id, &owner, ts(until)),
+                )?;
+                Claim::Won(feed)
+            });
+        }
         tx.commit()?;
-        Ok(claim)
+        Ok(claims)
     }
 
     /// Claims outbox rows for sending until `until`: only rows still queued, due at

@@ -3,10 +3,12 @@
 //! A feed's own last error, how long it has been failing, and a pause its host asked
 //! for (`Retry-After`) are kept apart, so `redline feeds` can show each of them.
 
+use std::collections::HashSet;
+
 use chrono::{DateTime, Utc};
 
-use super::sql::Row;
-use super::{Result, Store, opt_ts, ts};
+use super::sql::{Conn, Row};
+use super::{Result, Store, opt_ts, parse_ts, ts};
 
 /// A feed as the store knows it.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
@@ -105,6 +107,37 @@ impl Store {
         )
     }
 
+    /// When the first of the `configured` feeds is next due (the epoch for one never
+    /// polled): read along the `feeds_due` index, soonest first, stopping at the first
+    /// configured feed, instead of reading every feed. `None` when none is scheduled.
+    pub fn next_feed_due(&self, configured: &HashSet<i64>) -> Result<Option<DateTime<Utc>>> {
+        let never: Vec<i64> =
+            self.conn
+                .query_map("SELECT id FROM feeds WHERE next_due_at IS NULL", (), |r| {
+                    r.get(0)
+                })?;
+        if never.iter().any(|id| configured.contains(id)) {
+            return Ok(Some(DateTime::<Utc>::default()));
+        }
+        // Rows of feeds no longer configured are skipped; a few at first, more if many.
+        let mut limit: i64 = 64;
+        loop {
+            let soonest: Vec<(i64, String)> = self.conn.query_map(
+                "SELECT id, next_due_at FROM feeds WHERE next_due_at IS NOT NULL
+                 ORDER BY next_due_at LIMIT ?1",
+                [limit],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )?;
+            if let Some((_, due)) = soonest.iter().find(|(id, _)| configured.contains(id)) {
+                return Ok(Some(parse_ts(due)));
+            }
+            if (soonest.len() as i64) < limit {
+                return Ok(None);
+            }
+            limit = limit.saturating_mul(16);
+        }
+    }
+
     /// Each feed's address and when it is next due, in no order: what the service needs
     /// to know how long it may sleep.
     pub fn feed_due_times(&self) -> Result<Vec<(String, Option<DateTime<Utc>>)>> {
@@ -127,33 +160,17 @@ impl Store {
     /// pause the server asked for, and the next due time; releases this process's claim
     /// on the feed.
     pub fn record_feed_fetch(&mut self, feed_id: i64, f: &FeedFetch) -> Result<()> {
-        let failed = f.error.is_some();
-        self.conn.execute(
-            "UPDATE feeds SET
-                last_fetch_at = ?2, last_status = ?3, last_error = ?4,
-                last_entries = COALESCE(?5, last_entries),
-                error_streak = CASE WHEN ?6 THEN error_streak + 1 ELSE 0 END,
-                failing_since = CASE WHEN ?6 THEN COALESCE(failing_since, ?2) ELSE NULL END,
-                etag = COALESCE(?7, etag), last_modified = COALESCE(?8, last_modified),
-                next_due_at = ?9, paused_until = ?11,
-                claimed_by = CASE WHEN claimed_by = ?10 THEN NULL ELSE claimed_by END,
-                claimed_until = CASE WHEN claimed_by = ?10 THEN NULL ELSE claimed_until END
-             WHERE id = ?1",
-            (
-                feed_id,
-                ts(f.at),
-                &f.status,
-                &f.error,
-                f.entries,
-                failed,
-                &f.etag,
-                &f.last_modified,
-                ts(f.next_due),
-                &self.owner,
-                f.paused_until.map(ts),
-            ),
-        )?;
-        Ok(())
+        record_fetch(&self.conn, &self.owner, feed_id, f)
+    }
+
+    /// [`Store::record_feed_fetch`] for several feeds, in one transaction.
+    pub fn record_feed_fetches(&mut self, fetches: &[(i64, FeedFetch)]) -> Result<()> {
+        let owner = self.owner.clone();
+        let tx = self.write()?;
+        for (feed_id, f) in fetches {
+            record_fetch(&tx, &owner, *feed_id, f)?;
+        }
+        tx.commit()
     }
 
     /// Records that the feed was not fetched because its host asked us to wait: the
@@ -176,9 +193,100 @@ impl Store {
     }
 }
 
+/// Writes what a fetch of a feed found, and releases `owner`'s claim on it.
+fn record_fetch(conn: &Conn, owner: &str, feed_id: i64, f: &FeedFetch) -> Result<()> {
+    let failed = f.error.is_some();
+    conn.execute(
+        "UPDATE feeds SET
+            last_fetch_at = ?2, last_status = ?3, last_error = ?4,
+            last_entries = COALESCE(?5, last_entries),
+            error_streak = CASE WHEN ?6 THEN error_streak + 1 ELSE 0 END,
+            failing_since = CASE WHEN ?6 THEN COALESCE(failing_since, ?2) ELSE NULL END,
+            etag = COALESCE(?7, etag), last_modified = COALESCE(?8, last_modified),
+            next_due_at = ?9, paused_until = ?11,
+            claimed_by = CASE WHEN claimed_by = ?10 THEN NULL ELSE claimed_by END,
+            claimed_until = CASE WHEN claimed_by = ?10 THEN NULL ELSE claimed_until END
+         WHERE id = ?1",
+        (
+            feed_id,
+            ts(f.at),
+            &f.status,
+            &f.error,
+            f.entries,
+            failed,
+            &f.etag,
+            &f.last_modified,
+            ts(f.next_due),
+            owner,
+            f.paused_until.map(ts),
+        ),
+    )?;
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn next_due_is_the_soonest_configured_feed() {
+        use crate::store::Claim;
+        for backend in crate::store::backends::each() {
+            eprintln!("backend: {}", backend.name);
+            let mut s = backend.store;
+            let feeds: Vec<(String, String)> = (0..100)
+                .map(|i| (format!("https://a.example/{i}"), format!("F{i}")))
+                .collect();
+            let ids = s.sync_feeds(&feeds).expect("sync");
+            let configured: HashSet<i64> = ids.iter().copied().collect();
+            // Never polled: due at once.
+            assert_eq!(
+                s.next_feed_due(&configured).expect("due"),
+                Some(DateTime::<Utc>::default())
+            );
+            let t0 = DateTime::parse_from_rfc3339("2026-11-30T10:00:00Z")
+                .expect("time")
+                .with_timezone(&Utc);
+            // Recorded in one batch, claims and all.
+            let until = t0 + chrono::Duration::seconds(120);
+            let claims = s.claim_feeds(&ids, t0, false, until).expect("claim");
+            assert!(claims.iter().all(|c| matches!(c, Claim::Won(_))));
+            let fetches: Vec<(i64, FeedFetch)> = ids
+                .iter()
+                .enumerate()
+                .map(|(i, id)| {
+                    let fetch = FeedFetch {
+                        at: t0,
+                        status: "304".into(),
+                        error: None,
+                        entries: None,
+                        etag: None,
+                        last_modified: None,
+                        paused_until: None,
+                        next_due: t0 + chrono::Duration::seconds(i as i64),
+                    };
+                    (*id, fetch)
+                })
+                .collect();
+            s.record_feed_fetches(&fetches).expect("record");
+            assert_eq!(s.next_feed_due(&configured).expect("due"), Some(t0));
+            // Every claim was released with its record: the others may claim them now.
+            let mut other = backend.other;
+            let later = t0 + chrono::Duration::seconds(200);
+            let claims = other.claim_feeds(&ids, later, false, later).expect("claim");
+            assert!(
+                claims.iter().all(|c| matches!(c, Claim::Won(_))),
+                "{claims:?}"
+            );
+            // The 90 soonest are no longer configured: more than one read's worth.
+            let kept: HashSet<i64> = ids[90..].iter().copied().collect();
+            assert_eq!(
+                s.next_feed_due(&kept).expect("due"),
+                Some(t0 + chrono::Duration::seconds(90))
+            );
+            assert_eq!(s.next_feed_due(&HashSet::new()).expect("due"), None);
+        }
+    }
 
     #[test]
     fn fetch_records_streaks_and_keeps_validators() {

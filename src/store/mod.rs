@@ -27,6 +27,7 @@ mod coverage;
 mod feeds;
 mod hosts;
 mod kinds;
+mod listing;
 pub mod pg;
 mod raw;
 pub(crate) mod sql;
@@ -52,6 +53,7 @@ pub use copy::TableCopied;
 pub use coverage::{CoverageRow, NewCoverage};
 pub use feeds::{FeedFetch, FeedRow};
 pub use kinds::{AlertKind, ArticleState, Channel, DeliveryStatus, Quiet, UnknownWord};
+pub use listing::ArticleLine;
 pub use raw::{RawRow, Submission};
 pub use web::ChangeRow;
 

@@ -52,6 +52,8 @@ pub const CLAIM_BATCH: usize = 2;
 /// How often a process reads the host pauses other processes met (see
 /// [`Watcher::sync_hosts`]).
 pub const HOSTS_REFRESH: chrono::Duration = chrono::Duration::seconds(1);
+/// How many unchanged feeds' fetches a cycle records in one transaction.
+const UNCHANGED_BATCH: usize = 256;
 /// How soon a suspect extraction is re-fetched to confirm it.
 const CONFIRM_AFTER: Duration = Duration::from_secs(5 * 60);
 
@@ -96,8 +98,8 @@ fn article_done(
 
 /// The report of one finished feed task, or the error that stops the cycle.
 fn feed_done(
-    done: Result<Result<CycleReport, WatchError>, tokio::task::JoinError>,
-) -> Result<CycleReport, WatchError> {
+    done: Result<Result<FeedPolled, WatchError>, tokio::task::JoinError>,
+) -> Result<FeedPolled, WatchError> {
     match done {
         Ok(r) => r,
         Err(e) => Err(WatchError::Other(format!("a feed task failed: {e}"))),
@@ -116,6 +118,12 @@ pub enum WatchError {
     Other(String),
 }
 
+/// The store's ids of the configured feeds: in config order, and as a set.
+type FeedIds = (Vec<i64>, Arc<HashSet<i64>>);
+/// What one feed's poll reports, and its fetch when the feed was unchanged (recorded
+/// later, with the cycle's other unchanged feeds).
+type FeedPolled = (CycleReport, Option<(i64, FeedFetch)>);
+
 /// Everything a cycle needs, cheap to clone into tasks.
 #[derive(Debug, Clone)]
 pub struct Watcher {
@@ -124,8 +132,9 @@ pub struct Watcher {
     pub http: Arc<Fetcher>,
     like: Arc<coverage::LikeState>,
     pub clock: Clock,
-    /// The store's id of each configured feed, in config order, once synced.
-    feed_ids: Arc<tokio::sync::OnceCell<Vec<i64>>>,
+    /// The store's id of each configured feed, in config order, once synced; and the
+    /// same as a set.
+    feed_ids: Arc<tokio::sync::OnceCell<FeedIds>>,
     /// When the host pauses were last read from the store (see [`Watcher::sync_hosts`]).
     hosts_read: Arc<std::sync::Mutex<Option<DateTime<Utc>>>>,
 }
@@ -239,19 +248,30 @@ impl Watcher {
             .await?)
     }
 
+    /// The store's ids of the configured feeds, once a cycle has synced them.
+    pub fn configured_feed_ids(&self) -> Option<Arc<HashSet<i64>>> {
+        self.feed_ids.get().map(|(_, set)| set.clone())
+    }
+
     /// Polls the feeds that are due, concurrently; a failing feed is recorded and the
     /// others go on.
     pub async fn poll_feeds(&self, all: bool) -> Result<CycleReport, WatchError> {
-        let pairs: Vec<(String, String)> = self
-            .config
-            .feeds
-            .iter()
-            .map(|f| (f.url.get_ref().clone(), f.name.clone()))
-            .collect();
         // Once per config: the rows exist and carry the configured names from then on.
-        let ids = self
+        let (ids, _) = self
             .feed_ids
-            .get_or_try_init(|| self.db.call(move |s| s.sync_feeds(&pairs)))
+            .get_or_try_init(|| {
+                let pairs: Vec<(String, String)> = self
+                    .config
+                    .feeds
+                    .iter()
+                    .map(|f| (f.url.get_ref().clone(), f.name.clone()))
+                    .collect();
+                self.db.call(move |s| {
+                    let ids = s.sync_feeds(&pairs)?;
+                    let set = Arc::new(ids.iter().copied().collect());
+                    Ok((ids, set))
+                })
+            })
             .await?;
         let now = self.clock.now();
         // Only the due feeds are claimed: one read, instead of a write transaction per
@@ -265,50 +285,96 @@ impl Watcher {
                 .into_iter()
                 .collect()
         };
+        let wanted: Vec<(usize, i64)> = ids
+            .iter()
+            .enumerate()
+            .filter(|(_, id)| due.contains(id))
+            .map(|(i, &id)| (i, id))
+            .collect();
         let mut tasks = JoinSet::new();
         let mut report = CycleReport::default();
-        // A feed is claimed only when a request place is free for it, so that another
-        // worker finds the feeds this one cannot poll yet unclaimed.
+        // Feeds are claimed only as request places come free, so that another worker
+        // finds the feeds this one cannot poll yet unclaimed; the feeds one round of free
+        // places takes are claimed together, in one transaction, in config order.
         let limit = self.config.http.max_concurrent.max(1);
-        for (feed, &id) in self.config.feeds.iter().zip(ids) {
-            if !due.contains(&id) {
+        let mut next = 0;
+        // The polls that found their feed unchanged are recorded together, a batch at a
+        // time, rather than in a write transaction each.
+        let mut unchanged = Vec::new();
+        let mut failed = None;
+        while next < wanted.len() || !tasks.is_empty() {
+            let room = limit.saturating_sub(tasks.len());
+            if room > 0 && next < wanted.len() {
+                let chunk = &wanted[next..(next + room).min(wanted.len())];
+                next += chunk.len();
+                let claim_ids: Vec<i64> = chunk.iter().map(|&(_, id)| id).collect();
+                let until = self.lease_end(self.clock.now());
+                let claims = self
+                    .db
+                    .call(move |s| s.claim_feeds(&claim_ids, now, all, until))
+                    .await?;
+                for (&(i, id), claim) in chunk.iter().zip(claims) {
+                    // Another process polling this feed right now is left to it.
+                    let row = match claim {
+                        Claim::Won(row) => Some(row),
+                        Claim::NotDue => continue,
+                        Claim::Busy => {
+                            report.feeds_busy += 1;
+                            continue;
+                        }
+                    };
+                    let this = self.clone();
+                    let Some(feed) = self.config.feeds.get(i).cloned() else {
+                        continue;
+                    };
+                    tasks.spawn(async move { this.poll_feed(&feed, id, row).await });
+                }
                 continue;
             }
-            while tasks.len() >= limit {
-                if let Some(done) = tasks.join_next().await {
-                    report.add(&feed_done(done)?);
+            let Some(done) = tasks.join_next().await else {
+                continue;
+            };
+            match feed_done(done) {
+                Ok((r, deferred)) => {
+                    report.add(&r);
+                    unchanged.extend(deferred);
+                }
+                Err(e) => {
+                    failed = Some(e);
+                    break;
                 }
             }
-            let until = self.lease_end(self.clock.now());
-            // Another process polling this feed right now is left to it.
-            let row = match self
-                .db
-                .call(move |s| s.claim_feed(id, now, all, until))
-                .await?
-            {
-                Claim::Won(row) => Some(row),
-                Claim::NotDue => continue,
-                Claim::Busy => {
-                    report.feeds_busy += 1;
-                    continue;
-                }
-            };
-            let this = self.clone();
-            let feed = feed.clone();
-            tasks.spawn(async move { this.poll_feed(&feed, id, row).await });
+            if unchanged.len() >= UNCHANGED_BATCH {
+                self.record_unchanged(std::mem::take(&mut unchanged))
+                    .await?;
+            }
         }
-        while let Some(done) = tasks.join_next().await {
-            report.add(&feed_done(done)?);
+        self.record_unchanged(unchanged).await?;
+        match failed {
+            Some(e) => Err(e),
+            None => Ok(report),
         }
-        Ok(report)
     }
 
+    /// Records the fetches of feeds that answered 304, in one transaction.
+    async fn record_unchanged(&self, fetches: Vec<(i64, FeedFetch)>) -> Result<(), WatchError> {
+        if fetches.is_empty() {
+            return Ok(());
+        }
+        Ok(self
+            .db
+            .call(move |s| s.record_feed_fetches(&fetches))
+            .await?)
+    }
+
+    /// Polls one feed. A 304 is not recorded here: its fetch is returned, for the cycle
+    /// to record with the others (the report counts it already).
     async fn poll_feed(
         &self,
         feed: &FeedConfig,
         feed_id: i64,
         row: Option<FeedRow>,
-    ) -> Result<CycleReport, WatchError> {
+    ) -> Result<FeedPolled, WatchError> {
         let mut report = CycleReport {
             feeds_polled: 1,
             ..Default::default()
@@ -335,7 +401,7 @@ impl Watcher {
             self.db
                 .call(move |s| s.record_feed_paused(feed_id, until, until))
                 .await?;
-            return Ok(report);
+            return Ok((report, None));
         }
         let outcome = match result {
             Ok(Fetched::NotModified) => {
@@ -413,6 +479,9 @@ impl Watcher {
                 )
             }
         };
+        if fetch.status == "304" && fetch.error.is_none() {
+            return Ok((report, Some((feed_id, fetch))));
+        }
         self.observe_entries(&entries);
         for entry in &entries {
             if self.track_entry(feed, feed_id, entry, now).await? {
@@ -425,7 +494,7 @@ impl Watcher {
         self.db
             .call(move |s| s.record_feed_fetch(feed_id, &fetch))
             .await?;
-        Ok(report)
+        Ok((report, None))
     }
 
     /// The query topics of this feed that an entry matches (`like` topics are matched
