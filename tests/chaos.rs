@@ -29,25 +29,6 @@ const LIMIT: Duration = Duration::from_secs(60);
 /// How often a wait looks at its condition again.
 const LOOK: Duration = Duration::from_millis(50);
 
-fn story_path(i: usize) -> String {
-    format!("/world-news/putin-xi-talks-{i}")
-}
-
-fn page(i: usize, edit: usize) -> String {
-    simple_page(
-        &format!("Putin and Xi hold talks, round {i}"),
-        &[
-            &format!(
-                "Russian President Vladimir Putin and Chinese President Xi Jinping discussed trade, energy and security in round {i} of their talks, the Kremlin said on Thursday in a statement."
-            ),
-            &format!(
-                "Trade between the two countries reached {} billion dollars last year, officials in Beijing said.",
-                100 + 10 * edit
-            ),
-        ],
-    )
-}
-
 fn feed(server: &HttpServer) -> String {
     let items: String = (0..STORIES)
         .map(|i| {
@@ -55,7 +36,7 @@ fn feed(server: &HttpServer) -> String {
                 "<item><title>Putin and Xi hold talks, round {i}</title><link>{}{}</link><guid>talks-{i}</guid>\
                  <description>Putin and China's Xi Jinping met.</description></item>",
                 server.base(),
-                story_path(i)
+                talks_path(i)
             )
         })
         .collect();
@@ -67,8 +48,8 @@ fn feed(server: &HttpServer) -> String {
 /// A page takes a little while to answer, so two fetches of it at once would overlap.
 fn set_page(server: &HttpServer, i: usize, edit: usize) {
     server.set(
-        &story_path(i),
-        Canned::html(page(i, edit)).slow(Duration::from_millis(20)),
+        &talks_path(i),
+        Canned::html(talks_page(i, edit)).slow(Duration::from_millis(20)),
     );
 }
 

@@ -19,26 +19,6 @@ const LIMIT: Duration = Duration::from_secs(90);
 /// How often a wait looks at its condition again.
 const LOOK: Duration = Duration::from_millis(50);
 
-fn story_path(i: usize) -> String {
-    format!("/world-news/putin-xi-talks-{i}")
-}
-
-/// Story `i`'s page; `edit` changes one figure of its second paragraph.
-fn page(i: usize, edit: usize) -> String {
-    simple_page(
-        &format!("Putin and Xi hold talks, round {i}"),
-        &[
-            &format!(
-                "Russian President Vladimir Putin and Chinese President Xi Jinping discussed trade, energy and security in round {i} of their talks, the Kremlin said on Thursday in a statement."
-            ),
-            &format!(
-                "Trade between the two countries reached {} billion dollars last year, officials in Beijing said.",
-                100 + 10 * edit
-            ),
-        ],
-    )
-}
-
 fn feed(server: &HttpServer, stories: usize) -> String {
     let items: String = (0..stories)
         .map(|i| {
@@ -46,7 +26,7 @@ fn feed(server: &HttpServer, stories: usize) -> String {
                 "<item><title>Putin and Xi hold talks, round {i}</title><link>{}{}</link><guid>talks-{i}</guid>\
                  <description>Putin and China's Xi Jinping met.</description></item>",
                 server.base(),
-                story_path(i)
+                talks_path(i)
             )
         })
         .collect();
@@ -63,7 +43,7 @@ async fn serve(stories: usize) -> HttpServer {
         Canned::ok("application/rss+xml", feed(&server, stories)),
     );
     for i in 0..stories {
-        server.set(&story_path(i), Canned::html(page(i, 0)));
+        server.set(&talks_path(i), Canned::html(talks_page(i, 0)));
     }
     server
 }
@@ -180,7 +160,7 @@ async fn manual_polls_beside_the_service_never_double_an_alert() {
     let mut left = 0;
     for round in 0..ROUNDS {
         for i in round * 5..round * 5 + 5 {
-            server.set(&story_path(i), Canned::html(page(i, 1)));
+            server.set(&talks_path(i), Canned::html(talks_page(i, 1)));
         }
         // The read commands run beside them and must never fail either.
         let readers: Vec<_> = [
@@ -313,7 +293,7 @@ async fn replay_email_beside_the_service_resends_each_alert_once() {
     })
     .await;
     for i in 0..2 {
-        server.set(&story_path(i), Canned::html(page(i, 1)));
+        server.set(&talks_path(i), Canned::html(talks_page(i, 1)));
     }
     wait_until("two alerts delivered", || smtp.messages().len() >= 2).await;
     // Two replays at once, while the service keeps re-checking every second.
@@ -358,7 +338,7 @@ async fn a_killed_senders_claim_runs_out_and_each_message_goes_once() {
     let env = env(&server, &smtp, "6s");
     env.run(&["poll"]).await.expect_code(0);
     for i in 0..STORIES {
-        server.set(&story_path(i), Canned::html(page(i, 1)));
+        server.set(&talks_path(i), Canned::html(talks_page(i, 1)));
     }
     // The first poll records the three alerts, then sits in the middle of sending the
     // first message, holding its claim, and dies there.

@@ -199,6 +199,23 @@ pub struct NewVersion {
     pub provenance: Provenance,
 }
 
+#[cfg(test)]
+impl NewVersion {
+    /// A version of one paragraph under the headline "Head", for the store's tests.
+    pub(crate) fn of_text(text: &str) -> NewVersion {
+        NewVersion {
+            copy: Copy::new("Head", [text]),
+            extractor: "test/1".into(),
+            words_added: 0,
+            words_removed: 0,
+            note: None,
+            labels: Labels::new(),
+            diff: None,
+            provenance: Provenance::default(),
+        }
+    }
+}
+
 /// A check of a page that changed but made no version, and why.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct QuietCheck {
@@ -677,16 +694,7 @@ mod tests {
     }
 
     fn version(text: &str) -> NewVersion {
-        NewVersion {
-            copy: Copy::new("Head", [text]),
-            extractor: "test/1".into(),
-            words_added: 0,
-            words_removed: 0,
-            note: None,
-            labels: Labels::new(),
-            diff: None,
-            provenance: Provenance::default(),
-        }
+        NewVersion::of_text(text)
     }
 
     #[test]

@@ -87,23 +87,12 @@ mod tests {
     use chrono::Duration;
 
     use super::*;
-    use crate::diff::Labels;
     use crate::store::{CheckUpdate, NewArticle, NewVersion};
-    use crate::text::{Copy, Provenance};
 
     fn record(s: &mut Store, id: i64, based_on: Option<i64>, text: &str, at: DateTime<Utc>) {
         let mut u = CheckUpdate::new(id, at);
         u.based_on = based_on;
-        u.version = Some(NewVersion {
-            copy: Copy::new("Head", [text]),
-            extractor: "test/1".into(),
-            words_added: 0,
-            words_removed: 0,
-            note: None,
-            labels: Labels::new(),
-            diff: None,
-            provenance: Provenance::default(),
-        });
+        u.version = Some(NewVersion::of_text(text));
         // A second version alerts, which is what marks the article changed.
         if based_on.is_some() {
             u.alert = Some((crate::store::AlertKind::Reworded, Vec::new()));

@@ -33,6 +33,27 @@ pub fn simple_page(headline: &str, paragraphs: &[&str]) -> String {
     )
 }
 
+/// The path of numbered story `i` of the talks series that several tests serve.
+pub fn talks_path(i: usize) -> String {
+    format!("/world-news/putin-xi-talks-{i}")
+}
+
+/// Numbered story `i`'s page; `edit` changes one figure of its second paragraph.
+pub fn talks_page(i: usize, edit: usize) -> String {
+    simple_page(
+        &format!("Putin and Xi hold talks, round {i}"),
+        &[
+            &format!(
+                "Russian President Vladimir Putin and Chinese President Xi Jinping discussed trade, energy and security in round {i} of their talks, the Kremlin said on Thursday in a statement."
+            ),
+            &format!(
+                "Trade between the two countries reached {} billion dollars last year, officials in Beijing said.",
+                100 + 10 * edit
+            ),
+        ],
+    )
+}
+
 /// Serves the seed feed and the pages of its five stories, story 1 at `page-v1.html`.
 pub fn serve_seed(server: &HttpServer) {
     let feed = fixture("feed.rss.xml").replace("{base}", &server.base());
