@@ -106,6 +106,10 @@ pub enum Place {
     Links,
     /// After a separator (`___`, `* * *`) that follows the story's last paragraph.
     Trailer,
+    /// At the end of the story's run, in its container, a line set apart by emphasis
+    /// (wholly in `<em>`, `<i>`, `<strong>`, `<b>` or `<small>` where the story's
+    /// paragraphs are plain): a reporting credit, a "follow us" or newsletter line.
+    Styled,
 }
 
 impl Place {
@@ -116,6 +120,7 @@ impl Place {
             Place::Edge => 'e',
             Place::Links => 'l',
             Place::Trailer => 't',
+            Place::Styled => 's',
         }
     }
 
@@ -126,6 +131,7 @@ impl Place {
             Place::Edge => "edge block",
             Place::Links => "link line",
             Place::Trailer => "after a separator",
+            Place::Styled => "emphasised line after the story",
         }
     }
 
@@ -142,6 +148,7 @@ impl Place {
                 'e' => Some(Place::Edge),
                 'l' => Some(Place::Links),
                 't' => Some(Place::Trailer),
+                's' => Some(Place::Styled),
                 _ => None,
             })
             .collect::<Option<Vec<_>>>()

@@ -35,6 +35,31 @@ pub(super) struct Block {
     pub list_item: bool,
     /// The number [`super::gaps::mark`] gave the page's `<p>` this block lies in, if any.
     pub para: Option<usize>,
+    /// Letters and digits of `text` inside emphasis ([`is_emphasis`]).
+    pub emphasised: usize,
+    /// Letters and digits of `text` neither inside emphasis nor inside a link.
+    pub plain: usize,
+}
+
+impl Block {
+    /// Whether the block is set apart by emphasis: every letter of it outside links sits
+    /// in `<em>`, `<i>`, `<strong>`, `<b>` or `<small>` (`(<em>Reporting by …</em>)`,
+    /// `<i>Follow us on </i><a>…</a>`).
+    pub fn is_emphasised(&self) -> bool {
+        self.emphasised > 0 && self.plain == 0
+    }
+}
+
+/// Inline elements that set a line apart from the story's plain paragraphs.
+fn is_emphasis(name: &LocalName) -> bool {
+    matches!(
+        *name,
+        local_name!("em")
+            | local_name!("i")
+            | local_name!("strong")
+            | local_name!("b")
+            | local_name!("small")
+    )
 }
 
 /// Elements that start and end a block.
@@ -108,6 +133,7 @@ pub(super) fn collect(root: &NodeRef<'_>) -> Vec<Block> {
     let mut blocks = Vec::new();
     let mut cur = Block::default();
     let mut in_link = 0usize;
+    let mut in_emphasis = 0usize;
     let mut para = None;
     let mut stack = vec![Step::Enter(*root)];
     while let Some(step) = stack.pop() {
@@ -115,6 +141,8 @@ pub(super) fn collect(root: &NodeRef<'_>) -> Vec<Block> {
             Step::Leave(name) => {
                 if name == local_name!("a") {
                     in_link = in_link.saturating_sub(1);
+                } else if is_emphasis(&name) {
+                    in_emphasis = in_emphasis.saturating_sub(1);
                 } else if is_block(&name) {
                     flush(&mut blocks, &mut cur, para);
                 }
@@ -139,6 +167,12 @@ pub(super) fn collect(root: &NodeRef<'_>) -> Vec<Block> {
         });
         match kind {
             Kind::Text(text) => {
+                let letters = text.chars().filter(|c| c.is_alphanumeric()).count();
+                if in_emphasis > 0 {
+                    cur.emphasised += letters;
+                } else if in_link == 0 {
+                    cur.plain += letters;
+                }
                 if in_link > 0 {
                     cur.link_bytes += text.len();
                 } else {
@@ -164,6 +198,8 @@ pub(super) fn collect(root: &NodeRef<'_>) -> Vec<Block> {
                     cur.list_item = name == local_name!("li");
                 } else if name == local_name!("a") {
                     in_link += 1;
+                } else if is_emphasis(&name) {
+                    in_emphasis += 1;
                 }
                 if let Some(n) = super::gaps::number(&node) {
                     stack.push(Step::LeavePara(para));
@@ -191,6 +227,8 @@ fn flush(blocks: &mut Vec<Block>, cur: &mut Block, para: Option<usize>) {
         cur.text.clear();
         cur.link_bytes = 0;
         cur.non_link_words = 0;
+        cur.emphasised = 0;
+        cur.plain = 0;
         return;
     }
     cur.para = para;
@@ -249,6 +287,7 @@ pub(super) fn finish(
             para: b.para,
             prose: prose[i],
             linked: b.link_bytes > 0,
+            emphasised: b.is_emphasised(),
             separator: !t.chars().any(char::is_alphanumeric),
         })
         .collect();

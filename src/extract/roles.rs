@@ -80,6 +80,11 @@ pub(super) fn remove_furniture(doc: &Document) {
         if let Some(holder) = holder(node, &headline_holders) {
             doomed.push(holder);
         }
+        if node.has_name("img")
+            && let Some(caption) = caption_after(node, &headline_holders)
+        {
+            doomed.push(caption);
+        }
     }
     for node in doomed {
         node.remove_from_parent();
@@ -157,6 +162,61 @@ fn holder<'a>(marker: &NodeRef<'a>, headline_holders: &HashSet<NodeId>) -> Optio
         return best.filter(|b| b.id != marker.id && !normalize(&b.text()).is_empty());
     }
     best
+}
+
+/// How many wrappers of an image (a `<p>`, a `<div>` or a link holding only it) are
+/// looked through for the caption after it.
+const MAX_IMAGE_WRAPPERS: usize = 3;
+
+/// The caption set right after an image: the next element beside it (or beside the
+/// wrapper that holds only the image), when it is short, holds at most one paragraph
+/// and every letter of it is emphasised (`<img><center><em>… via …</em></center>`,
+/// `<p><img></p><p><small>Photo: …</small></p>`). A short plain paragraph after an image
+/// is the story's, and so is text that runs on in the image's own line.
+fn caption_after<'a>(img: &NodeRef<'a>, headline_holders: &HashSet<NodeId>) -> Option<NodeRef<'a>> {
+    let mut node = *img;
+    for _ in 0..=MAX_IMAGE_WRAPPERS {
+        let mut next = node.next_sibling();
+        while let Some(n) = next {
+            let skip =
+                (n.is_text() && n.text().trim().is_empty()) || n.has_name("br") || n.is_comment();
+            if !skip {
+                break;
+            }
+            next = n.next_sibling();
+        }
+        match next {
+            Some(n) if n.is_element() => {
+                return (short_text(&n, MAX_CAPTION_CHARS).is_some_and(|t| !t.is_empty())
+                    && paragraphs(&n, 1) <= 1
+                    && wholly_emphasised(&n))
+                .then_some(n);
+            }
+            Some(_) => return None,
+            None => {}
+        }
+        let parent = node.parent()?;
+        if is_container(&parent, headline_holders) || !normalize(&parent.text()).is_empty() {
+            return None;
+        }
+        node = parent;
+    }
+    None
+}
+
+/// Whether every letter of `node`'s text sits in an emphasis element (`<em>`, `<i>`,
+/// `<small>`, `<strong>`, `<b>`, `<cite>`), `node` itself included.
+fn wholly_emphasised(node: &NodeRef<'_>) -> bool {
+    const EMPHASIS: &[&str] = &["em", "i", "small", "strong", "b", "cite"];
+    let emphasis = |n: &NodeRef<'_>| EMPHASIS.iter().any(|e| n.has_name(e));
+    node.descendants_it()
+        .filter(|d| d.is_text() && d.text().chars().any(char::is_alphanumeric))
+        .all(|t| {
+            t.ancestors_it(None)
+                .take_while(|a| a.id != node.id)
+                .any(|a| emphasis(&a))
+                || emphasis(node)
+        })
 }
 
 /// The page, the story's own container, or an element that holds the headline.

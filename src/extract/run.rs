@@ -192,6 +192,8 @@ pub(super) struct Line {
     pub prose: bool,
     /// Whether any of its text sits in a link.
     pub linked: bool,
+    /// Whether it is set apart by emphasis ([`super::blocks::Block::is_emphasised`]).
+    pub emphasised: bool,
     /// Whether it is a separator: no letter or digit (`___`, `* * *`, `—`).
     pub separator: bool,
 }
@@ -216,10 +218,13 @@ pub(super) struct Line {
 /// - after a separator that follows the run's last paragraph (`___`, `* * *`), a line
 ///   is [`Place::Trailer`]: the outlet's notes after the story's end.
 ///
+/// - at the run's end, the story's lines set apart by emphasis where the story's
+///   paragraphs are plain are [`Place::Styled`] ([`styled_end`]).
+///
 /// Nothing is placed beside the story for being first or last: a paragraph of prose
-/// added at either end of the run, in its container, is the run's. With no run of
-/// [`MIN_RUN`] prose lines, every block is the story's: nothing then says what is
-/// beside it.
+/// added at either end of the run, in its container, is the run's unless all its letters
+/// are emphasised. With no run of [`MIN_RUN`] prose lines, every block is the story's:
+/// nothing then says what is beside it.
 pub(super) fn places(lines: &[Line], containers: &[Container], keep: &[bool]) -> Vec<Place> {
     let mut out = vec![Place::Body; keep.len()];
     let at = |i: usize| lines[i].para.and_then(|n| containers.get(n));
@@ -268,5 +273,34 @@ pub(super) fn places(lines: &[Line], containers: &[Container], keep: &[bool]) ->
             Place::Body
         };
     }
+    styled_end(lines, &in_run, &mut out);
     out
+}
+
+/// Marks the lines at the end of the story's run that are set apart by emphasis
+/// ([`Line::emphasised`]: a reporting credit in `<em>`, a "follow us" line in `<i>`, a
+/// newsletter pitch in `<strong>`) as [`Place::Styled`], and the emphasised lines just
+/// after the run beside them. Walking back from the run's last paragraph, it stops at the
+/// first plain paragraph of the run; it marks nothing unless [`MIN_RUN`] plain paragraphs
+/// of prose stay in the run (a story set wholly in italics is still the story), and only
+/// at the end: an emphasised paragraph between two plain ones (a quotation, a
+/// subheading) is the story's.
+fn styled_end(lines: &[Line], in_run: &impl Fn(usize) -> bool, out: &mut [Place]) {
+    let plain = (0..lines.len())
+        .filter(|&i| in_run(i) && !lines[i].emphasised)
+        .count();
+    if plain < MIN_RUN {
+        return;
+    }
+    let Some(last_plain) = (0..lines.len())
+        .rev()
+        .find(|&i| in_run(i) && !lines[i].emphasised)
+    else {
+        return;
+    };
+    for i in last_plain + 1..lines.len() {
+        if lines[i].emphasised && matches!(out[i], Place::Body) {
+            out[i] = Place::Styled;
+        }
+    }
 }

@@ -19,8 +19,10 @@
 //!    (any [`Place`] but [`Place::Body`]) are left out of both copies: furniture only,
 //!    with the places that changed as the reason. Nothing is placed beside the story for
 //!    being first or last, only for its structure (a container of its own, a line of
-//!    links, a separator before it: see `extract::run::places`), so an edit to any
-//!    paragraph of the run, a paragraph added or removed in it, still alerts;
+//!    links, a separator before it, emphasis that sets it apart from the story's plain
+//!    paragraphs: see `extract::run::places`), so an edit to any paragraph of the run, a
+//!    paragraph added or removed in it, still alerts; and so does a correction or
+//!    editor's note ([`is_correction`]) added, removed or changed beside the story;
 //! 6. most of the text gone at once: suspect (a paywall, an error or consent page), not
 //!    an edit, unless what is left is the old paragraphs with some cut from the middle
 //!    or the start, which is what an editor does and no paywall does;
@@ -31,6 +33,7 @@
 use regex::Regex;
 
 use crate::diff::{self, Class, CopyDiff, Labels};
+use crate::extract::is_correction;
 use crate::store::VersionRow;
 use crate::text::{Copy, Place};
 
@@ -211,6 +214,17 @@ fn beside_story(
             .map(|(_, p)| *p)
             .collect()
     };
+    // A correction or editor's note is news whatever its place (an appended note is
+    // often set apart in italics, as the outlet's own lines are).
+    let noted = |c: &Copy, places: &[Place], other: &Copy| {
+        c.paragraphs
+            .iter()
+            .zip(places)
+            .any(|(t, p)| *p != Place::Body && !other.paragraphs.contains(t) && is_correction(t))
+    };
+    if noted(old, old_places, new) || noted(new, new_places, old) {
+        return None;
+    }
     let mut changed = lacking(old, old_places, new);
     changed.extend(lacking(new, new_places, old));
     if changed.is_empty() {
@@ -519,6 +533,42 @@ mod tests {
             decide_placed((&c, &[B, B]), (&a, &[E, B, B])),
             Decision::FurnitureOnly { .. }
         ));
+    }
+
+    #[test]
+    fn an_emphasised_line_after_the_story_is_furniture_but_a_correction_there_alerts() {
+        const S: Place = Place::Styled;
+        let a = copy(&["The talks went well.", "Second.", "Reporting by Ann Lee."]);
+        let b = copy(&["The talks went well.", "Second.", "Reporting by Bo Chen."]);
+        assert_eq!(
+            decide_placed((&a, &[B, B, S]), (&b, &[B, B, S])),
+            Decision::FurnitureOnly {
+                reason: "emphasised line after the story".into()
+            }
+        );
+        // An editor's note appended in italics, in any of the languages known: news.
+        for note in [
+            "Correction: An earlier version of this story misstated the date of the talks.",
+            "Korrektur: In einer früheren Version dieses Artikels stand ein falsches Datum.",
+        ] {
+            let c = copy(&[
+                "The talks went well.",
+                "Second.",
+                "Reporting by Ann Lee.",
+                note,
+            ]);
+            let Decision::Changed { diff, .. } =
+                decide_placed((&a, &[B, B, S]), (&c, &[B, B, S, S]))
+            else {
+                panic!("a correction beside the story alerts: {note}")
+            };
+            assert!(!diff.is_empty());
+            // Its removal alerts too.
+            assert!(matches!(
+                decide_placed((&c, &[B, B, S, S]), (&a, &[B, B, S])),
+                Decision::Changed { .. }
+            ));
+        }
     }
 
     #[test]

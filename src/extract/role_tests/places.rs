@@ -166,3 +166,67 @@ fn a_quoted_posts_attribution_with_a_link_stays_the_storys() {
     assert!(copy.len() > EN.len(), "{copy:#?}");
     assert_eq!(places, vec![Place::Body; copy.len()], "{copy:#?}");
 }
+
+#[test]
+fn an_emphasised_line_after_the_story_is_set_apart() {
+    // The outlet's lines at the end of the story's run, set apart by emphasis where the
+    // story's paragraphs are plain: a reporting credit in `<em>`, a "follow us" line in
+    // `<i>` around its links, a pitch in `<strong>` split by `<br>`.
+    for (paras, lines) in [
+        (
+            EN,
+            "<p>(<em>Reporting by Jane Smith and John Brown; editing by Ann Lee.</em>)</p>\
+             <p><i>Follow the council on </i><a href=\"https://x.example/c\">Mastodon</a>\
+             <i> and read our </i><a href=\"https://x.example/n\">newsletter</a><i>.</i></p>",
+        ),
+        (
+            DE_STORY,
+            "<p><strong>Wir laden Sie herzlich ein, uns am Stand zu besuchen.<br>\
+             Vereinbaren Sie am besten direkt einen Termin.</strong></p>",
+        ),
+    ] {
+        let (copy, places) = in_story_container(paras, lines);
+        assert!(copy.len() > paras.len(), "{copy:#?}");
+        assert_eq!(&copy[..paras.len()], paras);
+        let mut want = vec![Place::Body; paras.len()];
+        want.resize(copy.len(), Place::Styled);
+        assert_eq!(places, want, "{copy:#?}");
+    }
+}
+
+#[test]
+fn an_emphasised_paragraph_inside_the_story_and_a_plain_one_after_it_are_the_storys() {
+    // Emphasis between two plain paragraphs is the story's (a quotation, a subheading);
+    // a plain paragraph added after an emphasised one ends the run again.
+    let inside = "<p><em>“Nós esperámos dez anos por isto”, disse um pescador que atravessa \
+                  o rio todas as manhãs.</em></p>";
+    let page = extract_page(&page(PT, "", inside, ""), &Options::default()).unwrap();
+    assert_eq!(page.provenance.places, vec![Place::Body; PT.len() + 1]);
+    let after = "<p><em>Com agências.</em></p><p>O presidente da câmara disse que a obra \
+                 será acompanhada de perto pelos moradores.</p>";
+    let (copy, places) = in_story_container(PT, after);
+    assert_eq!(copy.len(), PT.len() + 2, "{copy:#?}");
+    assert_eq!(places, vec![Place::Body; PT.len() + 2], "{copy:#?}");
+}
+
+#[test]
+fn a_story_set_wholly_in_italics_is_the_story() {
+    let body: String = EN.iter().map(|p| format!("<p><i>{p}</i></p>")).collect();
+    let html = format!(
+        "<html><body><h1>Harbour bridge</h1><div class=\"text\">{body}</div></body></html>"
+    );
+    let page = extract_page(&html, &Options::default()).unwrap();
+    assert_eq!(page.copy.paragraphs, EN);
+    assert_eq!(page.provenance.places, vec![Place::Body; EN.len()]);
+}
+
+const DE_STORY: &[&str] = &[
+    "Der Stadtrat hat am Dienstag beschlossen, die alte Hafenbrücke neu zu bauen, und damit \
+     einen Streit beendet, der die Stadt fast zehn Jahre lang gespalten hat.",
+    "Ingenieure hatten im vergangenen Jahr gewarnt, dass das Bauwerk für schwere Lastwagen \
+     nicht mehr sicher sei, und seit dem Frühjahr ist die Brücke für sie gesperrt.",
+    "Die neue Brücke soll zwei Fahrspuren und einen eigenen Weg für Radfahrer und \
+     Fußgänger haben, wie aus den vom Rat gebilligten Plänen hervorgeht.",
+    "Die Arbeiten sollen Anfang nächsten Jahres beginnen und etwa achtzehn Monate dauern, \
+     in denen eine Fähre die Fahrgäste über den Fluss bringt.",
+];
