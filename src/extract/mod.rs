@@ -13,7 +13,7 @@
 //!    footers, asides, forms, comments, share bars, and elements whose class or id says
 //!    caption, credit, byline, author, dateline, bio, meta … (a `<p>` between two
 //!    paragraphs of prose is kept whatever its class); [`roles`]: figures, images with the
-//!    text beside them, schema.org metadata (`itemprop` author, dates …), `rel=author`,
+//!    text beside them (and an emphasised caption right after one), schema.org metadata (`itemprop` author, dates …), `rel=author`,
 //!    and `<time>` with the short block that holds it, the `<article>`s of other stories;
 //!    then [`boxes`]: paragraphs that are mostly links ("Also read: …", a bare link to
 //!    another story) and the title just before them, so that one appearing mid-story
@@ -26,7 +26,8 @@
 //!    them, "ALSO READ" boxes by their words ([`boiler`]), and the blocks the site's
 //!    [`template`] learned from its other articles;
 //! 6. normalise each block with [`crate::text::normalize`] into a [`Copy`](struct@crate::text::Copy),
-//!    and record where each sat ([`run::places`]: the story's run, or a block beside it),
+//!    and record where each sat ([`run::places`]: the story's run, or a block beside it,
+//!    or a line at its end set apart by emphasis),
 //!    kept in the [`Provenance`] so that the decision can tell a change beside the story
 //!    from an edit of it.
 //!

@@ -7,7 +7,8 @@
 //!
 //! 1. by structure and markup, before the main content is looked for
 //!    ([`remove_furniture`]): `<figure>`, `<picture>` and `<address>`; an image and the
-//!    short text around it; schema.org `itemprop` metadata (`author`, `datePublished` …),
+//!    short text around it, and the short emphasised block set right after it (a
+//!    `<center><em>` caption in the story's text, [`caption_after`]); schema.org `itemprop` metadata (`author`, `datePublished` …),
 //!    `rel=author` links and `<time>`, each with the short block that holds it (a `<time>`
 //!    inside a sentence stays, it is the story's); and, when an `<article>` holds the
 //!    headline, every other `<article>` of the page, which is another story;

@@ -28,6 +28,11 @@
 //!   wrapped in a `<div>` of the body); and between the story's first and last paragraph
 //!   nothing is dropped, whatever its markup: a paragraph inserted without its
 //!   neighbours' markup is the story's.
+//!
+//! [`places`] judges more than [`outside`] drops, since it only tells the decision where
+//! a line sat: among others, the lines at the run's end that emphasis sets apart from
+//! the story's plain paragraphs (`(<em>Reporting by …</em>)`, `<i>Follow us on</i>`).
+//! Their words read as prose like the story's; the markup is the outlet's habit.
 
 use std::collections::HashMap;
 
