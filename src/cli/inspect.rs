@@ -102,8 +102,24 @@ pub async fn articles(
     changed: bool,
     json: bool,
 ) -> anyhow::Result<()> {
-    let config = ctx.config()?;
-    if let Some(t) = &topic
+    let filter = ArticleFilter { topic, changed };
+    // The rows are read while the config is checked; an unknown topic reads none.
+    let (config, (rows, lines)) = ctx
+        .with_store(|db| {
+            let filter = filter.clone();
+            async move {
+                if json {
+                    Ok((db.call(move |s| s.articles(&filter)).await?, None))
+                } else {
+                    // The table needs six columns: read only those (see
+                    // `Store::article_lines`).
+                    let lines = db.call(move |s| s.article_lines(&filter)).await?;
+                    Ok((Vec::new(), Some(lines)))
+                }
+            }
+        })
+        .await?;
+    if let Some(t) = &filter.topic
         && !config.topics.iter().any(|c| c.name.get_ref() == t)
     {
         return Err(UsageError(format!(
@@ -112,14 +128,9 @@ pub async fn articles(
         ))
         .into());
     }
-    let db = ctx.db(&config).await?;
-    let filter = ArticleFilter { topic, changed };
-    if json {
-        let rows = db.call(move |s| s.articles(&filter)).await?;
+    let Some(rows) = lines else {
         return emit_json(&rows);
-    }
-    // The table needs six columns: read only those (see `Store::article_lines`).
-    let rows = db.call(move |s| s.article_lines(&filter)).await?;
+    };
     if rows.is_empty() {
         return emit("no articles tracked yet (run `redline poll`)\n");
     }

@@ -72,6 +72,11 @@ pub fn truncate(s: &str, max: usize) -> (&str, bool) {
     if s.len() <= max || max == 0 {
         return (s, false);
     }
+    // Text whose first `max` bytes are ASCII has more than `max` characters, and its
+    // `max`th character is its `max`th byte.
+    if s.as_bytes()[..max].is_ascii() {
+        return (&s[..max - 1], true);
+    }
     let mut from_last = s.char_indices().skip(max - 1).map(|(i, _)| i);
     // Where the last character that fits starts, if another follows it.
     match from_last.next().filter(|_| from_last.next().is_some()) {
@@ -151,6 +156,9 @@ mod tests {
             ("exactly5", "exac…"),
             ("éééééé", "éééé…"),
             ("ééééé", "ééééé"),
+            ("abcdé", "abcdé"),
+            ("abcdéf", "abcd…"),
+            ("abcde€", "abcd…"),
             ("", ""),
         ] {
             assert_eq!(cut(s), want, "{s:?}");
