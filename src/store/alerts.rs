@@ -369,7 +369,7 @@ mod tests {
                 u.version = Some(NewVersion::of_text(&format!("One, {i}.")));
                 // Alerts of even stories go to two targets, odd ones to one.
                 let mut targets = vec![Target::email(format!("desk{i}@example.org"))];
-                if i % 2 == 0 {
+                if i.is_multiple_of(2) {
                     targets.push(Target::webhook(format!("hook{i}")));
                 }
                 u.alert = Some((AlertKind::Reworded, targets));
@@ -382,7 +382,7 @@ mod tests {
                 assert_eq!(a.deliveries, one.deliveries, "alert {}", a.id);
                 assert!(a.deliveries.iter().all(|d| d.alert_id == a.id));
                 let i: usize = a.title["Story ".len()..].parse().expect("number");
-                assert_eq!(a.deliveries.len(), if i % 2 == 0 { 2 } else { 1 });
+                assert_eq!(a.deliveries.len(), if i.is_multiple_of(2) { 2 } else { 1 });
                 assert!(
                     a.deliveries
                         .iter()
