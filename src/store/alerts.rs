@@ -369,7 +369,7 @@ mod tests {
                 u.version = Some(NewVersion::of_text(&format!("One, {i}.")));
                 // Alerts of even stories go to two targets, odd ones to one.
                 let mut targets = vec![Target::email(format!("desk{i}@example.org"))];
-                if i.is_multiple_of(2) {
+                if i % 2 == 0 {
                     targets.push(Target::webhook(format!("hook{i}")));
                 }
                 u.alert = Some((AlertKind::Reworded, targets));
