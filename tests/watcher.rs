@@ -338,6 +338,56 @@ async fn broken_feeds_are_reported_and_do_not_stop_the_others() {
     assert_eq!(articles.as_array().expect("array").len(), 3);
 }
 
+/// `redline articles` reads the store while it checks the config (see
+/// `Ctx::with_store`): a config that turns bad once the state exists still stops it with
+/// exit 2, an unknown topic is still refused, and a config the `[state]` peek cannot read
+/// line by line still lists the articles.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn articles_checks_the_config_it_reads_beside() {
+    let feed = feed_toml("F", "https://example.org/feed.xml");
+    let env = Env::with_config(&format!("{feed}{TOPICS}"));
+    let empty = env.run(&["articles"]).await.expect_code(0);
+    assert!(
+        empty.stdout.contains("no articles tracked yet"),
+        "{}",
+        empty.stdout
+    );
+    let state = env.dir.path().join("state");
+    assert!(
+        state.join("redline.db").is_file(),
+        "the first run made the state"
+    );
+    let good = std::fs::read_to_string(env.config_path()).expect("config");
+
+    let bad = good.replace("https://example.org/feed.xml", "ftp://example.org/feed.xml");
+    std::fs::write(env.config_path(), &bad).expect("write");
+    let run = env.run(&["articles"]).await.expect_code(2);
+    assert!(run.stderr.contains("feed[1].url"), "{}", run.stderr);
+    assert!(
+        run.stdout.is_empty(),
+        "no table for a bad config: {}",
+        run.stdout
+    );
+
+    std::fs::write(env.config_path(), &good).expect("write");
+    let run = env
+        .run(&["articles", "--topic", "nope"])
+        .await
+        .expect_code(2);
+    assert!(run.stderr.contains("no topic \"nope\""), "{}", run.stderr);
+
+    // `state.dir` as a dotted key at the top: read by the parser alone.
+    let dotted = good.replacen("[state]\ndir =", "state.dir =", 1);
+    assert_ne!(dotted, good);
+    std::fs::write(env.config_path(), &dotted).expect("write");
+    let run = env.run(&["articles"]).await.expect_code(0);
+    assert!(
+        run.stdout.contains("no articles tracked yet"),
+        "{}",
+        run.stdout
+    );
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn bad_configs_exit_2_and_name_the_problem() {
     let feed = feed_toml("F", "https://example.org/feed.xml");

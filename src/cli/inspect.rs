@@ -5,13 +5,13 @@ use anyhow::Context;
 use chrono::Utc;
 use serde_json::json;
 
-use super::table::Table;
+use super::table::{self, Table};
 use super::{Ctx, DiffFormat, UsageError, emit, emit_display, emit_json, human_time, parse_when};
 use crate::alert::outbox::decided_diff;
 use crate::diff::render;
 use crate::store::{
-    AlertFilter, AlertKind, AlertRow, ArticleFilter, ArticleRow, Db, DeliveryStatus, QuietCheck,
-    VersionRow,
+    AlertFilter, AlertKind, AlertRow, ArticleFilter, ArticleLines, ArticleRow, Db, DeliveryStatus,
+    QuietCheck, VersionRow,
 };
 
 fn or_dash<T: ToString>(v: Option<T>) -> String {
@@ -102,8 +102,24 @@ pub async fn articles(
     changed: bool,
     json: bool,
 ) -> anyhow::Result<()> {
-    let config = ctx.config()?;
-    if let Some(t) = &topic
+    let filter = ArticleFilter { topic, changed };
+    // The rows are read while the config is checked; an unknown topic reads none.
+    let (config, (rows, lines)) = ctx
+        .with_store(|db| {
+            let filter = filter.clone();
+            async move {
+                if json {
+                    Ok((db.call(move |s| s.articles(&filter)).await?, None))
+                } else {
+                    // The table needs six columns: read only those (see
+                    // `Store::article_lines`).
+                    let lines = db.call(move |s| s.article_lines(&filter)).await?;
+                    Ok((Vec::new(), Some(lines)))
+                }
+            }
+        })
+        .await?;
+    if let Some(t) = &filter.topic
         && !config.topics.iter().any(|c| c.name.get_ref() == t)
     {
         return Err(UsageError(format!(
@@ -112,54 +128,104 @@ pub async fn articles(
         ))
         .into());
     }
-    let db = ctx.db(&config).await?;
-    let filter = ArticleFilter { topic, changed };
-    if json {
-        let rows = db.call(move |s| s.articles(&filter)).await?;
+    let Some(rows) = lines else {
         return emit_json(&rows);
-    }
-    // The table needs six columns: read only those (see `Store::article_lines`).
-    let rows = db.call(move |s| s.article_lines(&filter)).await?;
-    let mut t = Table::new(&["ID", "VERSIONS", "LAST CHANGE", "STATE", "TITLE", "URL"]);
-    for a in &rows {
-        let changed = a.last_change.map(human_time);
-        let changed: &dyn std::fmt::Display = match &changed {
-            Some(t) => t,
-            None => &"-",
-        };
-        t.cells(&[
-            &a.id,
-            &a.versions,
-            changed,
-            &a.state,
-            &Truncated(&a.title, 70),
-            &a.url,
-        ]);
-    }
-    if t.is_empty() {
+    };
+    if rows.is_empty() {
         return emit("no articles tracked yet (run `redline poll`)\n");
     }
-    emit_display(&t)
+    emit_display(&ArticleTable(&rows))
 }
 
-/// Text cut to `max` characters, the last one an ellipsis when it was longer.
-struct Truncated<'a>(&'a str, usize);
+/// `redline articles`' table, laid out as [`Table`] lays it out but written straight
+/// from the lines (100,000 of them are 600,000 cells: copying each into a table first
+/// was most of the command's cost).
+struct ArticleTable<'a>(&'a ArticleLines);
 
-impl std::fmt::Display for Truncated<'_> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let Truncated(s, max) = *self;
-        // No more bytes than `max` is no more characters either.
-        if s.len() <= max {
-            return f.write_str(s);
+impl ArticleTable<'_> {
+    const HEADER: [&'static str; 6] = ["ID", "VERSIONS", "LAST CHANGE", "STATE", "TITLE", "URL"];
+    const TITLE: usize = 70;
+}
+
+/// One line's cells as text, reused from line to line.
+#[derive(Default)]
+struct ArticleCells {
+    id: String,
+    versions: String,
+    changed: String,
+    state: &'static str,
+    title: String,
+    title_width: usize,
+}
+
+impl ArticleCells {
+    fn fill(&mut self, a: &crate::store::ArticleLine<'_>) {
+        use std::fmt::Write;
+        self.id.clear();
+        self.versions.clear();
+        self.changed.clear();
+        self.title.clear();
+        // Writing to a String cannot fail.
+        let _ = write!(self.id, "{}", a.id);
+        let _ = write!(self.versions, "{}", a.versions);
+        match a.last_change {
+            Some(at) => self.changed.push_str(&human_time(at)),
+            None => self.changed.push('-'),
         }
-        match s.char_indices().nth(max) {
-            None => f.write_str(s),
-            Some(_) => {
-                let cut = s.char_indices().nth(max - 1).map_or(s.len(), |(i, _)| i);
-                f.write_str(&s[..cut])?;
-                f.write_str("…")
+        self.state = a.state.as_str();
+        let (kept, cut) = table::truncate(a.title, ArticleTable::TITLE);
+        self.title.push_str(kept);
+        self.title_width = table::width(kept);
+        if cut {
+            self.title.push('…');
+            self.title_width += 1;
+        }
+    }
+
+    /// The display width of each padded column.
+    fn widths(&self) -> [usize; 5] {
+        [
+            self.id.len(),
+            self.versions.len(),
+            self.changed.len(),
+            self.state.len(),
+            self.title_width,
+        ]
+    }
+}
+
+impl std::fmt::Display for ArticleTable<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let mut c = ArticleCells::default();
+        let mut widths = Self::HEADER.map(str::len);
+        for a in self.0.iter() {
+            c.fill(&a);
+            for (w, n) in widths.iter_mut().zip(c.widths()) {
+                *w = (*w).max(n);
             }
         }
+        let mut line = String::new();
+        table::push_line(&mut line, &Self::HEADER.map(|h| (h, h.len())), &widths);
+        f.write_str(&line)?;
+        for a in self.0.iter() {
+            c.fill(&a);
+            let w = c.widths();
+            line.clear();
+            table::push_line(
+                &mut line,
+                &[
+                    (&c.id, w[0]),
+                    (&c.versions, w[1]),
+                    (&c.changed, w[2]),
+                    (c.state, w[3]),
+                    (&c.title, w[4]),
+                    (a.url, 0),
+                ],
+                &widths,
+            );
+            f.write_str(&line)?;
+        }
+        Ok(())
     }
 }
 

@@ -21,7 +21,7 @@ use anyhow::Context;
 use chrono::{DateTime, Utc};
 use clap::{Parser, Subcommand, ValueEnum};
 
-use crate::config::{Config, ConfigError};
+use crate::config::{Config, ConfigError, StateConfig};
 use crate::store::Db;
 
 /// Watch news feeds for stories on your topics, keep every version of every matching
@@ -244,6 +244,36 @@ impl Ctx {
     /// Opens the store named by the config: its SQLite file, or its PostgreSQL database.
     pub async fn db(&self, config: &Config) -> anyhow::Result<Db> {
         Ok(Db::open(&config.state).await?)
+    }
+
+    /// Runs `work` on the store while the config is still being parsed and checked (a
+    /// config of 10,000 feeds takes tens of milliseconds): the store's place is peeked
+    /// from the `[state]` lines first ([`StateConfig::peek`]). Only an SQLite state that
+    /// already exists is opened early, so a bad config still creates nothing; a config
+    /// error wins over whatever the work found; and when the parsed config names
+    /// another store than the peek did, the work is done again on the right one.
+    pub async fn with_store<T, F, Fut>(&self, work: F) -> anyhow::Result<(Arc<Config>, T)>
+    where
+        F: Fn(Db) -> Fut,
+        Fut: std::future::Future<Output = anyhow::Result<T>>,
+    {
+        let source = Config::read(&self.config_path)?;
+        let early = StateConfig::peek(&source)
+            .filter(|s| s.database.is_none() && s.dir.join("redline.db").is_file());
+        let Some(state) = early else {
+            let config = Arc::new(Config::from_str(&source, &self.config_path)?);
+            let out = work(self.db(&config).await?).await?;
+            return Ok((config, out));
+        };
+        let path = self.config_path.clone();
+        let parse = tokio::task::spawn_blocking(move || Config::from_str(&source, &path));
+        let out = async { work(Db::open(&state).await?).await }.await;
+        let config = Arc::new(parse.await.context("reading the config")??);
+        if !config.state.same_store(&state) {
+            let out = work(self.db(&config).await?).await?;
+            return Ok((config, out));
+        }
+        Ok((config, out?))
     }
 }
 

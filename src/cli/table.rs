@@ -31,18 +31,27 @@ impl Table {
     /// Adds a row of cells written as they display, without a string for each.
     pub fn cells(&mut self, cells: &[&dyn Display]) {
         for cell in cells {
-            let start = self.text.len();
-            // Writing to a String cannot fail.
-            let _ = write!(self.text, "{cell}");
-            let w = width(&self.text[start..]);
-            self.cells.push((start, self.text.len(), w));
+            self.cell(cell);
         }
-        self.rows.push(self.cells.len());
+        self.end_row();
     }
 
-    /// True when only the header is there.
-    pub fn is_empty(&self) -> bool {
-        self.rows.len() <= 1
+    /// Adds a cell to the row being written, as it displays.
+    pub fn cell(&mut self, cell: &dyn Display) {
+        let start = self.text.len();
+        // Writing to a String cannot fail.
+        let _ = write!(self.text, "{cell}");
+        self.close_cell(start);
+    }
+
+    fn close_cell(&mut self, start: usize) {
+        let w = width(&self.text[start..]);
+        self.cells.push((start, self.text.len(), w));
+    }
+
+    /// Ends the row being written.
+    pub fn end_row(&mut self) {
+        self.rows.push(self.cells.len());
     }
 
     /// Each row's cells: (text, display width).
@@ -56,9 +65,46 @@ impl Table {
     }
 }
 
+/// `s` cut to `max` characters: what to keep, and whether an ellipsis follows it (the
+/// ellipsis is the `max`th character when `s` was longer).
+pub fn truncate(s: &str, max: usize) -> (&str, bool) {
+    // No more bytes than `max` is no more characters either.
+    if s.len() <= max || max == 0 {
+        return (s, false);
+    }
+    // Text whose first `max` bytes are ASCII has more than `max` characters, and its
+    // `max`th character is its `max`th byte.
+    if s.as_bytes()[..max].is_ascii() {
+        return (&s[..max - 1], true);
+    }
+    let mut from_last = s.char_indices().skip(max - 1).map(|(i, _)| i);
+    // Where the last character that fits starts, if another follows it.
+    match from_last.next().filter(|_| from_last.next().is_some()) {
+        Some(at) => (&s[..at], true),
+        None => (s, false),
+    }
+}
+
+/// Appends one table line to `line` as [`Table`] writes it: each cell (text, display
+/// width) padded to its column's width and two spaces, the last one not padded, no
+/// trailing spaces, a newline.
+pub fn push_line(line: &mut String, cells: &[(&str, usize)], widths: &[usize]) {
+    let start = line.len();
+    for (c, &(text, w)) in cells.iter().enumerate() {
+        line.push_str(text);
+        if c + 1 < cells.len() {
+            let pad = widths[c].saturating_sub(w) + 2;
+            line.extend(std::iter::repeat_n(' ', pad));
+        }
+    }
+    let end = start + line[start..].trim_end().len();
+    line.truncate(end);
+    line.push('\n');
+}
+
 /// A cell's display width; printable ASCII (most cells: ids, times, URLs) is one column
 /// a byte, which is much cheaper to count than looking each character up.
-fn width(s: &str) -> usize {
+pub fn width(s: &str) -> usize {
     if s.bytes()
         .fold(true, |ok, b| ok & (b.wrapping_sub(0x20) < 0x5f))
     {
@@ -80,16 +126,16 @@ impl Display for Table {
             }
         }
         let mut line = String::new();
+        let mut cells = Vec::new();
         for row in self.each_row() {
             line.clear();
-            for (c, &(start, end, w)) in row.iter().enumerate() {
-                line.push_str(&self.text[start..end]);
-                if c + 1 < row.len() {
-                    let pad = widths[c].saturating_sub(w) + 2;
-                    line.extend(std::iter::repeat_n(' ', pad));
-                }
-            }
-            writeln!(f, "{}", line.trim_end())?;
+            cells.clear();
+            cells.extend(
+                row.iter()
+                    .map(|&(start, end, w)| (&self.text[start..end], w)),
+            );
+            push_line(&mut line, &cells, &widths);
+            f.write_str(&line)?;
         }
         Ok(())
     }
@@ -98,6 +144,43 @@ impl Display for Table {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn truncate_keeps_max_characters_the_last_an_ellipsis() {
+        let cut = |s| {
+            let (kept, cut) = truncate(s, 5);
+            format!("{kept}{}", if cut { "…" } else { "" })
+        };
+        for (s, want) in [
+            ("short", "short"),
+            ("exactly5", "exac…"),
+            ("éééééé", "éééé…"),
+            ("ééééé", "ééééé"),
+            ("abcdé", "abcdé"),
+            ("abcdéf", "abcd…"),
+            ("abcde€", "abcd…"),
+            ("", ""),
+        ] {
+            assert_eq!(cut(s), want, "{s:?}");
+        }
+    }
+
+    #[test]
+    fn push_line_lays_out_as_the_table_does() {
+        let mut t = Table::new(&["ID", "TITLE", "URL"]);
+        t.row(vec!["1".into(), "Short".into(), "http://a".into()]);
+        t.row(vec!["100".into(), "普京".into(), String::new()]);
+        let widths = [3, 5, 3];
+        let mut out = String::new();
+        push_line(&mut out, &[("ID", 2), ("TITLE", 5), ("URL", 3)], &widths);
+        push_line(
+            &mut out,
+            &[("1", 1), ("Short", 5), ("http://a", 8)],
+            &widths,
+        );
+        push_line(&mut out, &[("100", 3), ("普京", 4), ("", 0)], &widths);
+        assert_eq!(out, t.to_string());
+    }
 
     #[test]
     fn columns_align() {

@@ -101,15 +101,19 @@ pub struct Config {
 impl Config {
     /// Reads, parses and validates the config at `path`.
     pub fn load(path: &Path) -> Result<Config, ConfigError> {
-        let source = std::fs::read_to_string(path).map_err(|e| ConfigError {
+        Config::from_str(&Config::read(path)?, path)
+    }
+
+    /// The config file's text.
+    pub fn read(path: &Path) -> Result<String, ConfigError> {
+        std::fs::read_to_string(path).map_err(|e| ConfigError {
             path: path.to_path_buf(),
             line: None,
             key: String::new(),
             message: format!(
                 "cannot read the config: {e} (pass --config PATH or set REDLINE_CONFIG)"
             ),
-        })?;
-        Config::from_str(&source, path)
+        })
     }
 
     /// Parses and validates config text; `path` is only used in messages and to resolve

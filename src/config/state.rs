@@ -70,6 +70,65 @@ impl StateConfig {
     }
 }
 
+/// Where a `[state]` table could be written other than as its own `[state]` header:
+/// these make [`StateConfig::peek`] give up.
+fn elsewhere(line: &str) -> bool {
+    let key = line.trim_start_matches(['"', '\'']);
+    key.starts_with("state")
+        && key["state".len()..]
+            .trim_start_matches(['"', '\''])
+            .trim_start()
+            .starts_with(['.', '='])
+}
+
+impl StateConfig {
+    /// `[state]` read from config text without parsing the rest of it, for a command that
+    /// can open the store while the whole config is still being read and checked.
+    /// `None` when that cannot be done for certain by looking at lines: multi-line
+    /// strings, a `state` key outside a `[state]` header, a header naming `state` in
+    /// another way, or a `[state]` the parser rejects. The whole config, parsed, is
+    /// the authority: this is only a head start.
+    pub fn peek(source: &str) -> Option<StateConfig> {
+        if source.contains("\"\"\"") || source.contains("'''") {
+            return None;
+        }
+        let mut table = String::from("[state]\n");
+        let mut in_state = false;
+        let mut headers = 0;
+        for line in source.lines() {
+            let code = line.split('#').next().unwrap_or("").trim();
+            if code.starts_with('[') {
+                in_state = code == "[state]";
+                headers += usize::from(in_state);
+                if !in_state && code.contains("state") {
+                    return None;
+                }
+            } else if in_state {
+                table.push_str(line);
+                table.push('\n');
+            } else if elsewhere(code) || code.contains("state =") {
+                return None;
+            }
+        }
+        if headers > 1 {
+            return None;
+        }
+        #[derive(Deserialize)]
+        struct Only {
+            state: StateConfig,
+        }
+        toml::from_str::<Only>(&table).ok().map(|o| o.state)
+    }
+
+    /// Whether two configs name the same store.
+    pub fn same_store(&self, other: &StateConfig) -> bool {
+        self.dir == other.dir
+            && self.database_url() == other.database_url()
+            && self.password_env.as_ref().map(|p| p.get_ref())
+                == other.password_env.as_ref().map(|p| p.get_ref())
+    }
+}
+
 impl Config {
     /// `[state]`: a lease longer than zero, a database URL PostgreSQL's client accepts,
     /// a variable name for the password.
@@ -112,5 +171,57 @@ impl Config {
             }
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+
+    use super::*;
+
+    fn parsed(source: &str) -> StateConfig {
+        Config::from_str(source, Path::new("redline.toml"))
+            .expect("config")
+            .state
+    }
+
+    const REST: &str = "[[feed]]\nname = \"F\"\nurl = \"https://example.org/feed.xml\"\n\n[[topic]]\nname = \"t\"\nquery = \"Putin\"\n\n[email]\nto = [\"a@example.org\"]\n";
+
+    #[test]
+    fn peek_reads_the_state_table_as_the_parser_does() {
+        let example = include_str!("../../config/redline.toml");
+        let peeked = StateConfig::peek(example).expect("the example config is peekable");
+        assert!(peeked.same_store(&parsed(example)));
+        for source in [
+            format!("[state]\ndir = \"/var/lib/redline\" # where\nlease = \"5m\"\n\n{REST}"),
+            format!("{REST}\n[state] # at the end\ndir = \"elsewhere\"\n"),
+            format!("[state]\ndatabase = \"postgres://r@db/r\"\npassword_env = \"PW\"\n{REST}"),
+            REST.to_string(),
+        ] {
+            let peeked = StateConfig::peek(&source).expect(&source);
+            let full = parsed(&source);
+            assert!(peeked.same_store(&full), "{source}");
+            assert_eq!(peeked.lease.0, full.lease.0, "{source}");
+        }
+        assert!(
+            !parsed(&format!("[state]\ndir = \"a\"\n{REST}"))
+                .same_store(&parsed(&format!("[state]\ndir = \"b\"\n{REST}")))
+        );
+    }
+
+    #[test]
+    fn peek_gives_up_where_lines_cannot_tell() {
+        for source in [
+            format!("state.dir = \"x\"\n{REST}"),
+            format!("\"state\" . dir = \"x\"\n{REST}"),
+            format!("state = {{ dir = \"x\" }}\n{REST}"),
+            format!("[ state ]\ndir = \"x\"\n{REST}"),
+            format!("[\"state\"]\ndir = \"x\"\n{REST}"),
+            format!("[state]\ndir = \"\"\"x\"\"\"\n{REST}"),
+            format!("[state]\ndir = 42\n{REST}"),
+        ] {
+            assert!(StateConfig::peek(&source).is_none(), "{source}");
+        }
     }
 }

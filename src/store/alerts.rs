@@ -124,12 +124,38 @@ impl Store {
     }
 
     fn with_deliveries(&self, mut alerts: Vec<AlertRow>) -> Result<Vec<AlertRow>> {
-        for a in &mut alerts {
-            a.deliveries = self.conn.query_map(
-                "SELECT * FROM outbox WHERE alert_id = ?1 ORDER BY channel, recipient",
-                [a.id],
-                OutboxRow::from_row,
-            )?;
+        let (Some(low), Some(high)) = (
+            alerts.iter().map(|a| a.id).min(),
+            alerts.iter().map(|a| a.id).max(),
+        ) else {
+            return Ok(alerts);
+        };
+        // Alerts listed together are mostly neighbours by id: their deliveries are read
+        // in one range (a query each cost more than the listing itself at a thousand
+        // alerts), unless the ids lie so far apart that the range would read mostly
+        // other alerts' deliveries.
+        if alerts.len() < 8 || high - low > 4 * alerts.len() as i64 {
+            for a in &mut alerts {
+                a.deliveries = self.conn.query_map(
+                    "SELECT * FROM outbox WHERE alert_id = ?1 ORDER BY channel, recipient",
+                    [a.id],
+                    OutboxRow::from_row,
+                )?;
+            }
+            return Ok(alerts);
+        }
+        let at: std::collections::HashMap<i64, usize> =
+            alerts.iter().enumerate().map(|(i, a)| (a.id, i)).collect();
+        let rows = self.conn.query_map(
+            "SELECT * FROM outbox WHERE alert_id >= ?1 AND alert_id <= ?2
+             ORDER BY alert_id, channel, recipient",
+            (low, high),
+            |r| Ok((r.get::<_, i64>("alert_id")?, OutboxRow::from_row(r)?)),
+        )?;
+        for (alert, row) in rows {
+            if let Some(&i) = at.get(&alert) {
+                alerts[i].deliveries.push(row);
+            }
         }
         Ok(alerts)
     }
@@ -305,5 +331,64 @@ impl Store {
         }
         tx.commit()?;
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::Duration;
+
+    use super::*;
+    use crate::store::{CheckUpdate, NewArticle, NewVersion};
+
+    /// Deliveries read for many alerts at once (one range) are the ones read alert by
+    /// alert, each with its own alert.
+    #[test]
+    fn deliveries_read_together_are_each_alerts_own() {
+        for backend in crate::store::backends::each() {
+            eprintln!("backend: {}", backend.name);
+            let mut s = backend.store;
+            let t0 = Utc::now() - Duration::hours(1);
+            for i in 0..12 {
+                let url = format!("https://news.example/{i}");
+                let (id, _) = s
+                    .upsert_article(&NewArticle {
+                        key: url.clone(),
+                        url,
+                        title: format!("Story {i}"),
+                        feed_id: None,
+                        topics: vec!["t".into()],
+                        now: t0,
+                    })
+                    .expect("upsert");
+                let mut u = CheckUpdate::new(id, t0 + Duration::minutes(i));
+                u.version = Some(NewVersion::of_text("One."));
+                s.record_check(&u).expect("first");
+                let mut u = CheckUpdate::new(id, t0 + Duration::minutes(i + 20));
+                u.based_on = Some(1);
+                u.version = Some(NewVersion::of_text(&format!("One, {i}.")));
+                // Alerts of even stories go to two targets, odd ones to one.
+                let mut targets = vec![Target::email(format!("desk{i}@example.org"))];
+                if i % 2 == 0 {
+                    targets.push(Target::webhook(format!("hook{i}")));
+                }
+                u.alert = Some((AlertKind::Reworded, targets));
+                s.record_check(&u).expect("second");
+            }
+            let all = s.alerts(&AlertFilter::default()).expect("alerts");
+            assert_eq!(all.len(), 12);
+            for a in &all {
+                let one = s.alert(a.id).expect("alert").expect("there");
+                assert_eq!(a.deliveries, one.deliveries, "alert {}", a.id);
+                assert!(a.deliveries.iter().all(|d| d.alert_id == a.id));
+                let i: usize = a.title["Story ".len()..].parse().expect("number");
+                assert_eq!(a.deliveries.len(), if i.is_multiple_of(2) { 2 } else { 1 });
+                assert!(
+                    a.deliveries
+                        .iter()
+                        .any(|d| d.recipient == format!("desk{i}@example.org"))
+                );
+            }
+        }
     }
 }

@@ -675,6 +675,10 @@ fn insert_version(
             (!v.provenance.places.is_empty()).then(|| Place::encode(&v.provenance.places)),
         ],
     )?;
+    tx.execute(
+        "UPDATE articles SET version_count = version_count + 1 WHERE id = ?1",
+        [article_id],
+    )?;
     Ok(())
 }
 

@@ -53,7 +53,7 @@ pub use copy::TableCopied;
 pub use coverage::{CoverageRow, NewCoverage};
 pub use feeds::{FeedFetch, FeedRow};
 pub use kinds::{AlertKind, ArticleState, Channel, DeliveryStatus, Quiet, UnknownWord};
-pub use listing::ArticleLine;
+pub use listing::{ArticleLine, ArticleLines};
 pub use raw::{RawRow, Submission};
 pub use web::ChangeRow;
 
@@ -342,6 +342,13 @@ const MIGRATIONS: &[&str] = &[
     // to the blocks beside the story is told from an edit; NULL for older versions.
     r#"
     ALTER TABLE versions ADD COLUMN paragraph_places TEXT;
+    "#,
+    // 14: (issue 10) each article's number of versions, kept with the article so that
+    // `redline articles` reads it with the row instead of counting every version.
+    r#"
+    ALTER TABLE articles ADD COLUMN version_count INTEGER NOT NULL DEFAULT 0;
+    UPDATE articles SET version_count =
+        (SELECT COUNT(*) FROM versions v WHERE v.article_id = articles.id);
     "#,
 ];
 

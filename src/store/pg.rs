@@ -216,6 +216,12 @@ pub(super) const PG_MIGRATIONS: &[&str] = &[
     r#"
     ALTER TABLE versions ADD COLUMN paragraph_places TEXT;
     "#,
+    // 14: each article's number of versions.
+    r#"
+    ALTER TABLE articles ADD COLUMN version_count BIGINT NOT NULL DEFAULT 0;
+    UPDATE articles SET version_count =
+        (SELECT COUNT(*) FROM versions v WHERE v.article_id = articles.id);
+    "#,
 ];
 
 /// Every table of the schema, parents before children (the order `migrate` copies in).

@@ -359,7 +359,30 @@ pub enum Row<'a, 'b> {
 impl Row<'_, '_> {
     /// The column `i` (a position or a name) as a `T`.
     pub fn get<I: ColumnIndex, T: FromColumn>(&self, i: I) -> Result<T> {
-        let value = match self {
+        T::from_value(self.value(i)?).map_err(|message| StoreError::Column {
+            column: i.to_string(),
+            message,
+        })
+    }
+
+    /// Appends the text column `i` to `buf`, without a string of its own (for listings
+    /// of many rows); false, and nothing appended, when it is NULL.
+    pub fn push_text<I: ColumnIndex>(&self, i: I, buf: &mut String) -> Result<bool> {
+        match self.value(i)? {
+            Value::Null => Ok(false),
+            Value::Text(s) => {
+                buf.push_str(&s);
+                Ok(true)
+            }
+            v => Err(StoreError::Column {
+                column: i.to_string(),
+                message: format!("expected text, found {}", found(&v)),
+            }),
+        }
+    }
+
+    fn value<I: ColumnIndex>(&self, i: I) -> Result<Value<'_>> {
+        Ok(match self {
             Row::Lite(r) => {
                 let idx = i.lite(r)?;
                 lite_value(r.get_ref(idx)?)
@@ -371,10 +394,6 @@ impl Row<'_, '_> {
                 })?;
                 pg_value(r, idx)?
             }
-        };
-        T::from_value(value).map_err(|message| StoreError::Column {
-            column: i.to_string(),
-            message,
         })
     }
 }
