@@ -5,6 +5,9 @@
 //! the requests in flight per page), and the claims a killed worker held must be taken
 //! over within `[state] lease`.
 //!
+//! And `[http] per_host` across workers: three workers on one slow host never have more
+//! than `per_host` requests open to it between them.
+//!
 //! The server comes from `REDLINE_TEST_POSTGRES` (`.ci/run` starts one). Without it the
 //! test fails under `CI=true` naming the variable, and elsewhere says it did nothing.
 
@@ -29,8 +32,8 @@ const LIMIT: Duration = Duration::from_secs(60);
 /// How often a wait looks at its condition again.
 const LOOK: Duration = Duration::from_millis(50);
 
-fn feed(server: &HttpServer) -> String {
-    let items: String = (0..STORIES)
+fn feed(server: &HttpServer, stories: usize) -> String {
+    let items: String = (0..stories)
         .map(|i| {
             format!(
                 "<item><title>Putin and Xi hold talks, round {i}</title><link>{}{}</link><guid>talks-{i}</guid>\
@@ -105,7 +108,7 @@ async fn three_workers_one_killed_again_and_again_alert_each_edit_once() {
     let server = HttpServer::start().await;
     server.set(
         "/feeds/world.xml",
-        Canned::ok("application/rss+xml", feed(&server)),
+        Canned::ok("application/rss+xml", feed(&server, STORIES)),
     );
     for i in 0..STORIES {
         set_page(&server, i, 0);
@@ -237,4 +240,79 @@ async fn three_workers_one_killed_again_and_again_alert_each_edit_once() {
         0,
         "a baseline and one edit each"
     );
+}
+
+/// Three workers track 30 slow stories of one host with `per_host`; returns the most
+/// requests the host had open at once, and the most workers seen holding article claims
+/// at one look.
+async fn most_at_once_on_one_host(per_host: usize) -> Option<(usize, usize)> {
+    const SLOW_STORIES: usize = 30;
+    let server = HttpServer::start().await;
+    server.set(
+        "/feeds/world.xml",
+        Canned::ok("application/rss+xml", feed(&server, SLOW_STORIES)),
+    );
+    for i in 0..SLOW_STORIES {
+        server.set(
+            &talks_path(i),
+            Canned::html(talks_page(i, 0)).slow(Duration::from_millis(100)),
+        );
+    }
+    let env = Env::with_config(&format!(
+        "[http]\nallow_private = true\nper_host = {per_host}\nmax_concurrent = 8\n\
+         [schedule]\nfeed_interval = \"1s\"\njitter = \"0%\"\nrevisit = [\"1h\"]\n{}{TOPICS}\n\
+         [email]\nfrom = \"redline <redline@example.org>\"\nto = [\"desk@example.org\"]\ntransport = \"file\"\n",
+        feed_toml("World", &format!("{}/feeds/world.xml", server.base())),
+    ))
+    .with_lease(&format!("{}s", LEASE.as_secs()))
+    .on_postgres()?;
+    let url = env.pg.as_ref().expect("database").url.clone();
+    let state = redline::config::StateConfig {
+        database: Some(toml::Spanned::new(0..0, url)),
+        ..Default::default()
+    };
+    let db = Db::open(&state).await.expect("database");
+    let mut workers: Vec<tokio::process::Child> = (0..WORKERS).map(|_| start(&env)).collect();
+    let pids: Vec<u32> = workers.iter().map(|w| w.id().expect("running")).collect();
+    let mut most_claiming = 0;
+    let deadline = tokio::time::Instant::now() + LIMIT;
+    while with_versions(&db, 1).await < SLOW_STORIES {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "every story's baseline: not within {LIMIT:?}"
+        );
+        let mut claiming = 0;
+        for &pid in &pids {
+            if !claims_of(&db, pid).await.is_empty() {
+                claiming += 1;
+            }
+        }
+        most_claiming = most_claiming.max(claiming);
+        tokio::time::sleep(LOOK).await;
+    }
+    for w in &mut workers {
+        w.start_kill().expect("SIGKILL");
+        let _ = w.wait().await;
+    }
+    Some((server.max_in_flight(), most_claiming))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn per_host_holds_across_workers() {
+    // Each worker alone would keep one request open to the host: three of them, three.
+    let Some((one, claiming_one)) = most_at_once_on_one_host(1).await else {
+        return;
+    };
+    let (two, claiming_two) = most_at_once_on_one_host(2)
+        .await
+        .expect("PostgreSQL was there a moment ago");
+    println!(
+        "per_host across {WORKERS} workers: at most {one} request(s) open at once with per_host = 1 \
+         ({claiming_one} workers holding checks at once), {two} with per_host = 2 ({claiming_two} workers)"
+    );
+    // Several workers had checks of the host in hand at the same time.
+    assert!(claiming_one >= 2, "{claiming_one} worker(s) at once");
+    assert_eq!(one, 1, "per_host = 1 across three workers");
+    // The limit is what held it: with two slots, two requests are open at once.
+    assert_eq!(two, 2, "per_host = 2 across three workers");
 }

@@ -218,13 +218,19 @@ impl Store {
     }
 
     /// Extends every claim this process holds (feed polls, article checks, outbox rows,
-    /// archive submissions) to `until`. A worker calls it while it works, so its claims
+    /// archive submissions, host request slots) to `until`. A worker calls it while it works, so its claims
     /// run out only when it has died. Returns how many claims it extended.
     pub fn renew_claims(&mut self, until: DateTime<Utc>) -> Result<usize> {
         let owner = self.owner.clone();
         let tx = self.conn.claim()?;
         let mut renewed = 0;
-        for table in ["feeds", "articles", "outbox", "archive_submissions"] {
+        for table in [
+            "feeds",
+            "articles",
+            "outbox",
+            "archive_submissions",
+            "host_slots",
+        ] {
             renewed += tx.execute(
                 &format!("UPDATE {table} SET claimed_until = ?2 WHERE claimed_by = ?1"),
                 (&owner, ts(until)),

@@ -52,6 +52,7 @@ pub use claims::Claim;
 pub use copy::TableCopied;
 pub use coverage::{CoverageRow, NewCoverage};
 pub use feeds::{FeedFetch, FeedRow};
+pub use hosts::HostSlot;
 pub use kinds::{AlertKind, ArticleState, Channel, DeliveryStatus, Quiet, UnknownWord};
 pub use listing::ArticleLine;
 pub use raw::{RawRow, Submission};
@@ -342,6 +343,20 @@ const MIGRATIONS: &[&str] = &[
     // to the blocks beside the story is told from an edit; NULL for older versions.
     r#"
     ALTER TABLE versions ADD COLUMN paragraph_places TEXT;
+    "#,
+    // 14: (issue 14) host slots: one row per request a process has open to a host, at
+    // most `[http] per_host` of them per host across every process on the database,
+    // each claimed until a lease end like the other claims, so a dead holder's slots
+    // lapse after `[state] lease`.
+    r#"
+    CREATE TABLE host_slots (
+        host            TEXT NOT NULL,
+        slot            INTEGER NOT NULL,
+        claimed_by      TEXT NOT NULL,
+        claimed_until   TEXT NOT NULL,
+        PRIMARY KEY (host, slot)
+    );
+    CREATE INDEX host_slots_owner ON host_slots(claimed_by);
     "#,
 ];
 

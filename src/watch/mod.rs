@@ -33,6 +33,7 @@ mod decide;
 mod disclosure;
 mod ladder;
 mod moves;
+pub mod slots;
 #[cfg(test)]
 mod tests;
 
@@ -137,6 +138,8 @@ pub struct Watcher {
     feed_ids: Arc<tokio::sync::OnceCell<FeedIds>>,
     /// When the host pauses were last read from the store (see [`Watcher::sync_hosts`]).
     hosts_read: Arc<std::sync::Mutex<Option<DateTime<Utc>>>>,
+    /// `[http] per_host` across every process on the store.
+    slots: Arc<slots::HostSlots>,
 }
 
 impl Watcher {
@@ -153,6 +156,12 @@ impl Watcher {
         metrics: Arc<Metrics>,
     ) -> Result<Watcher, WatchError> {
         let http = Arc::new(Fetcher::new(&config.http, clock, metrics)?);
+        let slots = Arc::new(slots::HostSlots::new(
+            db.clone(),
+            config.http.per_host,
+            config.state.lease.0,
+            clock,
+        ));
         Ok(Watcher {
             like: coverage::LikeState::new(&config),
             config,
@@ -161,6 +170,7 @@ impl Watcher {
             clock,
             feed_ids: Default::default(),
             hosts_read: Default::default(),
+            slots,
         })
     }
 
@@ -206,6 +216,17 @@ impl Watcher {
             Ok(None) => {}
             Err(e) => tracing::warn!(error = %e, "sharing host pauses through the store failed"),
         }
+    }
+
+    /// A request slot of `url`'s host among every process on the store (see
+    /// [`slots`]), held until the response is read; none for a paused host, which the
+    /// fetcher refuses without a request.
+    async fn host_slot(&self, url: &Url) -> Option<slots::Slot> {
+        let host = url.host_str().unwrap_or("");
+        if self.http.paused_until(host).is_some() {
+            return None;
+        }
+        Some(self.slots.acquire(host).await)
     }
 
     /// One cycle: due feeds (every feed with `all`), then due articles.
@@ -392,7 +413,9 @@ impl Watcher {
             .map_err(|e| WatchError::Other(format!("feed {}: {e}", feed.url.get_ref())))?;
         let now = self.clock.now();
         self.sync_hosts().await;
+        let slot = self.host_slot(&url).await;
         let result = self.http.get(&url, &validators).await;
+        drop(slot);
         self.sync_hosts().await;
         if let Err(FetchError::Paused { until, .. }) = result {
             // Not this feed's failure: its host asked us to wait, and we did not ask.
@@ -649,7 +672,9 @@ impl Watcher {
     ) -> Result<Option<PageFetch>, CheckError> {
         let url = Url::parse(url).map_err(|e| CheckError::Fetch(format!("bad URL {url}: {e}")))?;
         self.sync_hosts().await;
+        let slot = self.host_slot(&url).await;
         let fetched = self.http.get_public(&url, validators).await;
+        drop(slot);
         self.sync_hosts().await;
         let page = match fetched {
             Ok(Fetched::NotModified) => return Ok(None),
