@@ -31,6 +31,9 @@ const LEASE: Duration = Duration::from_secs(6);
 const LIMIT: Duration = Duration::from_secs(60);
 /// How often a wait looks at its condition again.
 const LOOK: Duration = Duration::from_millis(50);
+/// The most article claims one worker may hold: one batch (the config keeps the default
+/// `[http] max_concurrent`).
+const MOST_HELD: usize = redline::watch::CLAIM_BATCH * redline::config::defaults::MAX_CONCURRENT;
 
 fn feed(server: &HttpServer, stories: usize) -> String {
     let items: String = (0..stories)
@@ -140,6 +143,7 @@ async fn three_workers_one_killed_again_and_again_alert_each_edit_once() {
 
     let mut kills = 0;
     let mut held_at_kill = 0;
+    let mut most_held = 0;
     let mut worst_takeover = Duration::ZERO;
     let per_round = STORIES / ROUNDS;
     for round in 0..ROUNDS {
@@ -161,6 +165,7 @@ async fn three_workers_one_killed_again_and_again_alert_each_edit_once() {
         let killed_at = Instant::now();
         kills += 1;
         held_at_kill += held.len();
+        most_held = most_held.max(held.len());
         // Its claims must pass to the others: each of its articles claimed by another
         // worker or checked after the kill.
         if !held.is_empty() {
@@ -182,6 +187,11 @@ async fn three_workers_one_killed_again_and_again_alert_each_edit_once() {
             );
             tokio::time::sleep(LOOK).await;
             edited = with_versions(&db, 2).await;
+            for w in &workers {
+                if let Some(pid) = w.id() {
+                    most_held = most_held.max(claims_of(&db, pid).await.len());
+                }
+            }
         }
     }
     wait_until("a message per edit", || async {
@@ -215,7 +225,8 @@ async fn three_workers_one_killed_again_and_again_alert_each_edit_once() {
         .len();
     let (overlap, overlap_path) = server.max_in_flight_per_path();
     println!(
-        "chaos: {STORIES} edits, {WORKERS} workers, {kills} SIGKILLs (holding {held_at_kill} article claims in all); \
+        "chaos: {STORIES} edits, {WORKERS} workers, {kills} SIGKILLs (holding {held_at_kill} article claims in all, \
+         at most {most_held} by one worker at a look, of {MOST_HELD}); \
          {alerts} alerts, {} messages, {} duplicate Message-IDs; most fetches of one page at once: {overlap} ({overlap_path:?}); \
          slowest takeover {:.2}s (lease {}s); {:.1}s wall",
         ids.len(),
@@ -230,6 +241,10 @@ async fn three_workers_one_killed_again_and_again_alert_each_edit_once() {
     assert_eq!(
         overlap, 1,
         "a page fetched by two workers at the same moment"
+    );
+    assert!(
+        most_held <= MOST_HELD,
+        "a worker held {most_held} article claims, more than a batch ({MOST_HELD})"
     );
     assert!(
         worst_takeover <= LEASE + Duration::from_secs(2),

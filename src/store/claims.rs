@@ -123,6 +123,23 @@ impl Store {
         Ok(n)
     }
 
+    /// Gives back this process's claims on these articles (ones it claimed again but
+    /// will not check in this round).
+    pub fn release_articles(&mut self, ids: &[i64]) -> Result<usize> {
+        let owner = self.owner.clone();
+        let tx = self.conn.claim()?;
+        let mut n = 0;
+        for id in ids {
+            n += tx.execute(
+                "UPDATE articles SET claimed_by = NULL, claimed_until = NULL
+                 WHERE id = ?1 AND claimed_by = ?2",
+                (id, &owner),
+            )?;
+        }
+        tx.commit()?;
+        Ok(n)
+    }
+
     /// Claims a feed for a poll until `until`, when it is due at `now` (or always with
     /// `all`) and no other process holds it (on PostgreSQL, nor is claiming it right now).
     pub fn claim_feed(
@@ -367,8 +384,14 @@ mod tests {
             let (again, busy) = a.claim_due_articles(now, false, now + lease, 3).expect("a");
             assert!(again.is_empty());
             assert_eq!(busy, 2);
+            // a gives one claim back: b may take it.
+            assert_eq!(a.release_articles(&[ids[2]]).expect("release one"), 1);
+            assert_eq!(b.release_articles(&[ids[2]]).expect("not b's"), 0);
+            let (won_b, _) = b.claim_due_articles(now, false, now + lease, 3).expect("b");
+            assert_eq!(won_b.iter().map(|r| r.id).collect::<Vec<_>>(), ids[2..3]);
+            assert_eq!(b.release_articles(&[ids[2]]).expect("b's again"), 1);
             // a gives its claims back: b may take them, still at most its limit.
-            assert_eq!(a.release_article_claims().expect("release"), 3);
+            assert_eq!(a.release_article_claims().expect("release"), 2);
             let (won_b, _) = b.claim_due_articles(now, false, now + lease, 2).expect("b");
             assert_eq!(won_b.iter().map(|r| r.id).collect::<Vec<_>>(), ids[..2]);
             // b "dies": once its lease has run out, a takes over its claims.

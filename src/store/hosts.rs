@@ -15,8 +15,8 @@
 //! [`Store::renew_claims`]), so the slots of a process that died lapse after `[state]
 //! lease` and the host is anyone's again. The watcher hands a slot from one of its
 //! requests to the next without the store while it has more requests waiting for the
-//! host (see `watch::slots`), so a busy host costs a take and a give-back per burst,
-//! not per request.
+//! host, and keeps an idle slot a moment for the next (see `watch::slots`), so a busy
+//! host costs a take and a give-back per burst, not per request.
 
 use chrono::{DateTime, Utc};
 
@@ -84,14 +84,19 @@ impl Store {
         })
     }
 
-    /// Gives back a slot this process took with [`Store::take_host_slot`] (a slot it no
-    /// longer holds, because its claim ran out and another took it, is left alone).
-    pub fn release_host_slot(&mut self, host: &str, slot: i64) -> Result<()> {
+    /// Gives back slots this process took with [`Store::take_host_slot`], in one
+    /// transaction (a slot it no longer holds, because its claim ran out and another
+    /// took it, is left alone).
+    pub fn release_host_slots(&mut self, slots: &[(String, i64)]) -> Result<()> {
         let owner = self.owner.clone();
-        self.conn.execute(
-            "DELETE FROM host_slots WHERE host = ?1 AND slot = ?2 AND claimed_by = ?3",
-            (host, slot, &owner),
-        )?;
+        let tx = self.conn.claim()?;
+        for (host, slot) in slots {
+            tx.execute(
+                "DELETE FROM host_slots WHERE host = ?1 AND slot = ?2 AND claimed_by = ?3",
+                (host, slot, &owner),
+            )?;
+        }
+        tx.commit()?;
         Ok(())
     }
 
@@ -158,10 +163,11 @@ mod tests {
             // Another host has slots of its own.
             assert_eq!(take(&mut b, "other.example", now), HostSlot::Taken(0));
             // a gives its slot back: b may take it.
-            a.release_host_slot("news.example", 0).expect("release");
+            let slot = [("news.example".to_string(), 0)];
+            a.release_host_slots(&slot).expect("release");
             assert_eq!(take(&mut b, "news.example", now), HostSlot::Taken(0));
             // a giving back a slot b holds changes nothing.
-            a.release_host_slot("news.example", 0).expect("release");
+            a.release_host_slots(&slot).expect("release");
             assert_eq!(take(&mut a, "news.example", now), full);
             // b renews its claims at 50 s: past the first lease its slots still hold.
             let renewed = now + Duration::seconds(50);

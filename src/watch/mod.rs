@@ -231,8 +231,15 @@ impl Watcher {
 
     /// One cycle: due feeds (every feed with `all`), then due articles.
     pub async fn cycle(&self, all: bool) -> Result<CycleReport, WatchError> {
-        let mut report = self.poll_feeds(all).await?;
-        report.add(&self.check_articles(all).await?);
+        let work = async {
+            let mut report = self.poll_feeds(all).await?;
+            report.add(&self.check_articles(all).await?);
+            Ok::<_, WatchError>(report)
+        }
+        .await;
+        // No request is open now: the request slots go back for the other processes.
+        self.slots.settle().await;
+        let report = work?;
         self.drop_old_raw().await?;
         Ok(report)
     }
@@ -591,8 +598,9 @@ impl Watcher {
     /// The due articles are claimed a batch at a time ([`CLAIM_BATCH`] × `[http]
     /// max_concurrent`), and the next batch as soon as the claimed ones have all started
     /// and a place is free: several workers on one database share a backlog instead of
-    /// the first one claiming all of it. `all` ("check now") claims every active article
-    /// at once.
+    /// the first one claiming all of it. A process holds at most one batch of claims
+    /// (checks in flight and claimed ones waiting), which is what a worker that dies
+    /// leaves to the others. `all` ("check now") claims every active article at once.
     pub async fn check_articles(&self, all: bool) -> Result<CycleReport, WatchError> {
         let now = self.clock.now();
         // No check of this process is in flight between rounds: a claim it still holds
@@ -623,10 +631,15 @@ impl Watcher {
                     .call(move |s| s.claim_due_articles(now, all, until, want))
                     .await?;
                 report.articles_busy = report.articles_busy.max(busy);
-                let fresh: Vec<ArticleRow> = due
-                    .into_iter()
-                    .filter(|a| !started.contains(&a.id))
-                    .collect();
+                let (fresh, again): (Vec<ArticleRow>, Vec<ArticleRow>) =
+                    due.into_iter().partition(|a| !started.contains(&a.id));
+                if !again.is_empty() {
+                    // Checked in this round already and due again (a short revisit, or a
+                    // check decided twice): not checked twice in one round, and not held
+                    // either, so this process never holds more than its batch.
+                    let ids: Vec<i64> = again.iter().map(|a| a.id).collect();
+                    self.db.call(move |s| s.release_articles(&ids)).await?;
+                }
                 more = !all && !fresh.is_empty();
                 claimed.extend(fresh);
             }
@@ -657,7 +670,9 @@ impl Watcher {
         feed: Option<&str>,
         validators: &Validators,
     ) -> Result<Option<(Copy, Validators)>, CheckError> {
-        let page = self.fetch_page(url, feed, validators).await?;
+        let page = self.fetch_page(url, feed, validators).await;
+        self.slots.settle().await;
+        let page = page?;
         Ok(page.map(|p| (p.copy, p.validators)))
     }
 

@@ -4,32 +4,39 @@
 //! one PostgreSQL (or several processes on one SQLite state) would still send
 //! `per_host` each. So before a feed poll or a page fetch, the watcher takes one of the
 //! host's request slots in the store ([`Store::take_host_slot`](crate::store::Store::take_host_slot)),
-//! and gives it back once the response is read: at most `per_host` requests to a host
+//! and lets go of it once the response is read: at most `per_host` requests to a host
 //! are open across all of them.
 //!
-//! Round trips are kept off the common path: a slot given up while another of this
-//! process's requests waits for the same host passes to that request in memory, and goes
-//! back to the store only when nobody here wants it. A process working through a backlog
-//! on one host therefore takes its slots once and keeps them until its queue for that
-//! host runs dry. A request that finds every slot taken asks again every [`SLOT_POLL`]
-//! (sooner when the first held slot lapses), or as soon as one of this process's own
-//! slots comes free. The slots are claims like the others: renewed while the process
-//! works, and lapsing `[state] lease` after a holder dies.
+//! Round trips are kept off the common path. A slot let go of stays this process's for
+//! [`LINGER`]: the next request here for the same host takes it over in memory, and only
+//! a slot idle that long goes back to the store (in one transaction with the others, by
+//! a sweeper task that runs while this process holds slots). A process working through
+//! its share of a host's pages therefore takes its slots once per burst, not once per
+//! request. At the end of a cycle every idle slot goes back ([`HostSlots::settle`]), so a
+//! `redline poll` that exits leaves none behind. A request that finds every slot taken
+//! asks again every [`SLOT_POLL`] (sooner when the first held slot lapses), or as soon as
+//! one of this process's own slots comes free. The slots are claims like the others:
+//! renewed while the process works, and lapsing `[state] lease` after a holder dies.
 //!
 //! A store error while taking a slot is logged and the request goes ahead under the
 //! process's own limit: politeness degrades to per process, the work does not stop.
 
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use tokio::sync::Notify;
+use tokio::time::Instant;
 
 use crate::clock::Clock;
 use crate::store::{Db, HostSlot};
 
 /// How often a request waiting for a host whose slots other processes hold asks again.
 pub const SLOT_POLL: Duration = Duration::from_millis(100);
+/// How long a slot nobody here uses stays this process's, for its next request to the
+/// host, before it goes back to the store.
+pub const LINGER: Duration = Duration::from_millis(100);
 
 /// The host slots of one process.
 #[derive(Debug)]
@@ -39,36 +46,59 @@ pub struct HostSlots {
     lease: chrono::Duration,
     clock: Clock,
     hosts: Mutex<HashMap<String, Arc<Host>>>,
+    /// Held while slots are given back to the store, so [`HostSlots::settle`] waits for
+    /// the sweeper's give-back in progress.
+    giving: tokio::sync::Mutex<()>,
+    /// Whether the sweeper task runs.
+    sweeping: AtomicBool,
 }
 
 /// One host's slots in this process.
 #[derive(Debug, Default)]
 struct Host {
     local: Mutex<Local>,
-    /// Woken when a slot comes free here (handed over, or given back to the store).
+    /// Woken when a slot comes free here (let go of, or given back to the store).
     freed: Notify,
 }
 
 #[derive(Debug, Default)]
 struct Local {
-    /// Slots this process holds that no request of its uses right now.
-    free: Vec<i64>,
-    /// Slots this process holds in the store (in use, free, or being given back).
+    /// Slots this process holds that no request of its uses now, and since when.
+    free: Vec<(i64, Instant)>,
+    /// Slots this process holds in the store (in use or idle).
     held: usize,
-    /// Requests waiting for a slot of this host.
-    waiting: usize,
-    /// Whether one of them is asking the store right now.
+    /// Whether a request is asking the store for a slot right now.
     asking: bool,
+    /// After the store said every slot is taken: when to ask again.
+    retry_at: Option<Instant>,
 }
 
-fn lock(m: &Mutex<Local>) -> std::sync::MutexGuard<'_, Local> {
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|p| p.into_inner())
 }
 
 /// A request slot of one host, held until dropped.
 #[derive(Debug)]
 pub struct Slot {
-    owner: Option<(Arc<HostSlots>, Arc<Host>, String, i64)>,
+    owner: Option<(Arc<Host>, i64)>,
+}
+
+impl Drop for Slot {
+    fn drop(&mut self) {
+        if let Some((host, slot)) = self.owner.take() {
+            lock(&host.local).free.push((slot, Instant::now()));
+            host.freed.notify_one();
+        }
+    }
+}
+
+/// Marks a request asking the store, until it has its answer (or is dropped).
+struct Asking(Arc<Host>);
+
+impl Drop for Asking {
+    fn drop(&mut self) {
+        lock(&self.0.local).asking = false;
+    }
 }
 
 impl HostSlots {
@@ -80,37 +110,42 @@ impl HostSlots {
                 .unwrap_or_else(|_| chrono::Duration::minutes(2)),
             clock,
             hosts: Mutex::new(HashMap::new()),
+            giving: tokio::sync::Mutex::new(()),
+            sweeping: AtomicBool::new(false),
         }
     }
 
     fn host(&self, host: &str) -> Arc<Host> {
-        let mut hosts = self.hosts.lock().unwrap_or_else(|p| p.into_inner());
-        hosts.entry(host.to_string()).or_default().clone()
+        lock(&self.hosts)
+            .entry(host.to_string())
+            .or_default()
+            .clone()
     }
 
     /// Waits for a request slot of `host`, shared with every process on the store.
     pub async fn acquire(self: &Arc<Self>, host: &str) -> Slot {
         let h = self.host(host);
-        lock(&h.local).waiting += 1;
-        let _waiting = Waiting {
-            slots: self.clone(),
-            host: h.clone(),
-            name: host.to_string(),
-        };
         loop {
             let freed = h.freed.notified();
             tokio::pin!(freed);
             freed.as_mut().enable();
+            let mut wait = SLOT_POLL;
             let ask = {
                 let mut l = lock(&h.local);
-                if let Some(slot) = l.free.pop() {
-                    return self.slot(&h, host, slot);
+                if let Some((slot, _)) = l.free.pop() {
+                    return Slot {
+                        owner: Some((h.clone(), slot)),
+                    };
                 }
-                let ask = l.held < self.per_host && !l.asking;
+                let now = Instant::now();
+                let ask =
+                    l.held < self.per_host && !l.asking && l.retry_at.is_none_or(|t| t <= now);
+                if let Some(t) = l.retry_at.filter(|t| *t > now) {
+                    wait = t - now;
+                }
                 l.asking |= ask;
                 ask
             };
-            let mut wait = SLOT_POLL;
             if ask {
                 let asking = Asking(h.clone());
                 let now = self.clock.now();
@@ -120,22 +155,27 @@ impl HostSlots {
                     .db
                     .call(move |s| s.take_host_slot(&name, per_host, now, until))
                     .await;
-                drop(asking);
                 match taken {
                     Ok(HostSlot::Taken(slot)) => {
                         lock(&h.local).held += 1;
-                        return self.slot(&h, host, slot);
+                        drop(asking);
+                        self.sweep_while_holding();
+                        return Slot {
+                            owner: Some((h.clone(), slot)),
+                        };
                     }
                     Ok(HostSlot::Full { lapses }) => {
                         if let Some(t) = lapses.and_then(|t| (t - now).to_std().ok()) {
                             wait = wait.min(t.max(Duration::from_millis(1)));
                         }
+                        lock(&h.local).retry_at = Some(Instant::now() + wait);
                     }
                     Err(e) => {
                         tracing::warn!(host, error = %e, "cannot take a request slot in the store; going ahead under this process's own per_host");
                         return Slot { owner: None };
                     }
                 }
+                drop(asking);
             }
             tokio::select! {
                 () = &mut freed => {}
@@ -144,85 +184,63 @@ impl HostSlots {
         }
     }
 
-    fn slot(self: &Arc<Self>, h: &Arc<Host>, host: &str, slot: i64) -> Slot {
-        Slot {
-            owner: Some((self.clone(), h.clone(), host.to_string(), slot)),
-        }
-    }
-
-    /// Gives `slot` back to the store, then tells this process's waiters (one of them may
-    /// take a slot from the store again). On a task of its own, so a drop can do it.
-    fn give_back(self: &Arc<Self>, h: Arc<Host>, host: String, slot: i64) {
-        let Ok(runtime) = tokio::runtime::Handle::try_current() else {
-            // No runtime left (the process is stopping): the claim lapses after the lease.
+    /// Starts the sweeper, unless it runs: every [`LINGER`] it gives back the slots idle
+    /// that long, and it stops once this process holds none.
+    fn sweep_while_holding(self: &Arc<Self>) {
+        if self.sweeping.swap(true, Ordering::AcqRel) {
             return;
-        };
+        }
         let this = self.clone();
-        runtime.spawn(async move {
-            let name = host.clone();
-            if let Err(e) = this
-                .db
-                .call(move |s| s.release_host_slot(&name, slot))
-                .await
-            {
-                tracing::warn!(host, error = %e, "giving back a request slot failed; it lapses after the lease");
+        tokio::spawn(async move {
+            loop {
+                tokio::time::sleep(LINGER).await;
+                this.give_back(LINGER).await;
+                let holding = lock(&this.hosts).values().any(|h| lock(&h.local).held > 0);
+                if !holding {
+                    this.sweeping.store(false, Ordering::Release);
+                    // A slot taken between the look and the store is swept by a sweeper
+                    // that take starts.
+                    break;
+                }
             }
-            let mut l = lock(&h.local);
-            l.held = l.held.saturating_sub(1);
-            drop(l);
-            h.freed.notify_one();
         });
     }
-}
 
-impl Drop for Slot {
-    fn drop(&mut self) {
-        let Some((slots, h, host, slot)) = self.owner.take() else {
+    /// Gives back every slot idle for `idle` or longer, in one transaction.
+    async fn give_back(&self, idle: Duration) {
+        let _giving = self.giving.lock().await;
+        let now = Instant::now();
+        let mut back: Vec<(Arc<Host>, String, i64)> = Vec::new();
+        for (name, h) in lock(&self.hosts).iter() {
+            let mut l = lock(&h.local);
+            l.free.retain(|&(slot, since)| {
+                let keep = now.duration_since(since) < idle;
+                if !keep {
+                    back.push((h.clone(), name.clone(), slot));
+                }
+                keep
+            });
+        }
+        if back.is_empty() {
             return;
-        };
-        let mut l = lock(&h.local);
-        if l.waiting > 0 {
-            // Another request here wants this host: it takes the slot over.
-            l.free.push(slot);
+        }
+        let slots: Vec<(String, i64)> = back.iter().map(|(_, n, s)| (n.clone(), *s)).collect();
+        if let Err(e) = self.db.call(move |s| s.release_host_slots(&slots)).await {
+            tracing::warn!(error = %e, "giving back request slots failed; they lapse after the lease");
+        }
+        for (h, _, _) in back {
+            let mut l = lock(&h.local);
+            l.held = l.held.saturating_sub(1);
+            // A slot is free in the store now: a waiter here may ask at once.
+            l.retry_at = None;
             drop(l);
             h.freed.notify_one();
-        } else {
-            drop(l);
-            slots.give_back(h, host, slot);
         }
     }
-}
 
-/// Counts a request among its host's waiters until it has a slot (or gives up waiting);
-/// the last waiter to leave gives back the slots nobody took over.
-struct Waiting {
-    slots: Arc<HostSlots>,
-    host: Arc<Host>,
-    name: String,
-}
-
-impl Drop for Waiting {
-    fn drop(&mut self) {
-        let mut l = lock(&self.host.local);
-        l.waiting = l.waiting.saturating_sub(1);
-        let idle = if l.waiting == 0 {
-            std::mem::take(&mut l.free)
-        } else {
-            Vec::new()
-        };
-        drop(l);
-        for slot in idle {
-            self.slots
-                .give_back(self.host.clone(), self.name.clone(), slot);
-        }
-    }
-}
-
-/// Marks a waiter asking the store, until it has its answer (or is dropped).
-struct Asking(Arc<Host>);
-
-impl Drop for Asking {
-    fn drop(&mut self) {
-        lock(&self.0.local).asking = false;
+    /// Gives back every slot no request of this process uses: at the end of a cycle, so
+    /// that other processes need not wait, and a process that exits leaves none behind.
+    pub async fn settle(&self) {
+        self.give_back(Duration::ZERO).await;
     }
 }
