@@ -3,7 +3,8 @@
 //! and started again. Every edit must be alerted once and mailed once (no Message-ID
 //! twice), no page may be fetched by two workers at the same moment (the server counts
 //! the requests in flight per page), and the claims a killed worker held must be taken
-//! over within `[state] lease`.
+//! over within `[state] lease` and the others' next batch (a quarter of the lease at
+//! most here). A worker never holds more than one batch of claims.
 //!
 //! And `[http] per_host` across workers: three workers on one slow host never have more
 //! than `per_host` requests open to it between them.
@@ -83,8 +84,8 @@ async fn with_versions(db: &Db, n: i64) -> usize {
     .expect("articles")
 }
 
-/// The articles whose claim the worker with this pid holds.
-async fn claims_of(db: &Db, pid: u32) -> Vec<i64> {
+/// The articles whose claim the worker with this pid holds, with the end of each claim.
+async fn claims_of(db: &Db, pid: u32) -> Vec<(i64, chrono::DateTime<chrono::Utc>)> {
     db.call(move |s| s.claimed_by_pid(pid))
         .await
         .expect("claims")
@@ -163,6 +164,10 @@ async fn three_workers_one_killed_again_and_again_alert_each_edit_once() {
         workers[victim].start_kill().expect("SIGKILL");
         workers[victim].wait().await.expect("reaped");
         let killed_at = Instant::now();
+        let killed_at_utc = chrono::Utc::now();
+        // What it held when it died, and when the last of those claims runs out.
+        let held = claims_of(&db, pid).await;
+        let runs_out = held.iter().map(|(_, until)| *until).max();
         kills += 1;
         held_at_kill += held.len();
         most_held = most_held.max(held.len());
@@ -173,7 +178,14 @@ async fn three_workers_one_killed_again_and_again_alert_each_edit_once() {
                 claims_of(&db, pid).await.is_empty()
             })
             .await;
-            worst_takeover = worst_takeover.max(killed_at.elapsed());
+            let took = killed_at.elapsed();
+            worst_takeover = worst_takeover.max(took);
+            let lapse = runs_out.map_or(0.0, |t| (t - killed_at_utc).as_seconds_f64());
+            println!(
+                "kill {kills}: {} claims, the last running out {lapse:.2}s after the kill, all taken over after {:.2}s",
+                held.len(),
+                took.as_secs_f64()
+            );
         }
         workers[victim] = start(&env);
         let mut edited = 0;
@@ -246,8 +258,11 @@ async fn three_workers_one_killed_again_and_again_alert_each_edit_once() {
         most_held <= MOST_HELD,
         "a worker held {most_held} article claims, more than a batch ({MOST_HELD})"
     );
+    // The lease, and then the moment the other workers take to come back for their
+    // next batch of checks (they take lapsed claims at once when they do): a quarter
+    // of the lease is ample for that here (measured 0.2 to 0.8 s).
     assert!(
-        worst_takeover <= LEASE + Duration::from_secs(2),
+        worst_takeover <= LEASE + LEASE / 4,
         "a killed worker's claims were taken over after {worst_takeover:?}, lease {LEASE:?}"
     );
     assert_eq!(

@@ -40,9 +40,10 @@ pub enum Claim<T> {
     Busy,
 }
 
-/// Claims at most `?4` active articles due at `?1` that nobody holds (a claim that ran
-/// out holds nothing), soonest due first, for `?2` until `?3`. Two statements for "due"
-/// and "every active one" rather than `(?5 OR next_check_at <= ?1)`, which SQLite cannot
+/// Claims at most `?4` active articles due at `?5` that nobody holds at `?1` (a claim
+/// that ran out holds nothing), soonest due first, for `?2` until `?3`. Two statements
+/// for "due" and "every active one" (which has no `?5`) rather than `(?6 OR
+/// next_check_at <= ?5)`, which SQLite cannot
 /// answer from the `articles_due` index. PostgreSQL's twins lock the rows they pick and
 /// skip the ones another worker is claiming.
 macro_rules! claim_articles {
@@ -58,9 +59,9 @@ macro_rules! claim_articles {
         )
     };
 }
-const CLAIM_DUE: &str = claim_articles!(" AND next_check_at <= ?1", "");
+const CLAIM_DUE: &str = claim_articles!(" AND next_check_at <= ?5", "");
 const CLAIM_ALL: &str = claim_articles!("", "");
-const CLAIM_DUE_PG: &str = claim_articles!(" AND next_check_at <= ?1", " FOR UPDATE SKIP LOCKED");
+const CLAIM_DUE_PG: &str = claim_articles!(" AND next_check_at <= ?5", " FOR UPDATE SKIP LOCKED");
 const CLAIM_ALL_PG: &str = claim_articles!("", " FOR UPDATE SKIP LOCKED");
 
 /// The articles due at `?1` (every active one with `?3`) that another process than `?2`
@@ -84,6 +85,22 @@ impl Store {
         until: DateTime<Utc>,
         limit: usize,
     ) -> Result<(Vec<ArticleRow>, usize)> {
+        self.claim_due_articles_at(now, now, all, until, limit)
+    }
+
+    /// [`Store::claim_due_articles`] for a round of checks that started at `now`: the
+    /// articles due then, among those nobody holds at `at` (now, as the round goes on).
+    /// The round asks for what was due when it started, so that it ends; a dead worker's
+    /// claims come back the moment they run out, so a worker in a long round takes them
+    /// over at its next batch rather than in its next round.
+    pub fn claim_due_articles_at(
+        &mut self,
+        now: DateTime<Utc>,
+        at: DateTime<Utc>,
+        all: bool,
+        until: DateTime<Utc>,
+        limit: usize,
+    ) -> Result<(Vec<ArticleRow>, usize)> {
         let owner = self.owner.clone();
         let claim = match (self.conn.is_postgres(), all) {
             (false, false) => CLAIM_DUE,
@@ -92,8 +109,13 @@ impl Store {
             (true, true) => CLAIM_ALL_PG,
         };
         let tx = self.conn.claim()?;
-        let ids: Vec<i64> =
-            tx.query_map(claim, (ts(now), &owner, ts(until), limit), |r| r.get(0))?;
+        let ids: Vec<i64> = if all {
+            tx.query_map(claim, (ts(at), &owner, ts(until), limit), |r| r.get(0))?
+        } else {
+            tx.query_map(claim, (ts(at), &owner, ts(until), limit, ts(now)), |r| {
+                r.get(0)
+            })?
+        };
         let busy: usize = tx.query_row(BUSY_ARTICLES, (ts(now), &owner, all), |r| r.get(0))?;
         tx.commit()?;
         // Read after the commit, so the claim's row locks are held for microseconds; the
@@ -258,13 +280,13 @@ impl Store {
     }
 
     /// The articles whose claim the process with this pid holds (its owner name starts
-    /// with the pid, see `owner_name`), live or run out: for watching a worker's work
-    /// pass to the others.
-    pub fn claimed_by_pid(&self, pid: u32) -> Result<Vec<i64>> {
+    /// with the pid, see `owner_name`), live or run out, with the end of each claim: for
+    /// watching a worker's work pass to the others.
+    pub fn claimed_by_pid(&self, pid: u32) -> Result<Vec<(i64, DateTime<Utc>)>> {
         self.conn.query_map(
-            "SELECT id FROM articles WHERE claimed_by LIKE ?1 ORDER BY id",
+            "SELECT id, claimed_until FROM articles WHERE claimed_by LIKE ?1 ORDER BY id",
             [format!("pid {pid} at %")],
-            |r| r.get(0),
+            |r| Ok((r.get(0)?, super::parse_ts(&r.get::<_, String>(1)?))),
         )
     }
 

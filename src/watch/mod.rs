@@ -625,10 +625,11 @@ impl Watcher {
         loop {
             if claimed.is_empty() && more && tasks.len() < limit {
                 let want = batch - tasks.len();
-                let until = self.lease_end(self.clock.now());
+                let at = self.clock.now();
+                let until = self.lease_end(at);
                 let (due, busy) = self
                     .db
-                    .call(move |s| s.claim_due_articles(now, all, until, want))
+                    .call(move |s| s.claim_due_articles_at(now, at, all, until, want))
                     .await?;
                 report.articles_busy = report.articles_busy.max(busy);
                 let (fresh, again): (Vec<ArticleRow>, Vec<ArticleRow>) =
