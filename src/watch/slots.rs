@@ -195,15 +195,21 @@ impl HostSlots {
             loop {
                 tokio::time::sleep(LINGER).await;
                 this.give_back(LINGER).await;
-                let holding = lock(&this.hosts).values().any(|h| lock(&h.local).held > 0);
-                if !holding {
+                if !this.holding() {
                     this.sweeping.store(false, Ordering::Release);
-                    // A slot taken between the look and the store is swept by a sweeper
-                    // that take starts.
-                    break;
+                    // A slot taken between the look and the store started no sweeper
+                    // (this one still ran): go on for it, unless another one started.
+                    if !this.holding() || this.sweeping.swap(true, Ordering::AcqRel) {
+                        break;
+                    }
                 }
             }
         });
+    }
+
+    /// Whether this process holds any slot.
+    fn holding(&self) -> bool {
+        lock(&self.hosts).values().any(|h| lock(&h.local).held > 0)
     }
 
     /// Gives back every slot idle for `idle` or longer, in one transaction.
