@@ -40,9 +40,10 @@ pub enum Claim<T> {
     Busy,
 }
 
-/// Claims at most `?4` active articles due at `?1` that nobody holds (a claim that ran
-/// out holds nothing), soonest due first, for `?2` until `?3`. Two statements for "due"
-/// and "every active one" rather than `(?5 OR next_check_at <= ?1)`, which SQLite cannot
+/// Claims at most `?4` active articles due at `?5` that nobody holds at `?1` (a claim
+/// that ran out holds nothing), soonest due first, for `?2` until `?3`. Two statements
+/// for "due" and "every active one" (which has no `?5`) rather than `(?6 OR
+/// next_check_at <= ?5)`, which SQLite cannot
 /// answer from the `articles_due` index. PostgreSQL's twins lock the rows they pick and
 /// skip the ones another worker is claiming.
 macro_rules! claim_articles {
@@ -58,9 +59,9 @@ macro_rules! claim_articles {
         )
     };
 }
-const CLAIM_DUE: &str = claim_articles!(" AND next_check_at <= ?1", "");
+const CLAIM_DUE: &str = claim_articles!(" AND next_check_at <= ?5", "");
 const CLAIM_ALL: &str = claim_articles!("", "");
-const CLAIM_DUE_PG: &str = claim_articles!(" AND next_check_at <= ?1", " FOR UPDATE SKIP LOCKED");
+const CLAIM_DUE_PG: &str = claim_articles!(" AND next_check_at <= ?5", " FOR UPDATE SKIP LOCKED");
 const CLAIM_ALL_PG: &str = claim_articles!("", " FOR UPDATE SKIP LOCKED");
 
 /// The articles due at `?1` (every active one with `?3`) that another process than `?2`
@@ -84,6 +85,22 @@ impl Store {
         until: DateTime<Utc>,
         limit: usize,
     ) -> Result<(Vec<ArticleRow>, usize)> {
+        self.claim_due_articles_at(now, now, all, until, limit)
+    }
+
+    /// [`Store::claim_due_articles`] for a round of checks that started at `now`: the
+    /// articles due then, among those nobody holds at `at` (now, as the round goes on).
+    /// The round asks for what was due when it started, so that it ends; a dead worker's
+    /// claims come back the moment they run out, so a worker in a long round takes them
+    /// over at its next batch rather than in its next round.
+    pub fn claim_due_articles_at(
+        &mut self,
+        now: DateTime<Utc>,
+        at: DateTime<Utc>,
+        all: bool,
+        until: DateTime<Utc>,
+        limit: usize,
+    ) -> Result<(Vec<ArticleRow>, usize)> {
         let owner = self.owner.clone();
         let claim = match (self.conn.is_postgres(), all) {
             (false, false) => CLAIM_DUE,
@@ -92,8 +109,13 @@ impl Store {
             (true, true) => CLAIM_ALL_PG,
         };
         let tx = self.conn.claim()?;
-        let ids: Vec<i64> =
-            tx.query_map(claim, (ts(now), &owner, ts(until), limit), |r| r.get(0))?;
+        let ids: Vec<i64> = if all {
+            tx.query_map(claim, (ts(at), &owner, ts(until), limit), |r| r.get(0))?
+        } else {
+            tx.query_map(claim, (ts(at), &owner, ts(until), limit, ts(now)), |r| {
+                r.get(0)
+            })?
+        };
         let busy: usize = tx.query_row(BUSY_ARTICLES, (ts(now), &owner, all), |r| r.get(0))?;
         tx.commit()?;
         // Read after the commit, so the claim's row locks are held for microseconds; the
@@ -119,6 +141,23 @@ impl Store {
              WHERE claimed_until IS NOT NULL AND claimed_by = ?1",
             [&owner],
         )?;
+        tx.commit()?;
+        Ok(n)
+    }
+
+    /// Gives back this process's claims on these articles (ones it claimed again but
+    /// will not check in this round).
+    pub fn release_articles(&mut self, ids: &[i64]) -> Result<usize> {
+        let owner = self.owner.clone();
+        let tx = self.conn.claim()?;
+        let mut n = 0;
+        for id in ids {
+            n += tx.execute(
+                "UPDATE articles SET claimed_by = NULL, claimed_until = NULL
+                 WHERE id = ?1 AND claimed_by = ?2",
+                (id, &owner),
+            )?;
+        }
         tx.commit()?;
         Ok(n)
     }
@@ -218,13 +257,19 @@ impl Store {
     }
 
     /// Extends every claim this process holds (feed polls, article checks, outbox rows,
-    /// archive submissions) to `until`. A worker calls it while it works, so its claims
+    /// archive submissions, host request slots) to `until`. A worker calls it while it works, so its claims
     /// run out only when it has died. Returns how many claims it extended.
     pub fn renew_claims(&mut self, until: DateTime<Utc>) -> Result<usize> {
         let owner = self.owner.clone();
         let tx = self.conn.claim()?;
         let mut renewed = 0;
-        for table in ["feeds", "articles", "outbox", "archive_submissions"] {
+        for table in [
+            "feeds",
+            "articles",
+            "outbox",
+            "archive_submissions",
+            "host_slots",
+        ] {
             renewed += tx.execute(
                 &format!("UPDATE {table} SET claimed_until = ?2 WHERE claimed_by = ?1"),
                 (&owner, ts(until)),
@@ -235,13 +280,13 @@ impl Store {
     }
 
     /// The articles whose claim the process with this pid holds (its owner name starts
-    /// with the pid, see `owner_name`), live or run out: for watching a worker's work
-    /// pass to the others.
-    pub fn claimed_by_pid(&self, pid: u32) -> Result<Vec<i64>> {
+    /// with the pid, see `owner_name`), live or run out, with the end of each claim: for
+    /// watching a worker's work pass to the others.
+    pub fn claimed_by_pid(&self, pid: u32) -> Result<Vec<(i64, DateTime<Utc>)>> {
         self.conn.query_map(
-            "SELECT id FROM articles WHERE claimed_by LIKE ?1 ORDER BY id",
+            "SELECT id, claimed_until FROM articles WHERE claimed_by LIKE ?1 ORDER BY id",
             [format!("pid {pid} at %")],
-            |r| r.get(0),
+            |r| Ok((r.get(0)?, super::parse_ts(&r.get::<_, String>(1)?))),
         )
     }
 
@@ -361,8 +406,14 @@ mod tests {
             let (again, busy) = a.claim_due_articles(now, false, now + lease, 3).expect("a");
             assert!(again.is_empty());
             assert_eq!(busy, 2);
+            // a gives one claim back: b may take it.
+            assert_eq!(a.release_articles(&[ids[2]]).expect("release one"), 1);
+            assert_eq!(b.release_articles(&[ids[2]]).expect("not b's"), 0);
+            let (won_b, _) = b.claim_due_articles(now, false, now + lease, 3).expect("b");
+            assert_eq!(won_b.iter().map(|r| r.id).collect::<Vec<_>>(), ids[2..3]);
+            assert_eq!(b.release_articles(&[ids[2]]).expect("b's again"), 1);
             // a gives its claims back: b may take them, still at most its limit.
-            assert_eq!(a.release_article_claims().expect("release"), 3);
+            assert_eq!(a.release_article_claims().expect("release"), 2);
             let (won_b, _) = b.claim_due_articles(now, false, now + lease, 2).expect("b");
             assert_eq!(won_b.iter().map(|r| r.id).collect::<Vec<_>>(), ids[..2]);
             // b "dies": once its lease has run out, a takes over its claims.

@@ -7,10 +7,29 @@
 //! not been told holds its requests to that host too. A pause is written only when one
 //! is met, and read with one indexed query at most once a second per process: a
 //! request that meets no pause costs the store nothing.
+//!
+//! `[http] per_host` holds across processes the same way: a host has `per_host` request
+//! slots (rows of `host_slots`, numbered from 0), and a process takes one before it
+//! sends a request to the host and gives it back after. A slot is claimed like a feed
+//! or an article (its holder and a lease end, renewed with the holder's other claims by
+//! [`Store::renew_claims`]), so the slots of a process that died lapse after `[state]
+//! lease` and the host is anyone's again. The watcher hands a slot from one of its
+//! requests to the next without the store while it has more requests waiting for the
+//! host, and keeps an idle slot a moment for the next (see `watch::slots`), so a busy
+//! host costs a take and a give-back per burst, not per request.
 
 use chrono::{DateTime, Utc};
 
 use super::{Result, Store, parse_ts, ts};
+
+/// What [`Store::take_host_slot`] found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum HostSlot {
+    /// This process holds the slot with this number.
+    Taken(i64),
+    /// Every slot is held; the first runs out at `lapses` unless its holder renews it.
+    Full { lapses: Option<DateTime<Utc>> },
+}
 
 impl Store {
     /// Records that `host` answered `status` and asked for a pause until `until`; a
@@ -23,6 +42,61 @@ impl Store {
              WHERE hosts.paused_until < excluded.paused_until",
             (host, ts(until), status),
         )?;
+        Ok(())
+    }
+
+    /// Takes one of `host`'s `per_host` request slots for this process until `until`:
+    /// the first one nobody holds at `now` (a slot whose claim ran out is nobody's).
+    /// When all are held, says when the first of them runs out unless renewed.
+    pub fn take_host_slot(
+        &mut self,
+        host: &str,
+        per_host: usize,
+        now: DateTime<Utc>,
+        until: DateTime<Utc>,
+    ) -> Result<HostSlot> {
+        let owner = self.owner.clone();
+        let tx = self.conn.claim()?;
+        for slot in 0..per_host as i64 {
+            // On PostgreSQL a row another worker is taking at this moment is waited for
+            // (the conflict locks it): milliseconds, and then its claim is seen.
+            let taken = tx.execute(
+                "INSERT INTO host_slots (host, slot, claimed_by, claimed_until)
+                 VALUES (?1, ?2, ?3, ?4)
+                 ON CONFLICT (host, slot) DO UPDATE SET
+                     claimed_by = excluded.claimed_by, claimed_until = excluded.claimed_until
+                 WHERE host_slots.claimed_until <= ?5",
+                (host, slot, &owner, ts(until), ts(now)),
+            )?;
+            if taken == 1 {
+                tx.commit()?;
+                return Ok(HostSlot::Taken(slot));
+            }
+        }
+        let lapses: Option<String> = tx.query_row(
+            "SELECT MIN(claimed_until) FROM host_slots WHERE host = ?1 AND slot < ?2",
+            (host, per_host as i64),
+            |r| r.get(0),
+        )?;
+        tx.commit()?;
+        Ok(HostSlot::Full {
+            lapses: lapses.map(|t| parse_ts(&t)),
+        })
+    }
+
+    /// Gives back slots this process took with [`Store::take_host_slot`], in one
+    /// transaction (a slot it no longer holds, because its claim ran out and another
+    /// took it, is left alone).
+    pub fn release_host_slots(&mut self, slots: &[(String, i64)]) -> Result<()> {
+        let owner = self.owner.clone();
+        let tx = self.conn.claim()?;
+        for (host, slot) in slots {
+            tx.execute(
+                "DELETE FROM host_slots WHERE host = ?1 AND slot = ?2 AND claimed_by = ?3",
+                (host, slot, &owner),
+            )?;
+        }
+        tx.commit()?;
         Ok(())
     }
 
@@ -64,6 +138,56 @@ mod tests {
             b.pause_host("news.example", longest, 503).expect("pause");
             assert_eq!(ts(a.host_pauses(now).expect("read")[0].1), ts(longest));
             assert!(a.host_pauses(longest).expect("read").is_empty());
+        }
+    }
+
+    #[test]
+    fn host_slots_are_disjoint_across_processes_and_lapse_after_the_lease() {
+        for backend in crate::store::backends::each() {
+            eprintln!("backend: {}", backend.name);
+            let (mut a, mut b) = (backend.store, backend.other);
+            let now = Utc::now();
+            let until = now + Duration::seconds(60);
+            let take = |s: &mut Store, host: &str, at: DateTime<Utc>| {
+                s.take_host_slot(host, 2, at, at + Duration::seconds(60))
+                    .expect("take")
+            };
+            assert_eq!(take(&mut a, "news.example", now), HostSlot::Taken(0));
+            assert_eq!(take(&mut b, "news.example", now), HostSlot::Taken(1));
+            // Both slots are held: a third request waits, and is told when one lapses.
+            let full = HostSlot::Full {
+                lapses: Some(parse_ts(&ts(until))),
+            };
+            assert_eq!(take(&mut a, "news.example", now), full);
+            assert_eq!(take(&mut b, "news.example", now), full);
+            // Another host has slots of its own.
+            assert_eq!(take(&mut b, "other.example", now), HostSlot::Taken(0));
+            // a gives its slot back: b may take it.
+            let slot = [("news.example".to_string(), 0)];
+            a.release_host_slots(&slot).expect("release");
+            assert_eq!(take(&mut b, "news.example", now), HostSlot::Taken(0));
+            // a giving back a slot b holds changes nothing.
+            a.release_host_slots(&slot).expect("release");
+            assert_eq!(take(&mut a, "news.example", now), full);
+            // b renews its claims at 50 s: past the first lease its slots still hold.
+            let renewed = now + Duration::seconds(50);
+            b.renew_claims(renewed + Duration::seconds(60))
+                .expect("renew");
+            let t = until + Duration::seconds(1);
+            assert!(matches!(
+                take(&mut a, "news.example", t),
+                HostSlot::Full { .. }
+            ));
+            // b dies: once its renewed lease has run out, a takes its slots.
+            let t = renewed + Duration::seconds(61);
+            assert_eq!(take(&mut a, "news.example", t), HostSlot::Taken(0));
+            assert_eq!(take(&mut a, "news.example", t), HostSlot::Taken(1));
+            // per_host = 1 counts only the first slot.
+            assert!(matches!(
+                b.take_host_slot("news.example", 1, t, t + Duration::seconds(60))
+                    .expect("take"),
+                HostSlot::Full { .. }
+            ));
         }
     }
 }

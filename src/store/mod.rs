@@ -52,6 +52,7 @@ pub use claims::Claim;
 pub use copy::TableCopied;
 pub use coverage::{CoverageRow, NewCoverage};
 pub use feeds::{FeedFetch, FeedRow};
+pub use hosts::HostSlot;
 pub use kinds::{AlertKind, ArticleState, Channel, DeliveryStatus, Quiet, UnknownWord};
 pub use listing::{ArticleLine, ArticleLines};
 pub use raw::{RawRow, Submission};
@@ -343,7 +344,21 @@ const MIGRATIONS: &[&str] = &[
     r#"
     ALTER TABLE versions ADD COLUMN paragraph_places TEXT;
     "#,
-    // 14: (issue 10) each article's number of versions, kept with the article so that
+    // 14: (issue 14) host slots: one row per request a process has open to a host, at
+    // most `[http] per_host` of them per host across every process on the database,
+    // each claimed until a lease end like the other claims, so a dead holder's slots
+    // lapse after `[state] lease`.
+    r#"
+    CREATE TABLE host_slots (
+        host            TEXT NOT NULL,
+        slot            INTEGER NOT NULL,
+        claimed_by      TEXT NOT NULL,
+        claimed_until   TEXT NOT NULL,
+        PRIMARY KEY (host, slot)
+    );
+    CREATE INDEX host_slots_owner ON host_slots(claimed_by);
+    "#,
+    // 15: (issue 10) each article's number of versions, kept with the article so that
     // `redline articles` reads it with the row instead of counting every version.
     r#"
     ALTER TABLE articles ADD COLUMN version_count INTEGER NOT NULL DEFAULT 0;

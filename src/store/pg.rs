@@ -216,7 +216,18 @@ pub(super) const PG_MIGRATIONS: &[&str] = &[
     r#"
     ALTER TABLE versions ADD COLUMN paragraph_places TEXT;
     "#,
-    // 14: each article's number of versions.
+    // 14: host slots, `[http] per_host` across every worker.
+    r#"
+    CREATE TABLE host_slots (
+        host            TEXT NOT NULL,
+        slot            BIGINT NOT NULL,
+        claimed_by      TEXT NOT NULL,
+        claimed_until   TEXT NOT NULL,
+        PRIMARY KEY (host, slot)
+    );
+    CREATE INDEX host_slots_owner ON host_slots(claimed_by);
+    "#,
+    // 15: each article's number of versions.
     r#"
     ALTER TABLE articles ADD COLUMN version_count BIGINT NOT NULL DEFAULT 0;
     UPDATE articles SET version_count =
@@ -239,6 +250,7 @@ pub const TABLES: &[&str] = &[
     "raw_pages",
     "archive_submissions",
     "hosts",
+    // Not `host_slots`: its rows are requests in flight, which a copy has no use for.
 ];
 
 /// Connects to the PostgreSQL database at `url` (a `postgres://` URL or a libpq

@@ -33,6 +33,7 @@ mod decide;
 mod disclosure;
 mod ladder;
 mod moves;
+pub mod slots;
 #[cfg(test)]
 mod tests;
 
@@ -137,6 +138,8 @@ pub struct Watcher {
     feed_ids: Arc<tokio::sync::OnceCell<FeedIds>>,
     /// When the host pauses were last read from the store (see [`Watcher::sync_hosts`]).
     hosts_read: Arc<std::sync::Mutex<Option<DateTime<Utc>>>>,
+    /// `[http] per_host` across every process on the store.
+    slots: Arc<slots::HostSlots>,
 }
 
 impl Watcher {
@@ -153,6 +156,12 @@ impl Watcher {
         metrics: Arc<Metrics>,
     ) -> Result<Watcher, WatchError> {
         let http = Arc::new(Fetcher::new(&config.http, clock, metrics)?);
+        let slots = Arc::new(slots::HostSlots::new(
+            db.clone(),
+            config.http.per_host,
+            config.state.lease.0,
+            clock,
+        ));
         Ok(Watcher {
             like: coverage::LikeState::new(&config),
             config,
@@ -161,6 +170,7 @@ impl Watcher {
             clock,
             feed_ids: Default::default(),
             hosts_read: Default::default(),
+            slots,
         })
     }
 
@@ -208,10 +218,28 @@ impl Watcher {
         }
     }
 
+    /// A request slot of `url`'s host among every process on the store (see
+    /// [`slots`]), held until the response is read; none for a paused host, which the
+    /// fetcher refuses without a request.
+    async fn host_slot(&self, url: &Url) -> Option<slots::Slot> {
+        let host = url.host_str().unwrap_or("");
+        if self.http.paused_until(host).is_some() {
+            return None;
+        }
+        Some(self.slots.acquire(host).await)
+    }
+
     /// One cycle: due feeds (every feed with `all`), then due articles.
     pub async fn cycle(&self, all: bool) -> Result<CycleReport, WatchError> {
-        let mut report = self.poll_feeds(all).await?;
-        report.add(&self.check_articles(all).await?);
+        let work = async {
+            let mut report = self.poll_feeds(all).await?;
+            report.add(&self.check_articles(all).await?);
+            Ok::<_, WatchError>(report)
+        }
+        .await;
+        // No request is open now: the request slots go back for the other processes.
+        self.slots.settle().await;
+        let report = work?;
         self.drop_old_raw().await?;
         Ok(report)
     }
@@ -392,7 +420,9 @@ impl Watcher {
             .map_err(|e| WatchError::Other(format!("feed {}: {e}", feed.url.get_ref())))?;
         let now = self.clock.now();
         self.sync_hosts().await;
+        let slot = self.host_slot(&url).await;
         let result = self.http.get(&url, &validators).await;
+        drop(slot);
         self.sync_hosts().await;
         if let Err(FetchError::Paused { until, .. }) = result {
             // Not this feed's failure: its host asked us to wait, and we did not ask.
@@ -568,8 +598,9 @@ impl Watcher {
     /// The due articles are claimed a batch at a time ([`CLAIM_BATCH`] × `[http]
     /// max_concurrent`), and the next batch as soon as the claimed ones have all started
     /// and a place is free: several workers on one database share a backlog instead of
-    /// the first one claiming all of it. `all` ("check now") claims every active article
-    /// at once.
+    /// the first one claiming all of it. A process holds at most one batch of claims
+    /// (checks in flight and claimed ones waiting), which is what a worker that dies
+    /// leaves to the others. `all` ("check now") claims every active article at once.
     pub async fn check_articles(&self, all: bool) -> Result<CycleReport, WatchError> {
         let now = self.clock.now();
         // No check of this process is in flight between rounds: a claim it still holds
@@ -594,16 +625,22 @@ impl Watcher {
         loop {
             if claimed.is_empty() && more && tasks.len() < limit {
                 let want = batch - tasks.len();
-                let until = self.lease_end(self.clock.now());
+                let at = self.clock.now();
+                let until = self.lease_end(at);
                 let (due, busy) = self
                     .db
-                    .call(move |s| s.claim_due_articles(now, all, until, want))
+                    .call(move |s| s.claim_due_articles_at(now, at, all, until, want))
                     .await?;
                 report.articles_busy = report.articles_busy.max(busy);
-                let fresh: Vec<ArticleRow> = due
-                    .into_iter()
-                    .filter(|a| !started.contains(&a.id))
-                    .collect();
+                let (fresh, again): (Vec<ArticleRow>, Vec<ArticleRow>) =
+                    due.into_iter().partition(|a| !started.contains(&a.id));
+                if !again.is_empty() {
+                    // Checked in this round already and due again (a short revisit, or a
+                    // check decided twice): not checked twice in one round, and not held
+                    // either, so this process never holds more than its batch.
+                    let ids: Vec<i64> = again.iter().map(|a| a.id).collect();
+                    self.db.call(move |s| s.release_articles(&ids)).await?;
+                }
                 more = !all && !fresh.is_empty();
                 claimed.extend(fresh);
             }
@@ -634,7 +671,9 @@ impl Watcher {
         feed: Option<&str>,
         validators: &Validators,
     ) -> Result<Option<(Copy, Validators)>, CheckError> {
-        let page = self.fetch_page(url, feed, validators).await?;
+        let page = self.fetch_page(url, feed, validators).await;
+        self.slots.settle().await;
+        let page = page?;
         Ok(page.map(|p| (p.copy, p.validators)))
     }
 
@@ -649,7 +688,9 @@ impl Watcher {
     ) -> Result<Option<PageFetch>, CheckError> {
         let url = Url::parse(url).map_err(|e| CheckError::Fetch(format!("bad URL {url}: {e}")))?;
         self.sync_hosts().await;
+        let slot = self.host_slot(&url).await;
         let fetched = self.http.get_public(&url, validators).await;
+        drop(slot);
         self.sync_hosts().await;
         let page = match fetched {
             Ok(Fetched::NotModified) => return Ok(None),
