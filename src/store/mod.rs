@@ -343,28 +343,6 @@ const MIGRATIONS: &[&str] = &[
     r#"
     ALTER TABLE versions ADD COLUMN paragraph_places TEXT;
     "#,
-    // 14: (issue 10) a site template's counts, kept up to date as it learns instead of
-    // counted from every row for each page: each host's articles with when they were last
-    // learned, and on how many of them each shape is.
-    r#"
-    CREATE TABLE template_articles (
-        host    TEXT NOT NULL,
-        url     TEXT NOT NULL,
-        seen_at TEXT NOT NULL,
-        PRIMARY KEY (host, url)
-    ) WITHOUT ROWID;
-    CREATE TABLE template_shapes (
-        host     TEXT NOT NULL,
-        shape    TEXT NOT NULL,
-        articles INTEGER NOT NULL,
-        PRIMARY KEY (host, shape)
-    ) WITHOUT ROWID;
-    CREATE INDEX template_shapes_common ON template_shapes(host, articles);
-    INSERT INTO template_articles (host, url, seen_at)
-        SELECT host, url, MAX(seen_at) FROM templates GROUP BY host, url;
-    INSERT INTO template_shapes (host, shape, articles)
-        SELECT host, shape, COUNT(*) FROM templates GROUP BY host, shape;
-    "#,
 ];
 
 /// How long a connection waits for another process's write lock before giving up. Write

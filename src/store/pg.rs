@@ -216,26 +216,6 @@ pub(super) const PG_MIGRATIONS: &[&str] = &[
     r#"
     ALTER TABLE versions ADD COLUMN paragraph_places TEXT;
     "#,
-    // 14: a site template's counts: each host's articles, and on how many each shape is.
-    r#"
-    CREATE TABLE template_articles (
-        host    TEXT NOT NULL,
-        url     TEXT NOT NULL,
-        seen_at TEXT NOT NULL,
-        PRIMARY KEY (host, url)
-    );
-    CREATE TABLE template_shapes (
-        host     TEXT NOT NULL,
-        shape    TEXT NOT NULL,
-        articles BIGINT NOT NULL,
-        PRIMARY KEY (host, shape)
-    );
-    CREATE INDEX template_shapes_common ON template_shapes(host, articles);
-    INSERT INTO template_articles (host, url, seen_at)
-        SELECT host, url, MAX(seen_at) FROM templates GROUP BY host, url;
-    INSERT INTO template_shapes (host, shape, articles)
-        SELECT host, shape, COUNT(*) FROM templates GROUP BY host, shape;
-    "#,
 ];
 
 /// Every table of the schema, parents before children (the order `migrate` copies in).
@@ -250,8 +230,6 @@ pub const TABLES: &[&str] = &[
     "quiet_checks",
     "coverage",
     "templates",
-    "template_articles",
-    "template_shapes",
     "raw_pages",
     "archive_submissions",
     "hosts",

@@ -1,39 +1,27 @@
 //! Each site's learned template: the shapes of the blocks its articles' extractions kept
 //! (see `extract::template`), per host and article, so that a block recurring across
 //! several articles of one host can be recognised as that site's furniture.
-//!
-//! Every page checked reads its host's template and writes its own shapes, so both are
-//! kept cheap: beside the rows (`templates`: host, article, shape), the store keeps
-//! counts up to date as it writes (`template_shapes`: on how many of the host's articles
-//! each shape is; `template_articles`: the host's articles, with when each was last
-//! learned). Reading a template reads the few shapes counted often enough, not every row
-//! of the host; learning writes only the shapes that changed.
 
 use std::collections::HashSet;
 
 use chrono::{DateTime, Utc};
 
-use super::sql::Conn;
 use super::{Result, Store, ts};
 
 /// Articles per host whose shapes are kept; older ones are forgotten.
 const ARTICLES_PER_HOST: i64 = 50;
-/// How far past [`ARTICLES_PER_HOST`] a host may grow before it is cut back, so that
-/// cutting back happens once every few articles, not on every one.
+/// How far past [`ARTICLES_PER_HOST`] a host may grow before it is cut back. Cutting back
+/// sorts all of the host's rows, so doing it once every few articles instead of on every
+/// one makes learning several times cheaper.
 const PRUNE_SLACK: i64 = 10;
 
 impl Store {
     /// The block shapes seen on at least `min_articles` articles of `host` other than
     /// `url`.
     pub fn template_shapes(&self, host: &str, url: &str, min_articles: i64) -> Result<Vec<String>> {
-        // A shape on exactly `min_articles` articles counts only when `url` is not one
-        // of them.
         self.conn.query_map(
-            "SELECT c.shape FROM template_shapes c
-             WHERE c.host = ?1 AND c.articles >= ?3
-               AND (c.articles > ?3 OR NOT EXISTS (
-                   SELECT 1 FROM templates t
-                   WHERE t.host = ?1 AND t.url = ?2 AND t.shape = c.shape))",
+            "SELECT shape FROM templates WHERE host = ?1 AND url <> ?2
+             GROUP BY shape HAVING COUNT(*) >= ?3",
             (host, url, min_articles),
             |r| r.get(0),
         )
@@ -63,9 +51,11 @@ impl Store {
             .into_iter()
             .collect();
         let new: HashSet<&str> = shapes.iter().map(String::as_str).collect();
-        let gone: Vec<&String> = old.iter().filter(|s| !new.contains(s.as_str())).collect();
-        for shape in &gone {
-            forget_shape(&tx, host, url, shape)?;
+        for gone in old.iter().filter(|s| !new.contains(s.as_str())) {
+            tx.execute(
+                "DELETE FROM templates WHERE host = ?1 AND url = ?2 AND shape = ?3",
+                (host, url, gone),
+            )?;
         }
         let at = ts(now);
         if old.iter().any(|s| new.contains(s.as_str())) {
@@ -75,95 +65,33 @@ impl Store {
                 (host, url, &at),
             )?;
         }
+        let mut added = false;
         for shape in shapes.iter().filter(|s| !old.contains(s.as_str())) {
-            let added = tx.execute(
+            added |= tx.execute(
                 "INSERT INTO templates (host, url, shape, seen_at) VALUES (?1, ?2, ?3, ?4)
                  ON CONFLICT DO NOTHING",
                 (host, url, shape, &at),
-            )?;
-            if added > 0 {
-                tx.execute(
-                    "INSERT INTO template_shapes (host, shape, articles) VALUES (?1, ?2, 1)
-                     ON CONFLICT (host, shape) DO UPDATE SET articles = template_shapes.articles + 1",
-                    (host, shape),
-                )?;
-            }
-        }
-        if new.is_empty() {
-            tx.execute(
-                "DELETE FROM template_articles WHERE host = ?1 AND url = ?2",
-                (host, url),
-            )?;
-        } else {
-            tx.execute(
-                "INSERT INTO template_articles (host, url, seen_at) VALUES (?1, ?2, ?3)
-                 ON CONFLICT (host, url) DO UPDATE SET seen_at = excluded.seen_at",
-                (host, url, &at),
-            )?;
+            )? > 0;
         }
         // Only an article the host did not hold yet adds to its count.
-        if old.is_empty() && !new.is_empty() {
+        if old.is_empty() && added {
             let articles: i64 = tx.query_row(
-                "SELECT COUNT(*) FROM template_articles WHERE host = ?1",
+                "SELECT COUNT(*) FROM (SELECT DISTINCT url FROM templates WHERE host = ?1) hosts",
                 [host],
                 |r| r.get(0),
             )?;
             if articles > ARTICLES_PER_HOST + PRUNE_SLACK {
-                prune(&tx, host)?;
+                tx.execute(
+                    "DELETE FROM templates WHERE host = ?1 AND url NOT IN (
+                         SELECT url FROM templates WHERE host = ?1
+                         GROUP BY url ORDER BY MAX(seen_at) DESC, url LIMIT ?2)",
+                    (host, ARTICLES_PER_HOST),
+                )?;
             }
         }
         tx.commit()?;
         Ok(())
     }
-}
-
-/// Removes one shape of article `url` and takes it off the host's count.
-fn forget_shape(tx: &Conn, host: &str, url: &str, shape: &str) -> Result<()> {
-    let removed = tx.execute(
-        "DELETE FROM templates WHERE host = ?1 AND url = ?2 AND shape = ?3",
-        (host, url, shape),
-    )?;
-    if removed > 0 {
-        tx.execute(
-            "UPDATE template_shapes SET articles = articles - 1 WHERE host = ?1 AND shape = ?2",
-            (host, shape),
-        )?;
-        tx.execute(
-            "DELETE FROM template_shapes WHERE host = ?1 AND shape = ?2 AND articles <= 0",
-            (host, shape),
-        )?;
-    }
-    Ok(())
-}
-
-/// Forgets all but the host's [`ARTICLES_PER_HOST`] most recently learned articles.
-fn prune(tx: &Conn, host: &str) -> Result<()> {
-    let urls: Vec<String> = tx.query_map(
-        "SELECT url FROM template_articles WHERE host = ?1 ORDER BY seen_at DESC, url",
-        [host],
-        |r| r.get(0),
-    )?;
-    let keep = usize::try_from(ARTICLES_PER_HOST).unwrap_or(usize::MAX);
-    for url in urls.iter().skip(keep) {
-        tx.execute(
-            "UPDATE template_shapes SET articles = articles - 1 WHERE host = ?1 AND shape IN (
-                 SELECT shape FROM templates WHERE host = ?1 AND url = ?2)",
-            (host, url),
-        )?;
-        tx.execute(
-            "DELETE FROM templates WHERE host = ?1 AND url = ?2",
-            (host, url),
-        )?;
-        tx.execute(
-            "DELETE FROM template_articles WHERE host = ?1 AND url = ?2",
-            (host, url),
-        )?;
-    }
-    tx.execute(
-        "DELETE FROM template_shapes WHERE host = ?1 AND articles <= 0",
-        [host],
-    )?;
-    Ok(())
 }
 
 #[cfg(test)]
@@ -259,86 +187,6 @@ mod tests {
                     .unwrap()
                     .is_empty()
             );
-        }
-    }
-
-    /// The kept counts, and the same counted from the rows.
-    fn counts(s: &Store) -> (Vec<(String, String, i64)>, Vec<(String, String, i64)>) {
-        let kept = s
-            .conn
-            .query_map(
-                "SELECT host, shape, articles FROM template_shapes ORDER BY host, shape",
-                (),
-                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
-            )
-            .unwrap();
-        let rows = s
-            .conn
-            .query_map(
-                "SELECT host, shape, COUNT(*) FROM templates GROUP BY host, shape ORDER BY host, shape",
-                (),
-                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
-            )
-            .unwrap();
-        (kept, rows)
-    }
-
-    #[test]
-    fn the_kept_counts_match_the_rows_through_relearning_and_cutting_back() {
-        for backend in crate::store::backends::each() {
-            eprintln!("backend: {}", backend.name);
-            let mut s = backend.store;
-            let t0 = Utc::now();
-            let cap = ARTICLES_PER_HOST + PRUNE_SLACK;
-            for i in 0..=cap + 5 {
-                let at = t0 + chrono::Duration::seconds(i);
-                let url = format!("https://ex.org/{i}");
-                let mine = format!("own {i}");
-                let shapes = vec!["bio".to_string(), format!("tag {}", i % 3), mine];
-                s.learn_template("ex.org", &url, &shapes, at).unwrap();
-                if i % 7 == 0 {
-                    // Learned again with one shape changed, and one article emptied.
-                    s.learn_template("ex.org", &url, &shapes[..2], at).unwrap();
-                    s.learn_template("ex.org", "https://ex.org/0", &[], at)
-                        .unwrap();
-                }
-                let (kept, rows) = counts(&s);
-                assert_eq!(kept, rows, "after article {i}");
-            }
-            s.learn_template("other.org", "https://other.org/a", &["bio".into()], t0)
-                .unwrap();
-            let (kept, rows) = counts(&s);
-            assert_eq!(kept, rows);
-            let articles: i64 = s
-                .conn
-                .query_row(
-                    "SELECT COUNT(*) FROM template_articles WHERE host = 'ex.org'",
-                    (),
-                    |r| r.get(0),
-                )
-                .unwrap();
-            let distinct: i64 = s
-                .conn
-                .query_row(
-                    "SELECT COUNT(DISTINCT url) FROM templates WHERE host = 'ex.org'",
-                    (),
-                    |r| r.get(0),
-                )
-                .unwrap();
-            assert_eq!(articles, distinct);
-            assert!(articles <= cap);
-            // The template read from the counts is the one the rows give.
-            let mut template = s
-                .template_shapes("ex.org", "https://ex.org/new", 2)
-                .unwrap();
-            template.sort();
-            let expected: Vec<String> = rows
-                .iter()
-                .filter(|(h, _, n)| h == "ex.org" && *n >= 2)
-                .map(|(_, shape, _)| shape.clone())
-                .collect();
-            assert_eq!(template, expected);
-            assert!(template.contains(&"bio".to_string()));
         }
     }
 
