@@ -41,7 +41,9 @@ impl Store {
         shapes: &[String],
         now: DateTime<Utc>,
     ) -> Result<()> {
-        let tx = self.conn.transaction()?;
+        // Reads before it writes: the write lock is taken up front, so that another
+        // writer is waited for rather than failing the upgrade from a read.
+        let tx = self.conn.write()?;
         let old: HashSet<String> = tx
             .query_map(
                 "SELECT shape FROM templates WHERE host = ?1 AND url = ?2",
