@@ -19,7 +19,7 @@
 //! `redline::cpu`); "other" is the rest: HTTP, feeds, the runtime. It prints the median of the rounds, the store's size, and beside it the
 //! one-parse limit: what html5ever alone takes to parse the same pages into a
 //! `dom_query` document. It also writes the figures as JSON to
-//! `target/cycle-bench.json`, which `benches/urlwatch_cycle.py` reads to print the ratios
+//! `target/cycle-bench.json` (under `CARGO_TARGET_DIR` when set), which `benches/urlwatch_cycle.py` reads to print the ratios
 //! against urlwatch on the same pages. It asserts nothing.
 //!
 //! Options (after `--`): `--pages N` (default 1000), `--rounds R` (default 3). The
@@ -424,6 +424,7 @@ fn run() -> Result<(), String> {
     println!(
         "\nper-stage CPU-s (median)   decode  extract  diff    store   other (HTTP, feeds, runtime)"
     );
+    let mut prepass = Vec::new();
     for cycle in CYCLES {
         let rs = &runs[cycle];
         let stage = |name: &str| {
@@ -449,7 +450,22 @@ fn run() -> Result<(), String> {
             "  {cycle:<24} {d:>6.2}  {e:>7.2}  {f:>6.2}  {s:>6.2}  {:>6.2}",
             (total - d - e - f - s).max(0.0)
         );
+        prepass.push((cycle, stage("prepass"), e));
     }
+    // The pass over the markup before the parse is a part of extract.
+    let shares: Vec<String> = prepass
+        .iter()
+        .filter(|(_, _, e)| *e > 0.0)
+        .map(|(cycle, p, e)| format!("{cycle} {p:.2} CPU-s ({:.0} % of extract)", p / e * 100.0))
+        .collect();
+    println!(
+        "pre-pass before the parse (part of extract): {}",
+        if shares.is_empty() {
+            "none".to_string()
+        } else {
+            shares.join(", ")
+        }
+    );
 
     // The one-parse limit: html5ever alone on the same pages, in this process.
     let mut per_pass = Vec::new();
@@ -472,8 +488,16 @@ fn run() -> Result<(), String> {
     );
     json.insert("pages".into(), n.into());
     json.insert("parse_ms_per_page".into(), (parse * 1000.0).into());
-    let out = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/cycle-bench.json");
-    std::fs::write(&out, serde_json::Value::Object(json).to_string()).map_err(|e| e.to_string())?;
+    // Cargo's target directory, where `benches/urlwatch_cycle.py` looks: `CARGO_TARGET_DIR`
+    // when set (a worktree building into a shared one has no `target/` of its own).
+    let target = std::env::var_os("CARGO_TARGET_DIR").map_or_else(
+        || Path::new(env!("CARGO_MANIFEST_DIR")).join("target"),
+        PathBuf::from,
+    );
+    std::fs::create_dir_all(&target).map_err(|e| format!("{}: {e}", target.display()))?;
+    let out = target.join("cycle-bench.json");
+    std::fs::write(&out, serde_json::Value::Object(json).to_string())
+        .map_err(|e| format!("{}: {e}", out.display()))?;
     println!("figures written to {}", out.display());
     Ok(())
 }

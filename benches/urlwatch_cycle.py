@@ -27,7 +27,9 @@ import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
-VENV = REPO / "target" / "urlwatch-venv"
+# Cargo's target directory: `CARGO_TARGET_DIR` when set, as `benches/cycle` writes there.
+TARGET = Path(os.environ.get("CARGO_TARGET_DIR") or REPO / "target")
+VENV = TARGET / "urlwatch-venv"
 EDITED_PERCENT = 5
 
 
@@ -167,7 +169,7 @@ def main():
     rounds = 3
     if "--rounds" in sys.argv:
         rounds = max(1, int(sys.argv[sys.argv.index("--rounds") + 1]))
-    figures = REPO / "target" / "cycle-bench.json"
+    figures = TARGET / "cycle-bench.json"
     if not figures.exists():
         sys.exit(f"{figures} is missing: run `cargo bench --bench cycle` first")
     redline = json.loads(figures.read_text())

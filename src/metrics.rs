@@ -124,7 +124,7 @@ impl Metrics {
         metric(
             "redline_stage_cpu_seconds_total",
             "counter",
-            "Thread CPU time spent per pipeline stage (decode, extract, diff, store).",
+            "Thread CPU time spent per pipeline stage (decode, extract, diff, store; prepass is the part of extract before the parse).",
             &stages,
         );
         out

@@ -43,7 +43,7 @@ fn scan(html: &str, mut on_tag: impl FnMut((usize, usize), usize, bool)) {
     let bytes = html.as_bytes();
     let mut depth = 0usize;
     let mut i = 0;
-    while let Some(off) = bytes[i..].iter().position(|&b| b == b'<') {
+    while let Some(off) = memchr::memchr(b'<', &bytes[i..]) {
         let start = i + off;
         let rest = &bytes[start..];
         if rest.starts_with(b"<!--") {
@@ -65,10 +65,18 @@ fn scan(html: &str, mut on_tag: impl FnMut((usize, usize), usize, bool)) {
             i = start + 1;
             continue;
         }
-        let name = html[name_start..name_start + name_len].to_ascii_lowercase();
+        // Lower case without an allocation: no name that matters is longer than this.
+        let mut buf = [0u8; 10];
+        let name: &str = if name_len <= buf.len() {
+            buf[..name_len].copy_from_slice(&bytes[name_start..name_start + name_len]);
+            buf[..name_len].make_ascii_lowercase();
+            std::str::from_utf8(&buf[..name_len]).unwrap_or("")
+        } else {
+            ""
+        };
         let end = skip_past(bytes, name_start + name_len, b">");
         i = end;
-        if is_void_or_optional(&name) {
+        if is_void_or_optional(name) {
             continue;
         }
         if is_end {
@@ -78,14 +86,10 @@ fn scan(html: &str, mut on_tag: impl FnMut((usize, usize), usize, bool)) {
         }
         depth += 1;
         on_tag((start, end), depth, false);
-        if matches!(
-            name.as_str(),
-            "script" | "style" | "textarea" | "xmp" | "title"
-        ) {
+        if matches!(name, "script" | "style" | "textarea" | "xmp" | "title") {
             // Raw text: its `<` are not tags. Jump to the end tag, which the next round
             // counts as usual.
-            let close = format!("</{name}");
-            let lower_find = find_ci(&bytes[i..], close.as_bytes());
+            let lower_find = find_end_tag(&bytes[i..], name.as_bytes());
             i = lower_find.map_or(bytes.len(), |o| i + o);
         }
     }
@@ -137,16 +141,23 @@ fn is_void_or_optional(name: &str) -> bool {
 /// The index just past the first `needle` at or after `from`, or the end of `bytes`.
 fn skip_past(bytes: &[u8], from: usize, needle: &[u8]) -> usize {
     let from = from.min(bytes.len());
-    bytes[from..]
-        .windows(needle.len())
-        .position(|w| w == needle)
-        .map_or(bytes.len(), |p| from + p + needle.len())
+    memchr::memmem::find(&bytes[from..], needle).map_or(bytes.len(), |p| from + p + needle.len())
 }
 
-fn find_ci(haystack: &[u8], needle: &[u8]) -> Option<usize> {
-    haystack
-        .windows(needle.len())
-        .position(|w| w.eq_ignore_ascii_case(needle))
+/// Where the first `</name` (in any case) starts in `haystack`.
+fn find_end_tag(haystack: &[u8], name: &[u8]) -> Option<usize> {
+    let mut from = 0;
+    while let Some(o) = memchr::memmem::find(&haystack[from..], b"</") {
+        let at = from + o;
+        if haystack
+            .get(at + 2..at + 2 + name.len())
+            .is_some_and(|n| n.eq_ignore_ascii_case(name))
+        {
+            return Some(at);
+        }
+        from = at + 2;
+    }
+    None
 }
 
 #[cfg(test)]

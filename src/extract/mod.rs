@@ -5,9 +5,10 @@
 //! counts, "also read" links, update times, comment counts) must never reach the copy,
 //! and every sentence of the story must. The stages:
 //!
-//! 1. parse the page (`dom_query`, html5ever underneath; [`depth`] caps how deep it may
-//!    nest first) and apply the feed's `drop` selectors ([`Selectors`], compiled once
-//!    when the config loads);
+//! 1. parse the page (`dom_query`, html5ever underneath; first [`inert`] drops from the
+//!    markup the scripts, styles, comments and SVG drawings no stage reads, and [`depth`]
+//!    caps how deep it may nest) and apply the feed's `drop` selectors ([`Selectors`],
+//!    compiled once when the config loads);
 //! 2. [`headline`]: pick the headline (the page's `<h1>`, checked against its titles);
 //! 3. [`clean`]: remove what is never article text: scripts, navigation, headers and
 //!    footers, asides, forms, comments, share bars, and elements whose class or id says
@@ -48,6 +49,7 @@ mod declared;
 mod depth;
 mod gaps;
 mod headline;
+mod inert;
 #[cfg(test)]
 mod role_tests;
 mod roles;
@@ -63,6 +65,7 @@ use dom_query::{Document, Matcher};
 
 pub use declared::{canonical as canonical_time, is_correction};
 
+use crate::cpu::{self, Stage};
 use crate::text::{Copy, Provenance, Source};
 
 pub use template::{Template, shape};
@@ -155,7 +158,8 @@ pub fn extract(html: &str, opts: &Options) -> Result<Copy, ExtractError> {
 ///
 /// As [`extract`].
 pub fn extract_page(html: &str, opts: &Options) -> Result<Extracted, ExtractError> {
-    let doc = Document::from(&*depth::cap_depth(html));
+    let html = cpu::measure(Stage::Prepass, || inert::strip(html));
+    let doc = Document::from(&*depth::cap_depth(&html));
     for matcher in opts.drop.0.iter() {
         doc.select_matcher(matcher).remove();
     }

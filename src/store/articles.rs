@@ -465,123 +465,20 @@ impl Store {
     pub fn record_check(&mut self, u: &CheckUpdate) -> Result<CheckRecorded> {
         let owner = self.owner.clone();
         let tx = self.write()?;
-        let mut out = CheckRecorded::default();
-        let latest: Option<i64> = tx
-            .query_opt(
-                "SELECT MAX(number) FROM versions WHERE article_id = ?1",
-                [u.article_id],
-                |r| r.get(0),
-            )?
-            .flatten();
-        let state: Option<ArticleState> = tx.query_opt(
-            "SELECT state FROM articles WHERE id = ?1",
-            [u.article_id],
-            |r| r.get(0),
-        )?;
-        if latest != u.based_on {
-            release_article(&tx, u.article_id, &owner)?;
-            tx.commit()?;
-            out.stale = true;
-            return Ok(out);
-        }
-        // The latest text is read only when there is a version to hold against it.
-        let latest_text: Option<(String, String)> = match (&u.version, latest) {
-            (Some(_), Some(number)) => tx.query_opt(
-                "SELECT headline, body FROM versions WHERE article_id = ?1 AND number = ?2",
-                (u.article_id, number),
-                |r| Ok((r.get(0)?, r.get(1)?)),
-            )?,
-            _ => None,
-        };
-        let same_text = |v: &NewVersion| {
-            latest_text.as_ref().is_some_and(|(headline, body)| {
-                *headline == v.copy.headline && *body == v.copy.paragraphs.join("\n\n")
-            })
-        };
-        let version = u.version.as_ref().filter(|v| !same_text(v));
-        let alert = match &u.alert {
-            // The text did not change after all: nothing to report.
-            Some((AlertKind::Reworded, _)) if version.is_none() => None,
-            Some((AlertKind::Removed, _)) if state == Some(ArticleState::Removed) => None,
-            other => other.as_ref(),
-        };
-        if let Some(v) = version {
-            let number = latest.unwrap_or(0) + 1;
-            insert_version(&tx, u.article_id, number, u.at, v)?;
-            if let Some(raw) = &u.raw {
-                super::raw::insert(&tx, u.article_id, number, raw)?;
-            }
-            if let Some(url) = &u.submit {
-                super::raw::queue_submission(&tx, u.article_id, number, url, u.at)?;
-            }
-            out.version = Some(number);
-        }
-        if let Some((kind, recipients)) = alert {
-            let to = out.version.or(latest).unwrap_or(0);
-            let from = if out.version.is_some() {
-                latest.unwrap_or(to)
-            } else {
-                to
-            };
-            let alert_id: i64 = tx.query_row(
-                "INSERT INTO alerts (article_id, kind, from_version, to_version, created_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5) RETURNING id",
-                (u.article_id, kind, from, to, ts(u.at)),
-                |r| r.get(0),
-            )?;
-            for t in recipients {
-                tx.execute(
-                    "INSERT INTO outbox (alert_id, channel, recipient, next_attempt_at) VALUES (?1, ?2, ?3, ?4)
-                     ON CONFLICT DO NOTHING",
-                    (alert_id, t.channel, &t.name, ts(u.at)),
-                )?;
-            }
-            out.alert = Some(alert_id);
-        }
-        addresses::apply(&tx, u, out.version)?;
-        let changed = out.alert.is_some();
-        tx.execute(
-            "UPDATE articles SET
-                last_check_at = ?2,
-                etag = COALESCE(?3, etag), last_modified = COALESCE(?4, last_modified),
-                title = COALESCE(?5, title),
-                state = ?6, next_check_at = ?7, revisit_step = ?8, ladder_start_at = ?9,
-                last_error = ?10,
-                error_streak = CASE WHEN CAST(?10 AS TEXT) IS NULL THEN 0 ELSE error_streak + 1 END,
-                last_change_at = CASE WHEN ?11 THEN ?2 ELSE last_change_at END,
-                suspect_at = ?12,
-                claimed_by = CASE WHEN claimed_by = ?13 THEN NULL ELSE claimed_by END,
-                claimed_until = CASE WHEN claimed_by = ?13 THEN NULL ELSE claimed_until END,
-                page_hash = COALESCE(?14, page_hash)
-             WHERE id = ?1",
-            params![
-                u.article_id,
-                ts(u.at),
-                u.etag,
-                u.last_modified,
-                u.title,
-                u.state,
-                u.next_check.map(ts),
-                u.revisit_step,
-                ts(u.ladder_start),
-                u.error,
-                changed,
-                u.suspect_at.map(ts),
-                owner,
-                u.page_hash,
-            ],
-        )?;
-        if let Some(q) = &u.quiet {
-            tx.execute(
-                "INSERT INTO quiet_checks (article_id, checked_at, outcome, detail) VALUES (?1, ?2, ?3, ?4)",
-                (u.article_id, ts(q.time), q.outcome, &q.detail),
-            )?;
-            tx.execute(
-                "DELETE FROM quiet_checks WHERE article_id = ?1 AND id NOT IN
-                    (SELECT id FROM quiet_checks WHERE article_id = ?1 ORDER BY id DESC LIMIT ?2)",
-                (u.article_id, QUIET_KEPT),
-            )?;
-        }
+        let out = record_one(&tx, &owner, u)?;
+        tx.commit()?;
+        Ok(out)
+    }
+
+    /// [`Store::record_check`] for several checks, in one transaction (a cycle's
+    /// unchanged pages, recorded together); each is compared and written as alone.
+    pub fn record_checks(&mut self, updates: &[CheckUpdate]) -> Result<Vec<CheckRecorded>> {
+        let owner = self.owner.clone();
+        let tx = self.write()?;
+        let out = updates
+            .iter()
+            .map(|u| record_one(&tx, &owner, u))
+            .collect::<Result<Vec<_>>>()?;
         tx.commit()?;
         Ok(out)
     }
@@ -620,6 +517,127 @@ impl Store {
         }
         Ok((id, created))
     }
+}
+
+/// One check of [`Store::record_check`], inside the caller's write transaction `tx`.
+fn record_one(tx: &Conn, owner: &str, u: &CheckUpdate) -> Result<CheckRecorded> {
+    let mut out = CheckRecorded::default();
+    let latest: Option<i64> = tx
+        .query_opt(
+            "SELECT MAX(number) FROM versions WHERE article_id = ?1",
+            [u.article_id],
+            |r| r.get(0),
+        )?
+        .flatten();
+    let state: Option<ArticleState> = tx.query_opt(
+        "SELECT state FROM articles WHERE id = ?1",
+        [u.article_id],
+        |r| r.get(0),
+    )?;
+    if latest != u.based_on {
+        release_article(tx, u.article_id, owner)?;
+        out.stale = true;
+        return Ok(out);
+    }
+    // The latest text is read only when there is a version to hold against it.
+    let latest_text: Option<(String, String)> = match (&u.version, latest) {
+        (Some(_), Some(number)) => tx.query_opt(
+            "SELECT headline, body FROM versions WHERE article_id = ?1 AND number = ?2",
+            (u.article_id, number),
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )?,
+        _ => None,
+    };
+    let same_text = |v: &NewVersion| {
+        latest_text.as_ref().is_some_and(|(headline, body)| {
+            *headline == v.copy.headline && *body == v.copy.paragraphs.join("\n\n")
+        })
+    };
+    let version = u.version.as_ref().filter(|v| !same_text(v));
+    let alert = match &u.alert {
+        // The text did not change after all: nothing to report.
+        Some((AlertKind::Reworded, _)) if version.is_none() => None,
+        Some((AlertKind::Removed, _)) if state == Some(ArticleState::Removed) => None,
+        other => other.as_ref(),
+    };
+    if let Some(v) = version {
+        let number = latest.unwrap_or(0) + 1;
+        insert_version(tx, u.article_id, number, u.at, v)?;
+        if let Some(raw) = &u.raw {
+            super::raw::insert(tx, u.article_id, number, raw)?;
+        }
+        if let Some(url) = &u.submit {
+            super::raw::queue_submission(tx, u.article_id, number, url, u.at)?;
+        }
+        out.version = Some(number);
+    }
+    if let Some((kind, recipients)) = alert {
+        let to = out.version.or(latest).unwrap_or(0);
+        let from = if out.version.is_some() {
+            latest.unwrap_or(to)
+        } else {
+            to
+        };
+        let alert_id: i64 = tx.query_row(
+            "INSERT INTO alerts (article_id, kind, from_version, to_version, created_at)
+             VALUES (?1, ?2, ?3, ?4, ?5) RETURNING id",
+            (u.article_id, kind, from, to, ts(u.at)),
+            |r| r.get(0),
+        )?;
+        for t in recipients {
+            tx.execute(
+                "INSERT INTO outbox (alert_id, channel, recipient, next_attempt_at) VALUES (?1, ?2, ?3, ?4)
+                 ON CONFLICT DO NOTHING",
+                (alert_id, t.channel, &t.name, ts(u.at)),
+            )?;
+        }
+        out.alert = Some(alert_id);
+    }
+    addresses::apply(tx, u, out.version)?;
+    let changed = out.alert.is_some();
+    tx.execute(
+        "UPDATE articles SET
+            last_check_at = ?2,
+            etag = COALESCE(?3, etag), last_modified = COALESCE(?4, last_modified),
+            title = COALESCE(?5, title),
+            state = ?6, next_check_at = ?7, revisit_step = ?8, ladder_start_at = ?9,
+            last_error = ?10,
+            error_streak = CASE WHEN CAST(?10 AS TEXT) IS NULL THEN 0 ELSE error_streak + 1 END,
+            last_change_at = CASE WHEN ?11 THEN ?2 ELSE last_change_at END,
+            suspect_at = ?12,
+            claimed_by = CASE WHEN claimed_by = ?13 THEN NULL ELSE claimed_by END,
+            claimed_until = CASE WHEN claimed_by = ?13 THEN NULL ELSE claimed_until END,
+            page_hash = COALESCE(?14, page_hash)
+         WHERE id = ?1",
+        params![
+            u.article_id,
+            ts(u.at),
+            u.etag,
+            u.last_modified,
+            u.title,
+            u.state,
+            u.next_check.map(ts),
+            u.revisit_step,
+            ts(u.ladder_start),
+            u.error,
+            changed,
+            u.suspect_at.map(ts),
+            owner,
+            u.page_hash,
+        ],
+    )?;
+    if let Some(q) = &u.quiet {
+        tx.execute(
+            "INSERT INTO quiet_checks (article_id, checked_at, outcome, detail) VALUES (?1, ?2, ?3, ?4)",
+            (u.article_id, ts(q.time), q.outcome, &q.detail),
+        )?;
+        tx.execute(
+            "DELETE FROM quiet_checks WHERE article_id = ?1 AND id NOT IN
+                (SELECT id FROM quiet_checks WHERE article_id = ?1 ORDER BY id DESC LIMIT ?2)",
+            (u.article_id, QUIET_KEPT),
+        )?;
+    }
+    Ok(out)
 }
 
 /// Gives up this process's claim on an article (see `claims`).
@@ -804,6 +822,56 @@ mod tests {
             let row = s.article(id).expect("q").expect("row");
             assert_eq!(row.versions, 2);
             assert!(row.last_change.is_some());
+        }
+    }
+
+    #[test]
+    fn checks_recorded_together_are_each_a_compare_and_set() {
+        for backend in crate::store::backends::each() {
+            eprintln!("backend: {}", backend.name);
+            let mut s = backend.store;
+            // Whole milliseconds, as the store keeps times.
+            let now = crate::store::parse_ts("2026-11-30T08:00:00.000Z");
+            let mut ids = Vec::new();
+            for n in 0..3 {
+                let a = new_article(&format!("k{n}"), &format!("https://x.example/{n}"), &[]);
+                ids.push(s.track(&a, Some(&version("one"))).expect("track").0);
+            }
+            // Another process records a version of the second article meanwhile.
+            let mut other = CheckUpdate {
+                based_on: Some(1),
+                version: Some(version("two")),
+                ..CheckUpdate::new(ids[1], now)
+            };
+            other.next_check = Some(now + chrono::Duration::hours(9));
+            s.record_check(&other).expect("record");
+            let later = now + chrono::Duration::hours(1);
+            let unchanged: Vec<CheckUpdate> = ids
+                .iter()
+                .map(|&id| CheckUpdate {
+                    based_on: Some(1),
+                    next_check: Some(later),
+                    revisit_step: 3,
+                    ..CheckUpdate::new(id, now)
+                })
+                .collect();
+            let recorded = s.record_checks(&unchanged).expect("record");
+            assert_eq!(
+                recorded.iter().map(|r| r.stale).collect::<Vec<_>>(),
+                [false, true, false]
+            );
+            for (n, &id) in ids.iter().enumerate() {
+                let row = s.article(id).expect("q").expect("row");
+                if n == 1 {
+                    // Left as the other process wrote it.
+                    assert_eq!(row.versions, 2);
+                    assert_eq!(row.next_check, Some(now + chrono::Duration::hours(9)));
+                } else {
+                    assert_eq!(row.versions, 1);
+                    assert_eq!(row.next_check, Some(later));
+                    assert_eq!(row.revisit_step, 3);
+                }
+            }
         }
     }
 }

@@ -709,15 +709,6 @@ impl Conn {
             open: true,
         })
     }
-
-    /// Begins a transaction that may only read until it writes (SQLite's `BEGIN`).
-    pub fn transaction(&mut self) -> Result<Tx<'_>> {
-        self.execute_batch("BEGIN")?;
-        Ok(Tx {
-            conn: self,
-            open: true,
-        })
-    }
 }
 
 /// An open transaction: committed by [`Tx::commit`], rolled back when dropped.

@@ -2,6 +2,8 @@
 //! (see `extract::template`), per host and article, so that a block recurring across
 //! several articles of one host can be recognised as that site's furniture.
 
+use std::collections::HashSet;
+
 use chrono::{DateTime, Utc};
 
 use super::{Result, Store, ts};
@@ -28,6 +30,10 @@ impl Store {
     /// Replaces the shapes recorded for article `url` of `host` with `shapes`. Once the
     /// host holds more than [`ARTICLES_PER_HOST`] + [`PRUNE_SLACK`] articles, forgets all
     /// but the most recent [`ARTICLES_PER_HOST`].
+    ///
+    /// Only what changed is written: an article learned again (a page re-extracted after
+    /// an edit) keeps the rows of its shapes that stayed, and only a new article can make
+    /// the host pass its limit, so only then are its articles counted.
     pub fn learn_template(
         &mut self,
         host: &str,
@@ -35,31 +41,55 @@ impl Store {
         shapes: &[String],
         now: DateTime<Utc>,
     ) -> Result<()> {
-        let tx = self.conn.transaction()?;
-        tx.execute(
-            "DELETE FROM templates WHERE host = ?1 AND url = ?2",
-            (host, url),
-        )?;
-        let at = ts(now);
-        for shape in shapes {
+        // Reads before it writes: the write lock is taken up front, so that another
+        // writer is waited for rather than failing the upgrade from a read.
+        let tx = self.conn.write()?;
+        let old: HashSet<String> = tx
+            .query_map(
+                "SELECT shape FROM templates WHERE host = ?1 AND url = ?2",
+                (host, url),
+                |r| r.get(0),
+            )?
+            .into_iter()
+            .collect();
+        let new: HashSet<&str> = shapes.iter().map(String::as_str).collect();
+        for gone in old.iter().filter(|s| !new.contains(s.as_str())) {
             tx.execute(
+                "DELETE FROM templates WHERE host = ?1 AND url = ?2 AND shape = ?3",
+                (host, url, gone),
+            )?;
+        }
+        let at = ts(now);
+        if old.iter().any(|s| new.contains(s.as_str())) {
+            // The shapes that stay count as seen now, as if written afresh.
+            tx.execute(
+                "UPDATE templates SET seen_at = ?3 WHERE host = ?1 AND url = ?2",
+                (host, url, &at),
+            )?;
+        }
+        let mut added = false;
+        for shape in shapes.iter().filter(|s| !old.contains(s.as_str())) {
+            added |= tx.execute(
                 "INSERT INTO templates (host, url, shape, seen_at) VALUES (?1, ?2, ?3, ?4)
                  ON CONFLICT DO NOTHING",
                 (host, url, shape, &at),
-            )?;
+            )? > 0;
         }
-        let articles: i64 = tx.query_row(
-            "SELECT COUNT(*) FROM (SELECT DISTINCT url FROM templates WHERE host = ?1) hosts",
-            [host],
-            |r| r.get(0),
-        )?;
-        if articles > ARTICLES_PER_HOST + PRUNE_SLACK {
-            tx.execute(
-                "DELETE FROM templates WHERE host = ?1 AND url NOT IN (
-                     SELECT url FROM templates WHERE host = ?1
-                     GROUP BY url ORDER BY MAX(seen_at) DESC, url LIMIT ?2)",
-                (host, ARTICLES_PER_HOST),
+        // Only an article the host did not hold yet adds to its count.
+        if old.is_empty() && added {
+            let articles: i64 = tx.query_row(
+                "SELECT COUNT(*) FROM (SELECT DISTINCT url FROM templates WHERE host = ?1) hosts",
+                [host],
+                |r| r.get(0),
             )?;
+            if articles > ARTICLES_PER_HOST + PRUNE_SLACK {
+                tx.execute(
+                    "DELETE FROM templates WHERE host = ?1 AND url NOT IN (
+                         SELECT url FROM templates WHERE host = ?1
+                         GROUP BY url ORDER BY MAX(seen_at) DESC, url LIMIT ?2)",
+                    (host, ARTICLES_PER_HOST),
+                )?;
+            }
         }
         tx.commit()?;
         Ok(())
@@ -103,6 +133,59 @@ mod tests {
             );
             assert!(
                 s.template_shapes("other.org", "https://ex.org/c", 1)
+                    .unwrap()
+                    .is_empty()
+            );
+        }
+    }
+
+    #[test]
+    fn an_article_learned_again_holds_exactly_its_new_shapes() {
+        for backend in crate::store::backends::each() {
+            eprintln!("backend: {}", backend.name);
+            let mut s = backend.store;
+            let t0 = Utc::now();
+            let shapes = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+            let of_a = |s: &Store| -> Vec<(String, String)> {
+                s.conn
+                    .query_map(
+                        "SELECT shape, seen_at FROM templates WHERE url = 'https://ex.org/a' ORDER BY shape",
+                        (),
+                        |r| Ok((r.get(0)?, r.get(1)?)),
+                    )
+                    .unwrap()
+            };
+            s.learn_template(
+                "ex.org",
+                "https://ex.org/a",
+                &shapes(&["bio", "p1", "p2"]),
+                t0,
+            )
+            .unwrap();
+            // The page was edited: one paragraph changed, one went, one came.
+            let t1 = t0 + chrono::Duration::seconds(60);
+            s.learn_template(
+                "ex.org",
+                "https://ex.org/a",
+                &shapes(&["bio", "p1 edited", "p3", "p3"]),
+                t1,
+            )
+            .unwrap();
+            let at = ts(t1);
+            assert_eq!(
+                of_a(&s),
+                [
+                    ("bio".to_string(), at.clone()),
+                    ("p1 edited".to_string(), at.clone()),
+                    ("p3".to_string(), at)
+                ]
+            );
+            // Nothing kept: the article holds no shape, and none counts for another.
+            s.learn_template("ex.org", "https://ex.org/a", &[], t1)
+                .unwrap();
+            assert!(of_a(&s).is_empty());
+            assert!(
+                s.template_shapes("ex.org", "https://ex.org/b", 1)
                     .unwrap()
                     .is_empty()
             );

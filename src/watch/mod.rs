@@ -53,7 +53,8 @@ pub const CLAIM_BATCH: usize = 2;
 /// How often a process reads the host pauses other processes met (see
 /// [`Watcher::sync_hosts`]).
 pub const HOSTS_REFRESH: chrono::Duration = chrono::Duration::seconds(1);
-/// How many unchanged feeds' fetches a cycle records in one transaction.
+/// How many unchanged feeds' fetches, or unchanged articles' checks (a 304), a cycle
+/// records in one transaction.
 const UNCHANGED_BATCH: usize = 256;
 /// How soon a suspect extraction is re-fetched to confirm it.
 const CONFIRM_AFTER: Duration = Duration::from_secs(5 * 60);
@@ -89,8 +90,8 @@ impl CycleReport {
 
 /// The report of one finished article task, or the error that stops the cycle.
 fn article_done(
-    done: Result<Result<CycleReport, WatchError>, tokio::task::JoinError>,
-) -> Result<CycleReport, WatchError> {
+    done: Result<Result<ArticleChecked, WatchError>, tokio::task::JoinError>,
+) -> Result<ArticleChecked, WatchError> {
     match done {
         Ok(r) => r,
         Err(e) => Err(WatchError::Other(format!("an article task failed: {e}"))),
@@ -124,6 +125,9 @@ type FeedIds = (Vec<i64>, Arc<HashSet<i64>>);
 /// What one feed's poll reports, and its fetch when the feed was unchanged (recorded
 /// later, with the cycle's other unchanged feeds).
 type FeedPolled = (CycleReport, Option<(i64, FeedFetch)>);
+/// What one article's check reports, and its update when the page was unchanged (a 304:
+/// recorded later, with the cycle's other unchanged articles).
+type ArticleChecked = (CycleReport, Option<CheckUpdate>);
 
 /// Everything a cycle needs, cheap to clone into tasks.
 #[derive(Debug, Clone)]
@@ -621,6 +625,8 @@ impl Watcher {
         // Articles started in this round: one whose claim came back (its check lost a
         // compare-and-set twice and left it due) is not checked twice.
         let mut started = HashSet::new();
+        // Checks that found the page unchanged (304), recorded together.
+        let mut unchanged = Vec::new();
         let mut more = true;
         loop {
             if claimed.is_empty() && more && tasks.len() < limit {
@@ -649,18 +655,44 @@ impl Watcher {
             {
                 started.insert(article.id);
                 let this = self.clone();
-                tasks.spawn(async move { this.check_article(article).await });
+                tasks.spawn(async move { this.check_article_deferring(article, true).await });
                 continue;
             }
             match tasks.join_next().await {
-                Some(done) => report.add(&article_done(done)?),
+                Some(done) => {
+                    let (r, deferred) = article_done(done)?;
+                    report.add(&r);
+                    unchanged.extend(deferred);
+                    if unchanged.len() >= UNCHANGED_BATCH {
+                        self.record_unchanged_checks(std::mem::take(&mut unchanged))
+                            .await?;
+                    }
+                }
                 None if claimed.is_empty() && !more => break,
                 None => {}
             }
         }
+        self.record_unchanged_checks(unchanged).await?;
         // Claims taken again on articles already checked in this round go back.
         self.db.call(|s| s.release_article_claims()).await?;
         Ok(report)
+    }
+
+    /// Records the checks of articles whose page answered 304, in one transaction. Each
+    /// is still a compare-and-set: one another process recorded a version of meanwhile
+    /// is left as that process wrote it (its claim released), as in [`Store::record_check`].
+    ///
+    /// [`Store::record_check`]: crate::store::Store::record_check
+    async fn record_unchanged_checks(&self, updates: Vec<CheckUpdate>) -> Result<(), WatchError> {
+        if updates.is_empty() {
+            return Ok(());
+        }
+        let recorded = self.db.call(move |s| s.record_checks(&updates)).await?;
+        let stale = recorded.iter().filter(|r| r.stale).count();
+        if stale > 0 {
+            tracing::debug!(stale, "another process recorded these checks first");
+        }
+        Ok(())
     }
 
     /// Fetches and extracts one article's page as it is now: its copy, validators and
@@ -799,6 +831,16 @@ impl Watcher {
 
     /// Checks one article: fetch, extract, compare with the last version, record.
     pub async fn check_article(&self, article: ArticleRow) -> Result<CycleReport, WatchError> {
+        Ok(self.check_article_deferring(article, false).await?.0)
+    }
+
+    /// [`Watcher::check_article`]; with `defer`, a check that found the page unchanged
+    /// (304) is not recorded but returned, for the cycle to record with the others.
+    async fn check_article_deferring(
+        &self,
+        article: ArticleRow,
+        defer: bool,
+    ) -> Result<ArticleChecked, WatchError> {
         let mut report = CycleReport {
             articles_checked: 1,
             ..Default::default()
@@ -828,10 +870,15 @@ impl Watcher {
         let mut fresh = None;
         let mut first = article.latest_version.is_none();
         match fetched {
+            // Unchanged: nothing to compare, nothing to alert; only the schedule moves.
+            Ok(None) if defer => {
+                ladder.advance(&mut update, now);
+                return Ok((report, Some(update)));
+            }
             Ok(None) => ladder.advance(&mut update, now),
             Ok(Some(page)) => {
                 if self.join_copy(&article, &page, now).await? {
-                    return Ok(report);
+                    return Ok((report, None));
                 }
                 let (latest, recent) = self.previous(article.id, now).await?;
                 // What this check is decided against; a version another process recorded
@@ -891,7 +938,7 @@ impl Watcher {
             let id = article.id;
             let (article, (latest, recent)) = match self.db.call(move |s| s.article(id)).await? {
                 Some(a) => (a, self.previous(id, now).await?),
-                None => return Ok(report),
+                None => return Ok((report, None)),
             };
             update.based_on = latest.as_ref().map(|v| v.number);
             let first = latest.is_none();
@@ -915,7 +962,7 @@ impl Watcher {
         }
         report.versions = usize::from(recorded.version.is_some());
         report.alerts = usize::from(recorded.alert.is_some());
-        Ok(report)
+        Ok((report, None))
     }
 
     /// An article's latest version and those within the flip-flop window before `now`.
