@@ -350,16 +350,8 @@ mod tests {
             let mut s = backend.store;
             let t0 = Utc::now() - Duration::hours(1);
             for i in 0..12 {
-                let url = format!("https://news.example/{i}");
                 let (id, _) = s
-                    .upsert_article(&NewArticle {
-                        key: url.clone(),
-                        url,
-                        title: format!("Story {i}"),
-                        feed_id: None,
-                        topics: vec!["t".into()],
-                        now: t0,
-                    })
+                    .upsert_article(&NewArticle::numbered(i, "t", t0))
                     .expect("upsert");
                 let mut u = CheckUpdate::new(id, t0 + Duration::minutes(i));
                 u.version = Some(NewVersion::of_text("One."));

@@ -121,6 +121,22 @@ pub struct NewArticle {
     pub now: DateTime<Utc>,
 }
 
+#[cfg(test)]
+impl NewArticle {
+    /// Story `i` of the store tests: `https://news.example/{i}`, titled "Story {i}".
+    pub(crate) fn numbered(i: i64, topic: &str, now: DateTime<Utc>) -> NewArticle {
+        let url = format!("https://news.example/{i}");
+        NewArticle {
+            key: url.clone(),
+            url,
+            title: format!("Story {i}"),
+            feed_id: None,
+            topics: vec![topic.to_string()],
+            now,
+        }
+    }
+}
+
 /// A stored version of an article's text.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct VersionRow {

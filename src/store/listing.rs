@@ -169,16 +169,12 @@ mod tests {
             let t0 = Utc::now() - Duration::hours(1);
             let mut ids = Vec::new();
             for (i, topic) in ["a", "b", "a", "b"].iter().enumerate() {
-                let url = format!("https://news.example/{i}");
                 let (id, _) = s
-                    .upsert_article(&NewArticle {
-                        key: url.clone(),
-                        url,
-                        title: format!("Story {i}"),
-                        feed_id: None,
-                        topics: vec![topic.to_string()],
-                        now: t0 + Duration::minutes(i as i64),
-                    })
+                    .upsert_article(&NewArticle::numbered(
+                        i as i64,
+                        topic,
+                        t0 + Duration::minutes(i as i64),
+                    ))
                     .expect("upsert");
                 ids.push(id);
             }
