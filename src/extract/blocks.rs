@@ -39,6 +39,8 @@ pub(super) struct Block {
     pub emphasised: usize,
     /// Letters and digits of `text` neither inside emphasis nor inside a link.
     pub plain: usize,
+    /// Whether a rule (`<hr>`) came between the previous block and this one.
+    pub after_rule: bool,
 }
 
 impl Block {
@@ -135,6 +137,8 @@ pub(super) fn collect(root: &NodeRef<'_>) -> Vec<Block> {
     let mut in_link = 0usize;
     let mut in_emphasis = 0usize;
     let mut para = None;
+    // A `<hr>` seen since the last block: the next block comes after a rule.
+    let mut rule = false;
     let mut stack = vec![Step::Enter(*root)];
     while let Some(step) = stack.pop() {
         let node = match step {
@@ -167,6 +171,10 @@ pub(super) fn collect(root: &NodeRef<'_>) -> Vec<Block> {
         });
         match kind {
             Kind::Text(text) => {
+                if rule && !text.trim().is_empty() {
+                    cur.after_rule = true;
+                    rule = false;
+                }
                 let letters = text.chars().filter(|c| c.is_alphanumeric()).count();
                 if in_emphasis > 0 {
                     cur.emphasised += letters;
@@ -186,6 +194,9 @@ pub(super) fn collect(root: &NodeRef<'_>) -> Vec<Block> {
                 }
                 if is_block(&name) {
                     flush(&mut blocks, &mut cur, para);
+                    if name == local_name!("hr") {
+                        rule = true;
+                    }
                     cur.heading = matches!(
                         name,
                         local_name!("h1")
@@ -229,6 +240,7 @@ fn flush(blocks: &mut Vec<Block>, cur: &mut Block, para: Option<usize>) {
         cur.non_link_words = 0;
         cur.emphasised = 0;
         cur.plain = 0;
+        cur.after_rule = false;
         return;
     }
     cur.para = para;
@@ -288,7 +300,7 @@ pub(super) fn finish(
             prose: prose[i],
             linked: b.link_bytes > 0,
             emphasised: b.is_emphasised(),
-            separator: !t.chars().any(char::is_alphanumeric),
+            separator: b.after_rule || !t.chars().any(char::is_alphanumeric),
         })
         .collect();
     let places = super::run::places(&lines, containers, &keep);
@@ -348,11 +360,13 @@ fn edges(texts: &[(String, &Block)], keep: &mut [bool]) {
 }
 
 /// Whether a text holds a web or mail address: `https://…`, `www.…`, `name@host.tld`,
-/// `host.tld/path`.
+/// `host.tld/path`, or a bare `host.tld` (`Entermedia.co.kr`, `example.com`: a name, a
+/// dot, and a top-level domain of two to six small letters).
 fn has_address(text: &str) -> bool {
     text.split_whitespace().any(|t| {
         let t = t.trim_matches(|c: char| !c.is_alphanumeric());
-        t.contains("://")
+        is_bare_domain(t)
+            || t.contains("://")
             || t.starts_with("www.")
             || t.split_once('@')
                 .is_some_and(|(u, h)| !u.is_empty() && h.contains('.') && !h.ends_with('.'))
@@ -363,6 +377,23 @@ fn has_address(text: &str) -> bool {
                     })
             })
     })
+}
+
+/// `host.tld`, `host.co.kr`: labels of letters, digits and hyphens joined by dots, the
+/// first with a letter, the last two to six small ASCII letters. `U.S`, `3.5` and
+/// `Mr.Smith` are none.
+fn is_bare_domain(t: &str) -> bool {
+    let labels: Vec<&str> = t.split('.').collect();
+    let (Some(first), Some(tld)) = (labels.first(), labels.last()) else {
+        return false;
+    };
+    labels.len() >= 2
+        && (2..=6).contains(&tld.len())
+        && tld.chars().all(|c| c.is_ascii_lowercase())
+        && first.chars().any(char::is_alphabetic)
+        && labels
+            .iter()
+            .all(|l| !l.is_empty() && l.chars().all(|c| c.is_alphanumeric() || c == '-'))
 }
 
 /// A label has at most this many words.

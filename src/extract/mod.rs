@@ -71,7 +71,7 @@ use crate::text::{Copy, Provenance, Source};
 pub use template::{Template, shape};
 
 /// The name and version of the extractor, recorded with every stored version.
-pub const EXTRACTOR: &str = "redline-extract/8";
+pub const EXTRACTOR: &str = "redline-extract/9";
 
 /// A page's stored copy, what the page said about it, and what the site's template learns
 /// from it.

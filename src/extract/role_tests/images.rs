@@ -42,3 +42,27 @@ fn a_plain_short_paragraph_after_an_image_is_the_storys() {
     assert_eq!(copy.paragraphs.len(), PT.len() + 1);
     assert_eq!(copy.paragraphs[2], line);
 }
+
+#[test]
+fn a_photo_credit_in_a_slider_goes() {
+    // A gallery ("slider", "carousel") between the story's paragraphs, its credit as a
+    // term and its definition.
+    let slider = |class: &str, label: &str, credit: &str| {
+        format!(
+            "<div class=\"article__block article__block_{class}\"><div class=\"{class}-origin\">\
+             <dl><dt>{label}</dt><dd>{credit}</dd></dl></div></div>"
+        )
+    };
+    assert_dropped(
+        EN,
+        At::Inside,
+        &slider("slider", "Photo:", "family archive of Jane Smith"),
+        &slider("slider", "Photo:", "courtesy of the harbour museum"),
+    );
+    assert_dropped(
+        PT,
+        At::Inside,
+        &slider("carousel", "Foto:", "arquivo pessoal de Ana Lima"),
+        &slider("carousel", "Foto:", "cortesia do museu do porto"),
+    );
+}
