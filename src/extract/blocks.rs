@@ -410,3 +410,20 @@ fn is_label(text: &str, block: &Block) -> bool {
             .trim_end()
             .ends_with(['.', '!', '?', '"', '”', '’', '»', '。', '…'])
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bare_domains_are_addresses_and_abbreviations_are_not() {
+        for t in ["Entermedia.co.kr", "example.com", "harbour-daily.example.org"] {
+            assert!(is_bare_domain(t), "{t}");
+        }
+        for t in ["U.S", "3.5", "Mr.Smith", "e.g", "No.1", ".com", "a..com"] {
+            assert!(!is_bare_domain(t), "{t}");
+        }
+        assert!(has_address("Copyright Entermedia.co.kr. All rights"));
+        assert!(!has_address("The U.S. economy grew 3.5 percent."));
+    }
+}

@@ -110,3 +110,19 @@ fn labels_beside_the_story_go_whatever_their_words() {
     let copy = extract(&page(EN, "", "<p>NEW BRIDGE</p>", ""), &Options::default()).unwrap();
     assert_eq!(copy.paragraphs[2], "NEW BRIDGE");
 }
+
+#[test]
+fn a_line_with_a_bare_domain_after_the_story_goes() {
+    assert_dropped(
+        EN,
+        At::Bottom,
+        "<div>More from the harbour at harbourdaily.co.uk</div>",
+        "<div>All of our coverage on harbourdaily.co.uk</div>",
+    );
+    assert_dropped(
+        PT,
+        At::Bottom,
+        "<div>Mais notícias do porto em portodiario.com.br</div>",
+        "<div>Tudo sobre a ponte no portodiario.com.br</div>",
+    );
+}

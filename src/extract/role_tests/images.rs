@@ -66,3 +66,31 @@ fn a_photo_credit_in_a_slider_goes() {
         &slider("carousel", "Foto:", "cortesia do museu do porto"),
     );
 }
+
+#[test]
+fn the_text_beside_a_picture_in_the_story_goes() {
+    // A box set in the story around a `<picture>` whose image a script loads (none in
+    // the markup): its title and its line go with it, whatever their words.
+    let inset = |title: &str, line: &str| {
+        format!(
+            "<div class=\"callout\"><div class=\"heading\">{title}</div>\
+             <figure class=\"embed\"><picture class=\"responsive\"></picture></figure>\
+             <div class=\"heading-small\">{line}</div></div>"
+        )
+    };
+    assert_dropped(
+        EN,
+        At::Inside,
+        &inset(
+            "SUBSCRIBE",
+            "<a href=\"/s\">Subscribe</a> to Harbour Daily and stay smart.",
+        ),
+        &inset("MEMBERS", "Join the <a href=\"/c\">Harbour Club</a> for more"),
+    );
+    assert_dropped(
+        PT,
+        At::Inside,
+        &inset("ASSINE", "<a href=\"/s\">Assine</a> o Diário do Porto."),
+        &inset("SÓCIOS", "Torne-se <a href=\"/c\">sócio do clube</a> do porto"),
+    );
+}
