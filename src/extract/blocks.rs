@@ -417,7 +417,11 @@ mod tests {
 
     #[test]
     fn bare_domains_are_addresses_and_abbreviations_are_not() {
-        for t in ["Entermedia.co.kr", "example.com", "harbour-daily.example.org"] {
+        for t in [
+            "Entermedia.co.kr",
+            "example.com",
+            "harbour-daily.example.org",
+        ] {
             assert!(is_bare_domain(t), "{t}");
         }
         for t in ["U.S", "3.5", "Mr.Smith", "e.g", "No.1", ".com", "a..com"] {

@@ -85,12 +85,18 @@ fn the_text_beside_a_picture_in_the_story_goes() {
             "SUBSCRIBE",
             "<a href=\"/s\">Subscribe</a> to Harbour Daily and stay smart.",
         ),
-        &inset("MEMBERS", "Join the <a href=\"/c\">Harbour Club</a> for more"),
+        &inset(
+            "MEMBERS",
+            "Join the <a href=\"/c\">Harbour Club</a> for more",
+        ),
     );
     assert_dropped(
         PT,
         At::Inside,
         &inset("ASSINE", "<a href=\"/s\">Assine</a> o Diário do Porto."),
-        &inset("SÓCIOS", "Torne-se <a href=\"/c\">sócio do clube</a> do porto"),
+        &inset(
+            "SÓCIOS",
+            "Torne-se <a href=\"/c\">sócio do clube</a> do porto",
+        ),
     );
 }

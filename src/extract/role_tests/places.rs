@@ -310,9 +310,8 @@ fn lines_after_a_rule_after_the_story_are_a_trailer() {
             }
         })
         .collect();
-    let html = format!(
-        "<html><body><h1>Hafenbrücke</h1><div class=\"text\">{body}</div></body></html>"
-    );
+    let html =
+        format!("<html><body><h1>Hafenbrücke</h1><div class=\"text\">{body}</div></body></html>");
     let page = extract_page(&html, &Options::default()).unwrap();
     assert_eq!(page.copy.paragraphs, DE_STORY);
     assert_eq!(page.provenance.places, vec![Place::Body; DE_STORY.len()]);
