@@ -73,30 +73,37 @@ fn the_text_beside_a_picture_in_the_story_goes() {
     // the markup): its title and its line go with it, whatever their words.
     let inset = |title: &str, line: &str| {
         format!(
-            "<div class=\"callout\"><div class=\"heading\">{title}</div>\
+            "<div class=\"inset\"><h4>{title}</h4>\
              <figure class=\"embed\"><picture class=\"responsive\"></picture></figure>\
-             <div class=\"heading-small\">{line}</div></div>"
+             <p>{line}</p></div>"
         )
     };
     assert_dropped(
         EN,
         At::Inside,
         &inset(
-            "SUBSCRIBE",
-            "<a href=\"/s\">Subscribe</a> to Harbour Daily and stay smart.",
+            "Subscribe",
+            "<a href=\"/s\">Subscribe</a> to Harbour Daily and stay smart with more of \
+             your favourite writers.",
         ),
         &inset(
-            "MEMBERS",
-            "Join the <a href=\"/c\">Harbour Club</a> for more",
+            "Members",
+            "Join the <a href=\"/c\">Harbour Club</a> and read every story of the \
+             harbour first.",
         ),
     );
     assert_dropped(
         PT,
         At::Inside,
-        &inset("ASSINE", "<a href=\"/s\">Assine</a> o Diário do Porto."),
         &inset(
-            "SÓCIOS",
-            "Torne-se <a href=\"/c\">sócio do clube</a> do porto",
+            "Assine",
+            "<a href=\"/s\">Assine</a> o Diário do Porto e leia os seus autores \
+             favoritos.",
+        ),
+        &inset(
+            "Sócios",
+            "Torne-se <a href=\"/c\">sócio do clube</a> e leia primeiro todas as \
+             notícias do porto.",
         ),
     );
 }

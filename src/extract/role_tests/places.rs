@@ -282,23 +282,16 @@ fn a_paragraph_aligned_apart_or_a_story_wholly_in_one_style_is_the_storys() {
 
 #[test]
 fn lines_after_a_rule_after_the_story_are_a_trailer() {
-    // After an `<hr>` that follows the story's last paragraph: the outlet's box of
-    // other stories, or its note. A rule between the story's paragraphs (a section
+    // After an `<hr>` that follows the story's last paragraph: the outlet's notes in the
+    // story's own container. A rule between the story's paragraphs (a section
     // break) leaves them all the story's.
-    let after = "<hr><div class=\"heading\">More great stories</div><ul>\
-                 <li>Paid parking is not the problem. <a href=\"/a\">Our habits are</a></li>\
-                 <li>Could a ferry run on sunlight? <a href=\"/b\">Engineers think so</a></li>\
-                 </ul>";
+    let after = "<hr><p>Harbour Daily newsroom, Quay Street 4</p>\
+                 <p>Reporting by the harbour desk</p>";
     let (copy, places) = in_story_container(EN, after);
     assert_eq!(&copy[..EN.len()], EN, "{copy:#?}");
-    assert!(copy.len() > EN.len(), "{copy:#?}");
     assert!(places[..EN.len()].iter().all(|p| *p == Place::Body));
-    assert!(
-        places[EN.len()..]
-            .iter()
-            .all(|p| matches!(p, Place::Trailer | Place::Edge)),
-        "{places:?} {copy:#?}"
-    );
+    assert_eq!(copy.len(), EN.len() + 2, "{copy:#?}");
+    assert_eq!(places[EN.len()..], [Place::Trailer; 2], "{copy:#?}");
     let body: String = DE_STORY
         .iter()
         .enumerate()
