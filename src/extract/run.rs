@@ -303,7 +303,7 @@ pub(super) fn places(lines: &[Line], containers: &[Container], keep: &[bool]) ->
         };
     }
     let set_apart = |i: usize| lines[i].emphasised || at(i).is_some_and(|c| c.styled);
-    styled_end(lines.len(), &in_run, &set_apart, &mut out);
+    styled_end(&in_run, &set_apart, &mut out);
     out
 }
 
@@ -318,11 +318,11 @@ pub(super) fn places(lines: &[Line], containers: &[Container], keep: &[bool]) ->
 /// or every paragraph in one inline style, is still the story), and only at the end: a
 /// paragraph set apart between two plain ones (a quotation, a subheading) is the story's.
 fn styled_end(
-    lines: usize,
     in_run: &impl Fn(usize) -> bool,
     set_apart: &impl Fn(usize) -> bool,
     out: &mut [Place],
 ) {
+    let lines = out.len();
     let plain = (0..lines).filter(|&i| in_run(i) && !set_apart(i)).count();
     if plain < MIN_RUN {
         return;
@@ -330,9 +330,9 @@ fn styled_end(
     let Some(last_plain) = (0..lines).rev().find(|&i| in_run(i) && !set_apart(i)) else {
         return;
     };
-    for i in last_plain + 1..lines {
-        if set_apart(i) && matches!(out[i], Place::Body) {
-            out[i] = Place::Styled;
+    for (i, place) in out.iter_mut().enumerate().skip(last_plain + 1) {
+        if set_apart(i) && matches!(place, Place::Body) {
+            *place = Place::Styled;
         }
     }
 }
