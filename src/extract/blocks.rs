@@ -41,6 +41,8 @@ pub(super) struct Block {
     pub plain: usize,
     /// Whether a rule (`<hr>`) came between the previous block and this one.
     pub after_rule: bool,
+    /// Whether it sits in a `<blockquote>`: a quotation (an embedded post), the story's.
+    pub quoted: bool,
 }
 
 impl Block {
@@ -136,6 +138,7 @@ pub(super) fn collect(root: &NodeRef<'_>) -> Vec<Block> {
     let mut cur = Block::default();
     let mut in_link = 0usize;
     let mut in_emphasis = 0usize;
+    let mut in_quote = 0usize;
     let mut para = None;
     // A `<hr>` seen since the last block: the next block comes after a rule.
     let mut rule = false;
@@ -149,6 +152,9 @@ pub(super) fn collect(root: &NodeRef<'_>) -> Vec<Block> {
                     in_emphasis = in_emphasis.saturating_sub(1);
                 } else if is_block(&name) {
                     flush(&mut blocks, &mut cur, para);
+                    if name == local_name!("blockquote") {
+                        in_quote = in_quote.saturating_sub(1);
+                    }
                 }
                 continue;
             }
@@ -175,6 +181,9 @@ pub(super) fn collect(root: &NodeRef<'_>) -> Vec<Block> {
                     cur.after_rule = true;
                     rule = false;
                 }
+                if in_quote > 0 && !text.trim().is_empty() {
+                    cur.quoted = true;
+                }
                 let letters = text.chars().filter(|c| c.is_alphanumeric()).count();
                 if in_emphasis > 0 {
                     cur.emphasised += letters;
@@ -196,6 +205,8 @@ pub(super) fn collect(root: &NodeRef<'_>) -> Vec<Block> {
                     flush(&mut blocks, &mut cur, para);
                     if name == local_name!("hr") {
                         rule = true;
+                    } else if name == local_name!("blockquote") {
+                        in_quote += 1;
                     }
                     cur.heading = matches!(
                         name,
@@ -241,6 +252,7 @@ fn flush(blocks: &mut Vec<Block>, cur: &mut Block, para: Option<usize>) {
         cur.emphasised = 0;
         cur.plain = 0;
         cur.after_rule = false;
+        cur.quoted = false;
         return;
     }
     cur.para = para;
@@ -340,7 +352,8 @@ pub(super) struct Finished {
 /// are labels ([`is_label`]) or, no prose themselves, hold a web or mail address: a
 /// "follow us" or "full coverage at" line, a reporter's address. Between two paragraphs
 /// of prose a label is a subheading of the story and stays, and so does an address inside
-/// the story's sentences.
+/// the story's sentences or in a quotation (`<blockquote>`: an embedded post, its
+/// `pic.twitter.com/…` link the quoted author's).
 fn edges(texts: &[(String, &Block)], keep: &mut [bool]) {
     let prose = |i: usize| {
         let (t, b) = &texts[i];
@@ -353,7 +366,8 @@ fn edges(texts: &[(String, &Block)], keep: &mut [bool]) {
         return;
     };
     for i in (0..first).chain(last + 1..texts.len()) {
-        if is_label(&texts[i].0, texts[i].1) || (!prose(i) && has_address(&texts[i].0)) {
+        let (text, block) = &texts[i];
+        if is_label(text, block) || (!prose(i) && !block.quoted && has_address(text)) {
             keep[i] = false;
         }
     }

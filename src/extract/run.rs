@@ -30,8 +30,10 @@
 //!   neighbours' markup is the story's.
 //!
 //! [`places`] judges more than [`outside`] drops, since it only tells the decision where
-//! a line sat: among others, the lines at the run's end that emphasis sets apart from
-//! the story's plain paragraphs (`(<em>Reporting by …</em>)`, `<i>Follow us on</i>`).
+//! a line sat: among others, the lines at the run's end that emphasis or their own
+//! inline type style sets apart from the story's plain paragraphs
+//! (`(<em>Reporting by …</em>)`, `<i>Follow us on</i>`, `<p style="font-size: 12px">`),
+//! and the lines after a rule (`<hr>`) that follows the run.
 //! Their words read as prose like the story's; the markup is the outlet's habit.
 
 use std::collections::HashMap;
