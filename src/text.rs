@@ -104,11 +104,14 @@ pub enum Place {
     /// Before or after the story's run, in its container: a line that is no prose and
     /// holds a link ("Follow us on …", "Reach the reporter at …").
     Links,
-    /// After a separator (`___`, `* * *`) that follows the story's last paragraph.
+    /// After a separator (`___`, `* * *`, an `<hr>`) that follows the story's last
+    /// paragraph.
     Trailer,
     /// At the end of the story's run, in its container, a line set apart by emphasis
     /// (wholly in `<em>`, `<i>`, `<strong>`, `<b>` or `<small>` where the story's
-    /// paragraphs are plain): a reporting credit, a "follow us" or newsletter line.
+    /// paragraphs are plain), or by its own inline type style (`<p style="font-size: 12px;
+    /// color: …">`): a reporting credit, a "follow us" or newsletter line, a company's
+    /// "about" paragraph.
     Styled,
 }
 

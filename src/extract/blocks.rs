@@ -39,6 +39,10 @@ pub(super) struct Block {
     pub emphasised: usize,
     /// Letters and digits of `text` neither inside emphasis nor inside a link.
     pub plain: usize,
+    /// Whether a rule (`<hr>`) came between the previous block and this one.
+    pub after_rule: bool,
+    /// Whether it sits in a `<blockquote>`: a quotation (an embedded post), the story's.
+    pub quoted: bool,
 }
 
 impl Block {
@@ -134,7 +138,10 @@ pub(super) fn collect(root: &NodeRef<'_>) -> Vec<Block> {
     let mut cur = Block::default();
     let mut in_link = 0usize;
     let mut in_emphasis = 0usize;
+    let mut in_quote = 0usize;
     let mut para = None;
+    // A `<hr>` seen since the last block: the next block comes after a rule.
+    let mut rule = false;
     let mut stack = vec![Step::Enter(*root)];
     while let Some(step) = stack.pop() {
         let node = match step {
@@ -145,6 +152,9 @@ pub(super) fn collect(root: &NodeRef<'_>) -> Vec<Block> {
                     in_emphasis = in_emphasis.saturating_sub(1);
                 } else if is_block(&name) {
                     flush(&mut blocks, &mut cur, para);
+                    if name == local_name!("blockquote") {
+                        in_quote = in_quote.saturating_sub(1);
+                    }
                 }
                 continue;
             }
@@ -167,6 +177,13 @@ pub(super) fn collect(root: &NodeRef<'_>) -> Vec<Block> {
         });
         match kind {
             Kind::Text(text) => {
+                if rule && !text.trim().is_empty() {
+                    cur.after_rule = true;
+                    rule = false;
+                }
+                if in_quote > 0 && !text.trim().is_empty() {
+                    cur.quoted = true;
+                }
                 let letters = text.chars().filter(|c| c.is_alphanumeric()).count();
                 if in_emphasis > 0 {
                     cur.emphasised += letters;
@@ -186,6 +203,11 @@ pub(super) fn collect(root: &NodeRef<'_>) -> Vec<Block> {
                 }
                 if is_block(&name) {
                     flush(&mut blocks, &mut cur, para);
+                    if name == local_name!("hr") {
+                        rule = true;
+                    } else if name == local_name!("blockquote") {
+                        in_quote += 1;
+                    }
                     cur.heading = matches!(
                         name,
                         local_name!("h1")
@@ -229,6 +251,8 @@ fn flush(blocks: &mut Vec<Block>, cur: &mut Block, para: Option<usize>) {
         cur.non_link_words = 0;
         cur.emphasised = 0;
         cur.plain = 0;
+        cur.after_rule = false;
+        cur.quoted = false;
         return;
     }
     cur.para = para;
@@ -288,7 +312,7 @@ pub(super) fn finish(
             prose: prose[i],
             linked: b.link_bytes > 0,
             emphasised: b.is_emphasised(),
-            separator: !t.chars().any(char::is_alphanumeric),
+            separator: b.after_rule || !t.chars().any(char::is_alphanumeric),
         })
         .collect();
     let places = super::run::places(&lines, containers, &keep);
@@ -328,7 +352,8 @@ pub(super) struct Finished {
 /// are labels ([`is_label`]) or, no prose themselves, hold a web or mail address: a
 /// "follow us" or "full coverage at" line, a reporter's address. Between two paragraphs
 /// of prose a label is a subheading of the story and stays, and so does an address inside
-/// the story's sentences.
+/// the story's sentences or in a quotation (`<blockquote>`: an embedded post, its
+/// `pic.twitter.com/…` link the quoted author's).
 fn edges(texts: &[(String, &Block)], keep: &mut [bool]) {
     let prose = |i: usize| {
         let (t, b) = &texts[i];
@@ -341,18 +366,21 @@ fn edges(texts: &[(String, &Block)], keep: &mut [bool]) {
         return;
     };
     for i in (0..first).chain(last + 1..texts.len()) {
-        if is_label(&texts[i].0, texts[i].1) || (!prose(i) && has_address(&texts[i].0)) {
+        let (text, block) = &texts[i];
+        if is_label(text, block) || (!prose(i) && !block.quoted && has_address(text)) {
             keep[i] = false;
         }
     }
 }
 
 /// Whether a text holds a web or mail address: `https://…`, `www.…`, `name@host.tld`,
-/// `host.tld/path`.
+/// `host.tld/path`, or a bare `host.tld` (`Entermedia.co.kr`, `example.com`: a name, a
+/// dot, and a top-level domain of two to six small letters).
 fn has_address(text: &str) -> bool {
     text.split_whitespace().any(|t| {
         let t = t.trim_matches(|c: char| !c.is_alphanumeric());
-        t.contains("://")
+        is_bare_domain(t)
+            || t.contains("://")
             || t.starts_with("www.")
             || t.split_once('@')
                 .is_some_and(|(u, h)| !u.is_empty() && h.contains('.') && !h.ends_with('.'))
@@ -363,6 +391,23 @@ fn has_address(text: &str) -> bool {
                     })
             })
     })
+}
+
+/// `host.tld`, `host.co.kr`: labels of letters, digits and hyphens joined by dots, the
+/// first with a letter, the last two to six small ASCII letters. `U.S`, `3.5` and
+/// `Mr.Smith` are none.
+fn is_bare_domain(t: &str) -> bool {
+    let labels: Vec<&str> = t.split('.').collect();
+    let (Some(first), Some(tld)) = (labels.first(), labels.last()) else {
+        return false;
+    };
+    labels.len() >= 2
+        && (2..=6).contains(&tld.len())
+        && tld.chars().all(|c| c.is_ascii_lowercase())
+        && first.chars().any(char::is_alphabetic)
+        && labels
+            .iter()
+            .all(|l| !l.is_empty() && l.chars().all(|c| c.is_alphanumeric() || c == '-'))
 }
 
 /// A label has at most this many words.
@@ -378,4 +423,25 @@ fn is_label(text: &str, block: &Block) -> bool {
         && !text
             .trim_end()
             .ends_with(['.', '!', '?', '"', '”', '’', '»', '。', '…'])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bare_domains_are_addresses_and_abbreviations_are_not() {
+        for t in [
+            "Entermedia.co.kr",
+            "example.com",
+            "harbour-daily.example.org",
+        ] {
+            assert!(is_bare_domain(t), "{t}");
+        }
+        for t in ["U.S", "3.5", "Mr.Smith", "e.g", "No.1", ".com", "a..com"] {
+            assert!(!is_bare_domain(t), "{t}");
+        }
+        assert!(has_address("Copyright Entermedia.co.kr. All rights"));
+        assert!(!has_address("The U.S. economy grew 3.5 percent."));
+    }
 }

@@ -78,6 +78,10 @@ const LABELS: &[&str] = &[
     "video",
 ];
 
+/// Copyright signs: a short block that holds one is the outlet's rights line in any
+/// language (`저작권자 ⓒ …`, `Copyright © 2024 …`), whatever words surround the sign.
+const COPYRIGHT_SIGNS: &[char] = &['©', 'ⓒ', 'Ⓒ'];
+
 /// A block longer than this is prose, whatever it opens with.
 const MAX_PROMO_CHARS: usize = 250;
 
@@ -95,6 +99,7 @@ pub(super) fn is_boilerplate(text: &str) -> bool {
     LABELS.contains(&label)
         || PROMO_OPENINGS.iter().any(|p| lower.starts_with(p))
         || lower.contains("all rights reserved")
+        || lower.contains(COPYRIGHT_SIGNS)
         || (chars <= MAX_DATELINE_CHARS
             && (is_dateline(&lower)
                 || is_counter(&lower)
@@ -354,6 +359,8 @@ mod tests {
             "Comments",
             "Tags:",
             "Copyright ⓒ Entermedia.co.kr. 무단전재 및 재배포 금지",
+            "저작권자 ⓒ 엔터미디어, 무단전재 및 재배포금지",
+            "Alle Rechte beim Verlag © 2024 Hafenzeitung",
             "ALSO READ | US warns of sanctions over Ukraine build-up",
             "1.2K Shares",
             "Comments (14)",

@@ -13,8 +13,9 @@
 //! 3. [`clean`]: remove what is never article text: scripts, navigation, headers and
 //!    footers, asides, forms, comments, share bars, and elements whose class or id says
 //!    caption, credit, byline, author, dateline, bio, meta … (a `<p>` between two
-//!    paragraphs of prose is kept whatever its class); [`roles`]: figures, images with the
-//!    text beside them (and an emphasised caption right after one), schema.org metadata (`itemprop` author, dates …), `rel=author`,
+//!    paragraphs of prose is kept whatever its class); [`roles`]: figures, images (and
+//!    pictures and figures whose image a script loads) with the text beside them (and an
+//!    emphasised caption right after one), schema.org metadata (`itemprop` author, dates …), `rel=author`,
 //!    and `<time>` with the short block that holds it, the `<article>`s of other stories;
 //!    then [`boxes`]: paragraphs that are mostly links ("Also read: …", a bare link to
 //!    another story) and the title just before them, so that one appearing mid-story
@@ -28,7 +29,8 @@
 //!    [`template`] learned from its other articles;
 //! 6. normalise each block with [`crate::text::normalize`] into a [`Copy`](struct@crate::text::Copy),
 //!    and record where each sat ([`run::places`]: the story's run, or a block beside it,
-//!    or a line at its end set apart by emphasis),
+//!    or a line after a rule or separator that ends it, or a line at its end set apart by
+//!    emphasis or by its own inline type style),
 //!    kept in the [`Provenance`] so that the decision can tell a change beside the story
 //!    from an edit of it.
 //!
@@ -71,7 +73,7 @@ use crate::text::{Copy, Provenance, Source};
 pub use template::{Template, shape};
 
 /// The name and version of the extractor, recorded with every stored version.
-pub const EXTRACTOR: &str = "redline-extract/8";
+pub const EXTRACTOR: &str = "redline-extract/9";
 
 /// A page's stored copy, what the page said about it, and what the site's template learns
 /// from it.

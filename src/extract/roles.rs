@@ -66,8 +66,11 @@ pub(super) fn remove_furniture(doc: &Document) {
             doomed.push(*node);
         }
     }
-    for node in doc.select("img, [itemprop], [rel~=author], time").nodes() {
-        let is_meta = if node.has_name("img") || node.has_name("time") {
+    for node in doc
+        .select("img, picture, figure, [itemprop], [rel~=author], time")
+        .nodes()
+    {
+        let is_meta = if is_image(node) || node.has_name("time") {
             true
         } else if let Some(prop) = node.attr("itemprop") {
             prop.split_whitespace()
@@ -129,7 +132,7 @@ const MAX_CAPTION_CHARS: usize = 200;
 /// before it gives up, and the headline's holders are found once per page, so a page
 /// with many images no longer reads its whole container once per image.
 fn holder<'a>(marker: &NodeRef<'a>, headline_holders: &HashSet<NodeId>) -> Option<NodeRef<'a>> {
-    let is_img = marker.has_name("img");
+    let is_img = is_image(marker);
     let is_time = marker.has_name("time");
     let mut best = None;
     if !is_img && !is_time {
@@ -163,6 +166,14 @@ fn holder<'a>(marker: &NodeRef<'a>, headline_holders: &HashSet<NodeId>) -> Optio
         return best.filter(|b| b.id != marker.id && !normalize(&b.text()).is_empty());
     }
     best
+}
+
+/// Whether `node` stands for an image: an `<img>`, or a `<picture>` or `<figure>` (one
+/// whose `<img>` waits in a `<noscript>` for a script to load it holds none), so that
+/// the short text beside it goes as beside an image: a "Subscribe" box set in the story
+/// around a picture.
+fn is_image(node: &NodeRef<'_>) -> bool {
+    node.has_name("img") || node.has_name("picture") || node.has_name("figure")
 }
 
 /// How many wrappers of an image (a `<p>`, a `<div>` or a link holding only it) are

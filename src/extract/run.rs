@@ -30,8 +30,10 @@
 //!   neighbours' markup is the story's.
 //!
 //! [`places`] judges more than [`outside`] drops, since it only tells the decision where
-//! a line sat: among others, the lines at the run's end that emphasis sets apart from
-//! the story's plain paragraphs (`(<em>Reporting by …</em>)`, `<i>Follow us on</i>`).
+//! a line sat: among others, the lines at the run's end that emphasis or their own
+//! inline type style sets apart from the story's plain paragraphs
+//! (`(<em>Reporting by …</em>)`, `<i>Follow us on</i>`, `<p style="font-size: 12px">`),
+//! and the lines after a rule (`<hr>`) that follows the run.
 //! Their words read as prose like the story's; the markup is the outlet's habit.
 
 use std::collections::HashMap;
@@ -62,6 +64,8 @@ pub(super) struct Container {
     name: String,
     /// Its [`CHAIN`] nearest ancestors, the parent first.
     chain: Vec<NodeId>,
+    /// Whether the `<p>`'s own `style` sets its type apart ([`sets_type_apart`]).
+    styled: bool,
 }
 
 impl Container {
@@ -94,7 +98,27 @@ pub(super) fn container(node: &NodeRef<'_>) -> Container {
     Container {
         name: name(node),
         chain: node.ancestors_it(Some(CHAIN)).map(|a| a.id).collect(),
+        styled: node.attr("style").is_some_and(|s| sets_type_apart(&s)),
     }
+}
+
+/// Whether an inline `style` sets a paragraph's type apart from the story's: its size,
+/// weight, slant or colour, a background or a rule (`font-size: 12px; color: …`,
+/// `border-top: 1px solid`). CSS names, the same in every language; alignment, margins
+/// and spacing say nothing of whose line it is.
+fn sets_type_apart(style: &str) -> bool {
+    style.split(';').any(|decl| {
+        let Some((prop, value)) = decl.split_once(':') else {
+            return false;
+        };
+        let prop = prop.trim().to_ascii_lowercase();
+        !value.trim().is_empty()
+            && (matches!(
+                prop.as_str(),
+                "font-size" | "font-weight" | "font-style" | "color" | "font"
+            ) || prop.starts_with("background")
+                || prop.starts_with("border"))
+    })
 }
 
 /// The element `node` and the chain it sits in: tag, classes and id of it and of its
@@ -199,7 +223,8 @@ pub(super) struct Line {
     pub linked: bool,
     /// Whether it is set apart by emphasis ([`super::blocks::Block::is_emphasised`]).
     pub emphasised: bool,
-    /// Whether it is a separator: no letter or digit (`___`, `* * *`, `—`).
+    /// Whether it is a separator: no letter or digit (`___`, `* * *`, `—`), or the first
+    /// line after a rule (`<hr>`, [`super::blocks::Block::after_rule`]).
     pub separator: bool,
 }
 
@@ -220,11 +245,12 @@ pub(super) struct Line {
 ///   reporter at …"); one nested deeper (a quoted post's attribution in a
 ///   `<blockquote>`: measured, removing one such line was an edit the rule lost) stays
 ///   the story's;
-/// - after a separator that follows the run's last paragraph (`___`, `* * *`), a line
-///   is [`Place::Trailer`]: the outlet's notes after the story's end.
+/// - after a separator that follows the run's last paragraph (`___`, `* * *`, an
+///   `<hr>`), a line is [`Place::Trailer`]: the outlet's notes after the story's end.
 ///
-/// - at the run's end, the story's lines set apart by emphasis where the story's
-///   paragraphs are plain are [`Place::Styled`] ([`styled_end`]).
+/// - at the run's end, the story's lines set apart by emphasis or by their own inline
+///   type style where the story's paragraphs are plain are [`Place::Styled`]
+///   ([`styled_end`]).
 ///
 /// Nothing is placed beside the story for being first or last: a paragraph of prose
 /// added at either end of the run, in its container, is the run's unless all its letters
@@ -278,34 +304,37 @@ pub(super) fn places(lines: &[Line], containers: &[Container], keep: &[bool]) ->
             Place::Body
         };
     }
-    styled_end(lines, &in_run, &mut out);
+    let set_apart = |i: usize| lines[i].emphasised || at(i).is_some_and(|c| c.styled);
+    styled_end(&in_run, &set_apart, &mut out);
     out
 }
 
-/// Marks the lines at the end of the story's run that are set apart by emphasis
-/// ([`Line::emphasised`]: a reporting credit in `<em>`, a "follow us" line in `<i>`, a
-/// newsletter pitch in `<strong>`) as [`Place::Styled`], and the emphasised lines just
-/// after the run beside them. Walking back from the run's last paragraph, it stops at the
-/// first plain paragraph of the run; it marks nothing unless [`MIN_RUN`] plain paragraphs
-/// of prose stay in the run (a story set wholly in italics is still the story), and only
-/// at the end: an emphasised paragraph between two plain ones (a quotation, a
-/// subheading) is the story's.
-fn styled_end(lines: &[Line], in_run: &impl Fn(usize) -> bool, out: &mut [Place]) {
-    let plain = (0..lines.len())
-        .filter(|&i| in_run(i) && !lines[i].emphasised)
-        .count();
+/// Marks the lines at the end of the story's run that are set apart from its plain
+/// paragraphs as [`Place::Styled`], and the set-apart lines just after the run beside
+/// them: by emphasis ([`Line::emphasised`]: a reporting credit in `<em>`, a "follow us"
+/// line in `<i>`, a newsletter pitch in `<strong>`), or by the `<p>`'s own inline type
+/// style ([`sets_type_apart`]: a company's "about" paragraphs in small grey type, a
+/// comment policy in small bold type under a rule). Walking back from the run's last
+/// paragraph, it stops at the first plain paragraph of the run; it marks nothing unless
+/// [`MIN_RUN`] plain paragraphs of prose stay in the run (a story set wholly in italics,
+/// or every paragraph in one inline style, is still the story), and only at the end: a
+/// paragraph set apart between two plain ones (a quotation, a subheading) is the story's.
+fn styled_end(
+    in_run: &impl Fn(usize) -> bool,
+    set_apart: &impl Fn(usize) -> bool,
+    out: &mut [Place],
+) {
+    let lines = out.len();
+    let plain = (0..lines).filter(|&i| in_run(i) && !set_apart(i)).count();
     if plain < MIN_RUN {
         return;
     }
-    let Some(last_plain) = (0..lines.len())
-        .rev()
-        .find(|&i| in_run(i) && !lines[i].emphasised)
-    else {
+    let Some(last_plain) = (0..lines).rev().find(|&i| in_run(i) && !set_apart(i)) else {
         return;
     };
-    for i in last_plain + 1..lines.len() {
-        if lines[i].emphasised && matches!(out[i], Place::Body) {
-            out[i] = Place::Styled;
+    for (i, place) in out.iter_mut().enumerate().skip(last_plain + 1) {
+        if set_apart(i) && matches!(place, Place::Body) {
+            *place = Place::Styled;
         }
     }
 }

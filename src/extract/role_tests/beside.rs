@@ -110,3 +110,50 @@ fn labels_beside_the_story_go_whatever_their_words() {
     let copy = extract(&page(EN, "", "<p>NEW BRIDGE</p>", ""), &Options::default()).unwrap();
     assert_eq!(copy.paragraphs[2], "NEW BRIDGE");
 }
+
+#[test]
+fn a_line_with_a_bare_domain_after_the_story_goes() {
+    assert_dropped(
+        EN,
+        At::Bottom,
+        "<div>More from the harbour at harbourdaily.co.uk</div>",
+        "<div>All of our coverage on harbourdaily.co.uk</div>",
+    );
+    assert_dropped(
+        PT,
+        At::Bottom,
+        "<div>Mais notícias do porto em portodiario.com.br</div>",
+        "<div>Tudo sobre a ponte no portodiario.com.br</div>",
+    );
+}
+
+#[test]
+fn a_quoted_posts_line_with_its_link_after_the_story_stays() {
+    // An embedded post closing the story: its last line ends with the post's picture
+    // link. It is a quotation, not the outlet's address line.
+    for (paras, line) in [
+        (
+            EN,
+            "Who pays for the ferry while the bridge is closed? Not the fishermen, I hope \
+             pic.example.com/s96jjh8AlD",
+        ),
+        (
+            PT,
+            "Quem paga o barco enquanto a ponte estiver fechada? Não os pescadores, espero \
+             pic.example.com/s96jjh8AlD",
+        ),
+    ] {
+        let (text, link) = line.rsplit_once(' ').unwrap();
+        let post = format!(
+            "<blockquote class=\"post\"><p>{text} <a href=\"https://x.example/1\">{link}</a>\
+             </p></blockquote>"
+        );
+        let copy = extract(&page_beside(paras, false, &post), &Options::default()).unwrap();
+        assert_eq!(&copy.paragraphs[..paras.len()], paras);
+        assert_eq!(
+            copy.paragraphs.last().map(String::as_str),
+            Some(line),
+            "{copy:#?}"
+        );
+    }
+}

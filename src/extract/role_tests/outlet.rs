@@ -121,3 +121,61 @@ fn the_storys_own_containers_stay() {
     let copy = extract(&split, &Options::default()).unwrap();
     assert_eq!(copy.paragraphs, PT);
 }
+
+#[test]
+fn a_call_to_action_box_goes_whatever_its_words() {
+    // A `cta` ("call to action") box after the story: a membership pitch, shown twice
+    // (for wide and narrow screens), with a title of its own.
+    let cta = |title: &str, pitch: &str| {
+        format!(
+            "<div class=\"members-cta-wrap\"><h4>{title}</h4>\
+             <div class=\"members-cta--desktop\"><p>{pitch}</p></div>\
+             <div class=\"members-cta--mobile\"><p>{pitch}</p></div></div>"
+        )
+    };
+    assert_dropped(
+        EN,
+        At::Bottom,
+        &cta(
+            "Something to consider",
+            "If you enjoyed this article, we have a proposition for you: join us. Members \
+             get all of our stories and unique access to our writers.",
+        ),
+        &cta(
+            "Before you go",
+            "If you liked this story, become a member: no paywalls, no meters, and a \
+             monthly call with our editors.",
+        ),
+    );
+    assert_dropped(
+        DE,
+        At::Bottom,
+        &cta(
+            "Unterstützen Sie uns",
+            "Wenn Ihnen dieser Artikel gefallen hat, werden Sie Mitglied: Sie lesen alle \
+             unsere Texte ohne Bezahlschranke.",
+        ),
+        &cta(
+            "Noch ein Wort",
+            "Hat Ihnen der Text gefallen? Als Mitglied erhalten Sie alle Artikel und \
+             Einladungen zu unseren Veranstaltungen.",
+        ),
+    );
+}
+
+#[test]
+fn a_copyright_line_goes_whatever_words_surround_its_sign() {
+    // The opening word replaced, the sign stays: `ⓒ` in Korean, `©` elsewhere.
+    assert_dropped(
+        EN,
+        At::Bottom,
+        "<p>Harbour Daily © 2024. Reproduction without permission is prohibited.</p>",
+        "<p>Owned by Harbour Media Group © 2025, reproduction prohibited.</p>",
+    );
+    assert_dropped(
+        PT,
+        At::Bottom,
+        "<div>저작권자 ⓒ 항구일보, 무단전재 및 재배포금지</div>",
+        "<div>항구미디어 ⓒ harbour.example. 무단전재 및 재배포 금지</div>",
+    );
+}

@@ -230,3 +230,82 @@ const DE_STORY: &[&str] = &[
     "Die Arbeiten sollen Anfang nächsten Jahres beginnen und etwa achtzehn Monate dauern, \
      in denen eine Fähre die Fahrgäste über den Fluss bringt.",
 ];
+
+#[test]
+fn a_paragraph_in_its_own_type_style_after_the_story_is_set_apart() {
+    // The outlet's paragraphs at the run's end in small grey type (a company's "about"),
+    // or small bold type under a rule (a comment policy), where the story's paragraphs
+    // carry no style of their own.
+    for (paras, lines) in [
+        (
+            EN,
+            "<p style=\"font-size: 12.0px; line-height: 16.0px; color: rgb(128,130,100);\">\
+             Harbour Works is a global engineering group focused on bridges and ports.<br><br>\
+             Harbour Works is headquartered in Baar and employs around 1,300 people.</p>",
+        ),
+        (
+            PT,
+            "<p style=\"text-align:left; font-size:10px; font-weight:bold; \
+             border-top:1px #999 solid;\">ATENÇÃO: Comentários com textos ininteligíveis \
+             não serão aprovados pelo moderador.</p>",
+        ),
+    ] {
+        let (copy, places) = in_story_container(paras, lines);
+        assert!(copy.len() > paras.len(), "{copy:#?}");
+        assert_eq!(&copy[..paras.len()], paras);
+        let mut want = vec![Place::Body; paras.len()];
+        want.resize(copy.len(), Place::Styled);
+        assert_eq!(places, want, "{copy:#?}");
+    }
+}
+
+#[test]
+fn a_paragraph_aligned_apart_or_a_story_wholly_in_one_style_is_the_storys() {
+    // Alignment says nothing of whose line it is; and a story whose every paragraph
+    // carries the same type style is still the story.
+    let aligned = "<p style=\"text-align: justify;\">The council will publish the full \
+                   plans on its website next week, with a map of the ferry's route.</p>";
+    let (copy, places) = in_story_container(EN, aligned);
+    assert_eq!(copy.len(), EN.len() + 1);
+    assert_eq!(places, vec![Place::Body; EN.len() + 1]);
+    let body: String = PT
+        .iter()
+        .map(|p| format!("<p style=\"font-size: 14px; color: #333\">{p}</p>"))
+        .collect();
+    let html = format!(
+        "<html><body><h1>Ponte do porto</h1><div class=\"text\">{body}</div></body></html>"
+    );
+    let page = extract_page(&html, &Options::default()).unwrap();
+    assert_eq!(page.copy.paragraphs, PT);
+    assert_eq!(page.provenance.places, vec![Place::Body; PT.len()]);
+}
+
+#[test]
+fn lines_after_a_rule_after_the_story_are_a_trailer() {
+    // After an `<hr>` that follows the story's last paragraph: the outlet's notes in the
+    // story's own container. A rule between the story's paragraphs (a section
+    // break) leaves them all the story's.
+    let after = "<hr><p>Harbour Daily newsroom, Quay Street 4</p>\
+                 <p>Reporting by the harbour desk</p>";
+    let (copy, places) = in_story_container(EN, after);
+    assert_eq!(&copy[..EN.len()], EN, "{copy:#?}");
+    assert!(places[..EN.len()].iter().all(|p| *p == Place::Body));
+    assert_eq!(copy.len(), EN.len() + 2, "{copy:#?}");
+    assert_eq!(places[EN.len()..], [Place::Trailer; 2], "{copy:#?}");
+    let body: String = DE_STORY
+        .iter()
+        .enumerate()
+        .map(|(i, p)| {
+            if i == 2 {
+                format!("<hr><p>{p}</p>")
+            } else {
+                format!("<p>{p}</p>")
+            }
+        })
+        .collect();
+    let html =
+        format!("<html><body><h1>Hafenbrücke</h1><div class=\"text\">{body}</div></body></html>");
+    let page = extract_page(&html, &Options::default()).unwrap();
+    assert_eq!(page.copy.paragraphs, DE_STORY);
+    assert_eq!(page.provenance.places, vec![Place::Body; DE_STORY.len()]);
+}
