@@ -1,8 +1,15 @@
 //! Each site's learned template: the shapes of the blocks its articles' extractions kept
 //! (see `extract::template`), per host and article, so that a block recurring across
 //! several articles of one host can be recognised as that site's furniture.
+//!
+//! One row per article: its shapes in one value, one per line (a shape is normalised
+//! text, which holds no line break). Reading a host's template reads its articles' rows
+//! (at most [`ARTICLES_PER_HOST`] + [`PRUNE_SLACK`]) and counts the shapes in memory;
+//! learning an article writes its one row. A row per shape made each page's learning
+//! write dozens of index entries at random places, and each read group and count them
+//! in SQL.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 use chrono::{DateTime, Utc};
 
@@ -12,28 +19,46 @@ use super::{Result, Store, ts};
 const ARTICLES_PER_HOST: i64 = 50;
 /// How far past [`ARTICLES_PER_HOST`] a host may grow before it is cut back. Cutting back
 /// sorts all of the host's rows, so doing it once every few articles instead of on every
-/// one makes learning several times cheaper.
+/// one makes learning cheaper.
 const PRUNE_SLACK: i64 = 10;
+
+/// What separates an article's shapes in its row.
+const SEPARATOR: char = '\n';
 
 impl Store {
     /// The block shapes seen on at least `min_articles` articles of `host` other than
-    /// `url`.
+    /// `url`, sorted.
     pub fn template_shapes(&self, host: &str, url: &str, min_articles: i64) -> Result<Vec<String>> {
-        self.conn.query_map(
-            "SELECT shape FROM templates WHERE host = ?1 AND url <> ?2
-             GROUP BY shape HAVING COUNT(*) >= ?3",
-            (host, url, min_articles),
+        let rows: Vec<String> = self.conn.query_map(
+            "SELECT shapes FROM templates WHERE host = ?1 AND url <> ?2",
+            (host, url),
             |r| r.get(0),
-        )
+        )?;
+        let min = usize::try_from(min_articles.max(1)).unwrap_or(usize::MAX);
+        if rows.len() < min {
+            return Ok(Vec::new());
+        }
+        // Each row holds an article's shapes once each (see `learn_template`), so each
+        // count is a number of articles.
+        let mut counts: HashMap<&str, usize> = HashMap::new();
+        for row in &rows {
+            for shape in row.split(SEPARATOR).filter(|s| !s.is_empty()) {
+                *counts.entry(shape).or_default() += 1;
+            }
+        }
+        let mut shapes: Vec<String> = counts
+            .into_iter()
+            .filter(|&(_, n)| n >= min)
+            .map(|(s, _)| s.to_string())
+            .collect();
+        shapes.sort_unstable();
+        Ok(shapes)
     }
 
-    /// Replaces the shapes recorded for article `url` of `host` with `shapes`. Once the
-    /// host holds more than [`ARTICLES_PER_HOST`] + [`PRUNE_SLACK`] articles, forgets all
-    /// but the most recent [`ARTICLES_PER_HOST`].
-    ///
-    /// Only what changed is written: an article learned again (a page re-extracted after
-    /// an edit) keeps the rows of its shapes that stayed, and only a new article can make
-    /// the host pass its limit, so only then are its articles counted.
+    /// Replaces the shapes recorded for article `url` of `host` with `shapes` (each once;
+    /// none holding a line break). When a new article takes the host past
+    /// [`ARTICLES_PER_HOST`] + [`PRUNE_SLACK`] articles, forgets all but the most recent
+    /// [`ARTICLES_PER_HOST`].
     pub fn learn_template(
         &mut self,
         host: &str,
@@ -41,44 +66,49 @@ impl Store {
         shapes: &[String],
         now: DateTime<Utc>,
     ) -> Result<()> {
-        // Reads before it writes: the write lock is taken up front, so that another
-        // writer is waited for rather than failing the upgrade from a read.
+        let mut seen = HashSet::with_capacity(shapes.len());
+        let mut joined = String::with_capacity(shapes.iter().map(|s| s.len() + 1).sum());
+        for shape in shapes {
+            if shape.is_empty() || shape.contains(SEPARATOR) || !seen.insert(shape.as_str()) {
+                continue;
+            }
+            if !joined.is_empty() {
+                joined.push(SEPARATOR);
+            }
+            joined.push_str(shape);
+        }
         let tx = self.conn.write()?;
-        let old: HashSet<String> = tx
-            .query_map(
-                "SELECT shape FROM templates WHERE host = ?1 AND url = ?2",
-                (host, url),
-                |r| r.get(0),
-            )?
-            .into_iter()
-            .collect();
-        let new: HashSet<&str> = shapes.iter().map(String::as_str).collect();
-        for gone in old.iter().filter(|s| !new.contains(s.as_str())) {
+        if joined.is_empty() {
+            // Nothing kept: the article holds no shape.
             tx.execute(
-                "DELETE FROM templates WHERE host = ?1 AND url = ?2 AND shape = ?3",
-                (host, url, gone),
+                "DELETE FROM templates WHERE host = ?1 AND url = ?2",
+                (host, url),
             )?;
+            tx.commit()?;
+            return Ok(());
         }
         let at = ts(now);
-        if old.iter().any(|s| new.contains(s.as_str())) {
-            // The shapes that stay count as seen now, as if written afresh.
+        let updated = tx.execute(
+            "UPDATE templates SET shapes = ?3, seen_at = ?4 WHERE host = ?1 AND url = ?2",
+            (host, url, &joined, &at),
+        )?;
+        // Only an article the host did not hold yet adds to its count.
+        let inserted = updated == 0
+            && tx.execute(
+                "INSERT INTO templates (host, url, shapes, seen_at) VALUES (?1, ?2, ?3, ?4)
+                 ON CONFLICT (host, url) DO NOTHING",
+                (host, url, &joined, &at),
+            )? > 0;
+        if updated == 0 && !inserted {
+            // Another process learned the same article meanwhile: this one is newer.
             tx.execute(
-                "UPDATE templates SET seen_at = ?3 WHERE host = ?1 AND url = ?2",
-                (host, url, &at),
+                "UPDATE templates SET shapes = ?3, seen_at = ?4 WHERE host = ?1 AND url = ?2",
+                (host, url, &joined, &at),
             )?;
         }
-        let mut added = false;
-        for shape in shapes.iter().filter(|s| !old.contains(s.as_str())) {
-            added |= tx.execute(
-                "INSERT INTO templates (host, url, shape, seen_at) VALUES (?1, ?2, ?3, ?4)
-                 ON CONFLICT DO NOTHING",
-                (host, url, shape, &at),
-            )? > 0;
-        }
-        // Only an article the host did not hold yet adds to its count.
-        if old.is_empty() && added {
+        if inserted {
             let articles: i64 = tx.query_row(
-                "SELECT COUNT(*) FROM (SELECT DISTINCT url FROM templates WHERE host = ?1) hosts",
+                "SELECT COUNT(*) FROM templates WHERE host = ?1",
                 [host],
                 |r| r.get(0),
             )?;
@@ -86,7 +116,7 @@ impl Store {
                 tx.execute(
                     "DELETE FROM templates WHERE host = ?1 AND url NOT IN (
                          SELECT url FROM templates WHERE host = ?1
-                         GROUP BY url ORDER BY MAX(seen_at) DESC, url LIMIT ?2)",
+                         ORDER BY seen_at DESC, url LIMIT ?2)",
                     (host, ARTICLES_PER_HOST),
                 )?;
             }
@@ -146,14 +176,22 @@ mod tests {
             let mut s = backend.store;
             let t0 = Utc::now();
             let shapes = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+            // Each shape of article a with the time its row was written.
             let of_a = |s: &Store| -> Vec<(String, String)> {
-                s.conn
+                let rows: Vec<(String, String)> = s
+                    .conn
                     .query_map(
-                        "SELECT shape, seen_at FROM templates WHERE url = 'https://ex.org/a' ORDER BY shape",
+                        "SELECT shapes, seen_at FROM templates WHERE url = 'https://ex.org/a'",
                         (),
                         |r| Ok((r.get(0)?, r.get(1)?)),
                     )
-                    .unwrap()
+                    .unwrap();
+                let mut shapes: Vec<(String, String)> = rows
+                    .iter()
+                    .flat_map(|(shapes, at)| shapes.split('\n').map(|s| (s.to_string(), at.clone())))
+                    .collect();
+                shapes.sort();
+                shapes
             };
             s.learn_template(
                 "ex.org",
@@ -201,7 +239,7 @@ mod tests {
             let count = |s: &Store| -> i64 {
                 s.conn
                     .query_row(
-                        "SELECT COUNT(DISTINCT url) FROM templates WHERE host = 'ex.org'",
+                        "SELECT COUNT(*) FROM templates WHERE host = 'ex.org'",
                         (),
                         |r| r.get(0),
                     )
@@ -246,5 +284,65 @@ mod tests {
                 "the most recent are kept"
             );
         }
+    }
+
+    #[test]
+    fn migration_16_carries_each_articles_shapes_into_its_one_row() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("redline.db");
+        {
+            // A database at version 15, with the template as one row per shape.
+            let conn = rusqlite::Connection::open(&path).unwrap();
+            for m in &crate::store::MIGRATIONS[..15] {
+                conn.execute_batch(m).unwrap();
+            }
+            conn.pragma_update(None, "user_version", 15).unwrap();
+            for (url, shape, at) in [
+                ("https://ex.org/a", "bio", "2026-01-01T00:00:00.000Z"),
+                ("https://ex.org/a", "a1", "2026-01-02T00:00:00.000Z"),
+                ("https://ex.org/b", "bio", "2026-01-03T00:00:00.000Z"),
+                ("https://ex.org/c", "bio", "2026-01-04T00:00:00.000Z"),
+            ] {
+                conn.execute(
+                    "INSERT INTO templates (host, url, shape, seen_at) VALUES ('ex.org', ?1, ?2, ?3)",
+                    (url, shape, at),
+                )
+                .unwrap();
+            }
+        }
+        let s = Store::open(&path).unwrap();
+        assert_eq!(
+            s.schema_version().unwrap(),
+            crate::store::MIGRATIONS.len() as i64
+        );
+        let rows: Vec<(String, String, String)> = s
+            .conn
+            .query_map(
+                "SELECT url, shapes, seen_at FROM templates ORDER BY url",
+                (),
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+            )
+            .unwrap();
+        assert_eq!(rows.len(), 3, "one row per article: {rows:?}");
+        let mut a: Vec<&str> = rows[0].1.split('\n').collect();
+        a.sort_unstable();
+        assert_eq!(a, ["a1", "bio"]);
+        assert_eq!(rows[0].2, "2026-01-02T00:00:00.000Z", "the latest time of its shapes");
+        assert_eq!(
+            s.template_shapes("ex.org", "https://ex.org/a", 2).unwrap(),
+            ["bio"]
+        );
+        assert!(
+            s.template_shapes("ex.org", "https://ex.org/b", 2)
+                .unwrap()
+                .contains(&"bio".to_string())
+        );
+        assert!(
+            s.template_shapes("ex.org", "https://ex.org/d", 2)
+                .unwrap()
+                .iter()
+                .all(|s| s == "bio"),
+            "a1 is on one article only"
+        );
     }
 }
