@@ -233,7 +233,8 @@ pub(super) const PG_MIGRATIONS: &[&str] = &[
     UPDATE articles SET version_count =
         (SELECT COUNT(*) FROM versions v WHERE v.article_id = articles.id);
     "#,
-    // 16: the site template as one row per article, its shapes one per line.
+    // 16: the site template as one row per article, its shapes' keys one per line (the
+    // shapes carried over as their text, marked by a leading U+0001).
     r#"
     CREATE TABLE article_templates (
         host    TEXT NOT NULL,
@@ -243,7 +244,7 @@ pub(super) const PG_MIGRATIONS: &[&str] = &[
         PRIMARY KEY (host, url)
     );
     INSERT INTO article_templates (host, url, shapes, seen_at)
-        SELECT host, url, string_agg(shape, E'\n'), MAX(seen_at)
+        SELECT host, url, string_agg(chr(1) || shape, E'\n'), MAX(seen_at)
         FROM templates GROUP BY host, url;
     DROP TABLE templates;
     ALTER TABLE article_templates RENAME TO templates;

@@ -2,18 +2,24 @@
 //! (see `extract::template`), per host and article, so that a block recurring across
 //! several articles of one host can be recognised as that site's furniture.
 //!
-//! One row per article: its shapes in one value, one per line (a shape is normalised
-//! text, which holds no line break). Reading a host's template reads its articles' rows
-//! (at most [`ARTICLES_PER_HOST`] + [`PRUNE_SLACK`]) and counts the shapes in memory;
-//! learning an article writes its one row. A row per shape made each page's learning
-//! write dozens of index entries at random places, and each read group and count them
-//! in SQL.
+//! One row per article, its shapes in one value: their keys ([`crate::extract::shape_key`],
+//! 16 hex digits), one per line. Reading a host's template reads its articles' rows (at
+//! most [`ARTICLES_PER_HOST`] + [`PRUNE_SLACK`]) and counts the keys in memory; learning
+//! an article writes its one row. A row per shape, by its text, made each page's learning
+//! write dozens of index entries at random places and each read group and count them in
+//! SQL; keys rather than texts keep the rows small (a story's paragraphs are shapes too).
+//!
+//! The rows carried over from the row-per-shape table (migration 16) hold the shapes'
+//! texts instead, each line marked by a leading [`CARRIED`]; they are keyed when read, and
+//! replaced when their article is learned again or forgotten.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
+use std::fmt::Write as _;
 
 use chrono::{DateTime, Utc};
 
 use super::{Result, Store, ts};
+use crate::extract::shape_key;
 
 /// Articles per host whose shapes are kept; older ones are forgotten.
 const ARTICLES_PER_HOST: i64 = 50;
@@ -22,13 +28,32 @@ const ARTICLES_PER_HOST: i64 = 50;
 /// one makes learning cheaper.
 const PRUNE_SLACK: i64 = 10;
 
-/// What separates an article's shapes in its row.
+/// What separates an article's keys in its row.
 const SEPARATOR: char = '\n';
 
+/// What marks a line carried over as a shape's text (a control character, which no
+/// shape holds: shapes are normalised text).
+const CARRIED: char = '\u{1}';
+
+/// The keys of one row's shapes, each once, sorted.
+fn row_keys(row: &str) -> Vec<u64> {
+    let mut keys: Vec<u64> = row
+        .split(SEPARATOR)
+        .filter(|l| !l.is_empty())
+        .filter_map(|line| match line.strip_prefix(CARRIED) {
+            Some(text) => Some(shape_key(text)),
+            None => u64::from_str_radix(line, 16).ok(),
+        })
+        .collect();
+    keys.sort_unstable();
+    keys.dedup();
+    keys
+}
+
 impl Store {
-    /// The block shapes seen on at least `min_articles` articles of `host` other than
-    /// `url`, sorted.
-    pub fn template_shapes(&self, host: &str, url: &str, min_articles: i64) -> Result<Vec<String>> {
+    /// The keys of the block shapes seen on at least `min_articles` articles of `host`
+    /// other than `url`, sorted.
+    pub fn template_keys(&self, host: &str, url: &str, min_articles: i64) -> Result<Vec<u64>> {
         let rows: Vec<String> = self.conn.query_map(
             "SELECT shapes FROM templates WHERE host = ?1 AND url <> ?2",
             (host, url),
@@ -38,25 +63,23 @@ impl Store {
         if rows.len() < min {
             return Ok(Vec::new());
         }
-        // Each row holds an article's shapes once each (see `learn_template`), so each
-        // count is a number of articles.
-        let mut counts: HashMap<&str, usize> = HashMap::new();
+        let mut counts: HashMap<u64, usize> = HashMap::new();
         for row in &rows {
-            for shape in row.split(SEPARATOR).filter(|s| !s.is_empty()) {
-                *counts.entry(shape).or_default() += 1;
+            for key in row_keys(row) {
+                *counts.entry(key).or_default() += 1;
             }
         }
-        let mut shapes: Vec<String> = counts
+        let mut keys: Vec<u64> = counts
             .into_iter()
             .filter(|&(_, n)| n >= min)
-            .map(|(s, _)| s.to_string())
+            .map(|(k, _)| k)
             .collect();
-        shapes.sort_unstable();
-        Ok(shapes)
+        keys.sort_unstable();
+        Ok(keys)
     }
 
-    /// Replaces the shapes recorded for article `url` of `host` with `shapes` (each once;
-    /// none holding a line break). When a new article takes the host past
+    /// Replaces the shapes recorded for article `url` of `host` with `shapes` (kept by
+    /// their keys, each once). When a new article takes the host past
     /// [`ARTICLES_PER_HOST`] + [`PRUNE_SLACK`] articles, forgets all but the most recent
     /// [`ARTICLES_PER_HOST`].
     pub fn learn_template(
@@ -66,16 +89,16 @@ impl Store {
         shapes: &[String],
         now: DateTime<Utc>,
     ) -> Result<()> {
-        let mut seen = HashSet::with_capacity(shapes.len());
-        let mut joined = String::with_capacity(shapes.iter().map(|s| s.len() + 1).sum());
-        for shape in shapes {
-            if shape.is_empty() || shape.contains(SEPARATOR) || !seen.insert(shape.as_str()) {
-                continue;
-            }
+        let mut keys: Vec<u64> = shapes.iter().map(|s| shape_key(s)).collect();
+        keys.sort_unstable();
+        keys.dedup();
+        let mut joined = String::with_capacity(keys.len() * 17);
+        for key in keys {
             if !joined.is_empty() {
                 joined.push(SEPARATOR);
             }
-            joined.push_str(shape);
+            // Writing to a `String` cannot fail.
+            let _ = write!(joined, "{key:016x}");
         }
         let tx = self.conn.write()?;
         if joined.is_empty() {
@@ -145,24 +168,24 @@ mod tests {
             s.learn_template("ex.org", "https://ex.org/a", &shapes(&["bio", "a1"]), now)
                 .unwrap();
             assert!(
-                s.template_shapes("ex.org", "https://ex.org/c", 2)
+                s.template_keys("ex.org", "https://ex.org/c", 2)
                     .unwrap()
                     .is_empty()
             );
             s.learn_template("ex.org", "https://ex.org/b", &shapes(&["bio", "b1"]), now)
                 .unwrap();
             assert_eq!(
-                s.template_shapes("ex.org", "https://ex.org/c", 2).unwrap(),
-                ["bio"]
+                s.template_keys("ex.org", "https://ex.org/c", 2).unwrap(),
+                [shape_key("bio")]
             );
             // Article a's own shapes need two *other* articles.
             assert!(
-                s.template_shapes("ex.org", "https://ex.org/a", 2)
+                s.template_keys("ex.org", "https://ex.org/a", 2)
                     .unwrap()
                     .is_empty()
             );
             assert!(
-                s.template_shapes("other.org", "https://ex.org/c", 1)
+                s.template_keys("other.org", "https://ex.org/c", 1)
                     .unwrap()
                     .is_empty()
             );
@@ -176,8 +199,8 @@ mod tests {
             let mut s = backend.store;
             let t0 = Utc::now();
             let shapes = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>();
-            // Each shape of article a with the time its row was written.
-            let of_a = |s: &Store| -> Vec<(String, String)> {
+            // The key of each shape of article a with the time its row was written.
+            let of_a = |s: &Store| -> Vec<(u64, String)> {
                 let rows: Vec<(String, String)> = s
                     .conn
                     .query_map(
@@ -186,12 +209,12 @@ mod tests {
                         |r| Ok((r.get(0)?, r.get(1)?)),
                     )
                     .unwrap();
-                let mut shapes: Vec<(String, String)> = rows
+                let mut keys: Vec<(u64, String)> = rows
                     .iter()
-                    .flat_map(|(shapes, at)| shapes.split('\n').map(|s| (s.to_string(), at.clone())))
+                    .flat_map(|(row, at)| row_keys(row).into_iter().map(|k| (k, at.clone())))
                     .collect();
-                shapes.sort();
-                shapes
+                keys.sort();
+                keys
             };
             s.learn_template(
                 "ex.org",
@@ -210,20 +233,18 @@ mod tests {
             )
             .unwrap();
             let at = ts(t1);
-            assert_eq!(
-                of_a(&s),
-                [
-                    ("bio".to_string(), at.clone()),
-                    ("p1 edited".to_string(), at.clone()),
-                    ("p3".to_string(), at)
-                ]
-            );
+            let mut expected: Vec<(u64, String)> = ["bio", "p1 edited", "p3"]
+                .iter()
+                .map(|s| (shape_key(s), at.clone()))
+                .collect();
+            expected.sort();
+            assert_eq!(of_a(&s), expected);
             // Nothing kept: the article holds no shape, and none counts for another.
             s.learn_template("ex.org", "https://ex.org/a", &[], t1)
                 .unwrap();
             assert!(of_a(&s).is_empty());
             assert!(
-                s.template_shapes("ex.org", "https://ex.org/b", 1)
+                s.template_keys("ex.org", "https://ex.org/b", 1)
                     .unwrap()
                     .is_empty()
             );
@@ -324,25 +345,28 @@ mod tests {
             )
             .unwrap();
         assert_eq!(rows.len(), 3, "one row per article: {rows:?}");
-        let mut a: Vec<&str> = rows[0].1.split('\n').collect();
+        let mut a = row_keys(&rows[0].1);
         a.sort_unstable();
-        assert_eq!(a, ["a1", "bio"]);
+        let mut expected = vec![shape_key("a1"), shape_key("bio")];
+        expected.sort_unstable();
+        assert_eq!(a, expected);
         assert_eq!(rows[0].2, "2026-01-02T00:00:00.000Z", "the latest time of its shapes");
         assert_eq!(
-            s.template_shapes("ex.org", "https://ex.org/a", 2).unwrap(),
-            ["bio"]
+            s.template_keys("ex.org", "https://ex.org/a", 2).unwrap(),
+            [shape_key("bio")]
         );
-        assert!(
-            s.template_shapes("ex.org", "https://ex.org/b", 2)
-                .unwrap()
-                .contains(&"bio".to_string())
-        );
-        assert!(
-            s.template_shapes("ex.org", "https://ex.org/d", 2)
-                .unwrap()
-                .iter()
-                .all(|s| s == "bio"),
+        assert_eq!(
+            s.template_keys("ex.org", "https://ex.org/d", 2).unwrap(),
+            [shape_key("bio")],
             "a1 is on one article only"
+        );
+        // An article learned again is written by its keys, and still counts once.
+        let mut s = s;
+        s.learn_template("ex.org", "https://ex.org/b", &["bio".into()], Utc::now())
+            .unwrap();
+        assert_eq!(
+            s.template_keys("ex.org", "https://ex.org/d", 3).unwrap(),
+            [shape_key("bio")]
         );
     }
 }
