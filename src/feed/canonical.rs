@@ -27,8 +27,10 @@ pub fn declared_canonical(html: &str, page: &Url) -> Option<String> {
 /// The canonical address as declared, resolved against `page`, not yet judged.
 fn declared(html: &str, page: &Url) -> Option<String> {
     // The declaration lives in the head: parsing only that part spares a second parse of
-    // the whole page beside the extractor's.
-    let doc = dom_query::Document::from(&html[..head_end(html)]);
+    // the whole page beside the extractor's. Its scripts, styles and comments, most of a
+    // head's bytes and none of its links, are dropped before the parse.
+    let head = crate::extract::strip_inert(&html[..head_end(html)]);
+    let doc = dom_query::Document::from(&*head);
     let canonical = doc.select("link[rel][href]").nodes().iter().find_map(|n| {
         let rel = n.attr("rel")?;
         rel.split_ascii_whitespace()
