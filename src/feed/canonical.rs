@@ -207,6 +207,23 @@ mod tests {
     }
 
     #[test]
+    fn a_link_in_a_script_or_comment_of_the_head_is_none() {
+        let here = url("https://www.example.org/world/putin-china-weapons-amp");
+        let other = r#"<link rel="canonical" href="https://www.example.org/world/other-story-slug">"#;
+        let real =
+            r#"<link rel="canonical" href="https://www.example.org/world/putin-china-weapons">"#;
+        let html = page(&format!(
+            "<script>document.write('{other}');</script><!-- {other} --><style>a{{}}</style>{real}"
+        ));
+        assert_eq!(
+            declared_canonical(&html, &here).as_deref(),
+            Some("https://www.example.org/world/putin-china-weapons")
+        );
+        let none = page(&format!("<script>var l = '{other}';</script><!-- {other} -->"));
+        assert_eq!(declared_canonical(&none, &here), None);
+    }
+
+    #[test]
     fn refuses_other_sites_home_pages_and_sections() {
         let here = url("https://m.example.org/world/putin-china-weapons");
         let verdict = |href: &str| {
