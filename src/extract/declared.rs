@@ -536,12 +536,8 @@ fn is_note_mark(word: &str) -> bool {
 
 /// Elements whose content is never text a reader sees (both walks skip them).
 fn holds_no_text(node: &NodeRef<'_>) -> bool {
-    node.qual_name_ref().is_some_and(|n| {
-        matches!(
-            &*n.local,
-            "script" | "style" | "noscript" | "template"
-        )
-    })
+    node.qual_name_ref()
+        .is_some_and(|n| matches!(&*n.local, "script" | "style" | "noscript" | "template"))
 }
 
 /// Whether a lower-case word is a month name or a usual abbreviation of one.

@@ -209,7 +209,8 @@ mod tests {
     #[test]
     fn a_link_in_a_script_or_comment_of_the_head_is_none() {
         let here = url("https://www.example.org/world/putin-china-weapons-amp");
-        let other = r#"<link rel="canonical" href="https://www.example.org/world/other-story-slug">"#;
+        let other =
+            r#"<link rel="canonical" href="https://www.example.org/world/other-story-slug">"#;
         let real =
             r#"<link rel="canonical" href="https://www.example.org/world/putin-china-weapons">"#;
         let html = page(&format!(
@@ -219,7 +220,9 @@ mod tests {
             declared_canonical(&html, &here).as_deref(),
             Some("https://www.example.org/world/putin-china-weapons")
         );
-        let none = page(&format!("<script>var l = '{other}';</script><!-- {other} -->"));
+        let none = page(&format!(
+            "<script>var l = '{other}';</script><!-- {other} -->"
+        ));
         assert_eq!(declared_canonical(&none, &here), None);
     }
 

@@ -350,7 +350,10 @@ mod tests {
         let mut expected = vec![shape_key("a1"), shape_key("bio")];
         expected.sort_unstable();
         assert_eq!(a, expected);
-        assert_eq!(rows[0].2, "2026-01-02T00:00:00.000Z", "the latest time of its shapes");
+        assert_eq!(
+            rows[0].2, "2026-01-02T00:00:00.000Z",
+            "the latest time of its shapes"
+        );
         assert_eq!(
             s.template_keys("ex.org", "https://ex.org/a", 2).unwrap(),
             [shape_key("bio")]
