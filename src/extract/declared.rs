@@ -138,10 +138,19 @@ pub fn is_correction(paragraph: &str) -> bool {
 /// The page's visible "Updated …" time, canonical, when it shows one.
 pub(super) fn updated_line(doc: &Document) -> Option<String> {
     let mut stack: Vec<NodeRef<'_>> = vec![doc.root()];
+    // Most text is ASCII: lowered in one reused buffer rather than a new string a node.
+    let mut ascii = String::new();
     while let Some(node) = stack.pop() {
         if node.is_text() {
             let text = node.text();
-            let lower = text.to_lowercase();
+            let lower: &str = if text.is_ascii() {
+                ascii.clear();
+                ascii.push_str(&text);
+                ascii.make_ascii_lowercase();
+                &ascii
+            } else {
+                &text.to_lowercase()
+            };
             if UPDATE_WORDS.iter().any(|w| lower.contains(w))
                 && let Some(stamp) = stamp_near(&node)
             {
@@ -218,17 +227,10 @@ pub(super) fn marked_note(doc: &Document) -> Option<String> {
     let mut stack: Vec<NodeRef<'_>> = vec![doc.root()];
     while let Some(node) = stack.pop() {
         if node.is_element() {
-            let marks = format!(
-                "{} {}",
-                node.attr("class").unwrap_or_default(),
-                node.attr("id").unwrap_or_default()
-            )
-            .to_lowercase();
-            let marked = marks.split_whitespace().any(|m| {
-                NOTE_MARKS.contains(&m)
-                    || m.split(['-', '_'])
-                        .any(|w| matches!(w, "correction" | "corrections" | "clarification"))
-            });
+            let marked = ["class", "id"]
+                .iter()
+                .filter_map(|a| node.attr(a))
+                .any(|v| v.split_whitespace().any(is_note_mark));
             if marked {
                 let text: String = normalize(&node.text())
                     .chars()
@@ -516,10 +518,26 @@ fn month(word: &str) -> Option<u32> {
         .map(|(_, n)| *n)
 }
 
+/// Whether a word of a `class` or `id` marks a correction or editor's note, in any case:
+/// one of [`NOTE_MARKS`], or a name with a correction word between its dashes.
+fn is_note_mark(word: &str) -> bool {
+    let lower: std::borrow::Cow<'_, str> = if !word.is_ascii() {
+        word.to_lowercase().into()
+    } else if word.bytes().any(|b| b.is_ascii_uppercase()) {
+        word.to_ascii_lowercase().into()
+    } else {
+        word.into()
+    };
+    NOTE_MARKS.contains(&&*lower)
+        || lower
+            .split(['-', '_'])
+            .any(|w| matches!(w, "correction" | "corrections" | "clarification"))
+}
+
 /// Elements whose content is never text a reader sees (both walks skip them).
 fn holds_no_text(node: &NodeRef<'_>) -> bool {
-    node.node_name()
-        .is_some_and(|n| matches!(&*n, "script" | "style" | "noscript" | "template"))
+    node.qual_name_ref()
+        .is_some_and(|n| matches!(&*n.local, "script" | "style" | "noscript" | "template"))
 }
 
 /// Whether a lower-case word is a month name or a usual abbreviation of one.

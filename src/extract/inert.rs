@@ -33,7 +33,7 @@ use std::borrow::Cow;
 
 /// Returns `html` without its scripts, styles, comments and SVG drawings, or unchanged
 /// when there is nothing to drop or its markup is one the pass does not follow.
-pub(super) fn strip(html: &str) -> Cow<'_, str> {
+pub(crate) fn strip(html: &str) -> Cow<'_, str> {
     match cuts(html.as_bytes()) {
         Some(cuts) if !cuts.is_empty() => {
             let dropped: usize = cuts.iter().map(|(a, b)| b - a).sum();

@@ -70,7 +70,9 @@ pub use declared::{canonical as canonical_time, is_correction};
 use crate::cpu::{self, Stage};
 use crate::text::{Copy, Provenance, Source};
 
-pub use template::{Template, shape};
+pub use template::{Template, key as shape_key, shape};
+
+pub(crate) use inert::strip as strip_inert;
 
 /// The name and version of the extractor, recorded with every stored version.
 pub const EXTRACTOR: &str = "redline-extract/9";

@@ -27,8 +27,10 @@ pub fn declared_canonical(html: &str, page: &Url) -> Option<String> {
 /// The canonical address as declared, resolved against `page`, not yet judged.
 fn declared(html: &str, page: &Url) -> Option<String> {
     // The declaration lives in the head: parsing only that part spares a second parse of
-    // the whole page beside the extractor's.
-    let doc = dom_query::Document::from(&html[..head_end(html)]);
+    // the whole page beside the extractor's. Its scripts, styles and comments, most of a
+    // head's bytes and none of its links, are dropped before the parse.
+    let head = crate::extract::strip_inert(&html[..head_end(html)]);
+    let doc = dom_query::Document::from(&*head);
     let canonical = doc.select("link[rel][href]").nodes().iter().find_map(|n| {
         let rel = n.attr("rel")?;
         rel.split_ascii_whitespace()
@@ -202,6 +204,26 @@ mod tests {
         // A link in the body is not the page's declaration.
         let late = format!("<html><head></head><body>{canonical}</body></html>");
         assert!(declared_canonical(&late, &here).is_none());
+    }
+
+    #[test]
+    fn a_link_in_a_script_or_comment_of_the_head_is_none() {
+        let here = url("https://www.example.org/world/putin-china-weapons-amp");
+        let other =
+            r#"<link rel="canonical" href="https://www.example.org/world/other-story-slug">"#;
+        let real =
+            r#"<link rel="canonical" href="https://www.example.org/world/putin-china-weapons">"#;
+        let html = page(&format!(
+            "<script>document.write('{other}');</script><!-- {other} --><style>a{{}}</style>{real}"
+        ));
+        assert_eq!(
+            declared_canonical(&html, &here).as_deref(),
+            Some("https://www.example.org/world/putin-china-weapons")
+        );
+        let none = page(&format!(
+            "<script>var l = '{other}';</script><!-- {other} -->"
+        ));
+        assert_eq!(declared_canonical(&none, &here), None);
     }
 
     #[test]

@@ -27,7 +27,13 @@
 
 use chrono::{DateTime, Utc};
 
+use super::articles::ARTICLE_SELECT;
+use super::sql::Value;
 use super::{ArticleRow, FeedRow, Result, Store, ts};
+
+/// How many claimed articles one statement reads back (well under SQLite's and
+/// PostgreSQL's limits on bound parameters).
+const READ_CHUNK: usize = 500;
 
 /// The outcome of trying to claim one row.
 #[derive(Debug, Clone, PartialEq)]
@@ -119,12 +125,17 @@ impl Store {
         let busy: usize = tx.query_row(BUSY_ARTICLES, (ts(now), &owner, all), |r| r.get(0))?;
         tx.commit()?;
         // Read after the commit, so the claim's row locks are held for microseconds; the
-        // rows are this process's now.
+        // rows are this process's now. Read [`READ_CHUNK`] to a statement rather than one
+        // by one: a statement per article cost more than the checks of a cycle of 304s.
         let mut won = Vec::with_capacity(ids.len());
-        for id in ids {
-            if let Some(a) = self.article(id)? {
-                won.push(a);
-            }
+        for chunk in ids.chunks(READ_CHUNK) {
+            let marks: Vec<String> = (1..=chunk.len()).map(|i| format!("?{i}")).collect();
+            let params: Vec<Value<'_>> = chunk.iter().map(|&id| Value::Int(id)).collect();
+            won.extend(self.conn.query_map(
+                &format!("{ARTICLE_SELECT} WHERE a.id IN ({})", marks.join(", ")),
+                params,
+                ArticleRow::from_row,
+            )?);
         }
         won.sort_by_key(|a| (a.next_check, a.id));
         Ok((won, busy))

@@ -365,6 +365,25 @@ const MIGRATIONS: &[&str] = &[
     UPDATE articles SET version_count =
         (SELECT COUNT(*) FROM versions v WHERE v.article_id = articles.id);
     "#,
+    // 16: (issue 10) the site template kept as one row per article, its shapes in one
+    // value (their keys, one per line), instead of one row per shape: learning a page
+    // writes one row, and reading a host's template counts the keys in memory. The
+    // shapes carried over keep their text, each line marked by a leading U+0001 (see
+    // `templates`).
+    r#"
+    CREATE TABLE article_templates (
+        host    TEXT NOT NULL,
+        url     TEXT NOT NULL,
+        shapes  TEXT NOT NULL,
+        seen_at TEXT NOT NULL,
+        PRIMARY KEY (host, url)
+    );
+    INSERT INTO article_templates (host, url, shapes, seen_at)
+        SELECT host, url, group_concat(char(1) || shape, char(10)), MAX(seen_at)
+        FROM templates GROUP BY host, url;
+    DROP TABLE templates;
+    ALTER TABLE article_templates RENAME TO templates;
+    "#,
 ];
 
 /// How long a connection waits for another process's write lock before giving up. Write

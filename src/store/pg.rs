@@ -233,6 +233,23 @@ pub(super) const PG_MIGRATIONS: &[&str] = &[
     UPDATE articles SET version_count =
         (SELECT COUNT(*) FROM versions v WHERE v.article_id = articles.id);
     "#,
+    // 16: the site template as one row per article, its shapes' keys one per line (the
+    // shapes carried over as their text, marked by a leading U+0001).
+    r#"
+    CREATE TABLE article_templates (
+        host    TEXT NOT NULL,
+        url     TEXT NOT NULL,
+        shapes  TEXT NOT NULL,
+        seen_at TEXT NOT NULL,
+        PRIMARY KEY (host, url)
+    );
+    INSERT INTO article_templates (host, url, shapes, seen_at)
+        SELECT host, url, string_agg(chr(1) || shape, E'\n'), MAX(seen_at)
+        FROM templates GROUP BY host, url;
+    DROP TABLE templates;
+    ALTER TABLE article_templates RENAME TO templates;
+    ALTER TABLE templates RENAME CONSTRAINT article_templates_pkey TO templates_pkey;
+    "#,
 ];
 
 /// Every table of the schema, parents before children (the order `migrate` copies in).

@@ -1,39 +1,87 @@
 //! Each site's learned template: the shapes of the blocks its articles' extractions kept
 //! (see `extract::template`), per host and article, so that a block recurring across
 //! several articles of one host can be recognised as that site's furniture.
+//!
+//! One row per article, its shapes in one value: their keys ([`crate::extract::shape_key`],
+//! 16 hex digits), one per line. Reading a host's template reads its articles' rows (at
+//! most [`ARTICLES_PER_HOST`] + [`PRUNE_SLACK`]) and counts the keys in memory; learning
+//! an article writes its one row. A row per shape, by its text, made each page's learning
+//! write dozens of index entries at random places and each read group and count them in
+//! SQL; keys rather than texts keep the rows small (a story's paragraphs are shapes too).
+//!
+//! The rows carried over from the row-per-shape table (migration 16) hold the shapes'
+//! texts instead, each line marked by a leading [`CARRIED`]; they are keyed when read, and
+//! replaced when their article is learned again or forgotten.
 
-use std::collections::HashSet;
+use std::collections::HashMap;
+use std::fmt::Write as _;
 
 use chrono::{DateTime, Utc};
 
 use super::{Result, Store, ts};
+use crate::extract::shape_key;
 
 /// Articles per host whose shapes are kept; older ones are forgotten.
 const ARTICLES_PER_HOST: i64 = 50;
 /// How far past [`ARTICLES_PER_HOST`] a host may grow before it is cut back. Cutting back
 /// sorts all of the host's rows, so doing it once every few articles instead of on every
-/// one makes learning several times cheaper.
+/// one makes learning cheaper.
 const PRUNE_SLACK: i64 = 10;
 
+/// What separates an article's keys in its row.
+const SEPARATOR: char = '\n';
+
+/// What marks a line carried over as a shape's text (a control character, which no
+/// shape holds: shapes are normalised text).
+const CARRIED: char = '\u{1}';
+
+/// The keys of one row's shapes, each once, sorted.
+fn row_keys(row: &str) -> Vec<u64> {
+    let mut keys: Vec<u64> = row
+        .split(SEPARATOR)
+        .filter(|l| !l.is_empty())
+        .filter_map(|line| match line.strip_prefix(CARRIED) {
+            Some(text) => Some(shape_key(text)),
+            None => u64::from_str_radix(line, 16).ok(),
+        })
+        .collect();
+    keys.sort_unstable();
+    keys.dedup();
+    keys
+}
+
 impl Store {
-    /// The block shapes seen on at least `min_articles` articles of `host` other than
-    /// `url`.
-    pub fn template_shapes(&self, host: &str, url: &str, min_articles: i64) -> Result<Vec<String>> {
-        self.conn.query_map(
-            "SELECT shape FROM templates WHERE host = ?1 AND url <> ?2
-             GROUP BY shape HAVING COUNT(*) >= ?3",
-            (host, url, min_articles),
+    /// The keys of the block shapes seen on at least `min_articles` articles of `host`
+    /// other than `url`, sorted.
+    pub fn template_keys(&self, host: &str, url: &str, min_articles: i64) -> Result<Vec<u64>> {
+        let rows: Vec<String> = self.conn.query_map(
+            "SELECT shapes FROM templates WHERE host = ?1 AND url <> ?2",
+            (host, url),
             |r| r.get(0),
-        )
+        )?;
+        let min = usize::try_from(min_articles.max(1)).unwrap_or(usize::MAX);
+        if rows.len() < min {
+            return Ok(Vec::new());
+        }
+        let mut counts: HashMap<u64, usize> = HashMap::new();
+        for row in &rows {
+            for key in row_keys(row) {
+                *counts.entry(key).or_default() += 1;
+            }
+        }
+        let mut keys: Vec<u64> = counts
+            .into_iter()
+            .filter(|&(_, n)| n >= min)
+            .map(|(k, _)| k)
+            .collect();
+        keys.sort_unstable();
+        Ok(keys)
     }
 
-    /// Replaces the shapes recorded for article `url` of `host` with `shapes`. Once the
-    /// host holds more than [`ARTICLES_PER_HOST`] + [`PRUNE_SLACK`] articles, forgets all
-    /// but the most recent [`ARTICLES_PER_HOST`].
-    ///
-    /// Only what changed is written: an article learned again (a page re-extracted after
-    /// an edit) keeps the rows of its shapes that stayed, and only a new article can make
-    /// the host pass its limit, so only then are its articles counted.
+    /// Replaces the shapes recorded for article `url` of `host` with `shapes` (kept by
+    /// their keys, each once). When a new article takes the host past
+    /// [`ARTICLES_PER_HOST`] + [`PRUNE_SLACK`] articles, forgets all but the most recent
+    /// [`ARTICLES_PER_HOST`].
     pub fn learn_template(
         &mut self,
         host: &str,
@@ -41,44 +89,49 @@ impl Store {
         shapes: &[String],
         now: DateTime<Utc>,
     ) -> Result<()> {
-        // Reads before it writes: the write lock is taken up front, so that another
-        // writer is waited for rather than failing the upgrade from a read.
+        let mut keys: Vec<u64> = shapes.iter().map(|s| shape_key(s)).collect();
+        keys.sort_unstable();
+        keys.dedup();
+        let mut joined = String::with_capacity(keys.len() * 17);
+        for key in keys {
+            if !joined.is_empty() {
+                joined.push(SEPARATOR);
+            }
+            // Writing to a `String` cannot fail.
+            let _ = write!(joined, "{key:016x}");
+        }
         let tx = self.conn.write()?;
-        let old: HashSet<String> = tx
-            .query_map(
-                "SELECT shape FROM templates WHERE host = ?1 AND url = ?2",
-                (host, url),
-                |r| r.get(0),
-            )?
-            .into_iter()
-            .collect();
-        let new: HashSet<&str> = shapes.iter().map(String::as_str).collect();
-        for gone in old.iter().filter(|s| !new.contains(s.as_str())) {
+        if joined.is_empty() {
+            // Nothing kept: the article holds no shape.
             tx.execute(
-                "DELETE FROM templates WHERE host = ?1 AND url = ?2 AND shape = ?3",
-                (host, url, gone),
+                "DELETE FROM templates WHERE host = ?1 AND url = ?2",
+                (host, url),
             )?;
+            tx.commit()?;
+            return Ok(());
         }
         let at = ts(now);
-        if old.iter().any(|s| new.contains(s.as_str())) {
-            // The shapes that stay count as seen now, as if written afresh.
+        let updated = tx.execute(
+            "UPDATE templates SET shapes = ?3, seen_at = ?4 WHERE host = ?1 AND url = ?2",
+            (host, url, &joined, &at),
+        )?;
+        // Only an article the host did not hold yet adds to its count.
+        let inserted = updated == 0
+            && tx.execute(
+                "INSERT INTO templates (host, url, shapes, seen_at) VALUES (?1, ?2, ?3, ?4)
+                 ON CONFLICT (host, url) DO NOTHING",
+                (host, url, &joined, &at),
+            )? > 0;
+        if updated == 0 && !inserted {
+            // Another process learned the same article meanwhile: this one is newer.
             tx.execute(
-                "UPDATE templates SET seen_at = ?3 WHERE host = ?1 AND url = ?2",
-                (host, url, &at),
+                "UPDATE templates SET shapes = ?3, seen_at = ?4 WHERE host = ?1 AND url = ?2",
+                (host, url, &joined, &at),
             )?;
         }
-        let mut added = false;
-        for shape in shapes.iter().filter(|s| !old.contains(s.as_str())) {
-            added |= tx.execute(
-                "INSERT INTO templates (host, url, shape, seen_at) VALUES (?1, ?2, ?3, ?4)
-                 ON CONFLICT DO NOTHING",
-                (host, url, shape, &at),
-            )? > 0;
-        }
-        // Only an article the host did not hold yet adds to its count.
-        if old.is_empty() && added {
+        if inserted {
             let articles: i64 = tx.query_row(
-                "SELECT COUNT(*) FROM (SELECT DISTINCT url FROM templates WHERE host = ?1) hosts",
+                "SELECT COUNT(*) FROM templates WHERE host = ?1",
                 [host],
                 |r| r.get(0),
             )?;
@@ -86,7 +139,7 @@ impl Store {
                 tx.execute(
                     "DELETE FROM templates WHERE host = ?1 AND url NOT IN (
                          SELECT url FROM templates WHERE host = ?1
-                         GROUP BY url ORDER BY MAX(seen_at) DESC, url LIMIT ?2)",
+                         ORDER BY seen_at DESC, url LIMIT ?2)",
                     (host, ARTICLES_PER_HOST),
                 )?;
             }
@@ -115,24 +168,24 @@ mod tests {
             s.learn_template("ex.org", "https://ex.org/a", &shapes(&["bio", "a1"]), now)
                 .unwrap();
             assert!(
-                s.template_shapes("ex.org", "https://ex.org/c", 2)
+                s.template_keys("ex.org", "https://ex.org/c", 2)
                     .unwrap()
                     .is_empty()
             );
             s.learn_template("ex.org", "https://ex.org/b", &shapes(&["bio", "b1"]), now)
                 .unwrap();
             assert_eq!(
-                s.template_shapes("ex.org", "https://ex.org/c", 2).unwrap(),
-                ["bio"]
+                s.template_keys("ex.org", "https://ex.org/c", 2).unwrap(),
+                [shape_key("bio")]
             );
             // Article a's own shapes need two *other* articles.
             assert!(
-                s.template_shapes("ex.org", "https://ex.org/a", 2)
+                s.template_keys("ex.org", "https://ex.org/a", 2)
                     .unwrap()
                     .is_empty()
             );
             assert!(
-                s.template_shapes("other.org", "https://ex.org/c", 1)
+                s.template_keys("other.org", "https://ex.org/c", 1)
                     .unwrap()
                     .is_empty()
             );
@@ -146,14 +199,22 @@ mod tests {
             let mut s = backend.store;
             let t0 = Utc::now();
             let shapes = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>();
-            let of_a = |s: &Store| -> Vec<(String, String)> {
-                s.conn
+            // The key of each shape of article a with the time its row was written.
+            let of_a = |s: &Store| -> Vec<(u64, String)> {
+                let rows: Vec<(String, String)> = s
+                    .conn
                     .query_map(
-                        "SELECT shape, seen_at FROM templates WHERE url = 'https://ex.org/a' ORDER BY shape",
+                        "SELECT shapes, seen_at FROM templates WHERE url = 'https://ex.org/a'",
                         (),
                         |r| Ok((r.get(0)?, r.get(1)?)),
                     )
-                    .unwrap()
+                    .unwrap();
+                let mut keys: Vec<(u64, String)> = rows
+                    .iter()
+                    .flat_map(|(row, at)| row_keys(row).into_iter().map(|k| (k, at.clone())))
+                    .collect();
+                keys.sort();
+                keys
             };
             s.learn_template(
                 "ex.org",
@@ -172,20 +233,18 @@ mod tests {
             )
             .unwrap();
             let at = ts(t1);
-            assert_eq!(
-                of_a(&s),
-                [
-                    ("bio".to_string(), at.clone()),
-                    ("p1 edited".to_string(), at.clone()),
-                    ("p3".to_string(), at)
-                ]
-            );
+            let mut expected: Vec<(u64, String)> = ["bio", "p1 edited", "p3"]
+                .iter()
+                .map(|s| (shape_key(s), at.clone()))
+                .collect();
+            expected.sort();
+            assert_eq!(of_a(&s), expected);
             // Nothing kept: the article holds no shape, and none counts for another.
             s.learn_template("ex.org", "https://ex.org/a", &[], t1)
                 .unwrap();
             assert!(of_a(&s).is_empty());
             assert!(
-                s.template_shapes("ex.org", "https://ex.org/b", 1)
+                s.template_keys("ex.org", "https://ex.org/b", 1)
                     .unwrap()
                     .is_empty()
             );
@@ -201,7 +260,7 @@ mod tests {
             let count = |s: &Store| -> i64 {
                 s.conn
                     .query_row(
-                        "SELECT COUNT(DISTINCT url) FROM templates WHERE host = 'ex.org'",
+                        "SELECT COUNT(*) FROM templates WHERE host = 'ex.org'",
                         (),
                         |r| r.get(0),
                     )
@@ -246,5 +305,71 @@ mod tests {
                 "the most recent are kept"
             );
         }
+    }
+
+    #[test]
+    fn migration_16_carries_each_articles_shapes_into_its_one_row() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("redline.db");
+        {
+            // A database at version 15, with the template as one row per shape.
+            let conn = rusqlite::Connection::open(&path).unwrap();
+            for m in &crate::store::MIGRATIONS[..15] {
+                conn.execute_batch(m).unwrap();
+            }
+            conn.pragma_update(None, "user_version", 15).unwrap();
+            for (url, shape, at) in [
+                ("https://ex.org/a", "bio", "2026-01-01T00:00:00.000Z"),
+                ("https://ex.org/a", "a1", "2026-01-02T00:00:00.000Z"),
+                ("https://ex.org/b", "bio", "2026-01-03T00:00:00.000Z"),
+                ("https://ex.org/c", "bio", "2026-01-04T00:00:00.000Z"),
+            ] {
+                conn.execute(
+                    "INSERT INTO templates (host, url, shape, seen_at) VALUES ('ex.org', ?1, ?2, ?3)",
+                    (url, shape, at),
+                )
+                .unwrap();
+            }
+        }
+        let s = Store::open(&path).unwrap();
+        assert_eq!(
+            s.schema_version().unwrap(),
+            crate::store::MIGRATIONS.len() as i64
+        );
+        let rows: Vec<(String, String, String)> = s
+            .conn
+            .query_map(
+                "SELECT url, shapes, seen_at FROM templates ORDER BY url",
+                (),
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+            )
+            .unwrap();
+        assert_eq!(rows.len(), 3, "one row per article: {rows:?}");
+        let mut a = row_keys(&rows[0].1);
+        a.sort_unstable();
+        let mut expected = vec![shape_key("a1"), shape_key("bio")];
+        expected.sort_unstable();
+        assert_eq!(a, expected);
+        assert_eq!(
+            rows[0].2, "2026-01-02T00:00:00.000Z",
+            "the latest time of its shapes"
+        );
+        assert_eq!(
+            s.template_keys("ex.org", "https://ex.org/a", 2).unwrap(),
+            [shape_key("bio")]
+        );
+        assert_eq!(
+            s.template_keys("ex.org", "https://ex.org/d", 2).unwrap(),
+            [shape_key("bio")],
+            "a1 is on one article only"
+        );
+        // An article learned again is written by its keys, and still counts once.
+        let mut s = s;
+        s.learn_template("ex.org", "https://ex.org/b", &["bio".into()], Utc::now())
+            .unwrap();
+        assert_eq!(
+            s.template_keys("ex.org", "https://ex.org/d", 3).unwrap(),
+            [shape_key("bio")]
+        );
     }
 }

@@ -742,9 +742,9 @@ impl Watcher {
         // The site's template, learned from its other articles; updated from this one.
         let host = page.final_url.host_str().unwrap_or_default().to_string();
         let (h, u) = (host.clone(), url.to_string());
-        let shapes = self
+        let keys = self
             .db
-            .call(move |s| s.template_shapes(&h, &u, TEMPLATE_ARTICLES))
+            .call(move |s| s.template_keys(&h, &u, TEMPLATE_ARTICLES))
             .await
             .map_err(|e| CheckError::Template(e.to_string()))?;
         let opts = extract::Options {
@@ -753,7 +753,7 @@ impl Watcher {
                 .map(|r| r.drop.clone())
                 .unwrap_or_default(),
             url: Some(page.final_url.to_string()),
-            template: extract::Template::new(shapes),
+            template: extract::Template::from_keys(keys),
         };
         let html = cpu::measure(Stage::Decode, || page.text());
         let extract::Extracted {
