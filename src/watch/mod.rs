@@ -248,8 +248,8 @@ impl Watcher {
         Ok(report)
     }
 
-    /// Keeps this process's claims alive while it works (a cycle, then the archive,
-    /// mail and webhook deliveries), until the handle is dropped: every third of `[state]
+    /// Keeps this process's claims alive while it works (its cycles, and the archive,
+    /// mail and webhook deliveries beside them), until the handle is dropped: every third of `[state]
     /// lease` they are extended to a full lease from then, so work longer than the lease
     /// stays this process's, and a claim runs out only once its holder has died or hung.
     pub fn renew_while_working(&self) -> tokio_util::task::AbortOnDropHandle<()> {
