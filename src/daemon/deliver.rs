@@ -5,8 +5,8 @@
 //! host taken, a slow server): an alert it committed must not wait for the end of the
 //! next one. So the loop sends whatever is due, then sleeps until the next queued row
 //! or submission falls due (a retry, a digest, another worker's claim running out), and
-//! is woken early by the cycle when it committed versions or alerts ([`Deliveries::wake`])
-//! and by a config reload.
+//! is woken early each time a check commits a version or an alert (the watcher tells
+//! [`Deliveries::waker`], mid-cycle) and by a config reload.
 //!
 //! A send is never cut in half: a message the server accepted must be marked sent
 //! before the service goes, or the next start would send it again. At a stop the loop
@@ -57,10 +57,11 @@ impl Deliveries {
         (Deliveries { senders: tx, wake }, run)
     }
 
-    /// Something may have come due (a cycle committed alerts): look now. A wake while
-    /// the loop is sending is kept, and looked at once it is done.
-    pub fn wake(&self) {
-        self.wake.notify_one();
+    /// What a watcher tells when a check records a version or an alert
+    /// ([`Watcher::waking`](crate::watch::Watcher::waking)): the loop looks at once, or,
+    /// told while it is sending, once it is done.
+    pub fn waker(&self) -> Arc<Notify> {
+        self.wake.clone()
     }
 
     /// Sends with these from the next look on (a reload), which is now.

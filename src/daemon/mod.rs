@@ -129,6 +129,7 @@ pub async fn run(
         clock,
         shutdown.clone(),
     );
+    watcher = watcher.waking(deliveries.waker());
     let checking = async {
         // This process's claims (checks in flight, messages being sent) are renewed
         // while it runs.
@@ -146,24 +147,18 @@ pub async fn run(
                 if report != Default::default() {
                     tracing::info!(?report, "cycle done");
                 }
-                anyhow::Ok(report)
+                anyhow::Ok(())
             };
             tokio::select! {
                 biased;
                 () = shutdown.cancelled() => break,
-                done = cycle => match done {
-                    // New versions and alerts queue submissions and messages: the
-                    // delivery loop sends them now, not at its next look.
-                    Ok(report) if report.versions > 0 || report.alerts > 0 => deliveries.wake(),
-                    Ok(_) => {}
-                    Err(e) => {
+                done = cycle => {
+                    if let Err(e) = done {
                         // A cycle-wide failure (the database, say) is logged; the next
-                        // cycle tries again rather than the service dying. What it
-                        // committed before failing may be due.
+                        // cycle tries again rather than the service dying.
                         tracing::error!("cycle failed: {e:#}");
-                        deliveries.wake();
                     }
-                },
+                }
             }
             let (nap, due) = next_nap(&watcher, &db).await;
             due_at = due;
@@ -178,7 +173,7 @@ pub async fn run(
                         Ok((c, hooks))
                     });
                     match loaded {
-                        Ok((new, hooks)) => match Watcher::with_clock(Arc::new(new), db.clone(), clock, metrics.clone()) {
+                        Ok((new, hooks)) => match Watcher::with_clock(Arc::new(new), db.clone(), clock, metrics.clone()).map(|w| w.waking(deliveries.waker())) {
                             Ok(w) => {
                                 tracing::info!(feeds = w.config.feeds.len(), topics = w.config.topics.len(), "config reloaded");
                                 if w.config.http.listen.as_ref().map(|l| l.get_ref()) != watcher.config.http.listen.as_ref().map(|l| l.get_ref()) {
@@ -240,7 +235,10 @@ async fn next_nap(watcher: &Watcher, db: &Db) -> (Duration, Option<DateTime<Utc>
                     .map(|(_, due)| due.unwrap_or_default())
                     .min(),
             };
-            Ok([feed_due, s.next_article_due()?].into_iter().flatten().min())
+            Ok([feed_due, s.next_article_due()?]
+                .into_iter()
+                .flatten()
+                .min())
         })
         .await;
     match next {

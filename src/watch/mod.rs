@@ -144,6 +144,10 @@ pub struct Watcher {
     hosts_read: Arc<std::sync::Mutex<Option<DateTime<Utc>>>>,
     /// `[http] per_host` across every process on the store.
     slots: Arc<slots::HostSlots>,
+    /// Told whenever a check records a version or an alert, which queue archive
+    /// submissions and messages (the daemon's delivery loop listens; see
+    /// [`Watcher::waking`]).
+    recorded: Arc<tokio::sync::Notify>,
 }
 
 impl Watcher {
@@ -175,7 +179,15 @@ impl Watcher {
             feed_ids: Default::default(),
             hosts_read: Default::default(),
             slots,
+            recorded: Default::default(),
         })
+    }
+
+    /// This watcher, telling `recorded` each time a check records a version or an alert,
+    /// so that what they queue can be sent without waiting for the end of the cycle.
+    pub fn waking(mut self, recorded: Arc<tokio::sync::Notify>) -> Watcher {
+        self.recorded = recorded;
+        self
     }
 
     /// Shares host pauses (`Retry-After`) with the other processes on the store: writes
@@ -962,6 +974,9 @@ impl Watcher {
         }
         report.versions = usize::from(recorded.version.is_some());
         report.alerts = usize::from(recorded.alert.is_some());
+        if recorded.version.is_some() || recorded.alert.is_some() {
+            self.recorded.notify_one();
+        }
         Ok((report, None))
     }
 
