@@ -163,13 +163,16 @@ impl Watcher {
         clock: Clock,
         metrics: Arc<Metrics>,
     ) -> Result<Watcher, WatchError> {
-        let http = Arc::new(Fetcher::new(&config.http, clock, metrics)?);
         let slots = Arc::new(slots::HostSlots::new(
             db.clone(),
             config.http.per_host,
             config.state.lease.0,
             clock,
         ));
+        let http = Arc::new(
+            Fetcher::new(&config.http, clock, metrics)?
+                .with_gate(Arc::new(slots::Gate(slots.clone()))),
+        );
         Ok(Watcher {
             like: coverage::LikeState::new(&config),
             config,
@@ -232,17 +235,6 @@ impl Watcher {
             Ok(None) => {}
             Err(e) => tracing::warn!(error = %e, "sharing host pauses through the store failed"),
         }
-    }
-
-    /// A request slot of `url`'s host among every process on the store (see
-    /// [`slots`]), held until the response is read; none for a paused host, which the
-    /// fetcher refuses without a request.
-    async fn host_slot(&self, url: &Url) -> Option<slots::Slot> {
-        let host = url.host_str().unwrap_or("");
-        if self.http.paused_until(host).is_some() {
-            return None;
-        }
-        Some(self.slots.acquire(host).await)
     }
 
     /// One cycle: due feeds (every feed with `all`), then due articles.
@@ -436,9 +428,7 @@ impl Watcher {
             .map_err(|e| WatchError::Other(format!("feed {}: {e}", feed.url.get_ref())))?;
         let now = self.clock.now();
         self.sync_hosts().await;
-        let slot = self.host_slot(&url).await;
         let result = self.http.get(&url, &validators).await;
-        drop(slot);
         self.sync_hosts().await;
         if let Err(FetchError::Paused { until, .. }) = result {
             // Not this feed's failure: its host asked us to wait, and we did not ask.
@@ -732,9 +722,7 @@ impl Watcher {
     ) -> Result<Option<PageFetch>, CheckError> {
         let url = Url::parse(url).map_err(|e| CheckError::Fetch(format!("bad URL {url}: {e}")))?;
         self.sync_hosts().await;
-        let slot = self.host_slot(&url).await;
         let fetched = self.http.get_public(&url, validators).await;
-        drop(slot);
         self.sync_hosts().await;
         let page = match fetched {
             Ok(Fetched::NotModified) => return Ok(None),

@@ -2,10 +2,11 @@
 //!
 //! The fetcher limits the requests one process has open to a host; several workers on
 //! one PostgreSQL (or several processes on one SQLite state) would still send
-//! `per_host` each. So before a feed poll or a page fetch, the watcher takes one of the
-//! host's request slots in the store ([`Store::take_host_slot`](crate::store::Store::take_host_slot)),
-//! and lets go of it once the response is read: at most `per_host` requests to a host
-//! are open across all of them.
+//! `per_host` each. So before each request of a feed poll or a page fetch (each hop: a
+//! redirect to another host waits for that host's), the watcher's fetcher takes one of
+//! the host's request slots in the store ([`Store::take_host_slot`](crate::store::Store::take_host_slot)),
+//! through [`Gate`], and lets go of it once the response is read: at most `per_host`
+//! requests to a host are open across all of them.
 //!
 //! Round trips are kept off the common path. A slot let go of stays this process's for
 //! [`LINGER`]: the next request here for the same host takes it over in memory, and only
@@ -30,6 +31,7 @@ use tokio::sync::Notify;
 use tokio::time::Instant;
 
 use crate::clock::Clock;
+use crate::fetch::{BoxFuture, HostGate};
 use crate::store::{Db, HostSlot};
 
 /// How often a request waiting for a host whose slots other processes hold asks again.
@@ -75,6 +77,16 @@ struct Local {
 
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+/// The slots as the fetcher's gate: each hop of a GET takes a slot of its host.
+#[derive(Debug)]
+pub struct Gate(pub Arc<HostSlots>);
+
+impl HostGate for Gate {
+    fn enter<'a>(&'a self, host: &'a str) -> BoxFuture<'a, Box<dyn Send>> {
+        Box::pin(async move { Box::new(self.0.acquire(host).await) as Box<dyn Send> })
+    }
 }
 
 /// A request slot of one host, held until dropped.
