@@ -130,10 +130,10 @@ pub async fn run(
         shutdown.clone(),
     );
     watcher = watcher.waking(deliveries.waker());
+    // This process's claims (checks in flight, messages being sent) are renewed while it
+    // runs, until the delivery loop has recorded the message in hand at a stop.
+    let mut renewal = watcher.renew_while_working();
     let checking = async {
-        // This process's claims (checks in flight, messages being sent) are renewed
-        // while it runs.
-        let mut _renewal = watcher.renew_while_working();
         loop {
             // Fetching and recording may be abandoned at a stop: each article's check is
             // one transaction, so a cut leaves it unchecked, never half-written.
@@ -181,7 +181,7 @@ pub async fn run(
                                 }
                                 deliveries.replace(senders(&w, mailer_for(&w.config), Ok(hooks)));
                                 watcher = w;
-                                _renewal = watcher.renew_while_working();
+                                renewal = watcher.renew_while_working();
                             }
                             Err(e) => tracing::error!("config reload failed, keeping the old one: {e}"),
                         },
@@ -196,6 +196,7 @@ pub async fn run(
     // Both end at a stop: the cycle at once, the delivery loop once the message in hand
     // is recorded.
     tokio::join!(checking, delivering);
+    drop(renewal);
     notify(&[NotifyState::Stopping]);
     tracing::info!("redline stopped");
     Ok(())
