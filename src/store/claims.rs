@@ -290,6 +290,16 @@ impl Store {
         )
     }
 
+    /// The alerts whose messages (outbox rows) the process with this pid holds claims on,
+    /// live or run out: what it was sending, or about to, when it died.
+    pub fn outbox_claimed_by_pid(&self, pid: u32) -> Result<Vec<i64>> {
+        self.conn.query_map(
+            "SELECT alert_id FROM outbox WHERE claimed_by LIKE ?1 ORDER BY alert_id",
+            [format!("pid {pid} at %")],
+            |r| r.get(0),
+        )
+    }
+
     /// Gives up this process's claims on outbox rows it did not send after all.
     pub fn release_outbox(&mut self, ids: &[i64]) -> Result<()> {
         let owner = self.owner.clone();
