@@ -233,6 +233,10 @@ pub(super) const PG_MIGRATIONS: &[&str] = &[
     UPDATE articles SET version_count =
         (SELECT COUNT(*) FROM versions v WHERE v.article_id = articles.id);
     "#,
+    // 16: the due revisits of articles with a version, apart from new ones.
+    r#"
+    CREATE INDEX articles_due_known ON articles(state, next_check_at) WHERE version_count > 0;
+    "#,
 ];
 
 /// Every table of the schema, parents before children (the order `migrate` copies in).
