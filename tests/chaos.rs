@@ -1,10 +1,13 @@
 //! Chaos: three `redline run` workers on one PostgreSQL database. 200 articles on a local
 //! server are edited in rounds while one worker after another is killed with SIGKILL
 //! and started again. Every edit must be alerted once and mailed once (no Message-ID
-//! twice), no page may be fetched by two workers at the same moment (the server counts
-//! the requests in flight per page), and the claims a killed worker held must be taken
-//! over within `[state] lease` and the others' next batch (a quarter of the lease at
-//! most here). A worker never holds more than one batch of claims.
+//! twice), except a message a killed worker was sending: the mail server may have
+//! accepted it before the worker could record that, and then another worker sends it
+//! again, once, with the same Message-ID. No page may be fetched by two workers at the
+//! same moment (the server counts the requests in flight per page), and the claims a
+//! killed worker held must be taken over within `[state] lease` and the others' next
+//! batch (a quarter of the lease at most here). A worker never holds more than one
+//! batch of claims.
 //!
 //! And `[http] per_host` across workers: three workers on one slow host never have more
 //! than `per_host` requests open to it between them.
@@ -14,7 +17,7 @@
 
 mod support;
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::process::Stdio;
 use std::time::{Duration, Instant};
 
@@ -146,6 +149,8 @@ async fn three_workers_one_killed_again_and_again_alert_each_edit_once() {
     let mut held_at_kill = 0;
     let mut most_held = 0;
     let mut worst_takeover = Duration::ZERO;
+    // The alerts whose messages a killed worker held claims on: being sent, or about to.
+    let mut sending_at_kill = BTreeSet::new();
     let per_round = STORIES / ROUNDS;
     for round in 0..ROUNDS {
         for i in round * per_round..(round + 1) * per_round {
@@ -167,6 +172,11 @@ async fn three_workers_one_killed_again_and_again_alert_each_edit_once() {
         let killed_at_utc = chrono::Utc::now();
         // What it held when it died, and when the last of those claims runs out.
         let held = claims_of(&db, pid).await;
+        sending_at_kill.extend(
+            db.call(move |s| s.outbox_claimed_by_pid(pid))
+                .await
+                .expect("outbox claims"),
+        );
         let runs_out = held.iter().map(|(_, until)| *until).max();
         kills += 1;
         held_at_kill += held.len();
@@ -229,7 +239,20 @@ async fn three_workers_one_killed_again_and_again_alert_each_edit_once() {
                 .to_string()
         })
         .collect();
-    let distinct: BTreeSet<&String> = ids.iter().collect();
+    let mut times: BTreeMap<&String, usize> = BTreeMap::new();
+    for id in &ids {
+        *times.entry(id).or_default() += 1;
+    }
+    let config = redline::config::Config::load(&env.config_path()).expect("config");
+    let may_repeat: BTreeSet<String> = sending_at_kill
+        .iter()
+        .map(|&alert| redline::alert::message_id(alert, &config.email))
+        .collect();
+    let repeated: Vec<(&String, usize)> = times
+        .iter()
+        .filter(|(_, n)| **n > 1)
+        .map(|(id, n)| (*id, *n))
+        .collect();
     let alerts = db
         .call(|s| s.alerts(&Default::default()))
         .await
@@ -239,17 +262,24 @@ async fn three_workers_one_killed_again_and_again_alert_each_edit_once() {
     println!(
         "chaos: {STORIES} edits, {WORKERS} workers, {kills} SIGKILLs (holding {held_at_kill} article claims in all, \
          at most {most_held} by one worker at a look, of {MOST_HELD}); \
-         {alerts} alerts, {} messages, {} duplicate Message-IDs; most fetches of one page at once: {overlap} ({overlap_path:?}); \
+         {alerts} alerts, {} messages, {} duplicate Message-IDs ({} messages claimed by a worker when it was killed); \
+         most fetches of one page at once: {overlap} ({overlap_path:?}); \
          slowest takeover {:.2}s (lease {}s); {:.1}s wall",
         ids.len(),
-        ids.len() - distinct.len(),
+        ids.len() - times.len(),
+        sending_at_kill.len(),
         worst_takeover.as_secs_f64(),
         LEASE.as_secs(),
         started.elapsed().as_secs_f64()
     );
     assert_eq!(alerts, STORIES, "one alert per edit");
-    assert_eq!(ids.len(), STORIES, "one message per alert");
-    assert_eq!(distinct.len(), STORIES, "no Message-ID twice");
+    assert_eq!(times.len(), STORIES, "a message for every alert");
+    for (id, n) in &repeated {
+        assert!(
+            *n == 2 && may_repeat.contains(*id),
+            "{id} sent {n} times, and not a message a killed worker was sending: {repeated:?}"
+        );
+    }
     assert_eq!(
         overlap, 1,
         "a page fetched by two workers at the same moment"

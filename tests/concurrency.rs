@@ -379,3 +379,50 @@ async fn a_killed_senders_claim_runs_out_and_each_message_goes_once() {
     let s = store(&env);
     assert_eq!(s.outbox_counts().expect("counts"), (0, STORIES as i64, 0));
 }
+
+/// `[http] per_host` across processes holds on every hop: a page that redirects to
+/// another host waits for a request slot of that host too, so another process on the
+/// state finds it taken while the answer is read, and free once it is.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_redirect_to_another_host_takes_a_slot_of_that_host() {
+    let origin = HttpServer::start().await;
+    let target = HttpServer::start_on("127.0.0.2").await;
+    origin.set(
+        "/feeds/world.xml",
+        Canned::ok("application/rss+xml", feed(&origin, 1)),
+    );
+    origin.set(
+        &talks_path(0),
+        Canned::status(302).header("location", &format!("{}{}", target.base(), talks_path(0))),
+    );
+    target.set(&talks_path(0), Canned::html(talks_page(0, 0)));
+    target.hold(&talks_path(0));
+    let env = Env::with_config(&format!(
+        "[http]\nallow_private = true\nper_host = 1\n[schedule]\njitter = \"0%\"\n{}{TOPICS}",
+        feed_toml("World", &format!("{}/feeds/world.xml", origin.base()))
+    ));
+    let w = watcher(&env);
+    let cycle = tokio::spawn(async move { w.cycle(false).await });
+    target.wait_for(&talks_path(0), 1, LIMIT).await;
+
+    let mut other = store(&env);
+    let take = |other: &mut redline::store::Store| {
+        let now = chrono::Utc::now();
+        other
+            .take_host_slot("127.0.0.2", 1, now, now + chrono::Duration::minutes(1))
+            .expect("take a slot")
+    };
+    let held = take(&mut other);
+    assert!(
+        matches!(held, redline::store::HostSlot::Full { .. }),
+        "the redirect's host is held while its answer is read: {held:?}"
+    );
+    target.release();
+    let report = cycle.await.expect("join").expect("cycle");
+    assert_eq!((report.new_articles, report.versions), (1, 1));
+    assert_eq!(
+        take(&mut other),
+        redline::store::HostSlot::Taken(0),
+        "given back at the end of the cycle"
+    );
+}

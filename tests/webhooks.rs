@@ -1,7 +1,8 @@
 //! Webhooks end to end: the watcher records versions and alerts from a local HTTP
 //! server, the outbox's webhook sender POSTs them to a local receiver (127.0.0.1:0),
 //! which checks what arrives: the signature, the delivery id on retries, the formats,
-//! the topics; refusals, `Retry-After`, a SIGKILL mid-delivery, and `test-webhook`.
+//! the topics; refusals, `Retry-After`, a retry while a cycle waits for a page, a SIGKILL
+//! mid-delivery, and `test-webhook`.
 
 mod support;
 
@@ -515,6 +516,84 @@ async fn sigkill_between_the_version_and_the_delivery_delivers_once_after_restar
         (redline::store::DeliveryStatus::Sent, 1)
     );
     assert_eq!(store.integrity_check().expect("check"), "ok");
+}
+
+/// A retry that falls due while a cycle is held up (a page that does not answer) is
+/// sent at once: delivery runs beside the cycles, not after them.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_retry_is_delivered_while_a_cycle_waits_for_a_page() {
+    const HELD: &str = "/world-news/putin-xi-held";
+    let server = HttpServer::start().await;
+    serve_seed(&server);
+    let hooks = Receiver::start().await;
+    // The held page outlasts the test's limit: a delivery that waited for the cycle
+    // holding it would come too late.
+    let env = Env::with_config(&format!(
+        "[http]\nallow_private = true\ntimeout = \"5m\"\n[schedule]\nfeed_interval = \"1s\"\njitter = \"0%\"\nrevisit = [\"1s\"]\n\
+         {}{TOPICS}\n{}",
+        feed_toml("World News", &format!("{}/feeds/world.xml", server.base())),
+        hook_toml(
+            "desk",
+            &hooks.url("/h"),
+            &format!("secret_env = {SECRET_VAR:?}")
+        )
+    ));
+    let mut daemon = tokio::process::Command::new(env!("CARGO_BIN_EXE_redline"))
+        .arg("--config")
+        .arg(env.config_path())
+        .args(["-q", "run"])
+        .env(SECRET_VAR, SECRET)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .kill_on_drop(true)
+        .spawn()
+        .expect("start redline run");
+    server.wait_for(STORY1_PATH, 1, LIMIT).await;
+
+    // The edit's first try is refused, to be retried a second later; the refusal is held
+    // back until a cycle is stuck on a page that does not answer.
+    hooks.script([Reply::status(503).header("retry-after", "1")]);
+    hooks.hold();
+    server.set(STORY1_PATH, Canned::html(fixture("page-v2.html")));
+    hooks.wait_for(1, LIMIT).await;
+    server.hold(HELD);
+    let feed = fixture("feed.rss.xml")
+        .replace("{base}", &server.base())
+        .replacen(
+            "<item>",
+            &format!(
+                "<item><title>Putin and Xi Jinping talk again</title><link>{}{HELD}</link>\
+                 <guid>held</guid></item>\n<item>",
+                server.base()
+            ),
+            1,
+        );
+    server.set(
+        "/feeds/world.xml",
+        Canned::ok("application/rss+xml; charset=utf-8", feed).header("etag", "\"feed-2\""),
+    );
+    server.wait_for(HELD, 1, LIMIT).await;
+    hooks.release();
+
+    // The retry falls due while that cycle still waits.
+    hooks.wait_accepted(1, LIMIT).await;
+    assert_eq!(
+        (server.seen(HELD).len(), server.in_flight(HELD)),
+        (1, 1),
+        "the held page was asked for once and has not answered"
+    );
+    let got = hooks.got();
+    assert_eq!(got.len(), 2, "the refused try and the retry: {got:?}");
+    assert_eq!(got[1].status, 200);
+    assert_eq!(got[0].body, got[1].body, "the retry sends the same request");
+
+    server.release();
+    signal(daemon.id().expect("running"), "-TERM");
+    let status = tokio::time::timeout(LIMIT, daemon.wait())
+        .await
+        .expect("stops")
+        .expect("wait");
+    assert!(status.success());
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

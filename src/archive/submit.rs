@@ -3,7 +3,7 @@
 //!
 //! A submission is queued in the same transaction as the version it is for (see
 //! `Store::record_check`), so it is never lost and never delays a check: this module
-//! works the queue off after each cycle. For each due submission it GETs `submit +
+//! works the queue off on the daemon's delivery loop, beside the cycles. For each due submission it GETs `submit +
 //! article URL` through the one HTTP client (the endpoint is the user's choice, like an
 //! SMTP host, so it is not held to the public-address rule; the article URL it is asked
 //! about already was when it was fetched), and keeps the snapshot link the endpoint

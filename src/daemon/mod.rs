@@ -1,5 +1,6 @@
 //! The long-running service around [`watch`](crate::watch): cycles on schedule, mail
-//! and webhook delivery, config reload, and a clean stop.
+//! and webhook delivery on a loop of its own beside them (`deliver`), config reload,
+//! and a clean stop.
 //!
 //! [`run`] takes its shutdown signal and its reload requests as arguments, so tests drive
 //! the real loop; [`run_with_signals`] wires them to SIGTERM/SIGINT and SIGHUP. A reload
@@ -27,7 +28,10 @@ use crate::metrics::Metrics;
 use crate::store::Db;
 use crate::watch::Watcher;
 
+mod deliver;
 pub mod endpoint;
+
+use deliver::{Deliveries, Senders};
 
 /// The mailer for a config, or why there is none (delivery then keeps mail queued and
 /// records this as the reason).
@@ -68,8 +72,6 @@ pub async fn run(
     let metrics = Arc::new(Metrics::default());
     let clock = Clock::new();
     let mut watcher = Watcher::with_clock(config.clone(), db.clone(), clock, metrics.clone())?;
-    let mut mailer = mailer_for(&config);
-    let mut webhooks = webhooks_for(&config);
     if let Some(listen) = &config.http.listen {
         // A token that was asked for but cannot be read stops the start: serving the
         // view openly instead would be a silent downgrade.
@@ -115,112 +117,86 @@ pub async fn run(
         db = %config.db_path().display(),
         "redline started"
     );
-    loop {
-        let _renewal = watcher.renew_while_working();
-        // Fetching and recording may be abandoned at a stop: each article's check is
-        // one transaction, so a cut leaves it unchecked, never half-written.
-        let cycle = async {
-            let started = watcher.clock.now();
-            let report = watcher.cycle(false).await?;
-            let lag = due_at
-                .and_then(|d| (started - d).to_std().ok())
-                .unwrap_or_default();
-            metrics.cycle(lag, watcher.clock.now().timestamp());
-            if report != Default::default() {
-                tracing::info!(?report, "cycle done");
-            }
-            anyhow::Ok(())
-        };
-        tokio::select! {
-            biased;
-            () = shutdown.cancelled() => break,
-            done = cycle => {
-                if let Err(e) = done {
-                    // A cycle-wide failure (the database, say) is logged; the next cycle
-                    // tries again rather than the service dying.
-                    tracing::error!("cycle failed: {e:#}");
+    let senders = |w: &Watcher, mailer, webhooks| Senders {
+        config: w.config.clone(),
+        http: w.http.clone(),
+        mailer: Arc::new(mailer),
+        webhooks: Arc::new(webhooks),
+    };
+    let (deliveries, delivering) = Deliveries::new(
+        senders(&watcher, mailer_for(&config), webhooks_for(&config)),
+        db.clone(),
+        clock,
+        shutdown.clone(),
+    );
+    watcher = watcher.waking(deliveries.waker());
+    // This process's claims (checks in flight, messages being sent) are renewed while it
+    // runs, until the delivery loop has recorded the message in hand at a stop.
+    let mut renewal = watcher.renew_while_working();
+    let checking = async {
+        loop {
+            // Fetching and recording may be abandoned at a stop: each article's check is
+            // one transaction, so a cut leaves it unchecked, never half-written.
+            let cycle = async {
+                let started = watcher.clock.now();
+                let report = watcher.cycle(false).await?;
+                let lag = due_at
+                    .and_then(|d| (started - d).to_std().ok())
+                    .unwrap_or_default();
+                metrics.cycle(lag, watcher.clock.now().timestamp());
+                if report != Default::default() {
+                    tracing::info!(?report, "cycle done");
+                }
+                anyhow::Ok(())
+            };
+            tokio::select! {
+                biased;
+                () = shutdown.cancelled() => break,
+                done = cycle => {
+                    if let Err(e) = done {
+                        // A cycle-wide failure (the database, say) is logged; the next
+                        // cycle tries again rather than the service dying.
+                        tracing::error!("cycle failed: {e:#}");
+                    }
                 }
             }
-        }
-        // Archive snapshots before mail, so that an alert can carry its link. A submission
-        // cut short by a stop is simply tried again later.
-        tokio::select! {
-            biased;
-            () = shutdown.cancelled() => break,
-            done = crate::archive::submit_due(&watcher.config, &db, &watcher.http, watcher.clock.now()) => {
-                match done {
-                    Ok(r) if r.attempted > 0 => tracing::info!(archive = ?r, "archive submissions"),
-                    Ok(_) => {}
-                    Err(e) => tracing::error!("archive submissions failed: {e:#}"),
-                }
-            }
-        }
-        // A send is never cut in half: a message the server accepted must be marked sent
-        // before we go, or the next start would send it again. At a stop the sender
-        // finishes the message in hand and takes no new one.
-        match crate::alert::deliver_due_until(
-            &watcher.config,
-            &db,
-            mailer.as_ref(),
-            watcher.clock.now(),
-            &shutdown,
-        )
-        .await
-        {
-            Ok(mail) if mail.attempted > 0 => tracing::info!(?mail, "mail delivered"),
-            Ok(_) => {}
-            Err(e) => tracing::error!("mail delivery failed: {e:#}"),
-        }
-        // Webhooks the same way: the request in hand is finished and recorded.
-        match crate::alert::webhook::deliver_due_until(
-            &watcher.config,
-            &db,
-            &watcher.http,
-            webhooks.as_ref(),
-            watcher.clock.now(),
-            &shutdown,
-        )
-        .await
-        {
-            Ok(hooks) if hooks.attempted > 0 => tracing::info!(?hooks, "webhooks delivered"),
-            Ok(_) => {}
-            Err(e) => tracing::error!("webhook delivery failed: {e:#}"),
-        }
-        if shutdown.is_cancelled() {
-            break;
-        }
-        let (nap, due) = next_nap(&watcher, &db).await;
-        due_at = due;
-        tokio::select! {
-            biased;
-            () = shutdown.cancelled() => break,
-            Some(()) = reload.recv() => {
-                notify(&[NotifyState::Reloading]);
-                // A webhook secret that is no longer set makes the new config unusable.
-                let loaded = Config::load(&config_path).and_then(|c| {
-                    let hooks = Webhooks::from_config(&c)?;
-                    Ok((c, hooks))
-                });
-                match loaded {
-                    Ok((new, hooks)) => match Watcher::with_clock(Arc::new(new), db.clone(), clock, metrics.clone()) {
-                        Ok(w) => {
-                            tracing::info!(feeds = w.config.feeds.len(), topics = w.config.topics.len(), "config reloaded");
-                            if w.config.http.listen.as_ref().map(|l| l.get_ref()) != watcher.config.http.listen.as_ref().map(|l| l.get_ref()) {
-                                tracing::warn!("http.listen changed: it takes effect at the next restart");
+            let (nap, due) = next_nap(&watcher, &db).await;
+            due_at = due;
+            tokio::select! {
+                biased;
+                () = shutdown.cancelled() => break,
+                Some(()) = reload.recv() => {
+                    notify(&[NotifyState::Reloading]);
+                    // A webhook secret that is no longer set makes the new config unusable.
+                    let loaded = Config::load(&config_path).and_then(|c| {
+                        let hooks = Webhooks::from_config(&c)?;
+                        Ok((c, hooks))
+                    });
+                    match loaded {
+                        Ok((new, hooks)) => match Watcher::with_clock(Arc::new(new), db.clone(), clock, metrics.clone()).map(|w| w.waking(deliveries.waker())) {
+                            Ok(w) => {
+                                tracing::info!(feeds = w.config.feeds.len(), topics = w.config.topics.len(), "config reloaded");
+                                if w.config.http.listen.as_ref().map(|l| l.get_ref()) != watcher.config.http.listen.as_ref().map(|l| l.get_ref()) {
+                                    tracing::warn!("http.listen changed: it takes effect at the next restart");
+                                }
+                                deliveries.replace(senders(&w, mailer_for(&w.config), Ok(hooks)));
+                                watcher = w;
+                                renewal = watcher.renew_while_working();
                             }
-                            mailer = mailer_for(&w.config);
-                            webhooks = Ok(hooks);
-                            watcher = w;
-                        }
+                            Err(e) => tracing::error!("config reload failed, keeping the old one: {e}"),
+                        },
                         Err(e) => tracing::error!("config reload failed, keeping the old one: {e}"),
-                    },
-                    Err(e) => tracing::error!("config reload failed, keeping the old one: {e}"),
+                    }
+                    notify(&[NotifyState::Ready]);
                 }
-                notify(&[NotifyState::Ready]);
+                () = tokio::time::sleep(nap) => {}
             }
-            () = tokio::time::sleep(nap) => {}
         }
-    }
+    };
+    // Both end at a stop: the cycle at once, the delivery loop once the message in hand
+    // is recorded.
+    tokio::join!(checking, delivering);
+    drop(renewal);
     notify(&[NotifyState::Stopping]);
     tracing::info!("redline stopped");
     Ok(())
@@ -233,8 +209,8 @@ fn notify(state: &[NotifyState<'_>]) {
     }
 }
 
-/// How long to wait until something is due (a feed, an article or a queued mail), and
-/// when that is.
+/// How long to wait until a feed or an article is due, and when that is (queued
+/// messages and submissions are the delivery loop's, see [`deliver`]).
 async fn next_nap(watcher: &Watcher, db: &Db) -> (Duration, Option<DateTime<Utc>>) {
     // Once a cycle has synced the configured feeds, their ids find the soonest along
     // an index; before, every feed row is read and matched by address (a set: with
@@ -249,8 +225,6 @@ async fn next_nap(watcher: &Watcher, db: &Db) -> (Duration, Option<DateTime<Utc>
             .map(|f| f.url.get_ref().clone())
             .collect(),
     };
-    let submitting = watcher.config.archive.submit.is_some();
-    let interval = watcher.config.archive.submit_interval.0;
     let next = db
         .call(move |s| {
             let feed_due = match &configured {
@@ -262,33 +236,14 @@ async fn next_nap(watcher: &Watcher, db: &Db) -> (Duration, Option<DateTime<Utc>
                     .map(|(_, due)| due.unwrap_or_default())
                     .min(),
             };
-            // A due submission waits for the rate limit too.
-            let archive_due = match s.next_submission_due()? {
-                Some(due) if submitting => Some(
-                    s.submission_gate(interval)?
-                        .map_or(due, |gate| due.max(gate)),
-                ),
-                _ => None,
-            };
-            Ok([
-                feed_due,
-                s.next_article_due()?,
-                s.next_outbox_due()?,
-                archive_due,
-            ]
-            .into_iter()
-            .flatten()
-            .min())
+            Ok([feed_due, s.next_article_due()?]
+                .into_iter()
+                .flatten()
+                .min())
         })
         .await;
     match next {
-        Ok(Some(t)) => (
-            (t - watcher.clock.now())
-                .to_std()
-                .unwrap_or(Duration::ZERO)
-                .clamp(MIN_NAP, MAX_NAP),
-            Some(t),
-        ),
+        Ok(Some(t)) => (deliver::until(t, watcher.clock.now()), Some(t)),
         Ok(None) => (MAX_NAP, None),
         Err(e) => {
             tracing::error!("cannot read the schedule: {e}");

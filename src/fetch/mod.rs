@@ -184,7 +184,22 @@ pub struct Fetcher {
     new_pauses: Mutex<Vec<(String, DateTime<Utc>, u16)>>,
     clock: Clock,
     metrics: Arc<Metrics>,
+    /// What each hop waits for before it goes to its host (see [`HostGate`]).
+    gate: Option<Arc<dyn HostGate>>,
 }
+
+/// What a request waits for before it goes to a host, and holds until its answer is
+/// read: the watcher's request slots, shared with every process on the store
+/// (`watch::slots`). Each hop of a GET takes its own host's, so a redirect to another
+/// host waits for that host's slots. Not for webhook POSTs, which go to the user's own
+/// endpoint.
+pub trait HostGate: std::fmt::Debug + Send + Sync {
+    /// Waits for a place at `host`; the place is held until the returned value drops.
+    fn enter<'a>(&'a self, host: &'a str) -> BoxFuture<'a, Box<dyn Send>>;
+}
+
+/// A boxed future that may move between threads.
+pub type BoxFuture<'a, T> = std::pin::Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 
 /// Who chose a URL: the user (a configured feed) or a stranger (a link in a feed).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -245,7 +260,14 @@ impl Fetcher {
             new_pauses: Mutex::new(Vec::new()),
             clock,
             metrics,
+            gate: None,
         })
+    }
+
+    /// This client, each of whose GET hops waits at `gate` before it goes to its host.
+    pub fn with_gate(mut self, gate: Arc<dyn HostGate>) -> Fetcher {
+        self.gate = Some(gate);
+        self
     }
 
     /// The counters this client keeps.
@@ -463,6 +485,12 @@ impl Fetcher {
         if let Some(until) = self.paused_until(&host) {
             return Err(FetchError::Paused { host, until });
         }
+        // The host's place across processes first, so that waiting for it holds none
+        // of this process's places.
+        let _slot = match &self.gate {
+            Some(gate) => Some(gate.enter(&host).await),
+            None => None,
+        };
         let _permits = self.permits(&host).await?;
 
         let mut req = client.get(url.clone());

@@ -66,6 +66,13 @@ macro_rules! claim_articles {
     };
 }
 const CLAIM_DUE: &str = claim_articles!(" AND next_check_at <= ?5", "");
+/// The due revisits of articles that have a version (the partial index
+/// `articles_due_known`), claimed before the first fetches of new articles.
+const CLAIM_KNOWN: &str = claim_articles!(" AND next_check_at <= ?5 AND version_count > 0", "");
+const CLAIM_KNOWN_PG: &str = claim_articles!(
+    " AND next_check_at <= ?5 AND version_count > 0",
+    " FOR UPDATE SKIP LOCKED"
+);
 const CLAIM_ALL: &str = claim_articles!("", "");
 const CLAIM_DUE_PG: &str = claim_articles!(" AND next_check_at <= ?5", " FOR UPDATE SKIP LOCKED");
 const CLAIM_ALL_PG: &str = claim_articles!("", " FOR UPDATE SKIP LOCKED");
@@ -78,8 +85,9 @@ const BUSY_ARTICLES: &str = "SELECT COUNT(*) FROM articles
 
 impl Store {
     /// Claims at most `limit` active articles due at `now` (every active one with
-    /// `all`) that no process holds, until `until`. Returns the claimed articles, soonest
-    /// due first, and how many due ones another process holds.
+    /// `all`) that no process holds, until `until`. Returns the claimed articles, the
+    /// revisits of articles with a version before the first fetches of new ones and
+    /// each soonest due first, and how many due ones another process holds.
     ///
     /// Rows this process already holds are not taken again: a worker calls this for its
     /// next batch while the last one is still being checked. Claims left over from an
@@ -108,6 +116,11 @@ impl Store {
         limit: usize,
     ) -> Result<(Vec<ArticleRow>, usize)> {
         let owner = self.owner.clone();
+        let known = if self.conn.is_postgres() {
+            CLAIM_KNOWN_PG
+        } else {
+            CLAIM_KNOWN
+        };
         let claim = match (self.conn.is_postgres(), all) {
             (false, false) => CLAIM_DUE,
             (false, true) => CLAIM_ALL,
@@ -118,9 +131,23 @@ impl Store {
         let ids: Vec<i64> = if all {
             tx.query_map(claim, (ts(at), &owner, ts(until), limit), |r| r.get(0))?
         } else {
-            tx.query_map(claim, (ts(at), &owner, ts(until), limit, ts(now)), |r| {
-                r.get(0)
-            })?
+            // Revisits of known articles first: when a burst of new articles is due, an
+            // edit to a story already tracked is not found only after all of them. The
+            // rest of the batch is filled soonest due first (the revisits just claimed
+            // are held now, so not taken twice).
+            let mut ids: Vec<i64> =
+                tx.query_map(known, (ts(at), &owner, ts(until), limit, ts(now)), |r| {
+                    r.get(0)
+                })?;
+            if ids.len() < limit {
+                let more = limit - ids.len();
+                ids.extend(tx.query_map::<i64, _, _>(
+                    claim,
+                    (ts(at), &owner, ts(until), more, ts(now)),
+                    |r| r.get(0),
+                )?);
+            }
+            ids
         };
         let busy: usize = tx.query_row(BUSY_ARTICLES, (ts(now), &owner, all), |r| r.get(0))?;
         tx.commit()?;
@@ -137,7 +164,7 @@ impl Store {
                 ArticleRow::from_row,
             )?);
         }
-        won.sort_by_key(|a| (a.next_check, a.id));
+        won.sort_by_key(|a| (a.versions == 0, a.next_check, a.id));
         Ok((won, busy))
     }
 
@@ -301,6 +328,16 @@ impl Store {
         )
     }
 
+    /// The alerts whose messages (outbox rows) the process with this pid holds claims on,
+    /// live or run out: what it was sending, or about to, when it died.
+    pub fn outbox_claimed_by_pid(&self, pid: u32) -> Result<Vec<i64>> {
+        self.conn.query_map(
+            "SELECT alert_id FROM outbox WHERE claimed_by LIKE ?1 ORDER BY alert_id",
+            [format!("pid {pid} at %")],
+            |r| r.get(0),
+        )
+    }
+
     /// Gives up this process's claims on outbox rows it did not send after all.
     pub fn release_outbox(&mut self, ids: &[i64]) -> Result<()> {
         let owner = self.owner.clone();
@@ -393,6 +430,36 @@ mod tests {
                 .expect("b");
             assert_eq!(won_b.iter().map(|r| r.id).collect::<Vec<_>>(), vec![x, y]);
             assert_eq!(busy_b, 0);
+        }
+    }
+
+    #[test]
+    fn due_revisits_of_known_articles_are_claimed_before_first_fetches_of_new_ones() {
+        for backend in crate::store::backends::each() {
+            eprintln!("backend: {}", backend.name);
+            let mut s = backend.store;
+            let t0 = Utc::now() - chrono::Duration::minutes(10);
+            let minutes = chrono::Duration::minutes;
+            let lease = chrono::Duration::seconds(60);
+            // A known article: its first version at t0, its revisit due 5 minutes later.
+            let known = article(&mut s, "known", t0);
+            let mut baseline = update(known, None, "one", t0);
+            baseline.next_check = Some(t0 + minutes(5));
+            s.record_check(&baseline).expect("baseline");
+            // A burst of new articles, due since a minute after t0: before the revisit.
+            let new: Vec<i64> = (0..3)
+                .map(|i| article(&mut s, &format!("new{i}"), t0 + minutes(1)))
+                .collect();
+            let ids = |won: Vec<ArticleRow>| won.iter().map(|r| r.id).collect::<Vec<_>>();
+            let now = t0 + minutes(6);
+            let (won, _) = s
+                .claim_due_articles(now, false, now + lease, 2)
+                .expect("first batch");
+            assert_eq!(ids(won), vec![known, new[0]], "the revisit first");
+            let (won, _) = s
+                .claim_due_articles(now, false, now + lease, 10)
+                .expect("next batch");
+            assert_eq!(ids(won), new[1..], "then the new ones, soonest due first");
         }
     }
 

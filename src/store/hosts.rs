@@ -87,10 +87,17 @@ impl Store {
     /// Gives back slots this process took with [`Store::take_host_slot`], in one
     /// transaction (a slot it no longer holds, because its claim ran out and another
     /// took it, is left alone).
+    ///
+    /// The rows are deleted in the order [`Store::take_host_slot`] locks them (by host,
+    /// then slot): on PostgreSQL a give-back of slots 1 and 0 beside a take that holds
+    /// slot 0 and waits for slot 1 would otherwise deadlock, and the server would cancel
+    /// one of the two.
     pub fn release_host_slots(&mut self, slots: &[(String, i64)]) -> Result<()> {
         let owner = self.owner.clone();
+        let mut slots = slots.to_vec();
+        slots.sort();
         let tx = self.conn.claim()?;
-        for (host, slot) in slots {
+        for (host, slot) in &slots {
             tx.execute(
                 "DELETE FROM host_slots WHERE host = ?1 AND slot = ?2 AND claimed_by = ?3",
                 (host, slot, &owner),

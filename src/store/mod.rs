@@ -384,6 +384,11 @@ const MIGRATIONS: &[&str] = &[
     DROP TABLE templates;
     ALTER TABLE article_templates RENAME TO templates;
     "#,
+    // 17: (issue 10) the due revisits of articles with a version, apart from the first
+    // fetches of new ones, so that a burst of new articles does not hold them back.
+    r#"
+    CREATE INDEX articles_due_known ON articles(state, next_check_at) WHERE version_count > 0;
+    "#,
 ];
 
 /// How long a connection waits for another process's write lock before giving up. Write

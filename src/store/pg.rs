@@ -250,6 +250,10 @@ pub(super) const PG_MIGRATIONS: &[&str] = &[
     ALTER TABLE article_templates RENAME TO templates;
     ALTER TABLE templates RENAME CONSTRAINT article_templates_pkey TO templates_pkey;
     "#,
+    // 17: the due revisits of articles with a version, apart from new ones.
+    r#"
+    CREATE INDEX articles_due_known ON articles(state, next_check_at) WHERE version_count > 0;
+    "#,
 ];
 
 /// Every table of the schema, parents before children (the order `migrate` copies in).

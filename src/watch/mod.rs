@@ -144,6 +144,10 @@ pub struct Watcher {
     hosts_read: Arc<std::sync::Mutex<Option<DateTime<Utc>>>>,
     /// `[http] per_host` across every process on the store.
     slots: Arc<slots::HostSlots>,
+    /// Told whenever a check records a version or an alert, which queue archive
+    /// submissions and messages (the daemon's delivery loop listens; see
+    /// [`Watcher::waking`]).
+    recorded: Arc<tokio::sync::Notify>,
 }
 
 impl Watcher {
@@ -159,13 +163,16 @@ impl Watcher {
         clock: Clock,
         metrics: Arc<Metrics>,
     ) -> Result<Watcher, WatchError> {
-        let http = Arc::new(Fetcher::new(&config.http, clock, metrics)?);
         let slots = Arc::new(slots::HostSlots::new(
             db.clone(),
             config.http.per_host,
             config.state.lease.0,
             clock,
         ));
+        let http = Arc::new(
+            Fetcher::new(&config.http, clock, metrics)?
+                .with_gate(Arc::new(slots::Gate(slots.clone()))),
+        );
         Ok(Watcher {
             like: coverage::LikeState::new(&config),
             config,
@@ -175,7 +182,15 @@ impl Watcher {
             feed_ids: Default::default(),
             hosts_read: Default::default(),
             slots,
+            recorded: Default::default(),
         })
+    }
+
+    /// This watcher, telling `recorded` each time a check records a version or an alert,
+    /// so that what they queue can be sent without waiting for the end of the cycle.
+    pub fn waking(mut self, recorded: Arc<tokio::sync::Notify>) -> Watcher {
+        self.recorded = recorded;
+        self
     }
 
     /// Shares host pauses (`Retry-After`) with the other processes on the store: writes
@@ -222,17 +237,6 @@ impl Watcher {
         }
     }
 
-    /// A request slot of `url`'s host among every process on the store (see
-    /// [`slots`]), held until the response is read; none for a paused host, which the
-    /// fetcher refuses without a request.
-    async fn host_slot(&self, url: &Url) -> Option<slots::Slot> {
-        let host = url.host_str().unwrap_or("");
-        if self.http.paused_until(host).is_some() {
-            return None;
-        }
-        Some(self.slots.acquire(host).await)
-    }
-
     /// One cycle: due feeds (every feed with `all`), then due articles.
     pub async fn cycle(&self, all: bool) -> Result<CycleReport, WatchError> {
         let work = async {
@@ -248,8 +252,8 @@ impl Watcher {
         Ok(report)
     }
 
-    /// Keeps this process's claims alive while it works (a cycle, then the archive,
-    /// mail and webhook deliveries), until the handle is dropped: every third of `[state]
+    /// Keeps this process's claims alive while it works (its cycles, and the archive,
+    /// mail and webhook deliveries beside them), until the handle is dropped: every third of `[state]
     /// lease` they are extended to a full lease from then, so work longer than the lease
     /// stays this process's, and a claim runs out only once its holder has died or hung.
     pub fn renew_while_working(&self) -> tokio_util::task::AbortOnDropHandle<()> {
@@ -424,9 +428,7 @@ impl Watcher {
             .map_err(|e| WatchError::Other(format!("feed {}: {e}", feed.url.get_ref())))?;
         let now = self.clock.now();
         self.sync_hosts().await;
-        let slot = self.host_slot(&url).await;
         let result = self.http.get(&url, &validators).await;
-        drop(slot);
         self.sync_hosts().await;
         if let Err(FetchError::Paused { until, .. }) = result {
             // Not this feed's failure: its host asked us to wait, and we did not ask.
@@ -720,9 +722,7 @@ impl Watcher {
     ) -> Result<Option<PageFetch>, CheckError> {
         let url = Url::parse(url).map_err(|e| CheckError::Fetch(format!("bad URL {url}: {e}")))?;
         self.sync_hosts().await;
-        let slot = self.host_slot(&url).await;
         let fetched = self.http.get_public(&url, validators).await;
-        drop(slot);
         self.sync_hosts().await;
         let page = match fetched {
             Ok(Fetched::NotModified) => return Ok(None),
@@ -962,6 +962,9 @@ impl Watcher {
         }
         report.versions = usize::from(recorded.version.is_some());
         report.alerts = usize::from(recorded.alert.is_some());
+        if recorded.version.is_some() || recorded.alert.is_some() {
+            self.recorded.notify_one();
+        }
         Ok((report, None))
     }
 

@@ -2,10 +2,11 @@
 //!
 //! The fetcher limits the requests one process has open to a host; several workers on
 //! one PostgreSQL (or several processes on one SQLite state) would still send
-//! `per_host` each. So before a feed poll or a page fetch, the watcher takes one of the
-//! host's request slots in the store ([`Store::take_host_slot`](crate::store::Store::take_host_slot)),
-//! and lets go of it once the response is read: at most `per_host` requests to a host
-//! are open across all of them.
+//! `per_host` each. So before each request of a feed poll or a page fetch (each hop: a
+//! redirect to another host waits for that host's), the watcher's fetcher takes one of
+//! the host's request slots in the store ([`Store::take_host_slot`](crate::store::Store::take_host_slot)),
+//! through [`Gate`], and lets go of it once the response is read: at most `per_host`
+//! requests to a host are open across all of them.
 //!
 //! Round trips are kept off the common path. A slot let go of stays this process's for
 //! [`LINGER`]: the next request here for the same host takes it over in memory, and only
@@ -30,6 +31,7 @@ use tokio::sync::Notify;
 use tokio::time::Instant;
 
 use crate::clock::Clock;
+use crate::fetch::{BoxFuture, HostGate};
 use crate::store::{Db, HostSlot};
 
 /// How often a request waiting for a host whose slots other processes hold asks again.
@@ -77,6 +79,16 @@ fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|p| p.into_inner())
 }
 
+/// The slots as the fetcher's gate: each hop of a GET takes a slot of its host.
+#[derive(Debug)]
+pub struct Gate(pub Arc<HostSlots>);
+
+impl HostGate for Gate {
+    fn enter<'a>(&'a self, host: &'a str) -> BoxFuture<'a, Box<dyn Send>> {
+        Box::pin(async move { Box::new(self.0.acquire(host).await) as Box<dyn Send> })
+    }
+}
+
 /// A request slot of one host, held until dropped.
 #[derive(Debug)]
 pub struct Slot {
@@ -90,6 +102,14 @@ impl Drop for Slot {
             host.freed.notify_one();
         }
     }
+}
+
+/// What the store answered a request for a slot.
+enum Answer {
+    Taken(Slot),
+    /// Every slot is held: ask again after this long.
+    Full(Duration),
+    Failed(String),
 }
 
 /// Marks a request asking the store, until it has its answer (or is dropped).
@@ -147,41 +167,63 @@ impl HostSlots {
                 ask
             };
             if ask {
-                let asking = Asking(h.clone());
-                let now = self.clock.now();
-                let until = now + self.lease;
-                let (name, per_host) = (host.to_string(), self.per_host);
-                let taken = self
-                    .db
-                    .call(move |s| s.take_host_slot(&name, per_host, now, until))
-                    .await;
-                match taken {
-                    Ok(HostSlot::Taken(slot)) => {
-                        lock(&h.local).held += 1;
-                        drop(asking);
-                        self.sweep_while_holding();
-                        return Slot {
-                            owner: Some((h.clone(), slot)),
-                        };
-                    }
-                    Ok(HostSlot::Full { lapses }) => {
-                        if let Some(t) = lapses.and_then(|t| (t - now).to_std().ok()) {
-                            wait = wait.min(t.max(Duration::from_millis(1)));
-                        }
-                        lock(&h.local).retry_at = Some(Instant::now() + wait);
-                    }
-                    Err(e) => {
+                match self.ask(&h, host, wait).await {
+                    Answer::Taken(slot) => return slot,
+                    Answer::Full(again) => wait = again,
+                    Answer::Failed(e) => {
                         tracing::warn!(host, error = %e, "cannot take a request slot in the store; going ahead under this process's own per_host");
                         return Slot { owner: None };
                     }
                 }
-                drop(asking);
             }
             tokio::select! {
                 () = &mut freed => {}
                 () = tokio::time::sleep(wait) => {}
             }
         }
+    }
+
+    /// Asks the store for a slot of `host`, on a task of its own: a request dropped while
+    /// the store answers (its cycle cut short) loses no slot, since a slot taken for it
+    /// that nobody receives is dropped as an idle one of this process, and goes back
+    /// like the others. Were the take cut instead, the store would keep a slot this
+    /// process does not know it holds, and renew it with its other claims for as long
+    /// as it runs. `wait` is the longest to wait before asking again when all are held.
+    async fn ask(self: &Arc<Self>, h: &Arc<Host>, host: &str, mut wait: Duration) -> Answer {
+        let (tx, rx) = tokio::sync::oneshot::channel();
+        let asking = Asking(h.clone());
+        let (this, h) = (self.clone(), h.clone());
+        let (name, per_host) = (host.to_string(), self.per_host);
+        tokio::spawn(async move {
+            let _asking = asking;
+            let now = this.clock.now();
+            let until = now + this.lease;
+            let taken = this
+                .db
+                .call(move |s| s.take_host_slot(&name, per_host, now, until))
+                .await;
+            let answer = match taken {
+                Ok(HostSlot::Taken(slot)) => {
+                    lock(&h.local).held += 1;
+                    this.sweep_while_holding();
+                    Answer::Taken(Slot {
+                        owner: Some((h.clone(), slot)),
+                    })
+                }
+                Ok(HostSlot::Full { lapses }) => {
+                    if let Some(t) = lapses.and_then(|t| (t - now).to_std().ok()) {
+                        wait = wait.min(t.max(Duration::from_millis(1)));
+                    }
+                    lock(&h.local).retry_at = Some(Instant::now() + wait);
+                    Answer::Full(wait)
+                }
+                Err(e) => Answer::Failed(e.to_string()),
+            };
+            // Unreceived, a taken slot drops here, into this process's idle ones.
+            let _ = tx.send(answer);
+        });
+        rx.await
+            .unwrap_or_else(|_| Answer::Failed("the request for a slot was cut short".into()))
     }
 
     /// Starts the sweeper, unless it runs: every [`LINGER`] it gives back the slots idle
@@ -231,14 +273,21 @@ impl HostSlots {
             return;
         }
         let slots: Vec<(String, i64)> = back.iter().map(|(_, n, s)| (n.clone(), *s)).collect();
-        if let Err(e) = self.db.call(move |s| s.release_host_slots(&slots)).await {
-            tracing::warn!(error = %e, "giving back request slots failed; they lapse after the lease");
+        let given = self.db.call(move |s| s.release_host_slots(&slots)).await;
+        if let Err(e) = &given {
+            // Still this process's in the store, and renewed with its other claims: kept
+            // as idle ones, for its next request or the sweeper's next try.
+            tracing::warn!(error = %e, "giving back request slots failed; trying again");
         }
-        for (h, _, _) in back {
+        for (h, _, slot) in back {
             let mut l = lock(&h.local);
-            l.held = l.held.saturating_sub(1);
-            // A slot is free in the store now: a waiter here may ask at once.
-            l.retry_at = None;
+            if given.is_ok() {
+                l.held = l.held.saturating_sub(1);
+                // A slot is free in the store now: a waiter here may ask at once.
+                l.retry_at = None;
+            } else {
+                l.free.push((slot, Instant::now()));
+            }
             drop(l);
             h.freed.notify_one();
         }
@@ -248,5 +297,53 @@ impl HostSlots {
     /// that other processes need not wait, and a process that exits leaves none behind.
     pub async fn settle(&self) {
         self.give_back(Duration::ZERO).await;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::Store;
+
+    /// A guard against a hung test, not a synchronisation.
+    const LIMIT: Duration = Duration::from_secs(10);
+
+    fn slots(per_host: usize) -> Arc<HostSlots> {
+        let db = Db::new(Store::open_in_memory().expect("database"));
+        Arc::new(HostSlots::new(
+            db,
+            per_host,
+            Duration::from_secs(120),
+            Clock::new(),
+        ))
+    }
+
+    // One thread: polled once, the request has asked the store and cannot have had the
+    // answer before it is dropped.
+    #[tokio::test(flavor = "current_thread")]
+    async fn a_request_dropped_while_the_store_answers_loses_no_slot() {
+        let s = slots(1);
+        // Polled once, the request asks the store, and is dropped before the answer.
+        let mut cut = Box::pin(s.acquire("news.example"));
+        let first = std::future::poll_fn(|cx| std::task::Poll::Ready(cut.as_mut().poll(cx))).await;
+        assert!(first.is_pending(), "the store cannot have answered yet");
+        drop(cut);
+        // The one slot it took is this process's idle one: the next request gets it,
+        // rather than waiting for a slot the store says this process holds.
+        let slot = tokio::time::timeout(LIMIT, s.acquire("news.example"))
+            .await
+            .expect("the slot taken for the dropped request");
+        assert!(slot.owner.is_some());
+        drop(slot);
+        s.settle().await;
+        // Given back to the store: free for anyone.
+        let now = Clock::new().now();
+        let taken =
+            s.db.call(move |st| {
+                st.take_host_slot("news.example", 1, now, now + chrono::Duration::minutes(1))
+            })
+            .await
+            .expect("take");
+        assert_eq!(taken, HostSlot::Taken(0));
     }
 }

@@ -186,6 +186,12 @@ impl HttpServer {
         (inner.max_path_in_flight, inner.max_path.clone())
     }
 
+    /// The requests for `path` being answered now (a held one counts until released).
+    pub fn in_flight(&self, path: &str) -> usize {
+        let inner = self.inner.lock().expect("lock");
+        inner.path_in_flight.get(path).copied().unwrap_or(0)
+    }
+
     /// How many requests the server has seen in all.
     pub fn total(&self) -> usize {
         self.inner.lock().expect("lock").seen.len()
