@@ -125,7 +125,7 @@ pub async fn run(
     };
     let (deliveries, delivering) = Deliveries::new(
         senders(&watcher, mailer_for(&config), webhooks_for(&config)),
-        db.clone(),
+        db.open_beside(&config.state).await?,
         clock,
         shutdown.clone(),
     );

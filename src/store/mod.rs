@@ -706,6 +706,21 @@ impl Db {
         Ok(Db::new(store))
     }
 
+    /// A second connection to the same store that takes claims under this one's owner
+    /// name, so that they are this process's and renewed with the others. The delivery
+    /// loop records a sent message on its own connection, not queued behind the checks'
+    /// transactions: the time between the server's acceptance and the record (when a
+    /// killed process would send the message again) stays as short as a write.
+    pub async fn open_beside(&self, state: &crate::config::StateConfig) -> Result<Db> {
+        let owner = self.call(|s| Ok(s.owner.clone())).await?;
+        let state = state.clone();
+        let mut store = tokio::task::spawn_blocking(move || Store::open_state(&state))
+            .await
+            .map_err(|e| StoreError::Task(e.to_string()))??;
+        store.owner = owner;
+        Ok(Db::new(store))
+    }
+
     /// Runs `f` with the store on the blocking pool.
     pub async fn call<T, F>(&self, f: F) -> Result<T>
     where
