@@ -60,6 +60,20 @@ fn expected_signature(body: &[u8]) -> String {
     format!("sha256={hex}")
 }
 
+/// Starts `redline run` in the background with the webhook secret in its environment.
+fn start_service(env: &Env) -> tokio::process::Child {
+    tokio::process::Command::new(env!("CARGO_BIN_EXE_redline"))
+        .arg("--config")
+        .arg(env.config_path())
+        .args(["-q", "run"])
+        .env(SECRET_VAR, SECRET)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .kill_on_drop(true)
+        .spawn()
+        .expect("start redline run")
+}
+
 /// Runs the binary with the webhook secret in its environment (or without it).
 async fn run_signed(env: &Env, secret: bool, args: &[&str]) -> Run {
     let mut cmd = tokio::process::Command::new(env!("CARGO_BIN_EXE_redline"));
@@ -444,18 +458,7 @@ async fn sigkill_between_the_version_and_the_delivery_delivers_once_after_restar
         )
     ))
     .with_lease("1s");
-    let start = || {
-        tokio::process::Command::new(env!("CARGO_BIN_EXE_redline"))
-            .arg("--config")
-            .arg(env.config_path())
-            .args(["-q", "run"])
-            .env(SECRET_VAR, SECRET)
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .kill_on_drop(true)
-            .spawn()
-            .expect("start redline run")
-    };
+    let start = || start_service(&env);
 
     let mut daemon = start();
     server.wait_for(STORY1_PATH, 1, LIMIT).await;
@@ -538,16 +541,7 @@ async fn a_retry_is_delivered_while_a_cycle_waits_for_a_page() {
             &format!("secret_env = {SECRET_VAR:?}")
         )
     ));
-    let mut daemon = tokio::process::Command::new(env!("CARGO_BIN_EXE_redline"))
-        .arg("--config")
-        .arg(env.config_path())
-        .args(["-q", "run"])
-        .env(SECRET_VAR, SECRET)
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .kill_on_drop(true)
-        .spawn()
-        .expect("start redline run");
+    let mut daemon = start_service(&env);
     server.wait_for(STORY1_PATH, 1, LIMIT).await;
 
     // The edit's first try is refused, to be retried a second later; the refusal is held

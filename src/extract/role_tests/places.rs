@@ -185,12 +185,7 @@ fn an_emphasised_line_after_the_story_is_set_apart() {
              Vereinbaren Sie am besten direkt einen Termin.</strong></p>",
         ),
     ] {
-        let (copy, places) = in_story_container(paras, lines);
-        assert!(copy.len() > paras.len(), "{copy:#?}");
-        assert_eq!(&copy[..paras.len()], paras);
-        let mut want = vec![Place::Body; paras.len()];
-        want.resize(copy.len(), Place::Styled);
-        assert_eq!(places, want, "{copy:#?}");
+        assert_styled_after_story(paras, lines);
     }
 }
 
@@ -250,12 +245,7 @@ fn a_paragraph_in_its_own_type_style_after_the_story_is_set_apart() {
              não serão aprovados pelo moderador.</p>",
         ),
     ] {
-        let (copy, places) = in_story_container(paras, lines);
-        assert!(copy.len() > paras.len(), "{copy:#?}");
-        assert_eq!(&copy[..paras.len()], paras);
-        let mut want = vec![Place::Body; paras.len()];
-        want.resize(copy.len(), Place::Styled);
-        assert_eq!(places, want, "{copy:#?}");
+        assert_styled_after_story(paras, lines);
     }
 }
 
@@ -308,4 +298,15 @@ fn lines_after_a_rule_after_the_story_are_a_trailer() {
     let page = extract_page(&html, &Options::default()).unwrap();
     assert_eq!(page.copy.paragraphs, DE_STORY);
     assert_eq!(page.provenance.places, vec![Place::Body; DE_STORY.len()]);
+}
+
+/// The story's paragraphs in its container, then `lines`: the story is kept as the
+/// body and every line after it is `Styled`.
+fn assert_styled_after_story(paras: &[&str], lines: &str) {
+    let (copy, places) = in_story_container(paras, lines);
+    assert!(copy.len() > paras.len(), "{copy:#?}");
+    assert_eq!(&copy[..paras.len()], paras);
+    let mut want = vec![Place::Body; paras.len()];
+    want.resize(copy.len(), Place::Styled);
+    assert_eq!(places, want, "{copy:#?}");
 }
