@@ -35,6 +35,11 @@ use super::{ArticleRow, FeedRow, Result, Store, ts};
 /// PostgreSQL's limits on bound parameters).
 const READ_CHUNK: usize = 500;
 
+/// While revisits due now fill the batches of a round of checks, one part in this many
+/// of each batch is kept for the round's own work (what was due when it started), so
+/// that the round gets through it and ends.
+const ROUND_SHARE: usize = 8;
+
 /// The outcome of trying to claim one row.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Claim<T> {
@@ -102,11 +107,14 @@ impl Store {
         self.claim_due_articles_at(now, now, all, until, limit)
     }
 
-    /// [`Store::claim_due_articles`] for a round of checks that started at `now`: the
-    /// articles due then, among those nobody holds at `at` (now, as the round goes on).
-    /// The round asks for what was due when it started, so that it ends; a dead worker's
-    /// claims come back the moment they run out, so a worker in a long round takes them
-    /// over at its next batch rather than in its next round.
+    /// [`Store::claim_due_articles`] for a round of checks that started at `now`, among
+    /// the articles nobody holds at `at` (now, as the round goes on): first the revisits
+    /// of known articles due at `at`, then, to fill the batch, the articles due when the
+    /// round started. The round's own work is what was due when it started, so that it
+    /// ends; but a revisit that falls due while a long round works through a burst of
+    /// new articles is taken at the next batch, not left until the round is over. A
+    /// dead worker's claims come back the moment they run out, so a worker in a long
+    /// round takes them over at its next batch rather than in its next round.
     pub fn claim_due_articles_at(
         &mut self,
         now: DateTime<Utc>,
@@ -131,21 +139,34 @@ impl Store {
         let ids: Vec<i64> = if all {
             tx.query_map(claim, (ts(at), &owner, ts(until), limit), |r| r.get(0))?
         } else {
-            // Revisits of known articles first: when a burst of new articles is due, an
-            // edit to a story already tracked is not found only after all of them. The
-            // rest of the batch is filled soonest due first (the revisits just claimed
-            // are held now, so not taken twice).
-            let mut ids: Vec<i64> =
-                tx.query_map(known, (ts(at), &owner, ts(until), limit, ts(now)), |r| {
+            // Revisits of known articles first, those due by now (`at`, not the round's
+            // start): when a burst of new articles is due, an edit to a story already
+            // tracked is not found only after all of them, nor only after the round that
+            // loads them. The rest of the batch is filled with the round's work, soonest
+            // due first (the revisits just claimed are held now, so not taken twice);
+            // [`ROUND_SHARE`] of it is kept for that work, so that a round ends even while
+            // revisits fall due faster than they are checked.
+            let reserved = (limit / ROUND_SHARE).max(1).min(limit);
+            let claim_known = |tx: &super::sql::Tx<'_>, n: usize| {
+                tx.query_map::<i64, _, _>(known, (ts(at), &owner, ts(until), n, ts(at)), |r| {
                     r.get(0)
-                })?;
+                })
+            };
+            let mut ids = if limit > reserved {
+                claim_known(&tx, limit - reserved)?
+            } else {
+                Vec::new()
+            };
+            let round = tx.query_map::<i64, _, _>(
+                claim,
+                (ts(at), &owner, ts(until), limit - ids.len(), ts(now)),
+                |r| r.get(0),
+            )?;
+            ids.extend(round);
             if ids.len() < limit {
-                let more = limit - ids.len();
-                ids.extend(tx.query_map::<i64, _, _>(
-                    claim,
-                    (ts(at), &owner, ts(until), more, ts(now)),
-                    |r| r.get(0),
-                )?);
+                // The round's work is claimed: the rest of the batch goes to revisits.
+                let rest = claim_known(&tx, limit - ids.len())?;
+                ids.extend(rest);
             }
             ids
         };
@@ -460,6 +481,78 @@ mod tests {
                 .claim_due_articles(now, false, now + lease, 10)
                 .expect("next batch");
             assert_eq!(ids(won), new[1..], "then the new ones, soonest due first");
+        }
+    }
+
+    #[test]
+    fn a_revisit_due_since_the_round_started_is_claimed_before_the_rounds_new_articles() {
+        for backend in crate::store::backends::each() {
+            eprintln!("backend: {}", backend.name);
+            let mut s = backend.store;
+            let t0 = Utc::now() - chrono::Duration::minutes(10);
+            let minutes = chrono::Duration::minutes;
+            let lease = chrono::Duration::seconds(60);
+            // A known article whose revisit falls due at t0 + 7, while a round that
+            // started at t0 + 6 works through a burst of new articles due at t0 + 1.
+            let known = article(&mut s, "known", t0);
+            let mut baseline = update(known, None, "one", t0);
+            baseline.next_check = Some(t0 + minutes(7));
+            s.record_check(&baseline).expect("baseline");
+            let new: Vec<i64> = (0..3)
+                .map(|i| article(&mut s, &format!("new{i}"), t0 + minutes(1)))
+                .collect();
+            let ids = |won: Vec<ArticleRow>| won.iter().map(|r| r.id).collect::<Vec<_>>();
+            let (round, at) = (t0 + minutes(6), t0 + minutes(8));
+            let (won, _) = s
+                .claim_due_articles_at(round, at, false, at + lease, 2)
+                .expect("a batch later in the round");
+            assert_eq!(
+                ids(won),
+                vec![known, new[0]],
+                "the revisit due since the round started, then the round's own work"
+            );
+        }
+    }
+
+    #[test]
+    fn a_round_keeps_a_share_of_each_batch_for_its_own_work() {
+        for backend in crate::store::backends::each() {
+            eprintln!("backend: {}", backend.name);
+            let mut s = backend.store;
+            let t0 = Utc::now() - chrono::Duration::minutes(10);
+            let minutes = chrono::Duration::minutes;
+            let lease = chrono::Duration::seconds(60);
+            // Twenty revisits fall due during the round (at t0 + 7), more than a batch;
+            // two new articles were due when the round started (t0 + 6).
+            let known: Vec<i64> = (0..20)
+                .map(|i| {
+                    let id = article(&mut s, &format!("known{i}"), t0);
+                    let mut baseline = update(id, None, "one", t0);
+                    baseline.next_check = Some(t0 + minutes(7));
+                    s.record_check(&baseline).expect("baseline");
+                    id
+                })
+                .collect();
+            let new: Vec<i64> = (0..2)
+                .map(|i| article(&mut s, &format!("new{i}"), t0 + minutes(1)))
+                .collect();
+            let (round, at) = (t0 + minutes(6), t0 + minutes(8));
+            let batch = |s: &mut Store| {
+                let (won, _) = s
+                    .claim_due_articles_at(round, at, false, at + lease, 8)
+                    .expect("batch");
+                won.iter().map(|r| r.id).collect::<Vec<_>>()
+            };
+            // One part in ROUND_SHARE of each batch goes to the round's own work, so the
+            // round gets through it although the revisits would fill every batch.
+            let first = batch(&mut s);
+            assert_eq!(first[..7], known[..7], "seven revisits first");
+            assert_eq!(first[7..], new[..1], "and one of the round's new articles");
+            let second = batch(&mut s);
+            assert_eq!(second[..7], known[7..14]);
+            assert_eq!(second[7..], new[1..]);
+            // The round's work is all claimed: the whole batch goes to the revisits.
+            assert_eq!(batch(&mut s), known[14..]);
         }
     }
 

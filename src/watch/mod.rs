@@ -5,7 +5,7 @@
 //! logged and recorded on that feed or article, and the cycle goes on with the others.
 //! The daemon runs cycles forever; `redline poll` runs one.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -607,6 +607,14 @@ impl Watcher {
     /// the first one claiming all of it. A process holds at most one batch of claims
     /// (checks in flight and claimed ones waiting), which is what a worker that dies
     /// leaves to the others. `all` ("check now") claims every active article at once.
+    ///
+    /// A round's work is what was due when it started; but each batch first takes the
+    /// revisits of known articles due by then (see [`Store::claim_due_articles_at`]), so
+    /// that a round working through a burst of new articles does not leave the revisits
+    /// falling due meanwhile until it is over. An article checked early in the round
+    /// whose next revisit falls due before the round ends is checked again.
+    ///
+    /// [`Store::claim_due_articles_at`]: crate::store::Store::claim_due_articles_at
     pub async fn check_articles(&self, all: bool) -> Result<CycleReport, WatchError> {
         let now = self.clock.now();
         // No check of this process is in flight between rounds: a claim it still holds
@@ -624,9 +632,11 @@ impl Watcher {
             limit.saturating_mul(CLAIM_BATCH)
         };
         let mut claimed: std::collections::VecDeque<ArticleRow> = Default::default();
-        // Articles started in this round: one whose claim came back (its check lost a
-        // compare-and-set twice and left it due) is not checked twice.
-        let mut started = HashSet::new();
+        // Articles started in this round, and when: one claimed again whose due time
+        // its check here did not move past that (its check lost a compare-and-set twice
+        // and left it due) is not checked twice; one whose next revisit fell due while
+        // the round went on is checked again.
+        let mut started: HashMap<i64, DateTime<Utc>> = HashMap::new();
         // Checks that found the page unchanged (304), recorded together.
         let mut unchanged = Vec::new();
         let mut more = true;
@@ -641,21 +651,31 @@ impl Watcher {
                     .await?;
                 report.articles_busy = report.articles_busy.max(busy);
                 let (fresh, again): (Vec<ArticleRow>, Vec<ArticleRow>) =
-                    due.into_iter().partition(|a| !started.contains(&a.id));
+                    due.into_iter().partition(|a| {
+                        started
+                            .get(&a.id)
+                            .is_none_or(|&t| a.next_check.is_some_and(|due| due > t))
+                    });
                 if !again.is_empty() {
-                    // Checked in this round already and due again (a short revisit, or a
-                    // check decided twice): not checked twice in one round, and not held
-                    // either, so this process never holds more than its batch.
+                    // Checked in this round already and left due (a check decided
+                    // twice): not checked twice in one round, and not held either, so
+                    // this process never holds more than its batch.
                     let ids: Vec<i64> = again.iter().map(|a| a.id).collect();
                     self.db.call(move |s| s.release_articles(&ids)).await?;
                 }
-                more = !all && !fresh.is_empty();
+                // The revisits that fell due since the round started come first in
+                // each batch; the round goes on while its own work (what was due when
+                // it started) is left.
+                more = !all
+                    && fresh
+                        .iter()
+                        .any(|a| a.next_check.is_none_or(|due| due <= now));
                 claimed.extend(fresh);
             }
             if tasks.len() < limit
                 && let Some(article) = claimed.pop_front()
             {
-                started.insert(article.id);
+                started.insert(article.id, self.clock.now());
                 let this = self.clone();
                 tasks.spawn(async move { this.check_article_deferring(article, true).await });
                 continue;
