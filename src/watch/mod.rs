@@ -650,12 +650,9 @@ impl Watcher {
                     .call(move |s| s.claim_due_articles_at(now, at, all, until, want))
                     .await?;
                 report.articles_busy = report.articles_busy.max(busy);
-                let (fresh, again): (Vec<ArticleRow>, Vec<ArticleRow>) =
-                    due.into_iter().partition(|a| {
-                        started
-                            .get(&a.id)
-                            .is_none_or(|&t| a.next_check.is_some_and(|due| due > t))
-                    });
+                let (fresh, again): (Vec<ArticleRow>, Vec<ArticleRow>) = due
+                    .into_iter()
+                    .partition(|a| check_in_round(started.get(&a.id).copied(), a.next_check));
                 if !again.is_empty() {
                     // Checked in this round already and left due (a check decided
                     // twice): not checked twice in one round, and not held either, so
@@ -666,10 +663,7 @@ impl Watcher {
                 // The revisits that fell due since the round started come first in
                 // each batch; the round goes on while its own work (what was due when
                 // it started) is left.
-                more = !all
-                    && fresh
-                        .iter()
-                        .any(|a| a.next_check.is_none_or(|due| due <= now));
+                more = !all && round_work_left(fresh.iter().map(|a| a.next_check), now);
                 claimed.extend(fresh);
             }
             if tasks.len() < limit
@@ -1155,6 +1149,26 @@ impl Watcher {
             }
         }
     }
+}
+
+/// Whether a round checks an article it claimed: yes unless the round started a check
+/// of it already (at `started`) that did not move its due time past that start (a
+/// check decided twice, left due); an article whose next revisit fell due since its
+/// check in this round is checked again.
+fn check_in_round(started: Option<DateTime<Utc>>, next_check: Option<DateTime<Utc>>) -> bool {
+    started.is_none_or(|t| next_check.is_some_and(|due| due > t))
+}
+
+/// Whether a round that started at `start` has work of its own left, going by the due
+/// times of the batch it just claimed: a batch with nothing that was due at the start
+/// held only revisits that fell due since, so what was due at the start is all claimed.
+fn round_work_left(
+    batch: impl IntoIterator<Item = Option<DateTime<Utc>>>,
+    start: DateTime<Utc>,
+) -> bool {
+    batch
+        .into_iter()
+        .any(|due| due.is_none_or(|due| due <= start))
 }
 
 /// A hash of a fetched page, to tell a page that changed from one that did not: a
