@@ -152,7 +152,9 @@ fn holder<'a>(marker: &NodeRef<'a>, headline_holders: &HashSet<NodeId>) -> Optio
         };
         let paras = paragraphs(&node, MAX_ROLE_PARAGRAPHS);
         let caption = is_img && text.chars().count() <= MAX_CAPTION_CHARS && paras <= 1;
-        if paras > MAX_ROLE_PARAGRAPHS || (reads_as_prose(&text) && !caption) {
+        if paras > MAX_ROLE_PARAGRAPHS
+            || (reads_as_prose(&text) && (!caption || body_paragraph(&node)))
+        {
             break;
         }
         best = Some(node);
@@ -166,6 +168,19 @@ fn holder<'a>(marker: &NodeRef<'a>, headline_holders: &HashSet<NodeId>) -> Optio
         return best.filter(|b| b.id != marker.id && !normalize(&b.text()).is_empty());
     }
     best
+}
+
+/// Whether `node` is a `<p>` of the story's body: its neighbours on both sides are `<p>`s
+/// that read as prose. A sentence that shares its paragraph with an image there (`<p><a
+/// href=…><img></a>One possible explanation …</p>`, the picture set at the head of the
+/// story's next paragraph) is the story's, not a caption: only the image goes.
+fn body_paragraph(node: &NodeRef<'_>) -> bool {
+    let prose = |n: Option<NodeRef<'_>>| {
+        n.is_some_and(|n| {
+            n.has_name("p") && short_text(&n, MAX_META_CHARS).is_none_or(|t| reads_as_prose(&t))
+        })
+    };
+    node.has_name("p") && prose(node.prev_element_sibling()) && prose(node.next_element_sibling())
 }
 
 /// Whether `node` stands for an image: an `<img>`, or a `<picture>` or `<figure>` (one
