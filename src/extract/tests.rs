@@ -110,6 +110,7 @@ fn a_sentence_beside_an_image_between_story_paragraphs_is_the_story() {
     let html = story_page(
         "<p>Le conseil municipal a adopté mardi soir le budget de la ville pour l'année prochaine.</p>\
          <p>Les élus de l'opposition ont voté contre le texte et dénoncé une hausse des impôts locaux:</p>\
+         <div class=pub></div><p>À LIRE AUSSI | <a href=/a>Le budget de la région</a></p>\
          <p><a href=/photo.jpg><img src=/photo.jpg></a>Une explication possible de cet écart tient aux \
          nouvelles règles de calcul.</p>\
          <p>Le maire a répondu que les investissements prévus étaient indispensables à la ville.</p>\
@@ -130,6 +131,7 @@ fn a_sentence_beside_an_image_between_story_paragraphs_is_the_story() {
         "{:#?}",
         copy.paragraphs
     );
+    // An ad slot and a box of links planted before it change nothing.
     assert_eq!(copy.paragraphs.len(), 5, "{:#?}", copy.paragraphs);
 }
 
