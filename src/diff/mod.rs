@@ -1043,6 +1043,27 @@ pub(crate) mod tests {
     }
 
     #[test]
+    fn a_sentence_added_after_one_without_a_full_stop_is_an_addition() {
+        for p in [
+            "Good luck and hope to see you again my friend. pic.twitter.com/dUO6AJlMxR",
+            "Nós seremos o teatro que sempre se esforça para tornar a cultura conhecida 🙂",
+            "* Calendário sujeito a alterações feitas pelo Organizador",
+        ] {
+            let added = format!("{p} Two people familiar with the matter confirmed this account.");
+            assert_eq!(labels_of(p, &added), set(&[Label::Addition]), "{p}");
+            assert_eq!(labels_of(&added, p), set(&[Label::Removal]), "{p}");
+        }
+        // Words that are no sentence of their own, added there, are still words.
+        let p = "Good luck and hope to see you again my friend";
+        assert_eq!(
+            labels_of(p, &format!("{p} and thanks")),
+            set(&[Label::Wording])
+        );
+        let l = labels_of(p, &format!("{p} in Lisbon."));
+        assert!(l.contains(Label::Names) && !l.contains(Label::Addition), "{l}");
+    }
+
+    #[test]
     fn a_sentence_split_in_two_is_an_edit_not_a_rewrite() {
         let old = "Putin met Xi in Beijing on Friday, and the two leaders agreed to expand trade in energy and grain.";
         let new = "Putin met Xi in Beijing on Friday. The two leaders agreed to expand trade in energy and grain.";
