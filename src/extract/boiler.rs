@@ -116,7 +116,9 @@ pub(super) fn is_rights_line(text: &str) -> bool {
         return false;
     }
     let lower = text.to_lowercase();
-    ["copyright", "©", "(c) "].iter().any(|p| lower.starts_with(p))
+    ["copyright", "©", "(c) "]
+        .iter()
+        .any(|p| lower.starts_with(p))
         || lower.contains("all rights reserved")
         || lower.contains(COPYRIGHT_SIGNS)
 }

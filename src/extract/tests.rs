@@ -151,7 +151,10 @@ fn a_wire_storys_rights_line_is_kept_and_the_sites_is_not() {
         Some("© 2024 Agence Presse. Tous droits réservés. Reproduction interdite."),
         "{paragraphs:#?}"
     );
-    assert!(!paragraphs.iter().any(|p| p.contains("Gazette")), "{paragraphs:#?}");
+    assert!(
+        !paragraphs.iter().any(|p| p.contains("Gazette")),
+        "{paragraphs:#?}"
+    );
     // Set apart by emphasis after the story's last paragraph: beside the story, so that
     // a new year in it alone alerts nobody.
     assert_eq!(
