@@ -372,6 +372,63 @@ fn side_tokens<'a>(spans: &'a [Span], side: SpanKind) -> Vec<Seen<'a>> {
     out
 }
 
+/// A text added or removed whole is a sentence of its own when it has at least this many
+/// words.
+const MIN_SENTENCE_WORDS: usize = 3;
+
+/// The edits of a word diff (numbered as [`side_tokens`] numbers them) that only add or
+/// only remove text, where that text is one or more sentences of their own: it opens with
+/// a capital (or a letter that has no case) and ends with a sentence's end (`.`, `!`, `?`,
+/// `…`, `。`, a closing quote after one), with [`MIN_SENTENCE_WORDS`] words or more.
+/// Returns each with whether it was removed, and its text.
+fn whole_sentence_edits(spans: &[Span]) -> Vec<(usize, (bool, String))> {
+    let mut runs: Vec<(String, String)> = Vec::new();
+    let mut in_edit = false;
+    for span in spans {
+        if span.kind == SpanKind::Equal {
+            in_edit = false;
+            continue;
+        }
+        if !in_edit {
+            runs.push(Default::default());
+            in_edit = true;
+        }
+        if let Some(run) = runs.last_mut() {
+            match span.kind {
+                SpanKind::Delete => run.0.push_str(&span.text),
+                _ => run.1.push_str(&span.text),
+            }
+        }
+    }
+    runs.into_iter()
+        .enumerate()
+        .filter_map(|(id, (del, ins))| {
+            let (removed, text) = match (del.trim().is_empty(), ins.trim().is_empty()) {
+                (true, false) => (false, ins),
+                (false, true) => (true, del),
+                _ => return None,
+            };
+            is_sentence(text.trim()).then(|| (id, (removed, text.trim().to_string())))
+        })
+        .collect()
+}
+
+/// Whether `text` reads as a sentence of its own (see [`whole_sentence_edits`]).
+fn is_sentence(text: &str) -> bool {
+    let opens = text
+        .chars()
+        .find(|c| c.is_alphanumeric())
+        .is_some_and(|c| c.is_uppercase() || (c.is_alphabetic() && !c.is_lowercase()));
+    let ends = text
+        .trim_end_matches(['"', '\'', '”', '’', '»', '」', '』', ')'])
+        .ends_with(['.', '!', '?', '…', '。', '！', '？']);
+    let words = tokenize(text)
+        .into_iter()
+        .filter(|t| kind(t) == TokenKind::Word)
+        .count();
+    opens && ends && words >= MIN_SENTENCE_WORDS
+}
+
 /// What one edit touched.
 #[derive(Debug, Default, Clone, Copy)]
 struct Edit {
@@ -435,9 +492,23 @@ impl Notes {
         self.edits(spans, !title_case);
     }
 
-    /// A sentence (or sentences) reworded in place: label each of its edits.
+    /// A sentence (or sentences) reworded in place: label each of its edits. An edit that
+    /// only adds (or only removes) text that is a sentence of its own is an addition (a
+    /// removal): the sentence appended to a paragraph whose last one ends without a full
+    /// stop (`… pic.twitter.com/x`, an emoji, a title) shares that sentence's segment, so
+    /// the alignment pairs it with the old one instead of seeing it added.
     pub(crate) fn pair(&mut self, spans: &[Span]) {
-        self.edits(spans, true);
+        let whole = whole_sentence_edits(spans);
+        for (_, (removed, text)) in &whole {
+            let out = if *removed {
+                &mut self.removed
+            } else {
+                &mut self.added
+            };
+            Notes::units(out, text, true);
+        }
+        let skip: Vec<usize> = whole.iter().map(|(id, _)| *id).collect();
+        self.edits_but(spans, true, &skip);
     }
 
     /// Text removed whole (a sentence or a paragraph); `split` looks at its sentences one
@@ -470,6 +541,11 @@ impl Notes {
     }
 
     fn edits(&mut self, spans: &[Span], names: bool) {
+        self.edits_but(spans, names, &[]);
+    }
+
+    /// Labels each edit of `spans` but those numbered in `skip`.
+    fn edits_but(&mut self, spans: &[Span], names: bool, skip: &[usize]) {
         if Instant::now() >= self.deadline {
             self.labels.insert(Label::Wording);
             return;
@@ -477,7 +553,9 @@ impl Notes {
         let mut edits: HashMap<usize, Edit> = HashMap::new();
         for side in [SpanKind::Delete, SpanKind::Insert] {
             for seen in side_tokens(spans, side) {
-                let Some(id) = seen.edit else { continue };
+                let Some(id) = seen.edit.filter(|id| !skip.contains(id)) else {
+                    continue;
+                };
                 let e = edits.entry(id).or_default();
                 match kind(seen.token) {
                     TokenKind::Word => {

@@ -398,6 +398,24 @@ fn join_splits(steps: Vec<Step>, a: &[String], b: &[String]) -> Vec<Unit> {
             None => out.push(unit),
         }
     }
+    // A sentence kept whole at the start or the end of a longer one (`PTI` →
+    // `PTI Officials did not …`: a sentence added after one without a full stop shares
+    // its segment): the same sentence, extended, however little of it is common text.
+    let mut i = 0;
+    while i + 1 < out.len() {
+        let pair = match (&out[i], &out[i + 1]) {
+            (Unit::Removed(x), Unit::Added(y)) | (Unit::Added(y), Unit::Removed(x))
+                if extends(&a[*x], &b[*y]) || extends(&b[*y], &a[*x]) =>
+            {
+                Some(Unit::Pair(*x..x + 1, *y..y + 1))
+            }
+            _ => None,
+        };
+        if let Some(pair) = pair {
+            out.splice(i..i + 2, [pair]);
+        }
+        i += 1;
+    }
     // A sentence that resembles neither half of its split alone: removed i, added j and
     // j + 1 (or removed i and i + 1, added j) that pair once joined.
     let mut i = 0;
@@ -420,6 +438,25 @@ fn join_splits(steps: Vec<Step>, a: &[String], b: &[String]) -> Vec<Unit> {
         }
     }
     out
+}
+
+/// Whether `long` is `short` with words added before or after it (whole words: `PTI` is
+/// not extended by `PTIs`).
+fn extends(short: &str, long: &str) -> bool {
+    let short = short.trim();
+    if short.is_empty() || long.len() <= short.len() {
+        return false;
+    }
+    let boundary = |rest: &str, at_start: bool| {
+        let c = if at_start {
+            rest.chars().next()
+        } else {
+            rest.chars().next_back()
+        };
+        c.is_some_and(|c| !c.is_alphanumeric())
+    };
+    (long.starts_with(short) && boundary(&long[short.len()..], true))
+        || (long.ends_with(short) && boundary(&long[..long.len() - short.len()], false))
 }
 
 #[derive(Debug, Default)]
@@ -1040,6 +1077,34 @@ pub(crate) mod tests {
             .map(|s| s.text.as_str())
             .collect();
         assert_eq!(inserted, vec!["A new sentence sits here. "]);
+    }
+
+    #[test]
+    fn a_sentence_added_after_one_without_a_full_stop_is_an_addition() {
+        for p in [
+            "Good luck and hope to see you again my friend. pic.twitter.com/dUO6AJlMxR",
+            "Nós seremos o teatro que sempre se esforça para tornar a cultura conhecida 🙂",
+            "* Calendário sujeito a alterações feitas pelo Organizador",
+        ] {
+            let added = format!("{p} Two people familiar with the matter confirmed this account.");
+            assert_eq!(labels_of(p, &added), set(&[Label::Addition]), "{p}");
+            assert_eq!(labels_of(&added, p), set(&[Label::Removal]), "{p}");
+        }
+        // A line without a full stop (an agency's name) that a sentence now follows.
+        let p = "More than 300 people were sent back on Friday. PTI";
+        let added = format!("{p} Officials did not immediately respond to requests.");
+        assert_eq!(labels_of(p, &added), set(&[Label::Addition]));
+        // Words that are no sentence of their own, added there, are still words.
+        let p = "Good luck and hope to see you again my friend";
+        assert_eq!(
+            labels_of(p, &format!("{p} and thanks")),
+            set(&[Label::Wording])
+        );
+        let l = labels_of(p, &format!("{p} in Lisbon."));
+        assert!(
+            l.contains(Label::Names) && !l.contains(Label::Addition),
+            "{l}"
+        );
     }
 
     #[test]

@@ -303,6 +303,13 @@ pub(super) fn finish(
         .collect();
     let words: Vec<&str> = texts.iter().map(|(t, _)| t.as_str()).collect();
     super::run::outside(&words, &para, &prose, containers, &mut keep);
+    // A wire story's rights line, the story's own last paragraph, is the story's.
+    let rights: Vec<bool> = texts
+        .iter()
+        .enumerate()
+        .map(|(i, (t, _))| !keep[i] && !link_box[i] && super::boiler::is_rights_line(t))
+        .collect();
+    super::run::rights_in_story(&para, &prose, containers, &rights, &mut keep);
     // Where each kept block sits against the story's run, for the decision.
     let lines: Vec<super::run::Line> = texts
         .iter()

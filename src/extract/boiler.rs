@@ -107,6 +107,22 @@ pub(super) fn is_boilerplate(text: &str) -> bool {
                 || is_timestamp(&lower)))
 }
 
+/// Whether a normalised block is the outlet's rights line (`© 2019 Associated Press. All
+/// Rights Reserved.`, `Copyright …`, `저작권자 ⓒ …`), one of the blocks [`is_boilerplate`]
+/// drops: [`super::run::rights_in_story`] gives back the one a wire story carries as its
+/// own last line.
+pub(super) fn is_rights_line(text: &str) -> bool {
+    if text.chars().count() > MAX_PROMO_CHARS {
+        return false;
+    }
+    let lower = text.to_lowercase();
+    ["copyright", "©", "(c) "]
+        .iter()
+        .any(|p| lower.starts_with(p))
+        || lower.contains("all rights reserved")
+        || lower.contains(COPYRIGHT_SIGNS)
+}
+
 /// What a tally counts: `1.2K Shares`, `Comments (14)`, `12,345 views`.
 const TALLY_NOUNS: &[&str] = &[
     "comment",

@@ -152,7 +152,9 @@ fn holder<'a>(marker: &NodeRef<'a>, headline_holders: &HashSet<NodeId>) -> Optio
         };
         let paras = paragraphs(&node, MAX_ROLE_PARAGRAPHS);
         let caption = is_img && text.chars().count() <= MAX_CAPTION_CHARS && paras <= 1;
-        if paras > MAX_ROLE_PARAGRAPHS || (reads_as_prose(&text) && !caption) {
+        if paras > MAX_ROLE_PARAGRAPHS
+            || (reads_as_prose(&text) && (!caption || body_paragraph(&node)))
+        {
             break;
         }
         best = Some(node);
@@ -166,6 +168,38 @@ fn holder<'a>(marker: &NodeRef<'a>, headline_holders: &HashSet<NodeId>) -> Optio
         return best.filter(|b| b.id != marker.id && !normalize(&b.text()).is_empty());
     }
     best
+}
+
+/// How many siblings that are no prose (an ad slot, a box of links planted between the
+/// story's paragraphs) [`body_paragraph`] looks past on each side.
+const MAX_SKIPPED_SIBLINGS: usize = 3;
+
+/// Whether `node` is a `<p>` of the story's body: on both sides, within
+/// [`MAX_SKIPPED_SIBLINGS`] siblings that are no prose, a `<p>` that reads as prose. A
+/// sentence that shares its paragraph with an image there (`<p><a href=…><img></a>One
+/// possible explanation …</p>`, the picture set at the head of the story's next
+/// paragraph) is the story's, not a caption: only the image goes.
+fn body_paragraph(node: &NodeRef<'_>) -> bool {
+    let prose = |n: &NodeRef<'_>| {
+        n.has_name("p") && short_text(n, MAX_META_CHARS).is_none_or(|t| reads_as_prose(&t))
+    };
+    let prose_near = |mut next: Option<NodeRef<'_>>, forward: bool| {
+        for _ in 0..=MAX_SKIPPED_SIBLINGS {
+            let Some(n) = next else { return false };
+            if prose(&n) {
+                return true;
+            }
+            next = if forward {
+                n.next_element_sibling()
+            } else {
+                n.prev_element_sibling()
+            };
+        }
+        false
+    };
+    node.has_name("p")
+        && prose_near(node.prev_element_sibling(), false)
+        && prose_near(node.next_element_sibling(), true)
 }
 
 /// Whether `node` stands for an image: an `<img>`, or a `<picture>` or `<figure>` (one

@@ -212,6 +212,48 @@ pub(super) fn outside(
     }
 }
 
+/// Gives back the rights lines (`rights`: blocks dropped as the outlet's `© …` line, see
+/// [`super::boiler::is_rights_line`]) that sit in the story's own container: after the
+/// run's first paragraph, with the story's name or beside the run's last paragraph in the
+/// same parent. A wire story carries its agency's rights line as its last `<p>` (`<p><em>©
+/// 2019 Associated Press. All Rights Reserved. …</em></p>`), part of the text it licenses;
+/// a site's own rights line sits in its footer, in a container of its own, and stays
+/// dropped. [`places`] then says where the line sits (set apart by emphasis at the run's
+/// end, it is beside the story). With no run of [`MIN_RUN`] prose lines nothing is given
+/// back.
+pub(super) fn rights_in_story(
+    para: &[Option<usize>],
+    prose: &[bool],
+    containers: &[Container],
+    rights: &[bool],
+    keep: &mut [bool],
+) {
+    if !rights.contains(&true) {
+        return;
+    }
+    let at = |i: usize| para[i].and_then(|n| containers.get(n));
+    let of = |i: usize| at(i).map(|c| c.name.as_str());
+    let Some((story, n)) = story_name(&of, prose, keep) else {
+        return;
+    };
+    if n < MIN_RUN {
+        return;
+    }
+    let in_run = |i: usize| keep[i] && prose[i] && of(i) == Some(story);
+    let (Some(first), Some(last)) = (
+        (0..keep.len()).find(|&i| in_run(i)),
+        (0..keep.len()).rev().find(|&i| in_run(i)),
+    ) else {
+        return;
+    };
+    let Some(last_at) = at(last) else { return };
+    for i in first + 1..keep.len() {
+        if rights[i] && at(i).is_some_and(|c| c.name == story || c.sibling(last_at)) {
+            keep[i] = true;
+        }
+    }
+}
+
 /// What [`places`] knows of each block besides its container.
 #[derive(Debug, Clone, Copy, Default)]
 pub(super) struct Line {

@@ -97,6 +97,73 @@ fn hostile_inputs_do_not_panic() {
     }
 }
 
+/// A story whose paragraphs are `body`, between a headline and a footer.
+fn story_page(body: &str) -> String {
+    format!(
+        "<html><body><h1>Le conseil municipal adopte le budget</h1><div class=texte>{body}\
+         </div><footer>Mentions légales</footer></body></html>"
+    )
+}
+
+#[test]
+fn a_sentence_beside_an_image_between_story_paragraphs_is_the_story() {
+    let html = story_page(
+        "<p>Le conseil municipal a adopté mardi soir le budget de la ville pour l'année prochaine.</p>\
+         <p>Les élus de l'opposition ont voté contre le texte et dénoncé une hausse des impôts locaux:</p>\
+         <div class=pub></div><p>À LIRE AUSSI | <a href=/a>Le budget de la région</a></p>\
+         <p><a href=/photo.jpg><img src=/photo.jpg></a>Une explication possible de cet écart tient aux \
+         nouvelles règles de calcul.</p>\
+         <p>Le maire a répondu que les investissements prévus étaient indispensables à la ville.</p>\
+         <p><img src=/b.jpg>Photo : Ana Lima / Agence</p>\
+         <p>La séance s'est terminée tard dans la nuit après quatre heures de débat animé.</p>",
+    );
+    let copy = extract(&html, &Options::default()).unwrap();
+    assert!(
+        copy.paragraphs
+            .iter()
+            .any(|p| p.starts_with("Une explication possible")),
+        "{:#?}",
+        copy.paragraphs
+    );
+    // A credit beside an image there is no sentence: it still goes.
+    assert!(
+        !copy.paragraphs.iter().any(|p| p.contains("Ana Lima")),
+        "{:#?}",
+        copy.paragraphs
+    );
+    // An ad slot and a box of links planted before it change nothing.
+    assert_eq!(copy.paragraphs.len(), 5, "{:#?}", copy.paragraphs);
+}
+
+#[test]
+fn a_wire_storys_rights_line_is_kept_and_the_sites_is_not() {
+    let html = "<html><body><h1>Le conseil municipal adopte le budget</h1><div class=texte>\
+         <p>Le conseil municipal a adopté mardi soir le budget de la ville pour l'année prochaine.</p>\
+         <p>Les élus de l'opposition ont voté contre le texte et dénoncé une hausse des impôts.</p>\
+         <p>Le maire a répondu que les investissements prévus étaient indispensables à la ville.</p>\
+         <p>La séance s'est terminée tard dans la nuit après quatre heures de débat animé.</p>\
+         <p><em>© 2024 Agence Presse. Tous droits réservés. Reproduction interdite.</em></p>\
+         </div><div class=pied><p>© 2024 La Gazette du Sud</p></div></body></html>";
+    let page = extract_page(html, &Options::default()).unwrap();
+    let paragraphs = &page.copy.paragraphs;
+    assert_eq!(
+        paragraphs.last().map(String::as_str),
+        Some("© 2024 Agence Presse. Tous droits réservés. Reproduction interdite."),
+        "{paragraphs:#?}"
+    );
+    assert!(
+        !paragraphs.iter().any(|p| p.contains("Gazette")),
+        "{paragraphs:#?}"
+    );
+    // Set apart by emphasis after the story's last paragraph: beside the story, so that
+    // a new year in it alone alerts nobody.
+    assert_eq!(
+        crate::text::Place::encode(&page.provenance.places),
+        "bbbbs",
+        "{paragraphs:#?}"
+    );
+}
+
 #[test]
 fn empty_page_is_no_article() {
     let err = extract("", &Options::default()).unwrap_err();
