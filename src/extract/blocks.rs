@@ -43,6 +43,9 @@ pub(super) struct Block {
     pub after_rule: bool,
     /// Whether it sits in a `<blockquote>`: a quotation (an embedded post), the story's.
     pub quoted: bool,
+    /// The number [`super::gaps::mark`] gave the text holder this block lies in, if any
+    /// ([`super::gaps::holder`]: a story set in no `<p>`).
+    pub holder: Option<usize>,
 }
 
 impl Block {
@@ -106,6 +109,15 @@ fn is_block(name: &LocalName) -> bool {
     )
 }
 
+/// Whether an element ends a run of text: a block, or an element whose content is never
+/// text of the article.
+pub(super) fn breaks_text(node: &NodeRef<'_>) -> bool {
+    node.query_or(false, |n| match &n.data {
+        NodeData::Element(e) => is_block(&e.name.local) || is_skipped(&e.name.local),
+        _ => false,
+    })
+}
+
 /// Elements whose content is never text of the article.
 fn is_skipped(name: &LocalName) -> bool {
     matches!(
@@ -129,6 +141,8 @@ enum Step<'a> {
     Leave(LocalName),
     /// Leaving a marked paragraph: the paragraph number in force outside it.
     LeavePara(Option<usize>),
+    /// Leaving a text holder: the holder number in force outside it.
+    LeaveHolder(Option<usize>),
 }
 
 /// Walks the content element into blocks. Iterative, so that a page nested thousands of
@@ -140,6 +154,7 @@ pub(super) fn collect(root: &NodeRef<'_>) -> Vec<Block> {
     let mut in_emphasis = 0usize;
     let mut in_quote = 0usize;
     let mut para = None;
+    let mut holder = None;
     // A `<hr>` seen since the last block: the next block comes after a rule.
     let mut rule = false;
     let mut stack = vec![Step::Enter(*root)];
@@ -151,7 +166,7 @@ pub(super) fn collect(root: &NodeRef<'_>) -> Vec<Block> {
                 } else if is_emphasis(&name) {
                     in_emphasis = in_emphasis.saturating_sub(1);
                 } else if is_block(&name) {
-                    flush(&mut blocks, &mut cur, para);
+                    flush(&mut blocks, &mut cur, para, holder);
                     if name == local_name!("blockquote") {
                         in_quote = in_quote.saturating_sub(1);
                     }
@@ -160,6 +175,10 @@ pub(super) fn collect(root: &NodeRef<'_>) -> Vec<Block> {
             }
             Step::LeavePara(outer) => {
                 para = outer;
+                continue;
+            }
+            Step::LeaveHolder(outer) => {
+                holder = outer;
                 continue;
             }
             Step::Enter(node) => node,
@@ -202,7 +221,7 @@ pub(super) fn collect(root: &NodeRef<'_>) -> Vec<Block> {
                     continue;
                 }
                 if is_block(&name) {
-                    flush(&mut blocks, &mut cur, para);
+                    flush(&mut blocks, &mut cur, para, holder);
                     if name == local_name!("hr") {
                         rule = true;
                     } else if name == local_name!("blockquote") {
@@ -227,6 +246,10 @@ pub(super) fn collect(root: &NodeRef<'_>) -> Vec<Block> {
                     stack.push(Step::LeavePara(para));
                     para = Some(n);
                 }
+                if let Some(n) = super::gaps::holder(&node) {
+                    stack.push(Step::LeaveHolder(holder));
+                    holder = Some(n);
+                }
                 stack.push(Step::Leave(name));
                 let mut child = node.last_child();
                 while let Some(c) = child {
@@ -237,14 +260,14 @@ pub(super) fn collect(root: &NodeRef<'_>) -> Vec<Block> {
             Kind::Other => {}
         }
     }
-    flush(&mut blocks, &mut cur, para);
+    flush(&mut blocks, &mut cur, para, holder);
     blocks
 }
 
 /// Ends the current block. A block that holds only whitespace is dropped, but its kind is
 /// kept for the text that follows (`<li><p>text</p></li>` is still a list item). `para` is
-/// the marked paragraph the block ends in.
-fn flush(blocks: &mut Vec<Block>, cur: &mut Block, para: Option<usize>) {
+/// the marked paragraph the block ends in, `holder` the text holder.
+fn flush(blocks: &mut Vec<Block>, cur: &mut Block, para: Option<usize>, holder: Option<usize>) {
     if cur.text.trim().is_empty() {
         cur.text.clear();
         cur.link_bytes = 0;
@@ -256,8 +279,13 @@ fn flush(blocks: &mut Vec<Block>, cur: &mut Block, para: Option<usize>) {
         return;
     }
     cur.para = para;
+    cur.holder = holder;
     blocks.push(std::mem::take(cur));
 }
+
+/// Fewer lines of prose in `<p>`s than this make no run of the story's paragraphs
+/// (`super::run`'s own measure), and the text holders are looked at instead.
+const MIN_RUN: usize = 3;
 
 /// Turns blocks into the copy's paragraphs: normalised, boilerplate and the site's
 /// learned furniture dropped, and the headline not repeated; with where each sat, and the
@@ -303,13 +331,27 @@ pub(super) fn finish(
         .collect();
     let words: Vec<&str> = texts.iter().map(|(t, _)| t.as_str()).collect();
     super::run::outside(&words, &para, &prose, containers, &mut keep);
-    // Where each kept block sits against the story's run, for the decision.
+    // Where each kept block sits against the story's run, for the decision. With too few
+    // `<p>`s of prose for a run, the story may be set in no `<p>`: its blocks then take
+    // the container of the text holder they lie in.
+    let in_p = (0..texts.len())
+        .filter(|&i| keep[i] && prose[i] && para[i].is_some())
+        .count();
+    let by_holder = in_p < MIN_RUN;
     let lines: Vec<super::run::Line> = texts
         .iter()
         .enumerate()
         .map(|(i, (t, b))| super::run::Line {
-            para: b.para,
-            prose: prose[i],
+            para: if by_holder {
+                b.para.or(b.holder)
+            } else {
+                b.para
+            },
+            // A line set apart by emphasis does not delimit the run: the run is the
+            // story's plain paragraphs, and an emphasised line at its edge (a newsletter
+            // pitch in `<strong>` before it, a curator's line in `<em>` after it) is
+            // judged beside it, whatever its words and so whatever their shape.
+            prose: prose[i] && !b.is_emphasised(),
             linked: b.link_bytes > 0,
             emphasised: b.is_emphasised(),
             separator: b.after_rule || !t.chars().any(char::is_alphanumeric),
