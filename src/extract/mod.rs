@@ -169,6 +169,7 @@ pub fn extract_page(html: &str, opts: &Options) -> Result<Extracted, ExtractErro
     }
     let structured = structured::read(&doc);
     let headline = headline::find(&doc);
+    roles::mark_story(&doc, &headline);
     clean::remove_boilerplate(&doc);
     roles::remove_furniture(&doc);
     boxes::remove_link_boxes(&doc);

@@ -1,0 +1,196 @@
+//! The story's run where the markup is unusual: a story set in no `<p>` (text between
+//! `<br>`s, subheadings and lists in one element), lines set apart by emphasis at the
+//! run's edges, and a story that is one `<article>` among teasers on a page with no
+//! `<h1>`.
+
+use super::*;
+use crate::text::Place;
+
+fn placed(html: &str) -> (Vec<String>, Vec<Place>) {
+    let page = extract_page(html, &Options::default()).unwrap();
+    assert_eq!(page.provenance.places.len(), page.copy.paragraphs.len());
+    (page.copy.paragraphs, page.provenance.places)
+}
+
+/// A story written as text between `<br>`s and subheadings in one `<section>`, with an
+/// emphasised welcome line in a section of its own before it and a curator's line in
+/// `<em>` after a rule of underscores at its end.
+fn unwrapped(paras: &[&str], welcome: &str, curator: &str) -> String {
+    let mut body = String::new();
+    for (i, p) in paras.iter().enumerate() {
+        if i == 2 {
+            body.push_str("<h2>Details</h2>");
+        }
+        body.push_str(&format!("{p}<br>"));
+    }
+    format!(
+        "<html><head><title>Harbour bridge | Daily</title></head><body><h1>Harbour bridge</h1>\
+         <div class=\"page\"><section class=\"intro\"><em>{welcome}</em></section>\
+         <section class=\"page-text\">{body}<h2>______</h2><em>{curator}</em></section>\
+         </div></body></html>"
+    )
+}
+
+#[test]
+fn a_story_in_no_paragraphs_has_a_run_and_its_outlet_lines_are_beside_it() {
+    for (paras, welcome, curator) in [
+        (
+            EN,
+            "Welcome to the Daily's harbour desk, your source for the news of the port. \
+             Follow us on <a href=\"https://x.example/d\">Mastodon</a>.",
+            "Ana Lima edits the harbour desk and has lived by the river for 25 years.",
+        ),
+        (
+            PT,
+            "Bem-vindo à secção do porto do Diário, a sua fonte de notícias do rio. \
+             Siga-nos no <a href=\"https://x.example/d\">Mastodon</a>.",
+            "Ana Lima edita a secção do porto e vive junto ao rio há 25 anos.",
+        ),
+    ] {
+        let (copy, places) = placed(&unwrapped(paras, welcome, curator));
+        let story: Vec<&String> = copy
+            .iter()
+            .zip(&places)
+            .filter(|(_, p)| **p == Place::Body)
+            .map(|(t, _)| t)
+            .collect();
+        // The story's lines (and its subheading) are the run; the welcome line and the
+        // curator's line are beside it, whatever their words.
+        for p in paras {
+            assert!(
+                story.iter().any(|s| s.as_str() == *p),
+                "{p} not in {story:#?}"
+            );
+        }
+        assert_eq!(places.first(), Some(&Place::Edge), "{copy:#?} {places:?}");
+        assert_ne!(places.last(), Some(&Place::Body), "{copy:#?} {places:?}");
+        assert!(copy.last().is_some_and(|l| l.starts_with("Ana Lima")));
+    }
+}
+
+#[test]
+fn a_story_in_no_paragraphs_still_alerts_on_a_line_added_at_its_end() {
+    let mut longer: Vec<&str> = EN.to_vec();
+    longer.push(
+        "The ferry company said on Wednesday that it would add a second boat during the \
+         busiest hours of the morning.",
+    );
+    let (copy, places) = placed(&unwrapped(&longer, "Welcome aboard.", "Ana Lima edits."));
+    let added = copy.iter().position(|t| t == longer[5]).unwrap();
+    assert_eq!(places[added], Place::Body, "{copy:#?} {places:?}");
+}
+
+/// A story in `<div class="text">` with `first` and `last` as its first and last `<p>`.
+fn framed(paras: &[&str], first: &str, last: &str) -> String {
+    let body: String = paras.iter().map(|p| format!("<p>{p}</p>")).collect();
+    format!(
+        "<html><head><title>Harbour bridge | Daily</title></head><body><h1>Harbour bridge</h1>\
+         <div class=\"text\"><p>{first}</p>{body}<p>{last}</p></div></body></html>"
+    )
+}
+
+#[test]
+fn an_emphasised_pitch_before_the_story_is_beside_it() {
+    for (paras, first, last) in [
+        (
+            EN,
+            "<strong>Start your day with the Harbour Letter. <a href=\"https://x.example/s\">\
+             Sign up</a> for the free morning newsletter.</strong>",
+            "<strong>There is more where that came from. <a href=\"https://x.example/s\">Sign \
+             up</a> today to get it in your inbox.</strong>",
+        ),
+        (
+            PT,
+            "<strong>Comece o dia com a Carta do Porto. <a href=\"https://x.example/s\">\
+             Inscreva-se</a> na newsletter gratuita da manhã.</strong>",
+            "<strong>Há muito mais de onde isto veio. <a href=\"https://x.example/s\">\
+             Inscreva-se</a> hoje para a receber no seu correio.</strong>",
+        ),
+    ] {
+        let (copy, places) = placed(&framed(paras, first, last));
+        assert_eq!(copy.len(), paras.len() + 2, "{copy:#?}");
+        assert_ne!(places[0], Place::Body, "{copy:#?} {places:?}");
+        assert_ne!(places[paras.len() + 1], Place::Body, "{copy:#?} {places:?}");
+        assert!(places[1..=paras.len()].iter().all(|p| *p == Place::Body));
+    }
+}
+
+#[test]
+fn a_bold_lead_without_a_link_is_the_story() {
+    let lead = "<strong>The harbour bridge will be rebuilt, the council decided on Tuesday \
+                after a decade of argument.</strong>";
+    let (copy, places) = placed(&framed(&EN[..4], lead, EN[4]));
+    assert_eq!(copy.len(), 6, "{copy:#?}");
+    assert!(places.iter().all(|p| *p == Place::Body), "{places:?}");
+}
+
+/// A page with no `<h1>`: the story is an `<article>` whose headline is an `<h2>` in a
+/// `<header>`, among teasers, `<article>`s each with a headline and a summary.
+fn among_teasers(headline: &str, paras: &[&str], teasers: &[&str]) -> String {
+    let body: String = paras.iter().map(|p| format!("<p>{p}</p>")).collect();
+    let teasers: String = teasers
+        .iter()
+        .map(|t| {
+            format!(
+                "<article class=\"card\"><h2><a href=\"/o\">Another story</a></h2>\
+                 <div><p>{t}</p></div></article>"
+            )
+        })
+        .collect();
+    format!(
+        "<html><head><title>{headline} | Daily</title></head><body>\
+         <article class=\"story\"><header><h2>{headline}</h2></header>\
+         <div class=\"content\">{body}</div></article>{teasers}\
+         </body></html>"
+    )
+}
+
+#[test]
+fn teasers_beside_a_story_with_no_h1_are_other_stories() {
+    for (headline, paras, teasers) in [
+        (
+            "Council votes to rebuild the old harbour bridge",
+            EN,
+            [
+                "A new study of the river's fish suggests the water is cleaner than it has \
+                 been for fifty years.",
+                "The town's oldest bakery closes its doors after a century, its owners said \
+                 on Friday.",
+            ],
+        ),
+        (
+            "Câmara aprova a reconstrução da velha ponte do porto",
+            PT,
+            [
+                "Um novo estudo dos peixes do rio sugere que a água está mais limpa do que \
+                 há cinquenta anos.",
+                "A padaria mais antiga da cidade fecha as portas ao fim de um século, \
+                 disseram os donos na sexta-feira.",
+            ],
+        ),
+    ] {
+        // After the page's cleaning (which takes the `<header>` and its `<h2>` away), the
+        // teasers' `<article>`s are gone before the main content is looked for, and the
+        // story's stays.
+        let doc = dom_query::Document::from(among_teasers(headline, paras, &teasers).as_str());
+        let chosen = headline::find(&doc);
+        assert_eq!(chosen, headline);
+        roles::mark_story(&doc, &chosen);
+        clean::remove_boilerplate(&doc);
+        roles::remove_furniture(&doc);
+        let left = crate::text::normalize(&doc.select("body").text());
+        for t in teasers {
+            assert!(!left.contains(t), "{left}");
+        }
+        for p in paras {
+            assert!(left.contains(p), "{left}");
+        }
+        // And the page's copy is the story.
+        let copy = extract(
+            &among_teasers(headline, paras, &teasers),
+            &Options::default(),
+        )
+        .unwrap();
+        assert_eq!(copy.paragraphs, paras);
+    }
+}
