@@ -357,7 +357,8 @@ pub(super) fn finish(
             separator: b.after_rule || !t.chars().any(char::is_alphanumeric),
         })
         .collect();
-    let places = super::run::places(&lines, containers, &keep);
+    let mut places = super::run::places(&lines, containers, &keep);
+    short_post_tail(&texts, &keep, &prose, &mut places);
     for (i, (text, _)) in texts.iter().enumerate() {
         if keep[i] {
             kept.push((text.clone(), places[i]));
@@ -376,6 +377,53 @@ pub(super) fn finish(
         paragraphs,
         places,
         shapes,
+    }
+}
+
+/// A pointer line has at most this many words.
+const MAX_POINTER_WORDS: usize = 12;
+
+/// The paragraph before a pointer line has at least this many times its words.
+const POINTER_RATIO: usize = 3;
+
+/// Places the last line of a short post beside it when it points elsewhere: on a page
+/// too short for a run (fewer than [`MIN_RUN`] lines of prose, so [`super::run::places`]
+/// placed everything in the story), a last line of one short sentence (at most
+/// [`MAX_POINTER_WORDS`] words) that holds a link, after a paragraph of prose with
+/// [`POINTER_RATIO`] times its words, is the outlet's pointer to another page ("You can
+/// view last month's thread here."), measured against the post's own first paragraph
+/// rather than a run. It becomes [`Place::Links`]; a post of one line, or one whose last
+/// line is as long as a paragraph or holds no link, is left whole.
+fn short_post_tail(
+    texts: &[(String, &Block)],
+    keep: &[bool],
+    prose: &[bool],
+    places: &mut [Place],
+) {
+    let kept: Vec<usize> = (0..texts.len()).filter(|&i| keep[i]).collect();
+    let prose_lines = kept.iter().filter(|&&i| prose[i]).count();
+    if prose_lines >= MIN_RUN || places.iter().any(|p| *p != Place::Body) {
+        return;
+    }
+    let (Some(&last), Some(&first)) = (kept.last(), kept.iter().find(|&&i| prose[i])) else {
+        return;
+    };
+    let (text, block) = &texts[last];
+    let words = text.split_whitespace().count();
+    let sentences = text
+        .split_inclusive(['.', '!', '?', '。'])
+        .filter(|s| s.chars().any(char::is_alphanumeric))
+        .count();
+    let lead_words = texts[first].0.split_whitespace().count();
+    if first != last
+        && block.link_bytes > 0
+        && !block.heading
+        && !block.quoted
+        && sentences == 1
+        && words <= MAX_POINTER_WORDS
+        && lead_words >= POINTER_RATIO * words
+    {
+        places[last] = Place::Links;
     }
 }
 

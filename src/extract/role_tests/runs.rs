@@ -194,3 +194,49 @@ fn teasers_beside_a_story_with_no_h1_are_other_stories() {
         assert_eq!(copy.paragraphs, paras);
     }
 }
+
+/// A short post: one paragraph of prose and `last` after it, in one container.
+fn short_post(lead: &str, last: &str) -> String {
+    format!(
+        "<html><head><title>Open thread | Daily</title></head><body><h1>Open thread</h1>\
+         <div class=\"entry\"><p>{lead}</p><p>{last}</p></div></body></html>"
+    )
+}
+
+#[test]
+fn a_pointer_line_ending_a_short_post_is_beside_it() {
+    for (lead, last) in [
+        (
+            "Our goal with these monthly threads is to give readers a place to raise \
+             questions about the harbour bridge or related topics in the comments below. \
+             You are also welcome to write to the desk if you would rather ask privately.",
+            "You can read last month's thread <a href=\"/2024/05/thread\">here</a>.",
+        ),
+        (
+            "O objetivo destas conversas mensais é dar aos leitores um lugar para fazer \
+             perguntas sobre a ponte do porto ou temas próximos nos comentários abaixo. \
+             Também pode escrever à redação se preferir perguntar em privado.",
+            "Pode ler a conversa do mês passado <a href=\"/2024/05/conversa\">aqui</a>.",
+        ),
+    ] {
+        let (copy, places) = placed(&short_post(lead, last));
+        assert_eq!(copy.len(), 2, "{copy:#?}");
+        assert_eq!(places, vec![Place::Body, Place::Links], "{copy:#?}");
+    }
+}
+
+#[test]
+fn a_short_posts_second_paragraph_without_a_link_or_at_length_is_the_story() {
+    let lead = EN[0];
+    for last in [
+        // No link.
+        "Work starts next year.",
+        // A paragraph of its own, with a link.
+        "Engineers had warned last year that the structure was <a href=\"/r\">no longer \
+         safe</a> for heavy lorries.",
+    ] {
+        let (copy, places) = placed(&short_post(lead, last));
+        assert_eq!(copy.len(), 2, "{copy:#?}");
+        assert_eq!(places, vec![Place::Body; 2], "{copy:#?}");
+    }
+}
