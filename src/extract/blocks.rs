@@ -358,6 +358,7 @@ pub(super) fn finish(
         })
         .collect();
     let mut places = super::run::places(&lines, containers, &keep);
+    styled_tail(&texts, &keep, containers, &mut places);
     short_post_tail(&texts, &keep, &prose, &mut places);
     for (i, (text, _)) in texts.iter().enumerate() {
         if keep[i] {
@@ -377,6 +378,46 @@ pub(super) fn finish(
         paragraphs,
         places,
         shapes,
+    }
+}
+
+/// The most lines a page with no run may end with in their own type style.
+const MAX_STYLED_TAIL: usize = 2;
+
+/// Places the last lines of a page with no run (too few lines of prose for
+/// [`super::run::places`] to measure against, a calendar, a table of results) that are
+/// set apart by their own inline type style as [`Place::Styled`], as the styled lines
+/// at a run's end are: at most [`MAX_STYLED_TAIL`] of them, each a `<p>` whose own
+/// `style` sets a size, weight, colour or border, after more lines that set none (a
+/// comment policy in small bold type under a rule). A page styled throughout, or one
+/// whose last lines are plain, is left whole.
+fn styled_tail(
+    texts: &[(String, &Block)],
+    keep: &[bool],
+    containers: &[super::run::Container],
+    places: &mut [Place],
+) {
+    if places.iter().any(|p| *p != Place::Body) {
+        return;
+    }
+    let styled = |i: usize| {
+        texts[i]
+            .1
+            .para
+            .and_then(|n| containers.get(n))
+            .is_some_and(super::run::Container::styled)
+    };
+    let kept: Vec<usize> = (0..texts.len()).filter(|&i| keep[i]).collect();
+    let tail = kept.iter().rev().take_while(|&&i| styled(i)).count();
+    let before = kept.len() - tail;
+    if tail == 0 || tail > MAX_STYLED_TAIL || before <= tail {
+        return;
+    }
+    if kept[..before].iter().any(|&i| styled(i)) {
+        return;
+    }
+    for &i in &kept[before..] {
+        places[i] = Place::Styled;
     }
 }
 

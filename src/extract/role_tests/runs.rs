@@ -240,3 +240,49 @@ fn a_short_posts_second_paragraph_without_a_link_or_at_length_is_the_story() {
         assert_eq!(places, vec![Place::Body; 2], "{copy:#?}");
     }
 }
+
+/// A page with no run: a calendar of one-line entries in a `<p>` split by `<br>`, with
+/// `after` at its end.
+fn calendar(entries: &[&str], after: &str) -> String {
+    format!(
+        "<html><head><title>Calendar | Daily</title></head><body><h1>Calendar</h1>\
+         <div class=\"entry\"><p>{}</p><p>* Dates may change.</p>{after}</div></body></html>",
+        entries.join("<br>")
+    )
+}
+
+#[test]
+fn a_line_in_its_own_type_style_ending_a_page_with_no_run_is_set_apart() {
+    for (entries, policy) in [
+        (
+            &[
+                "Round 1: 10 March – Harbourside",
+                "Round 2: 8 April – Old Town",
+                "Round 3: 22 April – Riverside",
+            ],
+            "Note: comments that are unreadable or disrespectful to other readers will not \
+             be approved by the moderator.",
+        ),
+        (
+            &[
+                "1a etapa: 10 de março – Porto",
+                "2a etapa: 8 de abril – Cidade Velha",
+                "3a etapa: 22 de abril – Ribeira",
+            ],
+            "Atenção: comentários ilegíveis ou desrespeitosos para com outros leitores não \
+             serão aprovados pelo moderador.",
+        ),
+    ] {
+        let styled = format!(
+            "<p style=\"font-size:10px; font-weight:bold; border-top:1px #999 solid\">{policy}</p>"
+        );
+        let (copy, places) = placed(&calendar(entries, &styled));
+        assert_eq!(copy.last().map(String::as_str), Some(policy), "{copy:#?}");
+        let mut want = vec![Place::Body; copy.len() - 1];
+        want.push(Place::Styled);
+        assert_eq!(places, want, "{copy:#?}");
+        // The same line in the page's own type is the page's.
+        let (copy, places) = placed(&calendar(entries, &format!("<p>{policy}</p>")));
+        assert_eq!(places, vec![Place::Body; copy.len()], "{copy:#?}");
+    }
+}
