@@ -75,7 +75,7 @@ pub use template::{Template, key as shape_key, shape};
 pub(crate) use inert::strip as strip_inert;
 
 /// The name and version of the extractor, recorded with every stored version.
-pub const EXTRACTOR: &str = "redline-extract/9";
+pub const EXTRACTOR: &str = "redline-extract/10";
 
 /// A page's stored copy, what the page said about it, and what the site's template learns
 /// from it.
