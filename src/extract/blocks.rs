@@ -43,6 +43,9 @@ pub(super) struct Block {
     pub after_rule: bool,
     /// Whether it sits in a `<blockquote>`: a quotation (an embedded post), the story's.
     pub quoted: bool,
+    /// The number [`super::gaps::mark`] gave the text holder this block lies in, if any
+    /// ([`super::gaps::holder`]: a story set in no `<p>`).
+    pub holder: Option<usize>,
 }
 
 impl Block {
@@ -106,6 +109,15 @@ fn is_block(name: &LocalName) -> bool {
     )
 }
 
+/// Whether an element ends a run of text: a block, or an element whose content is never
+/// text of the article.
+pub(super) fn breaks_text(node: &NodeRef<'_>) -> bool {
+    node.query_or(false, |n| match &n.data {
+        NodeData::Element(e) => is_block(&e.name.local) || is_skipped(&e.name.local),
+        _ => false,
+    })
+}
+
 /// Elements whose content is never text of the article.
 fn is_skipped(name: &LocalName) -> bool {
     matches!(
@@ -129,6 +141,8 @@ enum Step<'a> {
     Leave(LocalName),
     /// Leaving a marked paragraph: the paragraph number in force outside it.
     LeavePara(Option<usize>),
+    /// Leaving a text holder: the holder number in force outside it.
+    LeaveHolder(Option<usize>),
 }
 
 /// Walks the content element into blocks. Iterative, so that a page nested thousands of
@@ -140,6 +154,7 @@ pub(super) fn collect(root: &NodeRef<'_>) -> Vec<Block> {
     let mut in_emphasis = 0usize;
     let mut in_quote = 0usize;
     let mut para = None;
+    let mut holder = None;
     // A `<hr>` seen since the last block: the next block comes after a rule.
     let mut rule = false;
     let mut stack = vec![Step::Enter(*root)];
@@ -151,7 +166,7 @@ pub(super) fn collect(root: &NodeRef<'_>) -> Vec<Block> {
                 } else if is_emphasis(&name) {
                     in_emphasis = in_emphasis.saturating_sub(1);
                 } else if is_block(&name) {
-                    flush(&mut blocks, &mut cur, para);
+                    flush(&mut blocks, &mut cur, para, holder);
                     if name == local_name!("blockquote") {
                         in_quote = in_quote.saturating_sub(1);
                     }
@@ -160,6 +175,10 @@ pub(super) fn collect(root: &NodeRef<'_>) -> Vec<Block> {
             }
             Step::LeavePara(outer) => {
                 para = outer;
+                continue;
+            }
+            Step::LeaveHolder(outer) => {
+                holder = outer;
                 continue;
             }
             Step::Enter(node) => node,
@@ -202,7 +221,7 @@ pub(super) fn collect(root: &NodeRef<'_>) -> Vec<Block> {
                     continue;
                 }
                 if is_block(&name) {
-                    flush(&mut blocks, &mut cur, para);
+                    flush(&mut blocks, &mut cur, para, holder);
                     if name == local_name!("hr") {
                         rule = true;
                     } else if name == local_name!("blockquote") {
@@ -227,6 +246,10 @@ pub(super) fn collect(root: &NodeRef<'_>) -> Vec<Block> {
                     stack.push(Step::LeavePara(para));
                     para = Some(n);
                 }
+                if let Some(n) = super::gaps::holder(&node) {
+                    stack.push(Step::LeaveHolder(holder));
+                    holder = Some(n);
+                }
                 stack.push(Step::Leave(name));
                 let mut child = node.last_child();
                 while let Some(c) = child {
@@ -237,14 +260,14 @@ pub(super) fn collect(root: &NodeRef<'_>) -> Vec<Block> {
             Kind::Other => {}
         }
     }
-    flush(&mut blocks, &mut cur, para);
+    flush(&mut blocks, &mut cur, para, holder);
     blocks
 }
 
 /// Ends the current block. A block that holds only whitespace is dropped, but its kind is
 /// kept for the text that follows (`<li><p>text</p></li>` is still a list item). `para` is
-/// the marked paragraph the block ends in.
-fn flush(blocks: &mut Vec<Block>, cur: &mut Block, para: Option<usize>) {
+/// the marked paragraph the block ends in, `holder` the text holder.
+fn flush(blocks: &mut Vec<Block>, cur: &mut Block, para: Option<usize>, holder: Option<usize>) {
     if cur.text.trim().is_empty() {
         cur.text.clear();
         cur.link_bytes = 0;
@@ -256,8 +279,13 @@ fn flush(blocks: &mut Vec<Block>, cur: &mut Block, para: Option<usize>) {
         return;
     }
     cur.para = para;
+    cur.holder = holder;
     blocks.push(std::mem::take(cur));
 }
+
+/// Fewer lines of prose in `<p>`s than this make no run of the story's paragraphs
+/// (`super::run`'s own measure), and the text holders are looked at instead.
+const MIN_RUN: usize = 3;
 
 /// Turns blocks into the copy's paragraphs: normalised, boilerplate and the site's
 /// learned furniture dropped, and the headline not repeated; with where each sat, and the
@@ -310,19 +338,35 @@ pub(super) fn finish(
         .map(|(i, (t, _))| !keep[i] && !link_box[i] && super::boiler::is_rights_line(t))
         .collect();
     super::run::rights_in_story(&para, &prose, containers, &rights, &mut keep);
-    // Where each kept block sits against the story's run, for the decision.
+    // Where each kept block sits against the story's run, for the decision. With too few
+    // `<p>`s of prose for a run, the story may be set in no `<p>`: its blocks then take
+    // the container of the text holder they lie in.
+    let in_p = (0..texts.len())
+        .filter(|&i| keep[i] && prose[i] && para[i].is_some())
+        .count();
+    let by_holder = in_p < MIN_RUN;
     let lines: Vec<super::run::Line> = texts
         .iter()
         .enumerate()
         .map(|(i, (t, b))| super::run::Line {
-            para: b.para,
-            prose: prose[i],
+            para: if by_holder {
+                b.para.or(b.holder)
+            } else {
+                b.para
+            },
+            // A line set apart by emphasis does not delimit the run: the run is the
+            // story's plain paragraphs, and an emphasised line at its edge (a newsletter
+            // pitch in `<strong>` before it, a curator's line in `<em>` after it) is
+            // judged beside it, whatever its words and so whatever their shape.
+            prose: prose[i] && !b.is_emphasised(),
             linked: b.link_bytes > 0,
             emphasised: b.is_emphasised(),
             separator: b.after_rule || !t.chars().any(char::is_alphanumeric),
         })
         .collect();
-    let places = super::run::places(&lines, containers, &keep);
+    let mut places = super::run::places(&lines, containers, &keep);
+    styled_tail(&texts, &keep, containers, &mut places);
+    short_post_tail(&texts, &keep, &prose, &mut places);
     for (i, (text, _)) in texts.iter().enumerate() {
         if keep[i] {
             kept.push((text.clone(), places[i]));
@@ -341,6 +385,93 @@ pub(super) fn finish(
         paragraphs,
         places,
         shapes,
+    }
+}
+
+/// The most lines a page with no run may end with in their own type style.
+const MAX_STYLED_TAIL: usize = 2;
+
+/// Places the last lines of a page with no run (too few lines of prose for
+/// [`super::run::places`] to measure against, a calendar, a table of results) that are
+/// set apart by their own inline type style as [`Place::Styled`], as the styled lines
+/// at a run's end are: at most [`MAX_STYLED_TAIL`] of them, each a `<p>` whose own
+/// `style` sets a size, weight, colour or border, after more lines that set none (a
+/// comment policy in small bold type under a rule). A page styled throughout, or one
+/// whose last lines are plain, is left whole.
+fn styled_tail(
+    texts: &[(String, &Block)],
+    keep: &[bool],
+    containers: &[super::run::Container],
+    places: &mut [Place],
+) {
+    if places.iter().any(|p| *p != Place::Body) {
+        return;
+    }
+    let styled = |i: usize| {
+        texts[i]
+            .1
+            .para
+            .and_then(|n| containers.get(n))
+            .is_some_and(super::run::Container::styled)
+    };
+    let kept: Vec<usize> = (0..texts.len()).filter(|&i| keep[i]).collect();
+    let tail = kept.iter().rev().take_while(|&&i| styled(i)).count();
+    let before = kept.len() - tail;
+    if tail == 0 || tail > MAX_STYLED_TAIL || before <= tail {
+        return;
+    }
+    if kept[..before].iter().any(|&i| styled(i)) {
+        return;
+    }
+    for &i in &kept[before..] {
+        places[i] = Place::Styled;
+    }
+}
+
+/// A pointer line has at most this many words.
+const MAX_POINTER_WORDS: usize = 12;
+
+/// The paragraph before a pointer line has at least this many times its words.
+const POINTER_RATIO: usize = 3;
+
+/// Places the last line of a short post beside it when it points elsewhere: on a page
+/// too short for a run (fewer than [`MIN_RUN`] lines of prose, so [`super::run::places`]
+/// placed everything in the story), a last line of one short sentence (at most
+/// [`MAX_POINTER_WORDS`] words) that holds a link, after a paragraph of prose with
+/// [`POINTER_RATIO`] times its words, is the outlet's pointer to another page ("You can
+/// view last month's thread here."), measured against the post's own first paragraph
+/// rather than a run. It becomes [`Place::Links`]; a post of one line, or one whose last
+/// line is as long as a paragraph or holds no link, is left whole.
+fn short_post_tail(
+    texts: &[(String, &Block)],
+    keep: &[bool],
+    prose: &[bool],
+    places: &mut [Place],
+) {
+    let kept: Vec<usize> = (0..texts.len()).filter(|&i| keep[i]).collect();
+    let prose_lines = kept.iter().filter(|&&i| prose[i]).count();
+    if prose_lines >= MIN_RUN || places.iter().any(|p| *p != Place::Body) {
+        return;
+    }
+    let (Some(&last), Some(&first)) = (kept.last(), kept.iter().find(|&&i| prose[i])) else {
+        return;
+    };
+    let (text, block) = &texts[last];
+    let words = text.split_whitespace().count();
+    let sentences = text
+        .split_inclusive(['.', '!', '?', '。'])
+        .filter(|s| s.chars().any(char::is_alphanumeric))
+        .count();
+    let lead_words = texts[first].0.split_whitespace().count();
+    if first != last
+        && block.link_bytes > 0
+        && !block.heading
+        && !block.quoted
+        && sentences == 1
+        && words <= MAX_POINTER_WORDS
+        && lead_words >= POINTER_RATIO * words
+    {
+        places[last] = Place::Links;
     }
 }
 

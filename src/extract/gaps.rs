@@ -25,11 +25,24 @@ use std::collections::{BTreeMap, HashSet};
 
 use dom_query::{Document, NodeRef};
 
+use crate::text::normalize;
+
 use super::blocks::{self, Block};
 use super::run::Container;
 
 /// The attribute that carries a paragraph's number through Readability.
 const ATTR: &str = "data-redline-p";
+
+/// The attribute that carries a text holder's number ([`holder`]).
+const HOLDER_ATTR: &str = "data-redline-t";
+
+/// An element that holds at least this many runs of prose directly, outside any `<p>`
+/// (text between its `<br>`s, headings and lists), is a text holder: a story set in
+/// no `<p>`.
+const MIN_HOLDER_RUNS: usize = 3;
+
+/// The elements that may hold a story's text directly.
+const HOLDERS: &str = "div, section, article, main, td";
 
 /// The most paragraphs put back into one gap between two kept ones.
 const MAX_RUN: usize = 3;
@@ -38,7 +51,8 @@ const MAX_RUN: usize = 3;
 pub(super) type Prose = BTreeMap<usize, Block>;
 
 /// Numbers the page's `<p>` elements and returns the blocks of those that read as prose,
-/// and the [`super::run::container`] of every one, by number.
+/// and the [`super::run::container`] of every one, by number. Then numbers the text
+/// holders ([`holder`]) after them, and appends their containers.
 pub(super) fn mark(doc: &Document) -> (Prose, Vec<Container>) {
     let mut prose = Prose::new();
     let mut containers = Vec::new();
@@ -54,7 +68,60 @@ pub(super) fn mark(doc: &Document) -> (Prose, Vec<Container>) {
             prose.insert(i, block);
         }
     }
+    for node in doc.select(HOLDERS).nodes() {
+        if prose_runs(node, MIN_HOLDER_RUNS) >= MIN_HOLDER_RUNS {
+            node.set_attr(HOLDER_ATTR, &containers.len().to_string());
+            containers.push(super::run::container(node));
+        }
+    }
     (prose, containers)
+}
+
+/// The number [`mark`] gave `node` as a text holder: an element whose own text, outside
+/// any `<p>`, holds [`MIN_HOLDER_RUNS`] runs of prose (a story set as text between `<br>`s,
+/// headings and lists, as some CMSs write it). Its number follows the `<p>`s', so that
+/// it names a [`Container`] like theirs; a block in no `<p>` within it takes it.
+pub(super) fn holder(node: &NodeRef<'_>) -> Option<usize> {
+    node.attr(HOLDER_ATTR)?.parse().ok()
+}
+
+/// How many runs of `node`'s own text read as prose ([`super::boxes::is_prose`]),
+/// counted up to `most`: a run is the text of its text and inline children between two
+/// block children (a `<br>`, a heading, a list, a `<p>`).
+fn prose_runs(node: &NodeRef<'_>, most: usize) -> usize {
+    let mut runs = 0;
+    let mut text = String::new();
+    let (mut link_bytes, mut non_link_words) = (0, 0);
+    let mut end_run = |text: &mut String, link_bytes: &mut usize, words: &mut usize| {
+        let t = normalize(text);
+        if !t.is_empty() && super::boxes::is_prose(&t, *link_bytes, *words) {
+            runs += 1;
+        }
+        text.clear();
+        *link_bytes = 0;
+        *words = 0;
+    };
+    for child in node.children_it(false) {
+        if child.is_text() {
+            let t = child.text();
+            non_link_words += t.split_whitespace().count();
+            text.push_str(&t);
+        } else if child.is_element() {
+            if blocks::breaks_text(&child) {
+                end_run(&mut text, &mut link_bytes, &mut non_link_words);
+                continue;
+            }
+            let t = child.text();
+            if child.has_name("a") {
+                link_bytes += t.len();
+            } else {
+                non_link_words += t.split_whitespace().count();
+            }
+            text.push_str(&t);
+        }
+    }
+    end_run(&mut text, &mut link_bytes, &mut non_link_words);
+    runs.min(most)
 }
 
 /// The number [`mark`] gave `node`, if it is a marked paragraph.

@@ -16,7 +16,9 @@
 //!    paragraphs of prose is kept whatever its class); [`roles`]: figures, images (and
 //!    pictures and figures whose image a script loads) with the text beside them (and an
 //!    emphasised caption right after one), schema.org metadata (`itemprop` author, dates …), `rel=author`,
-//!    and `<time>` with the short block that holds it, the `<article>`s of other stories;
+//!    and `<time>` with the short block that holds it, the `<article>`s of other stories
+//!    (beside the one holding the `<h1>`, or on a page with none, the one whose heading
+//!    held the chosen headline before cleaning, [`roles::mark_story`]);
 //!    then [`boxes`]: paragraphs that are mostly links ("Also read: …", a bare link to
 //!    another story) and the title just before them, so that one appearing mid-story
 //!    cannot shift what Readability picks;
@@ -30,7 +32,10 @@
 //! 6. normalise each block with [`crate::text::normalize`] into a [`Copy`](struct@crate::text::Copy),
 //!    and record where each sat ([`run::places`]: the story's run, or a block beside it,
 //!    or a line after a rule or separator that ends it, or a line at its end set apart by
-//!    emphasis or by its own inline type style),
+//!    emphasis or by its own inline type style; a story set in no `<p>` is measured on
+//!    the element that holds its text, [`gaps::holder`]; an emphasised line never
+//!    delimits the run; on a page with no run, its last lines in their own type style
+//!    and a short post's closing pointer line are placed beside it, [`blocks`]),
 //!    kept in the [`Provenance`] so that the decision can tell a change beside the story
 //!    from an edit of it.
 //!
@@ -169,6 +174,7 @@ pub fn extract_page(html: &str, opts: &Options) -> Result<Extracted, ExtractErro
     }
     let structured = structured::read(&doc);
     let headline = headline::find(&doc);
+    roles::mark_story(&doc, &headline);
     clean::remove_boilerplate(&doc);
     roles::remove_furniture(&doc);
     boxes::remove_link_boxes(&doc);

@@ -12,6 +12,7 @@ mod beside;
 mod images;
 mod outlet;
 mod places;
+mod runs;
 
 const EN: &[&str] = &[
     "The city council voted on Tuesday to rebuild the old harbour bridge, ending a debate \

@@ -97,13 +97,26 @@ pub(super) fn remove_furniture(doc: &Document) {
 
 /// The `<article>` elements of other stories: when an `<article>` holds the page's first
 /// `<h1>`, every `<article>` that neither holds it nor lies inside it is another story (a
-/// teaser, a "you may also like" list, the next story of an endless page).
+/// teaser, a "you may also like" list, the next story of an endless page). A page whose
+/// `<h1>` is gone (or never was) names its story by the heading that held the chosen
+/// headline before the page was cleaned ([`mark_story`]).
 fn other_stories<'a>(doc: &'a Document) -> Vec<NodeRef<'a>> {
-    let Some(h1) = doc.select("h1").nodes().first().copied() else {
-        return Vec::new();
-    };
-    let Some(story) = h1.ancestors_it(None).find(|a| a.has_name("article")) else {
-        return Vec::new();
+    let by_h1 = doc
+        .select("h1")
+        .nodes()
+        .first()
+        .map(|h1| h1.ancestors_it(None).find(|a| a.has_name("article")));
+    let story = match by_h1 {
+        Some(Some(story)) => story,
+        Some(None) => return Vec::new(),
+        None => match doc
+            .select_single(&format!("article[{STORY_ATTR}]"))
+            .nodes()
+            .first()
+        {
+            Some(story) => *story,
+            None => return Vec::new(),
+        },
     };
     doc.select("article")
         .nodes()
@@ -116,6 +129,42 @@ fn other_stories<'a>(doc: &'a Document) -> Vec<NodeRef<'a>> {
         .copied()
         .collect()
 }
+
+/// The attribute that marks the story's `<article>` found by its headline ([`mark_story`]).
+const STORY_ATTR: &str = "data-redline-story";
+
+/// Marks the `<article>` that holds the chosen `headline` ([`story_by_headline`]), before
+/// the page is cleaned: the heading may sit in a `<header>` that cleaning removes.
+pub(super) fn mark_story(doc: &Document, headline: &str) {
+    if let Some(story) = story_by_headline(doc, headline) {
+        story.set_attr(STORY_ATTR, "");
+    }
+}
+
+/// A headline names its story's `<article>` only with at least this many words.
+const MIN_HEADLINE_WORDS: usize = 4;
+
+/// The `<article>` of the page's story when the page has no `<h1>`: the one holding the
+/// first heading (`<h2>`, `<h3>` or an `itemprop=headline` element) whose text holds the
+/// chosen `headline`, of [`MIN_HEADLINE_WORDS`] words or more, provided that it also
+/// holds [`MIN_STORY_PARAGRAPHS`] `<p>`s (a headline in an `<article>` of its own, the
+/// story in the next, names nothing). The teasers of a front page around a story,
+/// `<article>`s each with its headline in an `<h2>` and its summary in a `<p>`, then go
+/// as when the story's headline is an `<h1>`.
+fn story_by_headline<'a>(doc: &'a Document, headline: &str) -> Option<NodeRef<'a>> {
+    if headline.split_whitespace().count() < MIN_HEADLINE_WORDS {
+        return None;
+    }
+    doc.select("h2, h3, [itemprop~=headline]")
+        .nodes()
+        .iter()
+        .filter(|h| normalize(&h.text()).contains(headline))
+        .find_map(|h| h.ancestors_it(None).find(|a| a.has_name("article")))
+        .filter(|story| paragraphs(story, MIN_STORY_PARAGRAPHS) >= MIN_STORY_PARAGRAPHS)
+}
+
+/// An `<article>` named by its headline holds at least this many `<p>`s.
+const MIN_STORY_PARAGRAPHS: usize = 3;
 
 /// A metadata element (`itemprop`, `rel=author`) longer than this is no metadata.
 const MAX_META_CHARS: usize = 600;

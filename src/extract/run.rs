@@ -69,6 +69,11 @@ pub(super) struct Container {
 }
 
 impl Container {
+    /// Whether the `<p>`'s own `style` sets its type apart ([`sets_type_apart`]).
+    pub(super) fn styled(&self) -> bool {
+        self.styled
+    }
+
     /// Whether this `<p>` has the same parent as `story`'s.
     fn sibling(&self, story: &Container) -> bool {
         !self.chain.is_empty() && self.chain.first() == story.chain.first()
