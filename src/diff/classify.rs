@@ -7,9 +7,12 @@
 //! [`classify`] sorts what is left into identical, cosmetic (whitespace and invisible
 //! characters only) and a change of wording, the only class that alerts.
 
-use regex::{NoExpand, Regex};
+use std::cell::OnceCell;
 
-use super::tokenize::{TokenKind, kind, tokenize};
+use regex::{NoExpand, Regex};
+use unicode_segmentation::UnicodeSegmentation;
+
+use super::tokenize::{TokenKind, kind};
 use crate::text::{Copy, normalize};
 
 /// How two versions of an article differ.
@@ -39,32 +42,45 @@ impl Class {
 pub fn classify(old: &Copy, new: &Copy) -> Class {
     if old == new {
         Class::Identical
-    } else if visible_tokens(old) == visible_tokens(new) {
+    } else if same_visible_tokens(old, new) {
         Class::Cosmetic
     } else {
         Class::Wording
     }
 }
 
-/// The headline's and the body's non-space tokens. The body is one sequence, so a
-/// paragraph split in two or two merged into one is whitespace like any other.
-fn visible_tokens(copy: &Copy) -> (Vec<String>, Vec<String>) {
-    fn extend(out: &mut Vec<String>, text: &str) {
-        let text = normalize(text);
-        out.extend(
-            tokenize(&text)
-                .into_iter()
-                .filter(|t| kind(t) != TokenKind::Space)
-                .map(str::to_string),
-        );
+/// Whether the headlines' and the bodies' non-space tokens are the same. The body is one
+/// sequence, so a paragraph split in two or two merged into one is whitespace like any
+/// other. The tokens are compared as they come, without a copy of each: a change of
+/// wording stops the comparison at its first token, and a paragraph after it is never
+/// normalised.
+fn same_visible_tokens(old: &Copy, new: &Copy) -> bool {
+    fn visible(t: &&str) -> bool {
+        kind(t) != TokenKind::Space
     }
-    let mut headline = Vec::new();
-    extend(&mut headline, &copy.headline);
-    let mut body = Vec::new();
-    for p in &copy.paragraphs {
-        extend(&mut body, p);
+    fn body<'a>(
+        copy: &'a Copy,
+        normalized: &'a [OnceCell<String>],
+    ) -> impl Iterator<Item = &'a str> + 'a {
+        copy.paragraphs
+            .iter()
+            .zip(normalized)
+            .flat_map(|(p, n)| n.get_or_init(|| normalize(p)).split_word_bounds())
+            .filter(visible)
     }
-    (headline, body)
+    let (old_headline, new_headline) = (normalize(&old.headline), normalize(&new.headline));
+    if !old_headline
+        .split_word_bounds()
+        .filter(visible)
+        .eq(new_headline.split_word_bounds().filter(visible))
+    {
+        return false;
+    }
+    let old_paragraphs: Vec<OnceCell<String>> =
+        old.paragraphs.iter().map(|_| OnceCell::new()).collect();
+    let new_paragraphs: Vec<OnceCell<String>> =
+        new.paragraphs.iter().map(|_| OnceCell::new()).collect();
+    body(old, &old_paragraphs).eq(body(new, &new_paragraphs))
 }
 
 /// Removes every match of the feed's `ignore` patterns from the headline and paragraphs,

@@ -178,7 +178,8 @@ fn insert_alias(
 }
 
 /// The address part of `record_check`, in its transaction: a redirect move, settling a
-/// move waiting for its first check, and the first-404 time.
+/// move waiting for its first check (the first-404 time is set with the rest of the
+/// check, in `record_one`).
 pub(super) fn apply(tx: &Conn, u: &CheckUpdate, version: Option<i64>) -> Result<()> {
     let a = &u.address;
     if a.reached {
@@ -202,10 +203,7 @@ pub(super) fn apply(tx: &Conn, u: &CheckUpdate, version: Option<i64>) -> Result<
             )?;
         }
     }
-    tx.execute(
-        "UPDATE articles SET gone_at = ?2 WHERE id = ?1",
-        (u.article_id, a.gone_at.map(ts)),
-    )?;
+    // `gone_at` is set with the rest of the check, in `record_one`'s update of the row.
     Ok(())
 }
 

@@ -545,11 +545,6 @@ fn record_one(tx: &Conn, owner: &str, u: &CheckUpdate) -> Result<CheckRecorded> 
             |r| r.get(0),
         )?
         .flatten();
-    let state: Option<ArticleState> = tx.query_opt(
-        "SELECT state FROM articles WHERE id = ?1",
-        [u.article_id],
-        |r| r.get(0),
-    )?;
     if latest != u.based_on {
         release_article(tx, u.article_id, owner)?;
         out.stale = true;
@@ -570,10 +565,19 @@ fn record_one(tx: &Conn, owner: &str, u: &CheckUpdate) -> Result<CheckRecorded> 
         })
     };
     let version = u.version.as_ref().filter(|v| !same_text(v));
+    // The article's state is read only for a removal's alert, the one case it decides.
+    let already_removed = || -> Result<bool> {
+        let state: Option<ArticleState> = tx.query_opt(
+            "SELECT state FROM articles WHERE id = ?1",
+            [u.article_id],
+            |r| r.get(0),
+        )?;
+        Ok(state == Some(ArticleState::Removed))
+    };
     let alert = match &u.alert {
         // The text did not change after all: nothing to report.
         Some((AlertKind::Reworded, _)) if version.is_none() => None,
-        Some((AlertKind::Removed, _)) if state == Some(ArticleState::Removed) => None,
+        Some((AlertKind::Removed, _)) if already_removed()? => None,
         other => other.as_ref(),
     };
     if let Some(v) = version {
@@ -623,7 +627,8 @@ fn record_one(tx: &Conn, owner: &str, u: &CheckUpdate) -> Result<CheckRecorded> 
             suspect_at = ?12,
             claimed_by = CASE WHEN claimed_by = ?13 THEN NULL ELSE claimed_by END,
             claimed_until = CASE WHEN claimed_by = ?13 THEN NULL ELSE claimed_until END,
-            page_hash = COALESCE(?14, page_hash)
+            page_hash = COALESCE(?14, page_hash),
+            gone_at = ?15
          WHERE id = ?1",
         params![
             u.article_id,
@@ -640,6 +645,7 @@ fn record_one(tx: &Conn, owner: &str, u: &CheckUpdate) -> Result<CheckRecorded> 
             u.suspect_at.map(ts),
             owner,
             u.page_hash,
+            u.address.gone_at.map(ts),
         ],
     )?;
     if let Some(q) = &u.quiet {

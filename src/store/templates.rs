@@ -13,7 +13,6 @@
 //! texts instead, each line marked by a leading [`CARRIED`]; they are keyed when read, and
 //! replaced when their article is learned again or forgotten.
 
-use std::collections::HashMap;
 use std::fmt::Write as _;
 
 use chrono::{DateTime, Utc};
@@ -54,27 +53,33 @@ impl Store {
     /// The keys of the block shapes seen on at least `min_articles` articles of `host`
     /// other than `url`, sorted.
     pub fn template_keys(&self, host: &str, url: &str, min_articles: i64) -> Result<Vec<u64>> {
-        let rows: Vec<String> = self.conn.query_map(
-            "SELECT shapes FROM templates WHERE host = ?1 AND url <> ?2",
-            (host, url),
-            |r| r.get(0),
-        )?;
+        // Each row's keys (once per row), all rows in one list: sorted, a key's run is
+        // the number of articles it was seen on. One buffer reads every row's text.
+        let mut all: Vec<u64> = Vec::new();
+        let mut text = String::new();
+        let rows = self
+            .conn
+            .query_map(
+                "SELECT shapes FROM templates WHERE host = ?1 AND url <> ?2",
+                (host, url),
+                |r| {
+                    text.clear();
+                    r.push_text(0, &mut text)?;
+                    all.extend(row_keys(&text));
+                    Ok(())
+                },
+            )?
+            .len();
         let min = usize::try_from(min_articles.max(1)).unwrap_or(usize::MAX);
-        if rows.len() < min {
+        if rows < min {
             return Ok(Vec::new());
         }
-        let mut counts: HashMap<u64, usize> = HashMap::new();
-        for row in &rows {
-            for key in row_keys(row) {
-                *counts.entry(key).or_default() += 1;
-            }
-        }
-        let mut keys: Vec<u64> = counts
-            .into_iter()
-            .filter(|&(_, n)| n >= min)
-            .map(|(k, _)| k)
+        all.sort_unstable();
+        let keys = all
+            .chunk_by(|a, b| a == b)
+            .filter(|run| run.len() >= min)
+            .map(|run| run[0])
             .collect();
-        keys.sort_unstable();
         Ok(keys)
     }
 
