@@ -548,7 +548,14 @@ impl Fetcher {
             });
         }
         let headers = resp.headers().clone();
-        let mut bytes = Vec::new();
+        // Room for the declared length, up to [`RESERVE_MAX`]: the body of a usual page is
+        // not copied as it grows, and a length declared but never sent holds little.
+        let declared = resp
+            .content_length()
+            .unwrap_or(0)
+            .min(self.max_body)
+            .min(RESERVE_MAX);
+        let mut bytes = Vec::with_capacity(usize::try_from(declared).unwrap_or(0));
         while let Some(chunk) = resp.chunk().await.map_err(classify)? {
             if (bytes.len() + chunk.len()) as u64 > self.max_body {
                 return Err(FetchError::TooLarge {
@@ -586,6 +593,9 @@ impl Fetcher {
         }))))
     }
 }
+
+/// The most room reserved for a body ahead of its bytes, from its `Content-Length`.
+const RESERVE_MAX: u64 = 1 << 20;
 
 /// What one request gave.
 #[derive(Debug)]
