@@ -166,6 +166,18 @@ pub(super) fn remove_boilerplate(doc: &Document) {
     for node in doomed {
         node.remove_from_parent();
     }
+    keep_script_links(doc);
+}
+
+/// Takes the address off the links that only run a script (`href="javascript:…"`, a
+/// "pin it" or print button): Readability turns such a link into plain text once it has
+/// chosen the content, so a share bar with one would read as words rather than links
+/// (and come back as a line of text whenever its labels change). Without an address
+/// they stay links, as Readability's own scoring counted them.
+fn keep_script_links(doc: &Document) {
+    for a in doc.select(r#"a[href^="javascript:"]"#).nodes() {
+        a.remove_attr("href");
+    }
 }
 
 enum Verdict {
