@@ -102,7 +102,9 @@ pub enum Place {
     /// all): a standfirst box, a teaser, the outlet's line after the story.
     Edge,
     /// Before or after the story's run, in its container: a line that is no prose and
-    /// holds a link ("Follow us on …", "Reach the reporter at …").
+    /// holds a link ("Follow us on …", "Reach the reporter at …"); or, anywhere, a
+    /// sentence wholly emphasised right before a box with a link that the extraction
+    /// removed (an invitation to a call to action).
     Links,
     /// After a separator (`___`, `* * *`, an `<hr>`) that follows the story's last
     /// paragraph.

@@ -361,6 +361,7 @@ pub(super) fn finish(
             prose: prose[i] && !b.is_emphasised(),
             linked: b.link_bytes > 0,
             emphasised: b.is_emphasised(),
+            words: t.split_whitespace().count(),
             separator: b.after_rule || !t.chars().any(char::is_alphanumeric),
         })
         .collect();

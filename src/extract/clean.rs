@@ -144,6 +144,11 @@ pub(super) fn remove_boilerplate(doc: &Document) {
                 doomed.push(node);
                 continue;
             }
+            Verdict::RemoveBox => {
+                mark_beside_box(&node);
+                doomed.push(node);
+                continue;
+            }
             Verdict::Keep => {}
         }
         // Children pushed in reverse so the walk stays in document order (not needed for
@@ -161,11 +166,63 @@ pub(super) fn remove_boilerplate(doc: &Document) {
     for node in doomed {
         node.remove_from_parent();
     }
+    keep_script_links(doc);
+}
+
+/// Takes the address off the links that only run a script (`href="javascript:…"`, a
+/// "pin it" or print button): Readability turns such a link into plain text once it has
+/// chosen the content, so a share bar with one would read as words rather than links
+/// (and come back as a line of text whenever its labels change). Without an address
+/// they stay links, as Readability's own scoring counted them.
+fn keep_script_links(doc: &Document) {
+    for a in doc.select(r#"a[href^="javascript:"]"#).nodes() {
+        a.remove_attr("href");
+    }
 }
 
 enum Verdict {
     Keep,
     Remove,
+    /// Removed by its class, and it holds a link: a box of the outlet's (a call to
+    /// action, a sign-up button) whose place [`mark_beside_box`] remembers.
+    RemoveBox,
+}
+
+/// The attribute on a `<p>` just before a removed box that held a link
+/// ([`mark_beside_box`]).
+pub(super) const BESIDE_BOX_ATTR: &str = "data-redline-box";
+
+/// Remembers where a removed box with a link sat: the line it filled (the box and the
+/// ancestors that hold no other text, such as the `<p><strong>` around a button) has the
+/// `<p>` just before it marked ([`BESIDE_BOX_ATTR`]), so that the placement rules can
+/// tell a line that invites to the box (wholly emphasised, right before it) from the
+/// story's prose even where the box stood between the story's paragraphs. Only before:
+/// a bold lead after a removed byline box is the story's opening. Structure only: which
+/// box, in which language, says nothing.
+fn mark_beside_box(node: &NodeRef<'_>) {
+    let mut line = *node;
+    while let Some(parent) = line.parent() {
+        let alone = parent
+            .children_it(false)
+            .all(|c| c.id == line.id || c.is_comment() || c.text().trim().is_empty());
+        if !parent.is_element() || is_structural_node(&parent) || !alone {
+            break;
+        }
+        line = parent;
+    }
+    if let Some(before) = line.prev_element_sibling()
+        && before.has_name("p")
+    {
+        before.set_attr(BESIDE_BOX_ATTR, "");
+    }
+}
+
+/// Whether `node` is the page or the story itself ([`is_structural`]).
+fn is_structural_node(node: &NodeRef<'_>) -> bool {
+    node.query_or(false, |n| match &n.data {
+        NodeData::Element(e) => is_structural(&e.name.local),
+        _ => false,
+    })
 }
 
 fn verdict(node: &NodeRef<'_>) -> Verdict {
@@ -199,6 +256,7 @@ fn verdict(node: &NodeRef<'_>) -> Verdict {
         return Verdict::Keep;
     }
     let mark = if hidden { Mark::Junk } else { classify(&marks) };
+    let boxed = !hidden && matches!(mark, Mark::Junk);
     let remove = match mark {
         Mark::None => false,
         // A paragraph of the body is kept whatever its class: one between two paragraphs
@@ -209,10 +267,13 @@ fn verdict(node: &NodeRef<'_>) -> Verdict {
         Mark::Comments => !holds_headline(node),
         Mark::Junk => !holds_headline(node) && !carries_story(node),
     };
-    if remove {
-        Verdict::Remove
-    } else {
+    if !remove {
         Verdict::Keep
+    } else if boxed && (name == local_name!("a") || node.descendants_it().any(|d| d.has_name("a")))
+    {
+        Verdict::RemoveBox
+    } else {
+        Verdict::Remove
     }
 }
 

@@ -18,7 +18,10 @@
 //!    emphasised caption right after one), schema.org metadata (`itemprop` author, dates …), `rel=author`,
 //!    and `<time>` with the short block that holds it, the `<article>`s of other stories
 //!    (beside the one holding the `<h1>`, or on a page with none, the one whose heading
-//!    held the chosen headline before cleaning, [`roles::mark_story`]);
+//!    held the chosen headline before cleaning or, failing that, the only one whose markup
+//!    names the page's own address, [`roles::mark_story`]); the `<p>` just before a
+//!    removed box with a link is marked, so that an emphasised invitation to it is placed
+//!    beside the story ([`run::places`]);
 //!    then [`boxes`]: paragraphs that are mostly links ("Also read: …", a bare link to
 //!    another story) and the title just before them, so that one appearing mid-story
 //!    cannot shift what Readability picks;
@@ -174,7 +177,7 @@ pub fn extract_page(html: &str, opts: &Options) -> Result<Extracted, ExtractErro
     }
     let structured = structured::read(&doc);
     let headline = headline::find(&doc);
-    roles::mark_story(&doc, &headline);
+    roles::mark_story(&doc, &headline, opts.url.as_deref());
     clean::remove_boilerplate(&doc);
     roles::remove_furniture(&doc);
     boxes::remove_link_boxes(&doc);

@@ -133,12 +133,93 @@ fn other_stories<'a>(doc: &'a Document) -> Vec<NodeRef<'a>> {
 /// The attribute that marks the story's `<article>` found by its headline ([`mark_story`]).
 const STORY_ATTR: &str = "data-redline-story";
 
-/// Marks the `<article>` that holds the chosen `headline` ([`story_by_headline`]), before
-/// the page is cleaned: the heading may sit in a `<header>` that cleaning removes.
-pub(super) fn mark_story(doc: &Document, headline: &str) {
-    if let Some(story) = story_by_headline(doc, headline) {
+/// Marks the `<article>` that holds the chosen `headline` ([`story_by_headline`]), or
+/// failing that the one that names the page's own address ([`story_by_address`]), before
+/// the page is cleaned: the heading may sit in a `<header>` that cleaning removes. `url`
+/// is the address the page was fetched from, if known.
+pub(super) fn mark_story(doc: &Document, headline: &str, url: Option<&str>) {
+    if let Some(story) = story_by_headline(doc, headline).or_else(|| story_by_address(doc, url)) {
         story.set_attr(STORY_ATTR, "");
     }
+}
+
+/// The `<article>` of the page's story when no heading holds its headline (a heading
+/// whose words differ from the declared title's): the only one, among several, holding
+/// [`MIN_STORY_PARAGRAPHS`] `<p>`s and an attribute whose value is the page's own
+/// address or its path (`data-url="/2019/the-story"`, a share bar's or a permalink's),
+/// by the page's canonical link, its `og:url` or the address it was fetched from. The
+/// teasers around it name their own addresses. Markup only, in any language.
+fn story_by_address<'a>(doc: &'a Document, url: Option<&str>) -> Option<NodeRef<'a>> {
+    let articles = doc.select("article").nodes().to_vec();
+    if articles.len() < 2 {
+        return None;
+    }
+    let mut own: Vec<String> = Vec::new();
+    let declared = [
+        doc.select_single(r#"link[rel~="canonical"]"#).attr("href"),
+        doc.select_single(r#"meta[property="og:url"]"#)
+            .attr("content"),
+    ];
+    for address in declared
+        .iter()
+        .flatten()
+        .map(|a| a.to_string())
+        .chain(url.map(str::to_string))
+    {
+        if let Some(path) = url_path(&address)
+            && !own.contains(&path)
+        {
+            own.push(path);
+        }
+    }
+    if own.is_empty() {
+        return None;
+    }
+    let names_page = |node: &NodeRef<'_>| {
+        node.attrs()
+            .iter()
+            .any(|a| url_path(&a.value).is_some_and(|p| own.contains(&p)))
+    };
+    let mut found: Vec<NodeRef<'a>> = Vec::new();
+    for article in articles {
+        if found
+            .iter()
+            .any(|f| article.ancestors_it(None).any(|a| a.id == f.id))
+        {
+            continue;
+        }
+        if paragraphs(&article, MIN_STORY_PARAGRAPHS) >= MIN_STORY_PARAGRAPHS
+            && (names_page(&article) || article.descendants_it().any(|d| names_page(&d)))
+        {
+            found.push(article);
+        }
+    }
+    match found.as_slice() {
+        [story] => Some(*story),
+        _ => None,
+    }
+}
+
+/// The path of an address, absolute (`https://host/a/b?q#f`) or rooted (`/a/b`), without
+/// its query, fragment and last `/`; `None` for a site's front page (no path) or any
+/// other value.
+fn url_path(value: &str) -> Option<String> {
+    let value = value.trim();
+    let path = if let Some(rest) = value
+        .strip_prefix("https://")
+        .or_else(|| value.strip_prefix("http://"))
+        .or_else(|| value.strip_prefix("//"))
+    {
+        &rest[rest.find('/')?..]
+    } else if value.starts_with('/') && !value.starts_with("//") {
+        value
+    } else {
+        return None;
+    };
+    let path = path.split(['?', '#']).next().unwrap_or("");
+    let path = path.trim_end_matches('/');
+    // A path of one letter or none is a site's front page or a section, not a story.
+    (path.chars().filter(|c| c.is_alphanumeric()).count() >= 2).then(|| path.to_string())
 }
 
 /// A headline names its story's `<article>` only with at least this many words.

@@ -53,6 +53,10 @@ const CHAIN: usize = 12;
 /// paragraph of the story moved or styled apart (a lead moved to the end).
 const MAX_SIBLING_WORDS: usize = 20;
 
+/// A line wholly emphasised right before a removed box with a link is an invitation to
+/// it with at least this many words (a short one may be a subheading of the story).
+const MIN_INVITATION_WORDS: usize = 6;
+
 /// A container needs this many paragraphs of prose to be the story's, and one with this
 /// many is never dropped.
 const MIN_RUN: usize = 3;
@@ -66,6 +70,9 @@ pub(super) struct Container {
     chain: Vec<NodeId>,
     /// Whether the `<p>`'s own `style` sets its type apart ([`sets_type_apart`]).
     styled: bool,
+    /// Whether the `<p>` sat just before a box with a link that cleaning removed
+    /// ([`super::clean::BESIDE_BOX_ATTR`]).
+    before_box: bool,
 }
 
 impl Container {
@@ -104,6 +111,7 @@ pub(super) fn container(node: &NodeRef<'_>) -> Container {
         name: name(node),
         chain: node.ancestors_it(Some(CHAIN)).map(|a| a.id).collect(),
         styled: node.attr("style").is_some_and(|s| sets_type_apart(&s)),
+        before_box: node.has_attr(super::clean::BESIDE_BOX_ATTR),
     }
 }
 
@@ -270,6 +278,8 @@ pub(super) struct Line {
     pub linked: bool,
     /// Whether it is set apart by emphasis ([`super::blocks::Block::is_emphasised`]).
     pub emphasised: bool,
+    /// How many words it has.
+    pub words: usize,
     /// Whether it is a separator: no letter or digit (`___`, `* * *`, `—`), or the first
     /// line after a rule (`<hr>`, [`super::blocks::Block::after_rule`]).
     pub separator: bool,
@@ -297,7 +307,12 @@ pub(super) struct Line {
 ///
 /// - at the run's end, the story's lines set apart by emphasis or by their own inline
 ///   type style where the story's paragraphs are plain are [`Place::Styled`]
-///   ([`styled_end`]).
+///   ([`styled_end`]);
+/// - anywhere, a line of [`MIN_INVITATION_WORDS`] words or more wholly emphasised in the
+///   story's container, right before a box
+///   with a link that cleaning removed ([`super::clean::BESIDE_BOX_ATTR`]: "We look
+///   forward to your visit, book a meeting now." before a call to action), is
+///   [`Place::Links`]: an invitation to the outlet's box.
 ///
 /// Nothing is placed beside the story for being first or last: a paragraph of prose
 /// added at either end of the run, in its container, is the run's unless all its letters
@@ -353,6 +368,21 @@ pub(super) fn places(lines: &[Line], containers: &[Container], keep: &[bool]) ->
     }
     let set_apart = |i: usize| lines[i].emphasised || at(i).is_some_and(|c| c.styled);
     styled_end(&in_run, &set_apart, &mut out);
+    // An invitation to a box of the outlet's that cleaning removed (a call to action, a
+    // sign-up button): a line of a sentence's length wholly emphasised, in the story's
+    // container, right before where the box with its link stood, even between the story's
+    // paragraphs. Its words may take any shape, punctuation or not.
+    for i in 0..keep.len() {
+        let invites = keep[i]
+            && lines[i].emphasised
+            && lines[i].words >= MIN_INVITATION_WORDS
+            && at(i).is_some_and(|c| {
+                c.before_box && (c.name == story || c.sibling(first_at) || c.sibling(last_at))
+            });
+        if invites && matches!(out[i], Place::Body) {
+            out[i] = Place::Links;
+        }
+    }
     out
 }
 

@@ -157,3 +157,31 @@ fn a_quoted_posts_line_with_its_link_after_the_story_stays() {
         );
     }
 }
+
+/// A share bar between the story's paragraphs whose longest label is a link that only
+/// runs a script (`javascript:`): Readability turns such links into text, and the bar's
+/// labels, changed, would come back as a line of the story. Still a link, it goes with
+/// the bar.
+#[test]
+fn a_share_bar_with_a_script_link_goes() {
+    let bar = |a: &str, b: &str, c: &str, d: &str| {
+        format!(
+            "<div><center> <a href=\"whatsapp://send?text=x\">{a}</a> &nbsp; \
+             <a href=\"https://social.example/share?u=x\">{b}</a> &nbsp; \
+             <a href=\"javascript:%20void(0);\" onclick=\"open('x')\">{c}</a> &nbsp; \
+             <a href=\"/media/photo.jpg\" download=\"\">{d}</a> &nbsp;</center></div>"
+        )
+    };
+    assert_dropped(
+        EN,
+        At::Inside,
+        &bar("Send", "Post", "Pin", "Save"),
+        &bar("Send", "Post", "Pinboard-collection", "Save"),
+    );
+    assert_dropped(
+        PT,
+        At::Inside,
+        &bar("Enviar", "Partilhar", "Fixar", "Baixar"),
+        &bar("Envie", "Mural", "Coleção-de-imagens", "Baixe"),
+    );
+}

@@ -320,3 +320,61 @@ fn assert_styled_after_story(paras: &[&str], lines: &str) {
     }
     assert!(places.contains(&Place::Styled), "{copy:#?} {places:?}");
 }
+
+/// The story with `line` after its second paragraph, then `after` (a box of the outlet's),
+/// then the rest of the story.
+fn with_box_inside(paras: &[&str], line: &str, after: &str) -> (Vec<String>, Vec<Place>) {
+    let mut body = String::new();
+    for (i, p) in paras.iter().enumerate() {
+        body.push_str(&format!("<p>{p}</p>"));
+        if i == 1 {
+            body.push_str(line);
+            body.push_str(after);
+        }
+    }
+    let html = format!(
+        "<html><body><h1>Harbour bridge</h1><div class=\"text\">{body}</div></body></html>"
+    );
+    let page = extract_page(&html, &Options::default()).unwrap();
+    assert_eq!(page.provenance.places.len(), page.copy.paragraphs.len());
+    (page.copy.paragraphs, page.provenance.places)
+}
+
+#[test]
+fn an_emphasised_invitation_before_a_removed_call_to_action_is_a_link_line() {
+    let cta = "<p style=\"text-align: center\"><strong><span class=\"hs-cta-wrapper\">\
+               <a href=\"https://x.example/book\"><img src=\"b.png\" alt=\"\"></a></span>\
+               </strong></p><p> </p>";
+    for (paras, invitation) in [
+        (
+            EN,
+            "<p><strong>Come and see the plans at the town hall.<br>Book a visit now \
+             so that you do not miss us</strong></p>",
+        ),
+        (
+            PT,
+            "<p><strong>Venha ver os planos na câmara municipal.<br>Marque já a sua \
+             visita para não nos perder</strong></p>",
+        ),
+    ] {
+        let (copy, places) = with_box_inside(paras, invitation, cta);
+        assert_eq!(copy.len(), paras.len() + 2, "{copy:#?}");
+        let mut want = vec![Place::Body; paras.len() + 2];
+        want[2] = Place::Links;
+        want[3] = Place::Links;
+        assert_eq!(places, want, "{copy:#?}");
+        // With no box after it, or a box with no link, the line is the story's; and a
+        // bold line after a removed box (a lead after a byline) is the story's.
+        let no_link = cta
+            .replace("<a href=\"https://x.example/book\">", "")
+            .replace("</a>", "");
+        for (line, after) in [(invitation, ""), (invitation, no_link.as_str())] {
+            let (copy, places) = with_box_inside(paras, line, after);
+            assert_eq!(copy.len(), paras.len() + 2, "{copy:#?}");
+            assert_eq!(places, vec![Place::Body; paras.len() + 2], "{copy:#?}");
+        }
+        let (copy, places) = with_box_inside(paras, cta, invitation);
+        assert_eq!(copy.len(), paras.len() + 2, "{copy:#?}");
+        assert_eq!(places, vec![Place::Body; paras.len() + 2], "{copy:#?}");
+    }
+}

@@ -175,7 +175,7 @@ fn teasers_beside_a_story_with_no_h1_are_other_stories() {
         let doc = dom_query::Document::from(among_teasers(headline, paras, &teasers).as_str());
         let chosen = headline::find(&doc);
         assert_eq!(chosen, headline);
-        roles::mark_story(&doc, &chosen);
+        roles::mark_story(&doc, &chosen, None);
         clean::remove_boilerplate(&doc);
         roles::remove_furniture(&doc);
         let left = crate::text::normalize(&doc.select("body").text());
@@ -192,6 +192,90 @@ fn teasers_beside_a_story_with_no_h1_are_other_stories() {
         )
         .unwrap();
         assert_eq!(copy.paragraphs, paras);
+    }
+}
+
+/// A page with no `<h1>` whose story heading's words differ from its declared title (a
+/// site that rewrites them): the story's `<article>` names the page's own address in its
+/// share bar, the teasers name theirs.
+fn among_teasers_by_address(
+    title: &str,
+    heading: &str,
+    paras: &[&str],
+    teasers: &[&str],
+) -> String {
+    let body: String = paras.iter().map(|p| format!("<p>{p}</p>")).collect();
+    let teasers: String = teasers
+        .iter()
+        .enumerate()
+        .map(|(i, t)| {
+            format!(
+                "<article class=\"card\" data-url=\"/2026/other-{i}\"><h2><a \
+                 href=\"https://daily.example/2026/other-{i}\">Another story</a></h2>\
+                 <div><p>{t}</p></div></article>"
+            )
+        })
+        .collect();
+    format!(
+        "<html><head><title>{title} | Daily</title>\
+         <link rel=\"canonical\" href=\"https://daily.example/2026/harbour-bridge/\"></head>\
+         <body><article class=\"story\"><header><h2><a href=\"\">{heading}</a></h2></header>\
+         <div class=\"share\" data-url=\"/2026/harbour-bridge\"><span>f</span></div>\
+         <div class=\"content\">{body}</div></article>{teasers}</body></html>"
+    )
+}
+
+#[test]
+fn teasers_beside_a_story_named_by_its_address_are_other_stories() {
+    for (title, heading, paras, teasers) in [
+        (
+            "Council votes to rebuild the old harbour bridge",
+            "Bridge: the vote at last",
+            EN,
+            [
+                "A new study of the river's fish suggests the water is cleaner than it has \
+                 been for fifty years.",
+                "The town's oldest bakery closes its doors after a century, its owners said \
+                 on Friday.",
+            ],
+        ),
+        (
+            "Câmara aprova a reconstrução da velha ponte do porto",
+            "Ponte: enfim a votação",
+            PT,
+            [
+                "Um novo estudo dos peixes do rio sugere que a água está mais limpa do que \
+                 há cinquenta anos.",
+                "A padaria mais antiga da cidade fecha as portas ao fim de um século, \
+                 disseram os donos na sexta-feira.",
+            ],
+        ),
+    ] {
+        let html = among_teasers_by_address(title, heading, paras, &teasers);
+        let doc = dom_query::Document::from(html.as_str());
+        let chosen = headline::find(&doc);
+        assert_eq!(chosen, title);
+        roles::mark_story(&doc, &chosen, None);
+        clean::remove_boilerplate(&doc);
+        roles::remove_furniture(&doc);
+        let left = crate::text::normalize(&doc.select("body").text());
+        for t in teasers {
+            assert!(!left.contains(t), "{left}");
+        }
+        for p in paras {
+            assert!(left.contains(p), "{left}");
+        }
+        // With no markup naming the page's address, nothing names the story: the
+        // teasers stay for the main content's choice.
+        let doc = dom_query::Document::from(
+            html.replace(" data-url=\"/2026/harbour-bridge\"", "")
+                .as_str(),
+        );
+        roles::mark_story(&doc, &chosen, None);
+        clean::remove_boilerplate(&doc);
+        roles::remove_furniture(&doc);
+        let left = crate::text::normalize(&doc.select("body").text());
+        assert!(left.contains(teasers[0]), "{left}");
     }
 }
 
