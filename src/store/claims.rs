@@ -454,6 +454,15 @@ mod tests {
         }
     }
 
+    /// A known article: its first version at `at`, its revisit due at `due`.
+    fn known_article(s: &mut Store, key: &str, at: DateTime<Utc>, due: DateTime<Utc>) -> i64 {
+        let id = article(s, key, at);
+        let mut baseline = update(id, None, "one", at);
+        baseline.next_check = Some(due);
+        s.record_check(&baseline).expect("baseline");
+        id
+    }
+
     #[test]
     fn due_revisits_of_known_articles_are_claimed_before_first_fetches_of_new_ones() {
         for backend in crate::store::backends::each() {
@@ -463,10 +472,7 @@ mod tests {
             let minutes = chrono::Duration::minutes;
             let lease = chrono::Duration::seconds(60);
             // A known article: its first version at t0, its revisit due 5 minutes later.
-            let known = article(&mut s, "known", t0);
-            let mut baseline = update(known, None, "one", t0);
-            baseline.next_check = Some(t0 + minutes(5));
-            s.record_check(&baseline).expect("baseline");
+            let known = known_article(&mut s, "known", t0, t0 + minutes(5));
             // A burst of new articles, due since a minute after t0: before the revisit.
             let new: Vec<i64> = (0..3)
                 .map(|i| article(&mut s, &format!("new{i}"), t0 + minutes(1)))
@@ -494,10 +500,7 @@ mod tests {
             let lease = chrono::Duration::seconds(60);
             // A known article whose revisit falls due at t0 + 7, while a round that
             // started at t0 + 6 works through a burst of new articles due at t0 + 1.
-            let known = article(&mut s, "known", t0);
-            let mut baseline = update(known, None, "one", t0);
-            baseline.next_check = Some(t0 + minutes(7));
-            s.record_check(&baseline).expect("baseline");
+            let known = known_article(&mut s, "known", t0, t0 + minutes(7));
             let new: Vec<i64> = (0..3)
                 .map(|i| article(&mut s, &format!("new{i}"), t0 + minutes(1)))
                 .collect();
@@ -525,13 +528,7 @@ mod tests {
             // Twenty revisits fall due during the round (at t0 + 7), more than a batch;
             // two new articles were due when the round started (t0 + 6).
             let known: Vec<i64> = (0..20)
-                .map(|i| {
-                    let id = article(&mut s, &format!("known{i}"), t0);
-                    let mut baseline = update(id, None, "one", t0);
-                    baseline.next_check = Some(t0 + minutes(7));
-                    s.record_check(&baseline).expect("baseline");
-                    id
-                })
+                .map(|i| known_article(&mut s, &format!("known{i}"), t0, t0 + minutes(7)))
                 .collect();
             let new: Vec<i64> = (0..2)
                 .map(|i| article(&mut s, &format!("new{i}"), t0 + minutes(1)))

@@ -145,28 +145,31 @@ fn among_teasers(headline: &str, paras: &[&str], teasers: &[&str]) -> String {
     )
 }
 
+/// Teaser summaries of other stories, in English and in Portuguese.
+const TEASERS_EN: [&str; 2] = [
+    "A new study of the river's fish suggests the water is cleaner than it has been for \
+     fifty years.",
+    "The town's oldest bakery closes its doors after a century, its owners said on Friday.",
+];
+const TEASERS_PT: [&str; 2] = [
+    "Um novo estudo dos peixes do rio sugere que a água está mais limpa do que há cinquenta \
+     anos.",
+    "A padaria mais antiga da cidade fecha as portas ao fim de um século, disseram os donos \
+     na sexta-feira.",
+];
+
 #[test]
 fn teasers_beside_a_story_with_no_h1_are_other_stories() {
     for (headline, paras, teasers) in [
         (
             "Council votes to rebuild the old harbour bridge",
             EN,
-            [
-                "A new study of the river's fish suggests the water is cleaner than it has \
-                 been for fifty years.",
-                "The town's oldest bakery closes its doors after a century, its owners said \
-                 on Friday.",
-            ],
+            TEASERS_EN,
         ),
         (
             "Câmara aprova a reconstrução da velha ponte do porto",
             PT,
-            [
-                "Um novo estudo dos peixes do rio sugere que a água está mais limpa do que \
-                 há cinquenta anos.",
-                "A padaria mais antiga da cidade fecha as portas ao fim de um século, \
-                 disseram os donos na sexta-feira.",
-            ],
+            TEASERS_PT,
         ),
     ] {
         // After the page's cleaning (which takes the `<header>` and its `<h2>` away), the
@@ -232,23 +235,13 @@ fn teasers_beside_a_story_named_by_its_address_are_other_stories() {
             "Council votes to rebuild the old harbour bridge",
             "Bridge: the vote at last",
             EN,
-            [
-                "A new study of the river's fish suggests the water is cleaner than it has \
-                 been for fifty years.",
-                "The town's oldest bakery closes its doors after a century, its owners said \
-                 on Friday.",
-            ],
+            TEASERS_EN,
         ),
         (
             "Câmara aprova a reconstrução da velha ponte do porto",
             "Ponte: enfim a votação",
             PT,
-            [
-                "Um novo estudo dos peixes do rio sugere que a água está mais limpa do que \
-                 há cinquenta anos.",
-                "A padaria mais antiga da cidade fecha as portas ao fim de um século, \
-                 disseram os donos na sexta-feira.",
-            ],
+            TEASERS_PT,
         ),
     ] {
         let html = among_teasers_by_address(title, heading, paras, &teasers);
