@@ -463,6 +463,11 @@ mod tests {
         id
     }
 
+    /// `n` new articles (no version yet), listed at `at`.
+    fn new_articles(s: &mut Store, n: usize, at: DateTime<Utc>) -> Vec<i64> {
+        (0..n).map(|i| article(s, &format!("new{i}"), at)).collect()
+    }
+
     #[test]
     fn due_revisits_of_known_articles_are_claimed_before_first_fetches_of_new_ones() {
         for backend in crate::store::backends::each() {
@@ -474,9 +479,7 @@ mod tests {
             // A known article: its first version at t0, its revisit due 5 minutes later.
             let known = known_article(&mut s, "known", t0, t0 + minutes(5));
             // A burst of new articles, due since a minute after t0: before the revisit.
-            let new: Vec<i64> = (0..3)
-                .map(|i| article(&mut s, &format!("new{i}"), t0 + minutes(1)))
-                .collect();
+            let new = new_articles(&mut s, 3, t0 + minutes(1));
             let ids = |won: Vec<ArticleRow>| won.iter().map(|r| r.id).collect::<Vec<_>>();
             let now = t0 + minutes(6);
             let (won, _) = s
@@ -501,9 +504,7 @@ mod tests {
             // A known article whose revisit falls due at t0 + 7, while a round that
             // started at t0 + 6 works through a burst of new articles due at t0 + 1.
             let known = known_article(&mut s, "known", t0, t0 + minutes(7));
-            let new: Vec<i64> = (0..3)
-                .map(|i| article(&mut s, &format!("new{i}"), t0 + minutes(1)))
-                .collect();
+            let new = new_articles(&mut s, 3, t0 + minutes(1));
             let ids = |won: Vec<ArticleRow>| won.iter().map(|r| r.id).collect::<Vec<_>>();
             let (round, at) = (t0 + minutes(6), t0 + minutes(8));
             let (won, _) = s
@@ -530,9 +531,7 @@ mod tests {
             let known: Vec<i64> = (0..20)
                 .map(|i| known_article(&mut s, &format!("known{i}"), t0, t0 + minutes(7)))
                 .collect();
-            let new: Vec<i64> = (0..2)
-                .map(|i| article(&mut s, &format!("new{i}"), t0 + minutes(1)))
-                .collect();
+            let new = new_articles(&mut s, 2, t0 + minutes(1));
             let (round, at) = (t0 + minutes(6), t0 + minutes(8));
             let batch = |s: &mut Store| {
                 let (won, _) = s

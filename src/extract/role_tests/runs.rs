@@ -158,6 +158,17 @@ const TEASERS_PT: [&str; 2] = [
      na sexta-feira.",
 ];
 
+/// The headline found on `html` and the page's text once the story is marked and the
+/// page cleaned of boilerplate and furniture, as extraction does before Readability.
+fn cleaned(html: &str) -> (String, String) {
+    let doc = dom_query::Document::from(html);
+    let chosen = headline::find(&doc);
+    roles::mark_story(&doc, &chosen, None);
+    clean::remove_boilerplate(&doc);
+    roles::remove_furniture(&doc);
+    (chosen, crate::text::normalize(&doc.select("body").text()))
+}
+
 #[test]
 fn teasers_beside_a_story_with_no_h1_are_other_stories() {
     for (headline, paras, teasers) in [
@@ -175,13 +186,8 @@ fn teasers_beside_a_story_with_no_h1_are_other_stories() {
         // After the page's cleaning (which takes the `<header>` and its `<h2>` away), the
         // teasers' `<article>`s are gone before the main content is looked for, and the
         // story's stays.
-        let doc = dom_query::Document::from(among_teasers(headline, paras, &teasers).as_str());
-        let chosen = headline::find(&doc);
+        let (chosen, left) = cleaned(&among_teasers(headline, paras, &teasers));
         assert_eq!(chosen, headline);
-        roles::mark_story(&doc, &chosen, None);
-        clean::remove_boilerplate(&doc);
-        roles::remove_furniture(&doc);
-        let left = crate::text::normalize(&doc.select("body").text());
         for t in teasers {
             assert!(!left.contains(t), "{left}");
         }
@@ -245,13 +251,8 @@ fn teasers_beside_a_story_named_by_its_address_are_other_stories() {
         ),
     ] {
         let html = among_teasers_by_address(title, heading, paras, &teasers);
-        let doc = dom_query::Document::from(html.as_str());
-        let chosen = headline::find(&doc);
+        let (chosen, left) = cleaned(&html);
         assert_eq!(chosen, title);
-        roles::mark_story(&doc, &chosen, None);
-        clean::remove_boilerplate(&doc);
-        roles::remove_furniture(&doc);
-        let left = crate::text::normalize(&doc.select("body").text());
         for t in teasers {
             assert!(!left.contains(t), "{left}");
         }
@@ -260,14 +261,7 @@ fn teasers_beside_a_story_named_by_its_address_are_other_stories() {
         }
         // With no markup naming the page's address, nothing names the story: the
         // teasers stay for the main content's choice.
-        let doc = dom_query::Document::from(
-            html.replace(" data-url=\"/2026/harbour-bridge\"", "")
-                .as_str(),
-        );
-        roles::mark_story(&doc, &chosen, None);
-        clean::remove_boilerplate(&doc);
-        roles::remove_furniture(&doc);
-        let left = crate::text::normalize(&doc.select("body").text());
+        let (_, left) = cleaned(&html.replace(" data-url=\"/2026/harbour-bridge\"", ""));
         assert!(left.contains(teasers[0]), "{left}");
     }
 }
