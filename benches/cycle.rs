@@ -22,7 +22,9 @@
 //! `target/cycle-bench.json` (under `CARGO_TARGET_DIR` when set), which `benches/urlwatch_cycle.py` reads to print the ratios
 //! against urlwatch on the same pages. It asserts nothing.
 //!
-//! Options (after `--`): `--pages N` (default 1000), `--rounds R` (default 3). The
+//! Options (after `--`): `--pages N` (default 1000), `--rounds R` (default 3), `--keep
+//! DIR` (copies the database after each cycle of the last round to `DIR/<cycle>/`, so two
+//! builds' stored versions, alerts and outbox can be compared row for row). The
 //! environment variable `REDLINE_BIN` runs another redline binary instead of this build's.
 
 #[path = "common/corpus.rs"]
@@ -266,6 +268,18 @@ fn store_bytes(state: &Path) -> u64 {
         .sum()
 }
 
+/// Copies the database files of `state` (no process has it open) to `to`.
+fn keep_state(state: &Path, to: &Path) -> Result<(), String> {
+    std::fs::create_dir_all(to).map_err(|e| format!("{}: {e}", to.display()))?;
+    for f in ["redline.db", "redline.db-wal"] {
+        let from = state.join(f);
+        if from.exists() {
+            std::fs::copy(&from, to.join(f)).map_err(|e| format!("{}: {e}", from.display()))?;
+        }
+    }
+    Ok(())
+}
+
 fn median(mut v: Vec<f64>) -> f64 {
     v.sort_by(f64::total_cmp);
     v[v.len() / 2]
@@ -287,6 +301,13 @@ const CYCLES: [&str; 3] = ["cold", "unchanged", "edited"];
 fn run() -> Result<(), String> {
     let n = arg("--pages", 1000)?;
     let rounds = arg("--rounds", 3)?.max(1);
+    let keep = {
+        let args: Vec<String> = std::env::args().collect();
+        args.iter()
+            .position(|a| a == "--keep")
+            .map(|i| args.get(i + 1).map(PathBuf::from).ok_or("--keep needs a directory"))
+            .transpose()?
+    };
     let shared = corpus::shared_dir().ok_or("no shared/corpus/aeb-dev beside the repository")?;
     let dir = shared.join("corpus/aeb-dev");
     let corpus_pages = corpus::load_pages(&dir.join("html"))?;
@@ -394,6 +415,9 @@ fn run() -> Result<(), String> {
                 r.alerts
             );
             let size = store_bytes(&state);
+            if let Some(keep) = keep.as_ref().filter(|_| round + 1 == rounds) {
+                keep_state(&state, &keep.join(cycle))?;
+            }
             runs.entry(cycle).or_default().push((r, size));
         }
     }

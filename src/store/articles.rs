@@ -486,6 +486,25 @@ impl Store {
         Ok(out)
     }
 
+    /// [`Store::record_check`] of a fetched page, with what its extraction taught its
+    /// site's template ([`Store::learn_template`]), in one transaction: a check writes
+    /// its record in one round trip. The lesson is written even when the check turns out
+    /// stale (it is the page's, whoever records the version).
+    pub fn record_page_check(
+        &mut self,
+        learned: Option<&super::Learned>,
+        u: &CheckUpdate,
+    ) -> Result<CheckRecorded> {
+        let owner = self.owner.clone();
+        let tx = self.write()?;
+        if let Some(l) = learned {
+            l.write(&tx)?;
+        }
+        let out = record_one(&tx, &owner, u)?;
+        tx.commit()?;
+        Ok(out)
+    }
+
     /// [`Store::record_check`] for several checks, in one transaction (a cycle's
     /// unchanged pages, recorded together); each is compared and written as alone.
     pub fn record_checks(&mut self, updates: &[CheckUpdate]) -> Result<Vec<CheckRecorded>> {

@@ -7,7 +7,7 @@
 //! leaves the previous state or the next one, never half of one.
 //!
 //! The store is synchronous; async code reaches it through [`Db`], which runs each call
-//! on the blocking thread pool.
+//! on the store's own thread.
 //!
 //! Several processes may share one database (the service and a `redline poll`, two
 //! overlapping cron runs). Every connection waits for a lock rather than failing
@@ -35,7 +35,7 @@ mod templates;
 mod web;
 
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 use chrono::{DateTime, SecondsFormat, Utc};
 use rusqlite::Connection;
@@ -56,6 +56,7 @@ pub use hosts::HostSlot;
 pub use kinds::{AlertKind, ArticleState, Channel, DeliveryStatus, Quiet, UnknownWord};
 pub use listing::{ArticleLine, ArticleLines};
 pub use raw::{RawRow, Submission};
+pub use templates::Learned;
 pub use web::ChangeRow;
 
 /// What can go wrong in the store.
@@ -682,17 +683,70 @@ impl Store {
     }
 }
 
-/// A handle to the store for async code: each call runs on the blocking pool, one at a
-/// time, so SQLite never blocks the async threads.
+/// A handle to the store for async code. The store lives on a thread of its own, which
+/// runs the calls one at a time in the order they came: SQLite (and the blocking
+/// PostgreSQL client) never runs on an async thread, and a call costs one hand-over to
+/// that thread and one back, not a hop to the blocking pool and a lock.
 #[derive(Debug, Clone)]
 pub struct Db {
-    inner: Arc<Mutex<Store>>,
+    inner: Arc<Worker>,
+}
+
+/// A call for the store's thread: it runs the caller's closure and sends the result back.
+type Job = Box<dyn FnOnce(&mut Store) + Send>;
+
+/// How many calls may wait for the store's thread before a caller waits to hand its own
+/// over.
+const QUEUED_CALLS: usize = 64;
+
+/// The store's thread and the channel to it. When the last [`Db`] goes, the channel
+/// closes: the thread runs the calls still queued, closes the connection and ends, and
+/// the drop waits for that, so a process that exits right after leaves its database
+/// closed (SQLite checkpoints the WAL on the last close), as a dropped [`Store`] does.
+#[derive(Debug)]
+struct Worker {
+    jobs: Option<tokio::sync::mpsc::Sender<Job>>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl Drop for Worker {
+    fn drop(&mut self) {
+        drop(self.jobs.take());
+        if let Some(thread) = self.thread.take() {
+            // A call that held the last handle ends on the store's thread itself, which
+            // cannot wait for itself: it ends once that call returns.
+            if thread.thread().id() != std::thread::current().id() {
+                let _ = thread.join();
+            }
+        }
+    }
 }
 
 impl Db {
     pub fn new(store: Store) -> Db {
+        let (tx, mut rx) = tokio::sync::mpsc::channel::<Job>(QUEUED_CALLS);
+        let thread = std::thread::Builder::new()
+            .name("redline-store".into())
+            .spawn(move || {
+                let mut store = store;
+                while let Some(job) = rx.blocking_recv() {
+                    job(&mut store);
+                }
+            });
+        let thread = match thread {
+            Ok(t) => Some(t),
+            Err(e) => {
+                // Without a thread of its own (the system refuses one) every call fails
+                // with this error: the channel's receiver is gone.
+                tracing::error!(error = %e, "cannot start the store's thread");
+                None
+            }
+        };
         Db {
-            inner: Arc::new(Mutex::new(store)),
+            inner: Arc::new(Worker {
+                jobs: Some(tx),
+                thread,
+            }),
         }
     }
 
@@ -708,9 +762,10 @@ impl Db {
 
     /// A second connection to the same store that takes claims under this one's owner
     /// name, so that they are this process's and renewed with the others. The delivery
-    /// loop records a sent message on its own connection, not queued behind the checks'
-    /// transactions: the time between the server's acceptance and the record (when a
-    /// killed process would send the message again) stays as short as a write.
+    /// loop records a sent message on its own connection (and its own thread), not queued
+    /// behind the checks' transactions: the time between the server's acceptance and the
+    /// record (when a killed process would send the message again) stays as short as a
+    /// write.
     pub async fn open_beside(&self, state: &crate::config::StateConfig) -> Result<Db> {
         let owner = self.call(|s| Ok(s.owner.clone())).await?;
         let state = state.clone();
@@ -721,21 +776,30 @@ impl Db {
         Ok(Db::new(store))
     }
 
-    /// Runs `f` with the store on the blocking pool.
+    /// Runs `f` with the store on the store's thread.
     pub async fn call<T, F>(&self, f: F) -> Result<T>
     where
         F: FnOnce(&mut Store) -> Result<T> + Send + 'static,
         T: Send + 'static,
     {
-        let inner = self.inner.clone();
-        tokio::task::spawn_blocking(move || {
-            // A poisoned lock means a panic mid-call; SQLite's own transactions keep the
-            // data sound, so carry on with the connection.
-            let mut guard = inner.lock().unwrap_or_else(|p| p.into_inner());
-            crate::cpu::measure(crate::cpu::Stage::Store, || f(&mut guard))
-        })
-        .await
-        .map_err(|e| StoreError::Task(e.to_string()))?
+        let (tx, rx) = tokio::sync::oneshot::channel();
+        let job: Job = Box::new(move |store: &mut Store| {
+            // A panic mid-call drops the answer (the caller sees an error); SQLite's own
+            // transactions keep the data sound, so the thread carries on with the
+            // connection.
+            let out = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                crate::cpu::measure(crate::cpu::Stage::Store, || f(store))
+            }));
+            if let Ok(out) = out {
+                // The caller may have gone (its future dropped): the result goes with it.
+                let _ = tx.send(out);
+            }
+        });
+        let stopped = || StoreError::Task("the store's thread has stopped".into());
+        let jobs = self.inner.jobs.as_ref().ok_or_else(stopped)?;
+        jobs.send(job).await.map_err(|_| stopped())?;
+        rx.await
+            .map_err(|_| StoreError::Task("a store call panicked".into()))?
     }
 }
 

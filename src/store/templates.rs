@@ -17,6 +17,7 @@ use std::fmt::Write as _;
 
 use chrono::{DateTime, Utc};
 
+use super::sql::Conn;
 use super::{Result, Store, ts};
 use crate::extract::shape_key;
 
@@ -94,64 +95,88 @@ impl Store {
         shapes: &[String],
         now: DateTime<Utc>,
     ) -> Result<()> {
-        let mut keys: Vec<u64> = shapes.iter().map(|s| shape_key(s)).collect();
-        keys.sort_unstable();
-        keys.dedup();
-        let mut joined = String::with_capacity(keys.len() * 17);
-        for key in keys {
-            if !joined.is_empty() {
-                joined.push(SEPARATOR);
-            }
-            // Writing to a `String` cannot fail.
-            let _ = write!(joined, "{key:016x}");
-        }
         let tx = self.conn.write()?;
-        if joined.is_empty() {
-            // Nothing kept: the article holds no shape.
-            tx.execute(
-                "DELETE FROM templates WHERE host = ?1 AND url = ?2",
-                (host, url),
-            )?;
-            tx.commit()?;
-            return Ok(());
-        }
-        let at = ts(now);
-        let updated = tx.execute(
-            "UPDATE templates SET shapes = ?3, seen_at = ?4 WHERE host = ?1 AND url = ?2",
-            (host, url, &joined, &at),
-        )?;
-        // Only an article the host did not hold yet adds to its count.
-        let inserted = updated == 0
-            && tx.execute(
-                "INSERT INTO templates (host, url, shapes, seen_at) VALUES (?1, ?2, ?3, ?4)
-                 ON CONFLICT (host, url) DO NOTHING",
-                (host, url, &joined, &at),
-            )? > 0;
-        if updated == 0 && !inserted {
-            // Another process learned the same article meanwhile: this one is newer.
-            tx.execute(
-                "UPDATE templates SET shapes = ?3, seen_at = ?4 WHERE host = ?1 AND url = ?2",
-                (host, url, &joined, &at),
-            )?;
-        }
-        if inserted {
-            let articles: i64 = tx.query_row(
-                "SELECT COUNT(*) FROM templates WHERE host = ?1",
-                [host],
-                |r| r.get(0),
-            )?;
-            if articles > ARTICLES_PER_HOST + PRUNE_SLACK {
-                tx.execute(
-                    "DELETE FROM templates WHERE host = ?1 AND url NOT IN (
-                         SELECT url FROM templates WHERE host = ?1
-                         ORDER BY seen_at DESC, url LIMIT ?2)",
-                    (host, ARTICLES_PER_HOST),
-                )?;
-            }
-        }
+        learn(&tx, host, url, shapes, now)?;
         tx.commit()?;
         Ok(())
     }
+}
+
+/// What an article's extraction teaches its site's template, to be written with the
+/// check it belongs to (see [`Store::record_page_check`]).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Learned {
+    pub host: String,
+    /// The article's address as checked.
+    pub url: String,
+    /// The shapes of the blocks its extraction kept.
+    pub shapes: Vec<String>,
+    pub at: DateTime<Utc>,
+}
+
+impl Learned {
+    /// Writes it in the caller's write transaction `tx`.
+    pub(super) fn write(&self, tx: &Conn) -> Result<()> {
+        learn(tx, &self.host, &self.url, &self.shapes, self.at)
+    }
+}
+
+/// [`Store::learn_template`] inside the caller's write transaction `tx`.
+fn learn(tx: &Conn, host: &str, url: &str, shapes: &[String], now: DateTime<Utc>) -> Result<()> {
+    let mut keys: Vec<u64> = shapes.iter().map(|s| shape_key(s)).collect();
+    keys.sort_unstable();
+    keys.dedup();
+    let mut joined = String::with_capacity(keys.len() * 17);
+    for key in keys {
+        if !joined.is_empty() {
+            joined.push(SEPARATOR);
+        }
+        // Writing to a `String` cannot fail.
+        let _ = write!(joined, "{key:016x}");
+    }
+    if joined.is_empty() {
+        // Nothing kept: the article holds no shape.
+        tx.execute(
+            "DELETE FROM templates WHERE host = ?1 AND url = ?2",
+            (host, url),
+        )?;
+        return Ok(());
+    }
+    let at = ts(now);
+    let updated = tx.execute(
+        "UPDATE templates SET shapes = ?3, seen_at = ?4 WHERE host = ?1 AND url = ?2",
+        (host, url, &joined, &at),
+    )?;
+    // Only an article the host did not hold yet adds to its count.
+    let inserted = updated == 0
+        && tx.execute(
+            "INSERT INTO templates (host, url, shapes, seen_at) VALUES (?1, ?2, ?3, ?4)
+             ON CONFLICT (host, url) DO NOTHING",
+            (host, url, &joined, &at),
+        )? > 0;
+    if updated == 0 && !inserted {
+        // Another process learned the same article meanwhile: this one is newer.
+        tx.execute(
+            "UPDATE templates SET shapes = ?3, seen_at = ?4 WHERE host = ?1 AND url = ?2",
+            (host, url, &joined, &at),
+        )?;
+    }
+    if inserted {
+        let articles: i64 = tx.query_row(
+            "SELECT COUNT(*) FROM templates WHERE host = ?1",
+            [host],
+            |r| r.get(0),
+        )?;
+        if articles > ARTICLES_PER_HOST + PRUNE_SLACK {
+            tx.execute(
+                "DELETE FROM templates WHERE host = ?1 AND url NOT IN (
+                     SELECT url FROM templates WHERE host = ?1
+                     ORDER BY seen_at DESC, url LIMIT ?2)",
+                (host, ARTICLES_PER_HOST),
+            )?;
+        }
+    }
+    Ok(())
 }
 
 #[cfg(test)]

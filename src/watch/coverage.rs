@@ -15,7 +15,7 @@ use super::{CheckError, WatchError, Watcher};
 use crate::config::FeedConfig;
 use crate::feed::Entry;
 use crate::fetch::Validators;
-use crate::store::{AlertKind, ArticleRow, CheckUpdate, NewCoverage};
+use crate::store::{AlertKind, ArticleRow, CheckUpdate, CoverageRow, NewCoverage};
 use crate::topic::MatchText;
 use crate::topic::like::{self, Background, EntryVerdict, Features};
 
@@ -200,9 +200,23 @@ impl Watcher {
         }
         let id = article.id;
         let covered = self.db.call(move |s| s.coverage_of(id)).await?;
+        self.coverage_alert_with(article, first, update, &covered);
+        Ok(())
+    }
+
+    /// [`Watcher::coverage_alert`] with the article's coverage already read.
+    pub(super) fn coverage_alert_with(
+        &self,
+        article: &ArticleRow,
+        first: bool,
+        update: &mut CheckUpdate,
+        covered: &[CoverageRow],
+    ) {
+        if !first || update.version.is_none() || update.alert.is_some() {
+            return;
+        }
         if !covered.is_empty() {
             update.alert = Some((AlertKind::Coverage, self.recipients(article, None)));
         }
-        Ok(())
     }
 }

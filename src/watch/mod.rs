@@ -22,8 +22,8 @@ use crate::feed::{self, Entry};
 use crate::fetch::{FetchError, Fetched, Fetcher, Validators};
 use crate::metrics::Metrics;
 use crate::store::{
-    AlertKind, ArticleRow, CheckUpdate, Claim, Db, FeedFetch, FeedRow, NewArticle, NewVersion,
-    Quiet, QuietCheck, StoreError, Target, VersionRow,
+    AlertKind, ArticleRow, CheckUpdate, Claim, Db, FeedFetch, FeedRow, Learned, NewArticle,
+    NewVersion, Quiet, QuietCheck, Store, StoreError, Target, VersionRow,
 };
 use crate::text::Copy;
 use crate::topic::MatchText;
@@ -734,6 +734,35 @@ impl Watcher {
         feed: Option<&str>,
         validators: &Validators,
     ) -> Result<Option<PageFetch>, CheckError> {
+        let Some((page, learned, _)) = self
+            .fetch_page_reading(url, feed, validators, |_| Ok(()))
+            .await?
+        else {
+            return Ok(None);
+        };
+        self.db
+            .call(move |s| s.learn_template(&learned.host, &learned.url, &learned.shapes, learned.at))
+            .await
+            .map_err(|e| CheckError::Template(e.to_string()))?;
+        Ok(Some(page))
+    }
+
+    /// [`Watcher::fetch_page`], with `read` run in the same store call as the read of the
+    /// site's template, once the page has come (a 304 reads nothing), and what the page
+    /// teaches the template returned rather than written: a check writes it with its
+    /// record, in one call. `read`'s own error comes back beside the page: it is the
+    /// caller's to handle, as a failed read of the template is the check's.
+    async fn fetch_page_reading<R, F>(
+        &self,
+        url: &str,
+        feed: Option<&str>,
+        validators: &Validators,
+        read: F,
+    ) -> Result<Option<(PageFetch, Learned, Result<R, StoreError>)>, CheckError>
+    where
+        F: FnOnce(&mut Store) -> Result<R, StoreError> + Send + 'static,
+        R: Send + 'static,
+    {
         let url = Url::parse(url).map_err(|e| CheckError::Fetch(format!("bad URL {url}: {e}")))?;
         self.sync_hosts().await;
         let fetched = self.http.get_public(&url, validators).await;
@@ -756,11 +785,16 @@ impl Watcher {
         // The site's template, learned from its other articles; updated from this one.
         let host = page.final_url.host_str().unwrap_or_default().to_string();
         let (h, u) = (host.clone(), url.to_string());
-        let keys = self
+        let (keys, read) = self
             .db
-            .call(move |s| s.template_keys(&h, &u, TEMPLATE_ARTICLES))
+            .call(move |s| {
+                let keys = s.template_keys(&h, &u, TEMPLATE_ARTICLES);
+                let read = read(s);
+                Ok((keys, read))
+            })
             .await
             .map_err(|e| CheckError::Template(e.to_string()))?;
+        let keys = keys.map_err(|e| CheckError::Template(e.to_string()))?;
         let opts = extract::Options {
             drop: feed
                 .and_then(|f| self.config.feed_rules(f))
@@ -776,11 +810,12 @@ impl Watcher {
             shapes,
         } = cpu::measure(Stage::Extract, || extract::extract_page(&html, &opts))
             .map_err(|e| CheckError::Extract(e.to_string()))?;
-        let (u, now) = (url.to_string(), self.clock.now());
-        self.db
-            .call(move |s| s.learn_template(&host, &u, &shapes, now))
-            .await
-            .map_err(|e| CheckError::Template(e.to_string()))?;
+        let learned = Learned {
+            host,
+            url: url.to_string(),
+            shapes,
+            at: self.clock.now(),
+        };
         let raw = self.config.archive.raw.then(|| crate::archive::RawPage {
             url: page.final_url.to_string(),
             status: page.status,
@@ -788,7 +823,7 @@ impl Watcher {
             body: page.bytes.clone(),
             fetched_at: self.clock.now(),
         });
-        Ok(Some(PageFetch {
+        let fetched = PageFetch {
             raw,
             canonical: feed::declared_canonical(&html, &page.final_url),
             final_url: feed::canonical_url(page.final_url.as_str(), None)
@@ -798,7 +833,8 @@ impl Watcher {
             provenance,
             validators: page.validators,
             page_hash: page_hash(&html),
-        }))
+        };
+        Ok(Some((fetched, learned, read)))
     }
 
     /// Targets for an article's alerts: each of its topics' email recipients, once, and
@@ -878,11 +914,32 @@ impl Watcher {
             ladder_start: article.ladder_start,
             ..CheckUpdate::new(article.id, now)
         };
+        // Once the page has come, what the decision needs (the latest version, those
+        // within the flip-flop window, the coverage a first version alerts on) is read in
+        // the same store call as the site's template.
+        let (id, window) = (article.id, self.config.schedule.flip_flop.0);
+        let since = now - chrono::Duration::from_std(window).unwrap_or_default();
         let fetched = self
-            .fetch_page(&article.url, article.feed.as_deref(), &validators)
+            .fetch_page_reading(
+                &article.url,
+                article.feed.as_deref(),
+                &validators,
+                move |s| {
+                    let (latest, recent) = previous_in(s, id, window, since)?;
+                    let covered = if latest.is_none() {
+                        s.coverage_of(id)?
+                    } else {
+                        Vec::new()
+                    };
+                    Ok((latest, recent, covered))
+                },
+            )
             .await;
         let mut fresh = None;
         let mut first = article.latest_version.is_none();
+        // What the page teaches its site's template, written with the check's record.
+        let mut learned = None;
+        let mut covered = None;
         match fetched {
             // Unchanged: nothing to compare, nothing to alert; only the schedule moves.
             Ok(None) if defer => {
@@ -890,11 +947,21 @@ impl Watcher {
                 return Ok((report, Some(update)));
             }
             Ok(None) => ladder.advance(&mut update, now),
-            Ok(Some(page)) => {
+            Ok(Some((page, lesson, read))) => {
+                let (latest, recent, coverage) = match read {
+                    Ok(read) => read,
+                    Err(e) => {
+                        // Learned from all the same, as before the decision's read.
+                        self.learn(lesson).await?;
+                        return Err(e.into());
+                    }
+                };
                 if self.join_copy(&article, &page, now).await? {
+                    self.learn(lesson).await?;
                     return Ok((report, None));
                 }
-                let (latest, recent) = self.previous(article.id, now).await?;
+                learned = Some(lesson);
+                covered = Some(coverage);
                 // What this check is decided against; a version another process recorded
                 // since the claim is caught by `record_check` all the same.
                 update.based_on = latest.as_ref().map(|v| v.number);
@@ -941,8 +1008,14 @@ impl Watcher {
                 ladder.retry(&mut update, now);
             }
         }
-        self.coverage_alert(&article, first, &mut update).await?;
-        let mut recorded = self.db.call(move |s| s.record_check(&update)).await?;
+        match covered {
+            Some(covered) => self.coverage_alert_with(&article, first, &mut update, &covered),
+            None => self.coverage_alert(&article, first, &mut update).await?,
+        }
+        let mut recorded = self
+            .db
+            .call(move |s| s.record_page_check(learned.as_ref(), &update))
+            .await?;
         if recorded.stale
             && let Some((page, page_changed, mut update)) = fresh
         {
@@ -992,15 +1065,16 @@ impl Watcher {
         let since = now - chrono::Duration::from_std(window).unwrap_or_default();
         Ok(self
             .db
-            .call(move |s| {
-                let recent = if window.is_zero() {
-                    Vec::new()
-                } else {
-                    s.versions_since(id, since)?
-                };
-                Ok((s.latest_version(id)?, recent))
-            })
+            .call(move |s| previous_in(s, id, window, since))
             .await?)
+    }
+
+    /// Writes what a page taught its site's template, apart from a check's record.
+    async fn learn(&self, l: Learned) -> Result<(), WatchError> {
+        self.db
+            .call(move |s| s.learn_template(&l.host, &l.url, &l.shapes, l.at))
+            .await?;
+        Ok(())
     }
 
     /// Decides what a fresh copy is (see [`decide`]) and fills in what to record.
@@ -1180,6 +1254,22 @@ pub fn page_hash(html: &str) -> String {
     let mut h = std::collections::hash_map::DefaultHasher::new();
     html.hash(&mut h);
     format!("{:016x}", h.finish())
+}
+
+/// An article's latest version and those recorded since `since` (none when the
+/// flip-flop `window` is zero), read in the caller's store call.
+fn previous_in(
+    s: &mut Store,
+    id: i64,
+    window: Duration,
+    since: DateTime<Utc>,
+) -> Result<(Option<VersionRow>, Vec<VersionRow>), StoreError> {
+    let recent = if window.is_zero() {
+        Vec::new()
+    } else {
+        s.versions_since(id, since)?
+    };
+    Ok((s.latest_version(id)?, recent))
 }
 
 /// Why one article's check failed.

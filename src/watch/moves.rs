@@ -81,20 +81,24 @@ impl Watcher {
         }
         let id = article.id;
         let c = canonical.clone();
-        let owner = self.db.call(move |s| s.article_for(&c, &c)).await?;
-        match owner {
-            Some(into) if into != id => {
-                let deleted = self.db.call(move |s| s.join_article(id, into, now)).await?;
+        // One store call: who owns the address, then the join or the alias.
+        let joined = self
+            .db
+            .call(move |s| match s.article_for(&c, &c)? {
+                Some(into) if into != id => Ok(Some((into, s.join_article(id, into, now)?))),
+                Some(_) => Ok(None),
+                None => {
+                    s.add_alias(id, &c, now)?;
+                    Ok(None)
+                }
+            })
+            .await?;
+        match joined {
+            Some((into, deleted)) => {
                 tracing::info!(article = id, into, canonical = %canonical, deleted, "a copy of a tracked article (canonical link): joined to it");
                 Ok(true)
             }
-            Some(_) => Ok(false),
-            None => {
-                self.db
-                    .call(move |s| s.add_alias(id, &canonical, now))
-                    .await?;
-                Ok(false)
-            }
+            None => Ok(false),
         }
     }
 
