@@ -305,7 +305,11 @@ fn run() -> Result<(), String> {
         let args: Vec<String> = std::env::args().collect();
         args.iter()
             .position(|a| a == "--keep")
-            .map(|i| args.get(i + 1).map(PathBuf::from).ok_or("--keep needs a directory"))
+            .map(|i| {
+                args.get(i + 1)
+                    .map(PathBuf::from)
+                    .ok_or("--keep needs a directory")
+            })
             .transpose()?
     };
     let shared = corpus::shared_dir().ok_or("no shared/corpus/aeb-dev beside the repository")?;

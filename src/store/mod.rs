@@ -923,6 +923,24 @@ mod tests {
     }
 
     #[test]
+    fn a_cached_statement_is_not_prepared_again_for_new_values() {
+        // Without the query planner's stability guarantee, SQLite plans some statements
+        // for the values bound (this one among them), and prepares them again each time
+        // other values are bound: a statement compiled per check instead of once.
+        let store = Store::open_in_memory().expect("open");
+        let conn = store.conn.sqlite().expect("sqlite");
+        let sql = "SELECT MAX(number) FROM versions WHERE article_id = ?1";
+        for id in 1..=3_i64 {
+            let _: Option<i64> = store
+                .conn
+                .query_row(sql, [id], |r| r.get(0))
+                .expect("query");
+        }
+        let stmt = conn.prepare_cached(sql).expect("cached");
+        assert_eq!(stmt.get_status(rusqlite::StatementStatus::RePrepare), 0);
+    }
+
+    #[test]
     fn timestamps_round_trip() {
         let t = Utc::now();
         let back = parse_ts(&ts(t));

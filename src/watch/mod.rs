@@ -741,7 +741,9 @@ impl Watcher {
             return Ok(None);
         };
         self.db
-            .call(move |s| s.learn_template(&learned.host, &learned.url, &learned.shapes, learned.at))
+            .call(move |s| {
+                s.learn_template(&learned.host, &learned.url, &learned.shapes, learned.at)
+            })
             .await
             .map_err(|e| CheckError::Template(e.to_string()))?;
         Ok(Some(page))
