@@ -68,6 +68,7 @@ mod structured;
 mod template;
 #[cfg(test)]
 mod tests;
+mod witness;
 
 use std::sync::Arc;
 
@@ -83,7 +84,7 @@ pub use template::{Template, key as shape_key, shape};
 pub(crate) use inert::strip as strip_inert;
 
 /// The name and version of the extractor, recorded with every stored version.
-pub const EXTRACTOR: &str = "redline-extract/10";
+pub const EXTRACTOR: &str = "redline-extract/11";
 
 /// A page's stored copy, what the page said about it, and what the site's template learns
 /// from it.
@@ -176,6 +177,10 @@ pub fn extract_page(html: &str, opts: &Options) -> Result<Extracted, ExtractErro
         doc.select_matcher(matcher).remove();
     }
     let structured = structured::read(&doc);
+    let witness = structured
+        .body
+        .as_deref()
+        .and_then(|b| witness::Witness::new(&structured::body_paragraphs(b)));
     let headline = headline::find(&doc);
     roles::mark_story(&doc, &headline, opts.url.as_deref());
     clean::remove_boilerplate(&doc);
@@ -187,7 +192,15 @@ pub fn extract_page(html: &str, opts: &Options) -> Result<Extracted, ExtractErro
         places,
         shapes,
     } = main_content(doc, opts.url.as_deref())
-        .map(|(blocks, containers)| blocks::finish(blocks, &containers, &headline, &opts.template))
+        .map(|(blocks, containers)| {
+            blocks::finish(
+                blocks,
+                &containers,
+                &headline,
+                &opts.template,
+                witness.as_ref(),
+            )
+        })
         .unwrap_or_default();
     let (copy, mut provenance) =
         structured::choose(headline, paragraphs, structured).ok_or(ExtractError::NoArticle)?;
