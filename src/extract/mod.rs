@@ -44,8 +44,11 @@
 //!
 //! Beside these, [`structured`] reads what the page says about itself before it is
 //! cleaned (JSON-LD, `<meta>` tags, a visible "Updated" line, correction notes): the
-//! copy comes from the JSON-LD `articleBody` when the HTML holds only a placeholder, and
-//! [`extract_page`] returns that [`Provenance`] with the copy.
+//! copy comes from the JSON-LD `articleBody` when the HTML holds only a placeholder (read
+//! even from a block that is no JSON, a comment or a brace too many in it), a line the
+//! rules dropped or placed beside the story that the `articleBody` holds is the story's
+//! after all ([`witness`]: the page's own word, believed when it holds the story's run),
+//! and [`extract_page`] returns that [`Provenance`] with the copy.
 //!
 //! [`EXTRACTOR`] names this exact behaviour and is stored with every version: when a change
 //! here alters the output for the same page, bump it, so that a difference caused by a new
