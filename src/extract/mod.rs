@@ -27,7 +27,9 @@
 //!    cannot shift what Readability picks;
 //! 4. find the main content with `dom_smoothie` (a port of Mozilla's Readability), then
 //!    [`gaps`]: put back the prose paragraphs its final clean-up removed from between two
-//!    paragraphs it kept (a short paragraph with a link, wrapped in a `<div>` of its own);
+//!    paragraphs it kept (a short paragraph with a link, wrapped in a `<div>` of its own),
+//!    and those of a section of the story it left out (a story set in sections of the
+//!    same markup between ad rows);
 //! 5. [`blocks`]: walk that content into blocks (paragraphs, subheadings, list items) and
 //!    drop the ones that are boilerplate after all: link lists with the title just before
 //!    them, "ALSO READ" boxes by their words ([`boiler`]), and the blocks the site's
@@ -228,10 +230,11 @@ fn main_content(
     // Readability only uses the URL to resolve links, which a copy does not keep; one it
     // would refuse (not absolute) is left out rather than failing the page.
     let url = url.filter(|u| url::Url::parse(u).is_ok_and(|u| u.has_host()));
-    let (prose, containers) = gaps::mark(&doc);
+    let (mut prose, containers) = gaps::mark(&doc);
     let mut readability = dom_smoothie::Readability::with_document(doc, url, None).ok()?;
     readability.parse().ok()?;
     let root = readability.doc.select_single("#readability-page-1");
     let node = root.nodes().first()?;
-    Some((gaps::fill(blocks::collect(node), prose), containers))
+    let content = gaps::fill(blocks::collect(node), &mut prose);
+    Some((gaps::siblings(content, &mut prose, &containers), containers))
 }
