@@ -52,6 +52,17 @@ use redline::watch::{Check, Decision, decide};
 
 use page::{Rng, Truth};
 
+/// The labels an edit of `kind` may expect, for the listing: a word's depends on whether
+/// it sat inside quotation marks.
+fn expected_names(kind: &str) -> String {
+    let (plain, quoted) = (edits::expected(kind, false), edits::expected(kind, true));
+    if plain == quoted {
+        plain.as_str().to_string()
+    } else {
+        format!("{}/{}", plain.as_str(), quoted.as_str())
+    }
+}
+
 /// Failures listed per kind.
 const SHOW_FAILURES: usize = 3;
 
@@ -226,11 +237,19 @@ fn run() -> Result<(), String> {
             tally.alerted += usize::from(alerted);
             tally.shown += usize::from(shown);
             if let Decision::Changed { labels, .. } = &verdict {
-                let expected = edits::expected(kind);
+                let expected = edits::expected(kind, edit.quoted);
                 tally.label_has += usize::from(labels.contains(expected));
                 tally.label_exact +=
                     usize::from(labels.contains(expected) && labels.iter().count() == 1);
                 *tally.label_sets.entry(label_names(labels)).or_default() += 1;
+                if shown && !labels.contains(expected) && tally.failures.len() < show_failures {
+                    tally.failures.push(format!(
+                        "{short} {} [labelled {} where {} was expected]",
+                        cut(&edit.desc, 300),
+                        label_names(labels),
+                        expected.as_str()
+                    ));
+                }
             }
             if !shown {
                 tally.pages.push(short.to_string());
@@ -289,7 +308,7 @@ fn run() -> Result<(), String> {
             .collect();
         println!(
             "  {kind:<17} expects {:<12} {:>3}/{:<3} ({:>5.1} %)  exactly {:>3}  [{}]",
-            edits::expected(kind).as_str(),
+            expected_names(kind),
             t.label_has,
             t.alerted,
             100.0 * t.label_has as f64 / t.alerted.max(1) as f64,

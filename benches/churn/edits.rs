@@ -28,10 +28,12 @@ pub const KINDS: &[&str] = &[
 ];
 
 /// The label product.md's "Change labels" gives an edit of `kind`: a changed word is
-/// `wording`, a changed number `figures`, a changed mark `punctuation`, a sentence or
-/// paragraph added `addition`, removed `removal`, moved unchanged `move`.
-pub fn expected(kind: &str) -> Label {
+/// `wording` (`quotes` when `quoted`: inside quotation marks, see [`Edit::quoted`]), a changed number
+/// `figures`, a changed mark `punctuation`, a sentence or paragraph added `addition`,
+/// removed `removal`, moved unchanged `move`.
+pub fn expected(kind: &str, quoted: bool) -> Label {
     match kind {
+        "word" if quoted => Label::Quotes,
         "word" => Label::Wording,
         "figure" => Label::Figures,
         "punct" => Label::Punctuation,
@@ -52,7 +54,15 @@ pub struct Edit {
     pub del: Vec<String>,
     /// Tokens the diff must show as added.
     pub ins: Vec<String>,
+    /// Whether the replaced token sat inside quotation marks: after an odd number of the
+    /// paragraph's double quotation marks (`"`, `“`, `”`, `„`, `«`, `»`, `「`, `」`, `『`,
+    /// `』`, each counted as opening or closing in turn, as languages pair them
+    /// differently); single marks are left out, as they double as apostrophes.
+    pub quoted: bool,
 }
+
+/// The double quotation marks [`Edit::quoted`] counts.
+const QUOTE_MARKS: &[char] = &['"', '“', '”', '„', '«', '»', '「', '」', '『', '』'];
 
 const WORDS: &[&str] = &[
     "reportedly",
@@ -108,6 +118,7 @@ pub fn apply(kind_name: &str, doc: &Document, truth: &Truth, rng: &mut Rng) -> O
             let para = normalize(&p.text());
             p.append_html(format!(" {}", escape(s)));
             Some(Edit {
+                quoted: false,
                 desc: format!("sentence appended: {s:?}"),
                 para,
                 del: Vec::new(),
@@ -137,6 +148,7 @@ pub fn apply(kind_name: &str, doc: &Document, truth: &Truth, rng: &mut Rng) -> O
             };
             top.after_html(html.as_str());
             Some(Edit {
+                quoted: false,
                 desc: format!(
                     "paragraph inserted after {:?}: {}",
                     excerpt(&para),
@@ -158,6 +170,7 @@ pub fn apply(kind_name: &str, doc: &Document, truth: &Truth, rng: &mut Rng) -> O
             let para = normalize(&p.text());
             p.remove_from_parent();
             Some(Edit {
+                quoted: false,
                 desc: format!("paragraph removed: {:?}", excerpt(&para)),
                 del: words_of(&para),
                 para,
@@ -178,6 +191,7 @@ pub fn apply(kind_name: &str, doc: &Document, truth: &Truth, rng: &mut Rng) -> O
             to.after_html(html.as_str());
             let words = words_of(&para);
             Some(Edit {
+                quoted: false,
                 desc: format!(
                     "paragraph {i} moved after paragraph {j}: {:?}",
                     excerpt(&para)
@@ -282,21 +296,24 @@ fn replace_token(
     fits: fn(&str) -> bool,
     with: impl Fn(&str, &mut Rng) -> String,
 ) -> Option<Edit> {
-    // (paragraph, text node, byte offset, token)
+    // (paragraph, text node, byte offset, token, inside quotation marks)
     let mut spots = Vec::new();
     for p in paras {
-        for node in text_nodes(p) {
+        let mut marks = 0usize;
+        for node in p.descendants_it().filter(NodeRef::is_text) {
             let text = node.text().to_string();
+            let editable = !in_link(&node);
             let mut at = 0;
             for tok in tokenize(&text) {
-                if fits(tok) {
-                    spots.push((*p, node, at, tok.to_string()));
+                marks += tok.chars().filter(|c| QUOTE_MARKS.contains(c)).count();
+                if editable && fits(tok) {
+                    spots.push((*p, node, at, tok.to_string(), marks % 2 == 1));
                 }
                 at += tok.len();
             }
         }
     }
-    let (p, node, at, tok) = rng.pick(&spots)?.clone();
+    let (p, node, at, tok, quoted) = rng.pick(&spots)?.clone();
     let new_tok = with(&tok, rng);
     let para = normalize(&p.text());
     let text = node.text().to_string();
@@ -310,6 +327,7 @@ fn replace_token(
         para,
         del: vec![tok],
         ins: vec![new_tok],
+        quoted,
     })
 }
 
@@ -335,6 +353,7 @@ fn punct(paras: &[NodeRef<'_>], rng: &mut Rng) -> Option<Edit> {
         node.set_text(format!("{}{new}{}", &text[..at], &text[at + mark.len()..]));
         let (del, ins) = (mark.trim().to_string(), new.trim().to_string());
         return Some(Edit {
+            quoted: false,
             desc: format!(
                 "punctuation: {:?} → {:?} in {:?}",
                 mark.trim(),

@@ -303,16 +303,77 @@ struct Seen<'a> {
     opens_sentence: bool,
 }
 
+/// The quotation marks open along a run of text, as the labeller tracks them.
+#[derive(Debug, Clone)]
+pub(crate) struct Quotes {
+    /// Quote marks open so far: the mark that will close each one.
+    open: Vec<char>,
+    previous_space: bool,
+}
+
+impl Default for Quotes {
+    fn default() -> Quotes {
+        Quotes {
+            open: Vec::new(),
+            previous_space: true,
+        }
+    }
+}
+
+impl Quotes {
+    /// The marks still open at the end of `text`: what a sentence after it opens inside
+    /// (the second sentence of a quotation that runs over several).
+    pub(crate) fn after(text: &str) -> Quotes {
+        let mut q = Quotes::default();
+        for token in tokenize(text) {
+            q.step(token);
+        }
+        // The sentence after it starts after a space.
+        q.previous_space = true;
+        q
+    }
+
+    /// Takes one token; returns whether it is inside a quotation, and whether it closes
+    /// a quotation that opened before everything seen (so that all of it was inside).
+    fn step(&mut self, token: &str) -> (bool, bool) {
+        let k = kind(token);
+        let mut chars = token.chars();
+        let single = match (chars.next(), chars.next()) {
+            (Some(c), None) if k == TokenKind::Punct => Some(c),
+            _ => None,
+        };
+        let mut inside = !self.open.is_empty();
+        let mut closed_before = false;
+        if let Some(c) = single {
+            if self.open.last() == Some(&c) {
+                self.open.pop();
+            } else if let Some(&(_, close)) = PAIRED_QUOTES.iter().find(|(o, _)| *o == c)
+                && self.previous_space
+            {
+                self.open.push(close);
+                inside = true;
+            } else if SYMMETRIC_QUOTES.contains(&c) {
+                if self.previous_space {
+                    self.open.push(c);
+                    inside = true;
+                } else if self.open.is_empty() && matches!(c, '"' | '”') {
+                    closed_before = true;
+                }
+            }
+        }
+        self.previous_space = k != TokenKind::Word;
+        (inside, closed_before)
+    }
+}
+
 /// The tokens of one side of a word diff, with quote and sentence context. `side` is
-/// the span kind only this side has (`Delete` for the old side, `Insert` for the new).
-fn side_tokens<'a>(spans: &'a [Span], side: SpanKind) -> Vec<Seen<'a>> {
+/// the span kind only this side has (`Delete` for the old side, `Insert` for the new);
+/// `quotes` the quotations open where the spans start.
+fn side_tokens<'a>(spans: &'a [Span], side: SpanKind, mut quotes: Quotes) -> Vec<Seen<'a>> {
     let mut out: Vec<Seen<'a>> = Vec::new();
     let mut edit = 0usize;
     let mut in_edit = false;
-    // Quote marks open so far: the mark that will close each one.
-    let mut open: Vec<char> = Vec::new();
     let mut sentence_start = true;
-    let mut previous_space = true;
     for span in spans {
         if span.kind == SpanKind::Equal {
             if in_edit {
@@ -328,31 +389,12 @@ fn side_tokens<'a>(spans: &'a [Span], side: SpanKind) -> Vec<Seen<'a>> {
         let changed = (span.kind == side).then_some(edit);
         for token in tokenize(&span.text) {
             let k = kind(token);
-            let mut chars = token.chars();
-            let single = match (chars.next(), chars.next()) {
-                (Some(c), None) if k == TokenKind::Punct => Some(c),
-                _ => None,
-            };
-            let mut inside = !open.is_empty();
-            if let Some(c) = single {
-                if open.last() == Some(&c) {
-                    open.pop();
-                } else if let Some(&(_, close)) = PAIRED_QUOTES.iter().find(|(o, _)| *o == c)
-                    && previous_space
-                {
-                    open.push(close);
-                    inside = true;
-                } else if SYMMETRIC_QUOTES.contains(&c) {
-                    if previous_space {
-                        open.push(c);
-                        inside = true;
-                    } else if open.is_empty() && matches!(c, '"' | '”') {
-                        // A quote closed that opened before this sentence: everything so
-                        // far was inside it.
-                        for seen in &mut out {
-                            seen.in_quote = true;
-                        }
-                    }
+            let (inside, closed_before) = quotes.step(token);
+            if closed_before {
+                // A quote closed that opened before this sentence: everything so far was
+                // inside it.
+                for seen in &mut out {
+                    seen.in_quote = true;
                 }
             }
             out.push(Seen {
@@ -366,7 +408,6 @@ fn side_tokens<'a>(spans: &'a [Span], side: SpanKind) -> Vec<Seen<'a>> {
                 TokenKind::Punct if ends_sentence(token) => sentence_start = true,
                 _ => {}
             }
-            previous_space = k != TokenKind::Word;
         }
     }
     out
@@ -497,7 +538,10 @@ impl Notes {
     /// removal): the sentence appended to a paragraph whose last one ends without a full
     /// stop (`… pic.twitter.com/x`, an emoji, a title) shares that sentence's segment, so
     /// the alignment pairs it with the old one instead of seeing it added.
-    pub(crate) fn pair(&mut self, spans: &[Span]) {
+    ///
+    /// `quotes` are the quotations open where the pair starts in the old and the new
+    /// paragraph ([`Quotes::after`] their sentences before it).
+    pub(crate) fn pair(&mut self, spans: &[Span], quotes: [Quotes; 2]) {
         let whole = whole_sentence_edits(spans);
         for (_, (removed, text)) in &whole {
             let out = if *removed {
@@ -508,7 +552,7 @@ impl Notes {
             Notes::units(out, text, true);
         }
         let skip: Vec<usize> = whole.iter().map(|(id, _)| *id).collect();
-        self.edits_but(spans, true, &skip);
+        self.edits_but(spans, true, &skip, quotes);
     }
 
     /// Text removed whole (a sentence or a paragraph); `split` looks at its sentences one
@@ -541,18 +585,18 @@ impl Notes {
     }
 
     fn edits(&mut self, spans: &[Span], names: bool) {
-        self.edits_but(spans, names, &[]);
+        self.edits_but(spans, names, &[], Default::default());
     }
 
     /// Labels each edit of `spans` but those numbered in `skip`.
-    fn edits_but(&mut self, spans: &[Span], names: bool, skip: &[usize]) {
+    fn edits_but(&mut self, spans: &[Span], names: bool, skip: &[usize], quotes: [Quotes; 2]) {
         if Instant::now() >= self.deadline {
             self.labels.insert(Label::Wording);
             return;
         }
         let mut edits: HashMap<usize, Edit> = HashMap::new();
-        for side in [SpanKind::Delete, SpanKind::Insert] {
-            for seen in side_tokens(spans, side) {
+        for (side, quotes) in [SpanKind::Delete, SpanKind::Insert].into_iter().zip(quotes) {
+            for seen in side_tokens(spans, side, quotes) {
                 let Some(id) = seen.edit.filter(|id| !skip.contains(id)) else {
                     continue;
                 };

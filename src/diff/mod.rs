@@ -319,7 +319,7 @@ fn sentence_diff(
     };
     if a.len() <= 1 && b.len() <= 1 {
         let spans = word_diff(old, new, deadline, counts);
-        notes.pair(&spans);
+        notes.pair(&spans, Default::default());
         return spans;
     }
     let a_keys: Vec<String> = a.iter().map(|s| s.trim_end().to_string()).collect();
@@ -329,13 +329,17 @@ fn sentence_diff(
     for unit in units {
         match unit {
             Unit::Pair(ra, rb) => {
-                let (o, n) = (a[ra].concat(), b[rb].concat());
+                let (o, n) = (a[ra.clone()].concat(), b[rb.clone()].concat());
                 if o == n {
                     push_span(&mut spans, SpanKind::Equal, o);
                     continue;
                 }
                 let pair = word_diff(&o, &n, deadline, counts);
-                notes.pair(&pair);
+                let quotes = [
+                    labels::Quotes::after(&a[..ra.start].concat()),
+                    labels::Quotes::after(&b[..rb.start].concat()),
+                ];
+                notes.pair(&pair, quotes);
                 for s in pair {
                     push_span(&mut spans, s.kind, s.text);
                 }
@@ -1026,6 +1030,17 @@ pub(crate) mod tests {
                 "He said the talks were “a modest success for both sides” on Friday."
             ),
             set(&[Label::Quotes])
+        );
+        // A quotation of several sentences: a word of its second one is quoted, though
+        // that sentence holds no quotation mark of its own; a word after it is not.
+        let long = "He spoke first. “We wanted to win. Now, obviously, we need help. We will see.” Then he left quietly.";
+        assert_eq!(
+            labels_of(long, &long.replace("obviously", "clearly")),
+            set(&[Label::Quotes])
+        );
+        assert_eq!(
+            labels_of(long, &long.replace("quietly", "slowly")),
+            set(&[Label::Wording])
         );
         // A day or a month is a date: figures, not a name.
         assert_eq!(

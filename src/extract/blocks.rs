@@ -295,6 +295,7 @@ pub(super) fn finish(
     containers: &[super::run::Container],
     headline: &str,
     template: &Template,
+    witness: Option<&super::witness::Witness>,
 ) -> Finished {
     let mut kept = Vec::with_capacity(blocks.len());
     let texts: Vec<(String, &Block)> = blocks
@@ -368,6 +369,11 @@ pub(super) fn finish(
     let mut places = super::run::places(&lines, containers, &keep);
     styled_tail(&texts, &keep, containers, &mut places);
     short_post_tail(&texts, &keep, &prose, &mut places);
+    // Last, the page's own word: a line its `articleBody` holds is the story's.
+    if let Some(witness) = witness {
+        let linked: Vec<bool> = lines.iter().map(|l| l.linked).collect();
+        super::witness::vouch(witness, &words, &linked, &mut keep, &mut places);
+    }
     for (i, (text, _)) in texts.iter().enumerate() {
         if keep[i] {
             kept.push((text.clone(), places[i]));

@@ -17,7 +17,12 @@
 //!    consecutive kept ones. Only between: what precedes the first kept paragraph or
 //!    follows the last is outside the story as Readability delimited it. A gap of more
 //!    than [`MAX_RUN`] missing paragraphs (prose or not) is left alone, as that is a
-//!    section Readability chose to drop, not a paragraph it sieved out.
+//!    section Readability chose to drop, not a paragraph it sieved out;
+//! 4. [`siblings`] makes one exception: a story set in several sections of the same
+//!    markup (its `<div>` of the body repeated between ad rows) loses whole sections when
+//!    Readability's choice of siblings flips on a changed ad label or box title; the
+//!    prose paragraphs in a container of the story's name, in the same part of the page,
+//!    come back wherever they sit.
 //!
 //! Everything put back still passes the final sieve of [`super::blocks::finish`].
 
@@ -131,7 +136,7 @@ pub(super) fn number(node: &NodeRef<'_>) -> Option<usize> {
 
 /// Puts the prose paragraphs missing from between two consecutive kept paragraphs back
 /// into `content`, in place.
-pub(super) fn fill(content: Vec<Block>, mut prose: Prose) -> Vec<Block> {
+pub(super) fn fill(content: Vec<Block>, prose: &mut Prose) -> Vec<Block> {
     let kept: HashSet<usize> = content.iter().filter_map(|b| b.para).collect();
     let mut out = Vec::with_capacity(content.len());
     let mut prev: Option<usize> = None;
@@ -147,6 +152,68 @@ pub(super) fn fill(content: Vec<Block>, mut prose: Prose) -> Vec<Block> {
         }
         out.push(block);
     }
+    out
+}
+
+/// A story needs this many prose paragraphs in the content, in containers of one name,
+/// for [`siblings`] to look for more.
+const MIN_STORY: usize = 3;
+
+/// A story split into sections of the same markup (a `<div>` of the body between each
+/// two ad rows) whose sections Readability partly left out: puts back, in page order, the
+/// prose paragraphs of `prose` missing from `content` that sit in a container of the
+/// story's name (the name with the most prose paragraphs in `content`, [`MIN_STORY`] at
+/// least), in the same part of the page as one of them ([`Container::near`]). Another
+/// story on the page (the next one of an endless page, a teaser) sits elsewhere, and a
+/// box of links is no prose.
+pub(super) fn siblings(
+    content: Vec<Block>,
+    prose: &mut Prose,
+    containers: &[Container],
+) -> Vec<Block> {
+    let in_content: HashSet<usize> = content.iter().filter_map(|b| b.para).collect();
+    let story: Vec<&Container> = {
+        let kept: Vec<&Container> = in_content
+            .iter()
+            .filter(|n| prose.contains_key(n))
+            .filter_map(|&n| containers.get(n))
+            .collect();
+        let mut count: BTreeMap<&str, usize> = BTreeMap::new();
+        for c in &kept {
+            *count.entry(c.name()).or_default() += 1;
+        }
+        let Some((name, n)) = count.into_iter().max_by_key(|(_, n)| *n) else {
+            return content;
+        };
+        if n < MIN_STORY {
+            return content;
+        }
+        kept.into_iter().filter(|c| c.name() == name).collect()
+    };
+    let back: Vec<usize> = prose
+        .keys()
+        .copied()
+        .filter(|n| !in_content.contains(n))
+        .filter(|&n| {
+            containers
+                .get(n)
+                .is_some_and(|c| c.name() == story[0].name() && story.iter().any(|s| c.near(s)))
+        })
+        .collect();
+    if back.is_empty() {
+        return content;
+    }
+    let mut back = back.into_iter().peekable();
+    let mut out = Vec::with_capacity(content.len() + back.len());
+    for block in content {
+        if let Some(n) = block.para {
+            while let Some(b) = back.next_if(|&b| b < n) {
+                out.extend(prose.remove(&b));
+            }
+        }
+        out.push(block);
+    }
+    out.extend(back.filter_map(|b| prose.remove(&b)));
     out
 }
 
@@ -209,6 +276,58 @@ mod tests {
             "The discovery was announced in an article published on Monday in the journal of \
              planetary science."
         );
+    }
+
+    /// The texts of the blocks Readability would have chosen (`chosen`: a selector), after
+    /// [`super::siblings`] looked for the story's other sections.
+    fn with_siblings(html: &str, chosen: &str) -> Vec<String> {
+        let doc = dom_query::Document::from(html);
+        let (mut prose, containers) = super::mark(&doc);
+        let node = *doc.select_single(chosen).nodes().first().unwrap();
+        let content = super::blocks::collect(&node);
+        super::siblings(content, &mut prose, &containers)
+            .iter()
+            .map(|b| crate::text::normalize(&b.text))
+            .collect()
+    }
+
+    fn paras(ps: &[&str]) -> String {
+        ps.iter().map(|p| format!("<p>{p}</p>")).collect()
+    }
+
+    #[test]
+    fn a_section_of_the_story_left_out_comes_back_in_page_order() {
+        // The story in two sections of the same markup with an ad row between them, as
+        // some sites set a long story; the content chosen holds the second only.
+        let section = |ps: &[&str]| {
+            format!(
+                "<div class=\"grid\"><div class=\"body\">{}</div></div>",
+                paras(ps)
+            )
+        };
+        let html = format!(
+            "<html><body><h1>Moon water</h1><div class=\"story\">{}\
+             <div class=\"row\"><span>Advertisement</span></div>{}</div></body></html>",
+            section(&BEFORE[..2]),
+            section(&[BEFORE[2], AFTER[0], AFTER[1]]),
+        );
+        let got = with_siblings(&html, "div.grid:last-of-type");
+        let want: Vec<&str> = BEFORE.iter().chain(AFTER).copied().collect();
+        assert_eq!(got, want);
+    }
+
+    #[test]
+    fn another_story_of_the_same_markup_stays_out() {
+        // The next story of an endless page, in an `<article>` of its own beside the
+        // story's, with the same markup down to the paragraphs.
+        let article =
+            |ps: &[&str]| format!("<article><div class=\"body\">{}</div></article>", paras(ps));
+        let html = format!(
+            "<html><body><div id=\"stories\">{}{}</div></body></html>",
+            article(BEFORE),
+            article(AFTER)
+        );
+        assert_eq!(with_siblings(&html, "article"), BEFORE);
     }
 
     #[test]

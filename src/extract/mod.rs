@@ -27,7 +27,9 @@
 //!    cannot shift what Readability picks;
 //! 4. find the main content with `dom_smoothie` (a port of Mozilla's Readability), then
 //!    [`gaps`]: put back the prose paragraphs its final clean-up removed from between two
-//!    paragraphs it kept (a short paragraph with a link, wrapped in a `<div>` of its own);
+//!    paragraphs it kept (a short paragraph with a link, wrapped in a `<div>` of its own),
+//!    and those of a section of the story it left out (a story set in sections of the
+//!    same markup between ad rows);
 //! 5. [`blocks`]: walk that content into blocks (paragraphs, subheadings, list items) and
 //!    drop the ones that are boilerplate after all: link lists with the title just before
 //!    them, "ALSO READ" boxes by their words ([`boiler`]), and the blocks the site's
@@ -44,8 +46,11 @@
 //!
 //! Beside these, [`structured`] reads what the page says about itself before it is
 //! cleaned (JSON-LD, `<meta>` tags, a visible "Updated" line, correction notes): the
-//! copy comes from the JSON-LD `articleBody` when the HTML holds only a placeholder, and
-//! [`extract_page`] returns that [`Provenance`] with the copy.
+//! copy comes from the JSON-LD `articleBody` when the HTML holds only a placeholder (read
+//! even from a block that is no JSON, a comment or a brace too many in it), a line the
+//! rules dropped or placed beside the story that the `articleBody` holds is the story's
+//! after all ([`witness`]: the page's own word, believed when it holds the story's run),
+//! and [`extract_page`] returns that [`Provenance`] with the copy.
 //!
 //! [`EXTRACTOR`] names this exact behaviour and is stored with every version: when a change
 //! here alters the output for the same page, bump it, so that a difference caused by a new
@@ -68,6 +73,7 @@ mod structured;
 mod template;
 #[cfg(test)]
 mod tests;
+mod witness;
 
 use std::sync::Arc;
 
@@ -83,7 +89,7 @@ pub use template::{Template, key as shape_key, shape};
 pub(crate) use inert::strip as strip_inert;
 
 /// The name and version of the extractor, recorded with every stored version.
-pub const EXTRACTOR: &str = "redline-extract/10";
+pub const EXTRACTOR: &str = "redline-extract/11";
 
 /// A page's stored copy, what the page said about it, and what the site's template learns
 /// from it.
@@ -176,6 +182,10 @@ pub fn extract_page(html: &str, opts: &Options) -> Result<Extracted, ExtractErro
         doc.select_matcher(matcher).remove();
     }
     let structured = structured::read(&doc);
+    let witness = structured
+        .body
+        .as_deref()
+        .and_then(|b| witness::Witness::new(&structured::body_paragraphs(b)));
     let headline = headline::find(&doc);
     roles::mark_story(&doc, &headline, opts.url.as_deref());
     clean::remove_boilerplate(&doc);
@@ -187,7 +197,15 @@ pub fn extract_page(html: &str, opts: &Options) -> Result<Extracted, ExtractErro
         places,
         shapes,
     } = main_content(doc, opts.url.as_deref())
-        .map(|(blocks, containers)| blocks::finish(blocks, &containers, &headline, &opts.template))
+        .map(|(blocks, containers)| {
+            blocks::finish(
+                blocks,
+                &containers,
+                &headline,
+                &opts.template,
+                witness.as_ref(),
+            )
+        })
         .unwrap_or_default();
     let (copy, mut provenance) =
         structured::choose(headline, paragraphs, structured).ok_or(ExtractError::NoArticle)?;
@@ -212,10 +230,11 @@ fn main_content(
     // Readability only uses the URL to resolve links, which a copy does not keep; one it
     // would refuse (not absolute) is left out rather than failing the page.
     let url = url.filter(|u| url::Url::parse(u).is_ok_and(|u| u.has_host()));
-    let (prose, containers) = gaps::mark(&doc);
+    let (mut prose, containers) = gaps::mark(&doc);
     let mut readability = dom_smoothie::Readability::with_document(doc, url, None).ok()?;
     readability.parse().ok()?;
     let root = readability.doc.select_single("#readability-page-1");
     let node = root.nodes().first()?;
-    Some((gaps::fill(blocks::collect(node), prose), containers))
+    let content = gaps::fill(blocks::collect(node), &mut prose);
+    Some((gaps::siblings(content, &mut prose, &containers), containers))
 }

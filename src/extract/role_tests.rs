@@ -400,3 +400,64 @@ fn a_sites_template_is_learned_across_its_articles() {
     };
     assert!(!extract(&pages[2], &opts).unwrap().paragraphs.is_empty());
 }
+
+#[test]
+fn a_line_the_page_declares_in_its_article_body_is_the_story_s() {
+    for (paras, line) in [
+        (EN, "Copyright 2024 Harbour Daily. All rights reserved."),
+        (
+            PT,
+            "Copyright 2024 Diário do Porto. Todos os direitos reservados.",
+        ),
+    ] {
+        // Each paragraph in a card; the rights line after them in a card of its own
+        // (another class), set in italics.
+        let card = |class: &str, p: &str| {
+            format!("<div class=\"card {class}\"><div class=\"content\"><p>{p}</p></div></div>")
+        };
+        let page = |year: &str, ld: &str| {
+            let cards: String = paras.iter().map(|p| card("text", p)).collect();
+            let rights = card("rule", &format!("<i>{}</i>", line.replace("2024", year)));
+            format!(
+                "<html><head><title>Harbour bridge</title>{ld}</head><body><div class=\"story\">\
+                 <h1>Harbour bridge</h1>{cards}{rights}</div></body></html>"
+            )
+        };
+        // JSON-LD written by hand: a comment in it, so it is no JSON; its articleBody
+        // holds the story and the rights line, run together without breaks.
+        let declared = format!(
+            "<script type=\"application/ld+json\">{{\"@type\": \"NewsArticle\",\n\
+             // filled for every page\n\"articleBody\": \"{}{line}\"}}</script>",
+            paras.concat()
+        );
+        let with_body = extract_page(&page("2024", &declared), &Options::default()).unwrap();
+        let mut want: Vec<String> = paras.iter().map(|p| p.to_string()).collect();
+        want.push(line.to_string());
+        assert_eq!(with_body.copy.paragraphs, want);
+        assert!(
+            with_body
+                .provenance
+                .places
+                .iter()
+                .all(|p| *p == crate::text::Place::Body),
+            "{:?}",
+            with_body.provenance.places
+        );
+        // Its year changed on the page (not yet in the structured data): still the
+        // story's, so the change is an edit of it.
+        let edited = extract(&page("2025", &declared), &Options::default()).unwrap();
+        assert_eq!(
+            edited.paragraphs.last().unwrap(),
+            &line.replace("2024", "2025")
+        );
+        // With no articleBody, the rules alone leave the outlet's line out of the story.
+        let plain = extract_page(&page("2024", ""), &Options::default()).unwrap();
+        let in_story = plain
+            .copy
+            .paragraphs
+            .iter()
+            .zip(&plain.provenance.places)
+            .any(|(p, place)| p.contains("2024") && *place == crate::text::Place::Body);
+        assert!(!in_story, "{:?}", plain.copy.paragraphs);
+    }
+}

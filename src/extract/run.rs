@@ -73,9 +73,33 @@ pub(super) struct Container {
     /// Whether the `<p>` sat just before a box with a link that cleaning removed
     /// ([`super::clean::BESIDE_BOX_ATTR`]).
     before_box: bool,
+    /// Where in `chain` the nearest `<article>` is, if any.
+    article_at: Option<usize>,
 }
 
+/// Two paragraphs are in the same part of the page when one of this many nearest
+/// ancestors of each is the same element.
+const NEAR: usize = 4;
+
 impl Container {
+    /// Tag, classes and id of the `<p>` and its [`DEPTH`] nearest ancestors.
+    pub(super) fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// Whether this `<p>` and `other` share one of their [`NEAR`] nearest ancestors, and
+    /// neither sits in an `<article>` below the one they share (two stories' `<article>`s
+    /// side by side are not one part of the page).
+    pub(super) fn near(&self, other: &Container) -> bool {
+        for (k, a) in self.chain.iter().take(NEAR).enumerate() {
+            if let Some(j) = other.chain.iter().take(NEAR).position(|b| b == a) {
+                return self.article_at.is_none_or(|i| i >= k)
+                    && other.article_at.is_none_or(|i| i >= j);
+            }
+        }
+        false
+    }
+
     /// Whether the `<p>`'s own `style` sets its type apart ([`sets_type_apart`]).
     pub(super) fn styled(&self) -> bool {
         self.styled
@@ -110,6 +134,9 @@ pub(super) fn container(node: &NodeRef<'_>) -> Container {
     Container {
         name: name(node),
         chain: node.ancestors_it(Some(CHAIN)).map(|a| a.id).collect(),
+        article_at: node
+            .ancestors_it(Some(CHAIN))
+            .position(|a| a.has_name("article")),
         styled: node.attr("style").is_some_and(|s| sets_type_apart(&s)),
         before_box: node.has_attr(super::clean::BESIDE_BOX_ATTR),
     }

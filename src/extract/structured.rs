@@ -74,11 +74,23 @@ pub(super) fn read(doc: &Document) -> Structured {
         })
     });
     for script in blocks.take(MAX_BLOCKS) {
-        if let Some(article) = parse_block(&script.text()).as_ref().and_then(find_article) {
-            merge(&mut s, article);
-            if s.body.is_some() {
-                break;
+        let text = script.text();
+        match parse_block(&text) {
+            Some(block) => {
+                if let Some(article) = find_article(&block) {
+                    merge(&mut s, article);
+                    if s.body.is_some() {
+                        break;
+                    }
+                }
             }
+            None if s.body.is_none()
+                && text.len() <= MAX_BLOCK_BYTES
+                && nesting(&text) <= MAX_NESTING =>
+            {
+                s.body = salvage_body(&text);
+            }
+            None => {}
         }
     }
     let meta = |sel: &str| {
@@ -119,6 +131,39 @@ fn parse_block(text: &str) -> Option<Value> {
         // Many sites write line breaks inside strings as they are, which JSON forbids.
         serde_json::from_str(&escape_controls(text)).ok()
     })
+}
+
+/// The `articleBody` of a block that is not JSON, when the block names an article type:
+/// JSON-LD written into a page template by hand often carries a `// comment` or a brace
+/// too many, and the text in it is the page's word all the same. The string after the
+/// first `"articleBody":` is read as the JSON string it is meant to be.
+fn salvage_body(text: &str) -> Option<String> {
+    const KEY: &str = "\"articleBody\"";
+    if !ARTICLE_TYPES
+        .iter()
+        .any(|t| text.contains(&format!("\"{t}\"")))
+    {
+        return None;
+    }
+    let after = &text[text.find(KEY)? + KEY.len()..];
+    let literal = after.trim_start().strip_prefix(':')?.trim_start();
+    if !literal.starts_with('"') {
+        return None;
+    }
+    let mut escaped = false;
+    let end = literal.bytes().enumerate().skip(1).find_map(|(i, b)| {
+        match (escaped, b) {
+            (true, _) => escaped = false,
+            (false, b'\\') => escaped = true,
+            (false, b'"') => return Some(i),
+            _ => {}
+        }
+        None
+    })?;
+    let literal = &literal[..=end];
+    serde_json::from_str::<String>(literal)
+        .or_else(|_| serde_json::from_str(&escape_controls(literal)))
+        .ok()
 }
 
 /// How deeply brackets nest in JSON text, strings skipped: one linear pass.
@@ -272,7 +317,7 @@ fn author(v: &Value) -> Option<String> {
 
 /// The `articleBody` as paragraphs: markup and entities (some sites put HTML in it)
 /// resolved, split on its line breaks.
-fn body_paragraphs(body: &str) -> Vec<String> {
+pub(super) fn body_paragraphs(body: &str) -> Vec<String> {
     let text = if body.contains('<') || body.contains('&') {
         let marked = BREAKS.replace_all(body, "\n");
         Document::fragment(marked.as_ref()).text().to_string()

@@ -75,6 +75,23 @@ fn raw_line_breaks_in_strings_are_tolerated() {
 }
 
 #[test]
+fn the_body_of_a_block_that_is_not_json_is_still_read() {
+    // Hand-written JSON-LD: a comment and a brace too many, the body with an escaped quote.
+    let ld = "{\"@type\": \"NewsArticle\", \"publisher\": {\"name\": \"X\"} } },\n\
+              // empty for branded pages\n\
+              \"articleBody\": \"He said \\\"no\\\".\nSecond line.\", \"x\": 1}";
+    assert_eq!(
+        read_page(&page(ld, "")).body.as_deref(),
+        Some("He said \"no\".\nSecond line.")
+    );
+    // The same block naming no article type, or with no string after the key: nothing.
+    let other = ld.replace("NewsArticle", "Organization");
+    assert_eq!(read_page(&page(&other, "")).body, None);
+    let number = "{\"@type\": \"NewsArticle\", // x\n \"articleBody\": 12}";
+    assert_eq!(read_page(&page(number, "")).body, None);
+}
+
+#[test]
 fn broken_empty_and_hostile_blocks_are_skipped() {
     let deep = format!("{}{}", "[".repeat(100_000), "]".repeat(100_000));
     let huge = format!(
