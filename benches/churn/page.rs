@@ -21,10 +21,14 @@ use redline::text::normalize;
 pub struct Rng(u64);
 
 impl Rng {
+    /// The generator for one variant: seeded by the page key and the variant's kind, and
+    /// by `CHURN_SEED` when set (another draw of every variant, to see that a figure is
+    /// not one draw's luck).
     pub fn new(key: &str, salt: &str) -> Rng {
-        // FNV-1a over key and salt.
+        // FNV-1a over key, salt and seed.
+        let seed = std::env::var("CHURN_SEED").unwrap_or_default();
         let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-        for b in key.bytes().chain([0]).chain(salt.bytes()) {
+        for b in key.bytes().chain([0]).chain(salt.bytes()).chain(seed.bytes()) {
             h ^= u64::from(b);
             h = h.wrapping_mul(0x100_0000_01b3);
         }

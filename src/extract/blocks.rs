@@ -369,6 +369,13 @@ pub(super) fn finish(
     let mut places = super::run::places(&lines, containers, &keep);
     styled_tail(&texts, &keep, containers, &mut places);
     short_post_tail(&texts, &keep, &prose, &mut places);
+    // A rights line given back as the story's own (a wire story's licence, the text it
+    // licenses) is compared as the story is, emphasised or not.
+    for i in 0..texts.len() {
+        if rights[i] && keep[i] {
+            places[i] = Place::Body;
+        }
+    }
     // Last, the page's own word: a line its `articleBody` holds is the story's.
     if let Some(witness) = witness {
         let linked: Vec<bool> = lines.iter().map(|l| l.linked).collect();

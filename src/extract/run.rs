@@ -258,9 +258,9 @@ pub(super) fn outside(
 /// same parent. A wire story carries its agency's rights line as its last `<p>` (`<p><em>©
 /// 2019 Associated Press. All Rights Reserved. …</em></p>`), part of the text it licenses;
 /// a site's own rights line sits in its footer, in a container of its own, and stays
-/// dropped. [`places`] then says where the line sits (set apart by emphasis at the run's
-/// end, it is beside the story). With no run of [`MIN_RUN`] prose lines nothing is given
-/// back.
+/// dropped. A line given back is placed in the story's run whatever its emphasis
+/// ([`super::blocks`]): it is the text the wire licenses, and an edit of it alerts. With
+/// no run of [`MIN_RUN`] prose lines nothing is given back.
 pub(super) fn rights_in_story(
     para: &[Option<usize>],
     prose: &[bool],
