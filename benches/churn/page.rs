@@ -28,7 +28,12 @@ impl Rng {
         // FNV-1a over key, salt and seed.
         let seed = std::env::var("CHURN_SEED").unwrap_or_default();
         let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-        for b in key.bytes().chain([0]).chain(salt.bytes()).chain(seed.bytes()) {
+        for b in key
+            .bytes()
+            .chain([0])
+            .chain(salt.bytes())
+            .chain(seed.bytes())
+        {
             h ^= u64::from(b);
             h = h.wrapping_mul(0x100_0000_01b3);
         }

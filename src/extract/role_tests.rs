@@ -461,3 +461,39 @@ fn a_line_the_page_declares_in_its_article_body_is_the_story_s() {
         assert!(!in_story, "{:?}", plain.copy.paragraphs);
     }
 }
+
+#[test]
+fn a_hover_card_inside_a_sentence_goes_and_the_name_stays() {
+    // A person's name linked in the story's first sentence, with a hover card after it:
+    // a portrait and links to other stories, whose words change from page to page.
+    for (paras, name, at) in [
+        (EN, "Jane Smith", "The city council"),
+        (PT, "Ana Lima", "A câmara municipal"),
+    ] {
+        let card = |words: &str| {
+            format!(
+                "<span class=\"people\"><a href=\"/p/1\">{name}</a><span class=\"block\"><span>\
+                 <img src=\"/p.jpg\" alt=\"\"><a href=\"/p/1\">{words}</a> \
+                 <a href=\"/s/2\">{words} again</a> <a href=\"/p/1\">MORE</a></span></span></span>"
+            )
+        };
+        let story = |words: &str| {
+            let first = paras[0].replacen(at, &format!("{at}, led by {},", card(words)), 1);
+            let mut all: Vec<String> = vec![first];
+            all.extend(paras[1..].iter().map(|p| p.to_string()));
+            let body: String = all.iter().map(|p| format!("<p>{p}</p>")).collect();
+            format!(
+                "<html><body><h1>Harbour bridge</h1><div class=\"text\">{body}</div></body></html>"
+            )
+        };
+        let want = paras[0].replacen(at, &format!("{at}, led by {name},"), 1);
+        for words in [
+            "Her full name and title",
+            "Another label entirely, much longer than the first one",
+        ] {
+            let copy = extract(&story(words), &Options::default()).unwrap();
+            assert_eq!(copy.paragraphs[0], want, "{words}");
+            assert_eq!(copy.paragraphs.len(), paras.len());
+        }
+    }
+}

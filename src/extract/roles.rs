@@ -289,6 +289,7 @@ fn holder<'a>(marker: &NodeRef<'a>, headline_holders: &HashSet<NodeId>) -> Optio
         }
         best = Some(node);
         match node.parent() {
+            Some(p) if is_img && holds_words_of_a_sentence(&p, &node) => break,
             Some(p) => node = p,
             None => break,
         }
@@ -298,6 +299,38 @@ fn holder<'a>(marker: &NodeRef<'a>, headline_holders: &HashSet<NodeId>) -> Optio
         return best.filter(|b| b.id != marker.id && !normalize(&b.text()).is_empty());
     }
     best
+}
+
+/// Inline elements: a sentence's words run through them.
+const INLINE: &[&str] = &[
+    "span", "a", "em", "strong", "b", "i", "small", "u", "mark", "abbr", "cite", "q", "sup", "sub",
+];
+
+/// How many ancestors up [`holds_words_of_a_sentence`] looks for the `<p>`.
+const INLINE_DEPTH: usize = 6;
+
+/// Whether `parent`, an inline element inside a `<p>` of prose, holds words before
+/// `child`: then they are words of the sentence the image's block was set into, and the
+/// walk up from the image stops below `parent`. A person's name as a link with a hover
+/// card after it (`Gov. <span><a>Kristi Noem</a><span><img> … her other stories
+/// …</span></span> (R) is defending …`): the card goes, the name stays, whatever the card
+/// says. (Words after the image are the card's own: its caption, its links.)
+fn holds_words_of_a_sentence(parent: &NodeRef<'_>, child: &NodeRef<'_>) -> bool {
+    if !INLINE.iter().any(|t| parent.has_name(t)) {
+        return false;
+    }
+    let Some(p) = parent
+        .ancestors_it(Some(INLINE_DEPTH))
+        .find(|a| a.has_name("p"))
+    else {
+        return false;
+    };
+    let in_prose = short_text(&p, MAX_META_CHARS).is_none_or(|t| reads_as_prose(&t));
+    in_prose
+        && parent
+            .children_it(false)
+            .take_while(|c| c.id != child.id)
+            .any(|c| c.text().chars().any(char::is_alphanumeric))
 }
 
 /// How many siblings that are no prose (an ad slot, a box of links planted between the
