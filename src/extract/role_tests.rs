@@ -487,9 +487,11 @@ fn a_hover_card_inside_a_sentence_goes_and_the_name_stays() {
             )
         };
         let want = paras[0].replacen(at, &format!("{at}, led by {name},"), 1);
+        let long = "A much longer label for the card, with many words in it, ".repeat(4);
         for words in [
             "Her full name and title",
             "Another label entirely, much longer than the first one",
+            long.trim_end(),
         ] {
             let copy = extract(&story(words), &Options::default()).unwrap();
             assert_eq!(copy.paragraphs[0], want, "{words}");

@@ -278,6 +278,18 @@ fn holder<'a>(marker: &NodeRef<'a>, headline_holders: &HashSet<NodeId>) -> Optio
             break;
         }
         let Some(text) = short_text(&node, MAX_ROLE_CHARS) else {
+            // Longer than a caption, but a card of links set into a sentence (an image
+            // and its links in an inline element of a prose `<p>`): the card's.
+            if is_img && is_inline_card(&node) {
+                best = Some(node);
+                match node.parent() {
+                    Some(p) if !holds_words_of_a_sentence(&p, &node) => {
+                        node = p;
+                        continue;
+                    }
+                    _ => break,
+                }
+            }
             break;
         };
         let paras = paragraphs(&node, MAX_ROLE_PARAGRAPHS);
@@ -316,21 +328,44 @@ const INLINE_DEPTH: usize = 6;
 /// …</span></span> (R) is defending …`): the card goes, the name stays, whatever the card
 /// says. (Words after the image are the card's own: its caption, its links.)
 fn holds_words_of_a_sentence(parent: &NodeRef<'_>, child: &NodeRef<'_>) -> bool {
-    if !INLINE.iter().any(|t| parent.has_name(t)) {
-        return false;
-    }
-    let Some(p) = parent
-        .ancestors_it(Some(INLINE_DEPTH))
-        .find(|a| a.has_name("p"))
-    else {
-        return false;
-    };
-    let in_prose = short_text(&p, MAX_META_CHARS).is_none_or(|t| reads_as_prose(&t));
-    in_prose
+    INLINE.iter().any(|t| parent.has_name(t))
+        && in_prose_paragraph(parent)
         && parent
             .children_it(false)
             .take_while(|c| c.id != child.id)
             .any(|c| c.text().chars().any(char::is_alphanumeric))
+}
+
+/// A card of links set into a sentence is at most this long.
+const MAX_CARD_CHARS: usize = 1_000;
+
+/// The share of a card's text that sits in links.
+const CARD_LINK_SHARE: f64 = 0.8;
+
+/// Whether `node` is an inline element of a prose `<p>` whose text, at most
+/// [`MAX_CARD_CHARS`] long, is mostly links: a hover card (a portrait, a name, links to
+/// other stories), however long its words.
+fn is_inline_card(node: &NodeRef<'_>) -> bool {
+    if !INLINE.iter().any(|t| node.has_name(t)) || !in_prose_paragraph(node) {
+        return false;
+    }
+    let Some(text) = short_text(node, MAX_CARD_CHARS) else {
+        return false;
+    };
+    let linked: usize = node
+        .descendants_it()
+        .filter(|d| d.has_name("a"))
+        .map(|a| normalize(&a.text()).chars().count())
+        .sum();
+    linked as f64 >= CARD_LINK_SHARE * text.chars().count() as f64
+}
+
+/// Whether `node` sits inside a `<p>` (within [`INLINE_DEPTH`] ancestors) that reads as
+/// prose or is too long to be anything else.
+fn in_prose_paragraph(node: &NodeRef<'_>) -> bool {
+    node.ancestors_it(Some(INLINE_DEPTH))
+        .find(|a| a.has_name("p"))
+        .is_some_and(|p| short_text(&p, MAX_META_CHARS).is_none_or(|t| reads_as_prose(&t)))
 }
 
 /// How many siblings that are no prose (an ad slot, a box of links planted between the
