@@ -321,18 +321,6 @@ impl Default for Quotes {
 }
 
 impl Quotes {
-    /// The marks still open at the end of `text`: what a sentence after it opens inside
-    /// (the second sentence of a quotation that runs over several).
-    pub(crate) fn after(text: &str) -> Quotes {
-        let mut q = Quotes::default();
-        for token in tokenize(text) {
-            q.step(token);
-        }
-        // The sentence after it starts after a space.
-        q.previous_space = true;
-        q
-    }
-
     /// Takes one token; returns whether it is inside a quotation, and whether it closes
     /// a quotation that opened before everything seen (so that all of it was inside).
     fn step(&mut self, token: &str) -> (bool, bool) {
@@ -363,6 +351,44 @@ impl Quotes {
         }
         self.previous_space = k != TokenKind::Word;
         (inside, closed_before)
+    }
+}
+
+/// The quotation marks open before each sentence of one side of a paragraph, read
+/// sentence by sentence as the alignment goes on: what a sentence opens inside (the
+/// second sentence of a quotation that runs over several).
+pub(crate) struct QuotesBefore<'a> {
+    sentences: &'a [&'a str],
+    /// Sentences read so far.
+    next: usize,
+    quotes: Quotes,
+}
+
+impl<'a> QuotesBefore<'a> {
+    pub(crate) fn new(sentences: &'a [&'a str]) -> QuotesBefore<'a> {
+        QuotesBefore {
+            sentences,
+            next: 0,
+            quotes: Quotes::default(),
+        }
+    }
+
+    /// The marks open before sentence `i`.
+    pub(crate) fn at(&mut self, i: usize) -> Quotes {
+        if i < self.next {
+            *self = QuotesBefore::new(self.sentences);
+        }
+        for sentence in self.sentences.get(self.next..i).unwrap_or_default() {
+            for token in tokenize(sentence) {
+                self.quotes.step(token);
+            }
+        }
+        self.next = self.next.max(i);
+        // The sentence starts after a space.
+        Quotes {
+            previous_space: true,
+            ..self.quotes.clone()
+        }
     }
 }
 
@@ -540,7 +566,7 @@ impl Notes {
     /// the alignment pairs it with the old one instead of seeing it added.
     ///
     /// `quotes` are the quotations open where the pair starts in the old and the new
-    /// paragraph ([`Quotes::after`] their sentences before it).
+    /// paragraph ([`QuotesBefore`]).
     pub(crate) fn pair(&mut self, spans: &[Span], quotes: [Quotes; 2]) {
         let whole = whole_sentence_edits(spans);
         for (_, (removed, text)) in &whole {

@@ -326,6 +326,8 @@ fn sentence_diff(
     let b_keys: Vec<String> = b.iter().map(|s| s.trim_end().to_string()).collect();
     let units = join_splits(align(&a_keys, &b_keys, deadline), &a_keys, &b_keys);
     let mut spans: Vec<Span> = Vec::new();
+    let (mut quotes_a, mut quotes_b) =
+        (labels::QuotesBefore::new(&a), labels::QuotesBefore::new(&b));
     for unit in units {
         match unit {
             Unit::Pair(ra, rb) => {
@@ -335,10 +337,7 @@ fn sentence_diff(
                     continue;
                 }
                 let pair = word_diff(&o, &n, deadline, counts);
-                let quotes = [
-                    labels::Quotes::after(&a[..ra.start].concat()),
-                    labels::Quotes::after(&b[..rb.start].concat()),
-                ];
+                let quotes = [quotes_a.at(ra.start), quotes_b.at(rb.start)];
                 notes.pair(&pair, quotes);
                 for s in pair {
                     push_span(&mut spans, s.kind, s.text);

@@ -182,10 +182,8 @@ pub fn extract_page(html: &str, opts: &Options) -> Result<Extracted, ExtractErro
         doc.select_matcher(matcher).remove();
     }
     let structured = structured::read(&doc);
-    let witness = structured
-        .body
-        .as_deref()
-        .and_then(|b| witness::Witness::new(&structured::body_paragraphs(b)));
+    let declared = structured.body.as_deref().map(structured::body_paragraphs);
+    let witness = declared.as_deref().and_then(witness::Witness::new);
     let headline = headline::find(&doc);
     roles::mark_story(&doc, &headline, opts.url.as_deref());
     clean::remove_boilerplate(&doc);
@@ -207,8 +205,8 @@ pub fn extract_page(html: &str, opts: &Options) -> Result<Extracted, ExtractErro
             )
         })
         .unwrap_or_default();
-    let (copy, mut provenance) =
-        structured::choose(headline, paragraphs, structured).ok_or(ExtractError::NoArticle)?;
+    let (copy, mut provenance) = structured::choose(headline, paragraphs, structured, declared)
+        .ok_or(ExtractError::NoArticle)?;
     // The places belong to the HTML paragraphs, one each; a copy from JSON-LD has none.
     if provenance.source == Source::Html && places.len() == copy.paragraphs.len() {
         provenance.places = places;

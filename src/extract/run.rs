@@ -131,12 +131,11 @@ impl Container {
 
 /// Where `node` sits (see [`Container`]).
 pub(super) fn container(node: &NodeRef<'_>) -> Container {
+    let ancestors: Vec<NodeRef<'_>> = node.ancestors_it(Some(CHAIN)).collect();
     Container {
         name: name(node),
-        chain: node.ancestors_it(Some(CHAIN)).map(|a| a.id).collect(),
-        article_at: node
-            .ancestors_it(Some(CHAIN))
-            .position(|a| a.has_name("article")),
+        chain: ancestors.iter().map(|a| a.id).collect(),
+        article_at: ancestors.iter().position(|a| a.has_name("article")),
         styled: node.attr("style").is_some_and(|s| sets_type_apart(&s)),
         before_box: node.has_attr(super::clean::BESIDE_BOX_ATTR),
     }

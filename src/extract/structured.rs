@@ -356,18 +356,17 @@ fn is_placeholder(paragraphs: &[String]) -> bool {
 }
 
 /// The stored copy and where it came from: the HTML text (`headline`, `paragraphs`) when
-/// it is the article, else the `articleBody`; `None` when neither holds any text.
+/// it is the article, else the `articleBody` (`body`: [`body_paragraphs`] of `s.body`,
+/// split once for the page); `None` when neither holds any text.
 pub(super) fn choose(
     headline: String,
     paragraphs: Vec<String>,
     s: Structured,
+    body: Option<Vec<String>>,
 ) -> Option<(Copy, Provenance)> {
     let html_chars: usize = paragraphs.iter().map(|p| p.chars().count()).sum();
-    let body = s
-        .body
-        .as_deref()
-        .map(body_paragraphs)
-        .filter(|b| b.iter().map(|p| p.chars().count()).sum::<usize>() >= MIN_BODY_CHARS);
+    let body =
+        body.filter(|b| b.iter().map(|p| p.chars().count()).sum::<usize>() >= MIN_BODY_CHARS);
     let body_chars = body
         .as_ref()
         .map_or(0, |b| b.iter().map(|p| p.chars().count()).sum::<usize>());

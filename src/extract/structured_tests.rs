@@ -162,6 +162,7 @@ fn the_body_is_taken_for_an_empty_placeholder_or_short_page() {
             String::new(),
             paras.iter().map(|p| p.to_string()).collect(),
             structured_body(BODY),
+            Some(body_paragraphs(BODY)),
         )
     };
     for paras in [&[][..], &["Loading…"][..], &["A teaser."][..]] {
@@ -180,13 +181,21 @@ fn the_body_is_taken_for_an_empty_placeholder_or_short_page() {
 
 #[test]
 fn a_short_or_missing_body_changes_nothing() {
-    let (copy, prov) =
-        choose("H".into(), vec!["Text.".into()], structured_body("Short.")).expect("a copy");
+    let (copy, prov) = choose(
+        "H".into(),
+        vec!["Text.".into()],
+        structured_body("Short."),
+        Some(body_paragraphs("Short.")),
+    )
+    .expect("a copy");
     assert_eq!(
         (copy.paragraphs, prov.source),
         (vec!["Text.".to_string()], Source::Html)
     );
-    assert_eq!(choose("H".into(), Vec::new(), Structured::default()), None);
+    assert_eq!(
+        choose("H".into(), Vec::new(), Structured::default(), None),
+        None
+    );
 }
 
 #[test]

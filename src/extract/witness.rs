@@ -17,7 +17,7 @@
 //! structured data does not, or the other way round, and a line of a few words is too
 //! short to tell. Links are never vouched for: a box of other stories stays a box.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 use crate::diff::tokenize::{is_word, tokenize};
 use crate::text::Place;
@@ -39,11 +39,12 @@ const RUN_SHARE: f64 = 0.8;
 /// The fewest lines of the run the `articleBody` must hold to be believed.
 const MIN_RUN_LINES: usize = 3;
 
-/// The words, and pairs of neighbouring words, of a page's `articleBody`.
+/// The words, and pairs of neighbouring words, of a page's `articleBody`: each word by
+/// its number, each pair by its two words' numbers.
 #[derive(Debug, Default)]
 pub(super) struct Witness {
-    words: HashSet<String>,
-    pairs: HashSet<(String, String)>,
+    words: HashMap<String, u32>,
+    pairs: HashSet<(u32, u32)>,
 }
 
 impl Witness {
@@ -51,30 +52,33 @@ impl Witness {
     pub(super) fn new(paragraphs: &[String]) -> Option<Witness> {
         let mut w = Witness::default();
         for p in paragraphs {
-            let words = words(p);
-            for pair in words.windows(2) {
-                w.pairs.insert((pair[0].clone(), pair[1].clone()));
+            let mut previous = None;
+            for word in words(p) {
+                let next = u32::try_from(w.words.len()).unwrap_or(u32::MAX);
+                let id = *w.words.entry(word).or_insert(next);
+                if let Some(before) = previous {
+                    w.pairs.insert((before, id));
+                }
+                previous = Some(id);
             }
-            w.words.extend(words);
         }
         (!w.words.is_empty()).then_some(w)
     }
 
-    /// Whether the `articleBody` holds the line `text` (see the module doc); a line of
-    /// fewer than [`MIN_WORDS`] words is never held.
-    fn holds(&self, text: &str) -> bool {
-        let words = words(text);
+    /// Whether the `articleBody` holds a line of these `words` (see the module doc); a
+    /// line of fewer than [`MIN_WORDS`] words is never held.
+    fn holds(&self, words: &[String]) -> bool {
         if words.len() < MIN_WORDS {
             return false;
         }
-        let held = words.iter().filter(|w| self.words.contains(*w)).count();
-        let pairs = words.len() - 1;
-        let pairs_held = words
+        let ids: Vec<Option<u32>> = words.iter().map(|w| self.words.get(w).copied()).collect();
+        let held = ids.iter().flatten().count();
+        let pairs_held = ids
             .windows(2)
-            .filter(|p| self.pairs.contains(&(p[0].clone(), p[1].clone())))
+            .filter(|p| matches!(p, [Some(a), Some(b)] if self.pairs.contains(&(*a, *b))))
             .count();
         held as f64 >= WORD_SHARE * words.len() as f64
-            && pairs_held as f64 >= PAIR_SHARE * pairs as f64
+            && pairs_held as f64 >= PAIR_SHARE * (words.len() - 1) as f64
     }
 }
 
@@ -109,16 +113,17 @@ pub(super) fn vouch(
     keep: &mut [bool],
     places: &mut [Place],
 ) {
+    let words: Vec<Vec<String>> = texts.iter().map(|t| words(t)).collect();
     let run: Vec<usize> = (0..texts.len())
-        .filter(|&i| keep[i] && places[i] == Place::Body && words(texts[i]).len() >= MIN_WORDS)
+        .filter(|&i| keep[i] && places[i] == Place::Body && words[i].len() >= MIN_WORDS)
         .collect();
-    let held = run.iter().filter(|&&i| witness.holds(texts[i])).count();
+    let held = run.iter().filter(|&&i| witness.holds(&words[i])).count();
     if held < MIN_RUN_LINES || (held as f64) < RUN_SHARE * run.len() as f64 {
         return;
     }
     for i in 0..texts.len() {
         let aside = !keep[i] || places[i] != Place::Body;
-        if aside && !linked[i] && witness.holds(texts[i]) {
+        if aside && !linked[i] && witness.holds(&words[i]) {
             keep[i] = true;
             places[i] = Place::Body;
         }
@@ -129,6 +134,12 @@ pub(super) fn vouch(
 mod tests {
     use super::*;
 
+    impl Witness {
+        fn holds_text(&self, text: &str) -> bool {
+            self.holds(&words(text))
+        }
+    }
+
     fn witness(paragraphs: &[&str]) -> Witness {
         let owned: Vec<String> = paragraphs.iter().map(|p| p.to_string()).collect();
         Witness::new(&owned).expect("words")
@@ -137,10 +148,10 @@ mod tests {
     #[test]
     fn holds_a_line_with_one_word_changed_but_not_a_short_or_foreign_one() {
         let w = witness(&["Copyright 2019 Hawaii News Now. All rights reserved."]);
-        assert!(w.holds("Copyright 2019 Hawaii News Now. All rights reserved."));
-        assert!(w.holds("Copyright 2020 Hawaii News Now. All rights reserved."));
-        assert!(!w.holds("All rights reserved."), "too short to tell");
-        assert!(!w.holds("Copyright 2019 another outlet entirely, every right kept."));
+        assert!(w.holds_text("Copyright 2019 Hawaii News Now. All rights reserved."));
+        assert!(w.holds_text("Copyright 2020 Hawaii News Now. All rights reserved."));
+        assert!(!w.holds_text("All rights reserved."), "too short to tell");
+        assert!(!w.holds_text("Copyright 2019 another outlet entirely, every right kept."));
     }
 
     #[test]
@@ -152,13 +163,13 @@ mod tests {
         let w = witness(&[
             "The story ends on the Moon.Copyright 2019 Hawaii News Now. All rights reserved.",
         ]);
-        assert!(w.holds("Copyright 2020 Hawaii News Now. All rights reserved."));
+        assert!(w.holds_text("Copyright 2020 Hawaii News Now. All rights reserved."));
     }
 
     #[test]
     fn holds_words_of_any_script() {
         let w = witness(&["版权所有 © 2019 夏威夷新闻台 保留所有权利"]);
-        assert!(w.holds("版权所有 © 2020 夏威夷新闻台 保留所有权利"));
+        assert!(w.holds_text("版权所有 © 2020 夏威夷新闻台 保留所有权利"));
     }
 
     const STORY: &[&str] = &[
@@ -181,21 +192,19 @@ mod tests {
         lines.push("Read more stories like this one at our home page today.".into());
         let texts: Vec<&str> = lines.iter().map(String::as_str).collect();
         let linked = [false, false, false, false, false, true];
-        let fresh = || {
-            (
+
+        // What `vouch` decides with an articleBody of these paragraphs.
+        let vouched = |body: &[String]| {
+            let (mut keep, mut places) = (
                 vec![true, true, true, true, false, false],
                 vec![Place::Body; 6],
-            )
+            );
+            let witness = Witness::new(body).expect("words");
+            vouch(&witness, &texts, &linked, &mut keep, &mut places);
+            (keep, places)
         };
 
-        let (mut keep, mut places) = fresh();
-        vouch(
-            &Witness::new(&body).expect("words"),
-            &texts,
-            &linked,
-            &mut keep,
-            &mut places,
-        );
+        let (keep, places) = vouched(&body);
         assert!(
             keep[4],
             "the rights line the articleBody holds is the story's"
@@ -205,14 +214,7 @@ mod tests {
 
         // An articleBody with only the rights line and one paragraph is not the story's.
         let teaser = vec![body[0].clone(), body[4].clone()];
-        let (mut keep, mut places) = fresh();
-        vouch(
-            &Witness::new(&teaser).expect("words"),
-            &texts,
-            &linked,
-            &mut keep,
-            &mut places,
-        );
+        let (keep, _) = vouched(&teaser);
         assert!(!keep[4]);
     }
 
